@@ -1,0 +1,17 @@
+//! Kererū's pure model: host names, usernames, ids, keys, URLs and the JSON
+//! documents of discovery and ActivityPub. Nothing here does I/O, so all of it
+//! is unit-testable (and fuzzable) in isolation.
+
+pub mod actor;
+pub mod host;
+pub mod id;
+pub mod keys;
+pub mod nodeinfo;
+pub mod urls;
+pub mod username;
+pub mod webfinger;
+
+pub use host::{HostError, HostName};
+pub use id::IdGenerator;
+pub use urls::{Scheme, TenantUrls};
+pub use username::{Username, UsernameError};
