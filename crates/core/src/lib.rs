@@ -3,6 +3,7 @@
 //! is unit-testable (and fuzzable) in isolation.
 
 pub mod actor;
+pub mod email;
 pub mod host;
 pub mod id;
 pub mod keys;

@@ -1,1 +1,18 @@
+//! Kererū's PostgreSQL store: schema, models, queries, pool, migrations, and
+//! the private cluster that zero-config runs and tests start.
+//!
+//! Tenant data is reached only through functions that take a [`DomainId`]:
+//! there is no query here that reads one tenant's rows without naming it.
 
+pub mod accounts;
+pub mod cluster;
+pub mod domains;
+pub mod error;
+pub mod ids;
+pub mod password;
+pub mod pool;
+pub mod schema;
+
+pub use error::StoreError;
+pub use ids::{AccountId, DomainId};
+pub use pool::{Connection, Pool};

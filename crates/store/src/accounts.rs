@@ -1,0 +1,210 @@
+//! Local accounts and their login credentials, always within one tenant.
+
+use crate::error::StoreError;
+use crate::ids::{AccountId, DomainId, next_id};
+use crate::password::{self, PasswordError};
+use crate::schema::{accounts, users};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use kereru_core::Username;
+use kereru_core::keys::{ACCOUNT_KEY_BITS, KeyError, generate_rsa_keypair};
+use kereru_core::nodeinfo::Usage;
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    #[diesel(deserialize_as = i64)]
+    pub id: AccountId,
+    #[diesel(deserialize_as = i64)]
+    pub domain_id: DomainId,
+    pub username: String,
+    pub display_name: String,
+    pub summary: String,
+    pub locked: bool,
+    pub discoverable: bool,
+    pub public_key_pem: String,
+    pub created_at: DateTime<Utc>,
+}
+
+// Typed ids straight from a query (`deserialize_as = i64` above).
+impl From<i64> for AccountId {
+    fn from(value: i64) -> Self {
+        AccountId(value)
+    }
+}
+
+impl From<i64> for DomainId {
+    fn from(value: i64) -> Self {
+        DomainId(value)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLocalAccount {
+    pub username: Username,
+    /// Already validated (`kereru_core::email::parse_email`).
+    pub email: String,
+    pub password: String,
+    pub admin: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the username {0} is already taken on this domain")]
+    UsernameTaken(String),
+    #[error("the e-mail address {0} is already used on this domain")]
+    EmailTaken(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DieselError> for AccountError {
+    fn from(error: DieselError) -> Self {
+        AccountError::Store(StoreError::Database(error))
+    }
+}
+
+/// Creates a local account with its key pair and login on one tenant, all or nothing.
+pub async fn create_local(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    new: NewLocalAccount,
+) -> Result<Account, AccountError> {
+    password::check_strength(&new.password)?;
+    // Both are CPU-heavy (key generation, Argon2): keep them off the async workers.
+    let secret = new.password.clone();
+    let (keys, password_hash) = tokio::task::spawn_blocking(move || {
+        let keys = generate_rsa_keypair(ACCOUNT_KEY_BITS)?;
+        let hash = password::hash(&secret)?;
+        Ok::<_, AccountError>((keys, hash))
+    })
+    .await
+    .map_err(|e| StoreError::Connect(format!("worker thread failed: {e}")))??;
+
+    let id = next_id();
+    let username = new.username.as_str().to_string();
+    let email = new.email.clone();
+    let result = conn
+        .transaction(async |conn| -> Result<(), AccountError> {
+            {
+                let name_taken: i64 = accounts::table
+                    .filter(accounts::domain_id.eq(domain.0))
+                    .filter(lower(accounts::username).eq(username.to_lowercase()))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if name_taken > 0 {
+                    return Err(AccountError::UsernameTaken(username.clone()));
+                }
+                let email_taken: i64 = users::table
+                    .filter(users::domain_id.eq(domain.0))
+                    .filter(lower(users::email).eq(email.to_lowercase()))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if email_taken > 0 {
+                    return Err(AccountError::EmailTaken(email.clone()));
+                }
+                diesel::insert_into(accounts::table)
+                    .values((
+                        accounts::id.eq(id),
+                        accounts::domain_id.eq(domain.0),
+                        accounts::username.eq(&username),
+                        accounts::private_key_pkcs8.eq(&keys.private_pkcs8_der),
+                        accounts::public_key_pem.eq(&keys.public_pem),
+                    ))
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(users::table)
+                    .values((
+                        users::account_id.eq(id),
+                        users::domain_id.eq(domain.0),
+                        users::email.eq(&email),
+                        users::password_hash.eq(&password_hash),
+                        users::admin.eq(new.admin),
+                    ))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
+        })
+        .await;
+    match result {
+        Ok(()) => {}
+        // A concurrent insert got past the checks: the unique indexes decide.
+        Err(AccountError::Store(e)) => {
+            return Err(match e.unique_violation() {
+                Some("users_domain_email") => AccountError::EmailTaken(new.email),
+                Some(_) => AccountError::UsernameTaken(new.username.to_string()),
+                None => AccountError::Store(e),
+            });
+        }
+        Err(e) => return Err(e),
+    }
+    let account = accounts::table.find(id).select(Account::as_select()).first(conn).await?;
+    Ok(account)
+}
+
+/// The local account `username` (any case) on this tenant.
+pub async fn find_local(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    username: &str,
+) -> Result<Option<Account>, StoreError> {
+    Ok(accounts::table
+        .filter(accounts::domain_id.eq(domain.0))
+        .filter(lower(accounts::username).eq(username.to_lowercase()))
+        .select(Account::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn list_local(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Vec<Account>, StoreError> {
+    Ok(accounts::table
+        .filter(accounts::domain_id.eq(domain.0))
+        .order(accounts::id.asc())
+        .select(Account::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// This tenant's NodeInfo figures. "Active" is a sign-in (or, before any,
+/// the sign-up) within the period.
+pub async fn usage(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Usage, StoreError> {
+    let now = Utc::now();
+    let total: i64 = users::table.filter(users::domain_id.eq(domain.0)).count().get_result(conn).await?;
+    let active_since = |days: i64| now - Duration::days(days);
+    let month: i64 = users::table
+        .filter(users::domain_id.eq(domain.0))
+        .filter(active_after(active_since(30)))
+        .count()
+        .get_result(conn)
+        .await?;
+    let halfyear: i64 = users::table
+        .filter(users::domain_id.eq(domain.0))
+        .filter(active_after(active_since(180)))
+        .count()
+        .get_result(conn)
+        .await?;
+    // No statuses exist yet (they come with the client API); count them then.
+    Ok(Usage { users_total: total, active_month: month, active_halfyear: halfyear, local_posts: 0 })
+}
+
+/// Signed in after `since`, or never signed in and signed up after it.
+fn active_after(
+    since: DateTime<Utc>,
+) -> diesel::dsl::Or<
+    diesel::dsl::Gt<users::last_active_at, DateTime<Utc>>,
+    diesel::dsl::And<diesel::dsl::IsNull<users::last_active_at>, diesel::dsl::Gt<users::created_at, DateTime<Utc>>>,
+> {
+    users::last_active_at.gt(since).or(users::last_active_at.is_null().and(users::created_at.gt(since)))
+}

@@ -1,0 +1,32 @@
+//! The connection pool every query goes through, and the embedded migrations.
+
+use crate::error::StoreError;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub type Pool = DeadPool<AsyncPgConnection>;
+pub type Connection = Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+pub fn connect(url: &str, max_size: usize) -> Result<Pool, StoreError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    DeadPool::builder(manager).max_size(max_size).build().map_err(|e| StoreError::Connect(e.to_string()))
+}
+
+/// Applies pending migrations; returns the versions applied. Diesel's
+/// migration harness is synchronous, so it runs on a blocking thread.
+pub async fn run_migrations(url: &str) -> Result<Vec<String>, StoreError> {
+    let url = url.to_string();
+    let task = tokio::task::spawn_blocking(move || -> Result<Vec<String>, StoreError> {
+        use diesel::Connection as _;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    });
+    task.await.map_err(|e| StoreError::Migration(e.to_string()))?
+}

@@ -1,0 +1,57 @@
+//! Diesel's view of the tables in `migrations/`. Written by hand, kept in step
+//! with the SQL; `tests/tests/store.rs` checks every table against the database.
+
+diesel::table! {
+    domains (id) {
+        id -> BigInt,
+        account_host -> Text,
+        service_host -> Nullable<Text>,
+        state -> Text,
+        registrations -> Text,
+        name -> Text,
+        owner_email -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    domain_hosts (host) {
+        host -> Text,
+        domain_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        summary -> Text,
+        locked -> Bool,
+        discoverable -> Bool,
+        private_key_pkcs8 -> Binary,
+        public_key_pem -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        admin -> Bool,
+        last_active_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(domain_hosts -> domains (domain_id));
+diesel::joinable!(accounts -> domains (domain_id));
+diesel::joinable!(users -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(domains, domain_hosts, accounts, users);

@@ -1,0 +1,4 @@
+DROP TABLE users;
+DROP TABLE accounts;
+DROP TABLE domain_hosts;
+DROP TABLE domains;
