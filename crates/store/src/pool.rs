@@ -8,6 +8,7 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub type Pool = DeadPool<AsyncPgConnection>;
+pub use diesel_async::pooled_connection::deadpool::PoolError;
 pub type Connection = Object<AsyncPgConnection>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");

@@ -1,1 +1,38 @@
+//! Kererū's HTTP face: every request is resolved to its tenant by the Host
+//! header before any handler runs ([`tenant`]); handlers then serve that
+//! tenant alone: discovery ([`discovery`]), actors ([`actors`]) and pages.
 
+pub mod actors;
+pub mod discovery;
+pub mod error;
+pub mod negotiate;
+pub mod pages;
+pub mod state;
+pub mod tenant;
+
+pub use error::WebError;
+pub use state::{AppState, WebSettings};
+
+use actix_web::{HttpResponse, middleware::from_fn, web};
+
+/// Registers every route. The caller builds the `App` around it:
+/// `App::new().app_data(Data::new(state)).configure(kereru_web::routes)`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health)).service(
+        web::scope("")
+            .wrap(from_fn(tenant::resolve_tenant))
+            .route("/.well-known/webfinger", web::get().to(discovery::webfinger))
+            .route("/.well-known/host-meta", web::get().to(discovery::host_meta))
+            .route("/.well-known/nodeinfo", web::get().to(discovery::nodeinfo_links))
+            .route("/nodeinfo/{version}", web::get().to(discovery::nodeinfo))
+            .route("/users/{username}", web::get().to(actors::actor))
+            .route("/@{username}", web::get().to(actors::profile_page))
+            .route("/", web::get().to(pages::home))
+            .default_service(web::to(error::not_found)),
+    );
+}
+
+/// For load balancers: answers on any host, touches nothing.
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK")
+}
