@@ -31,3 +31,29 @@ pub async fn run_migrations(url: &str) -> Result<Vec<String>, StoreError> {
     });
     task.await.map_err(|e| StoreError::Migration(e.to_string()))?
 }
+
+/// Creates database `name` on the server behind `maintenance_url` (a
+/// connection to any existing database, such as `postgres`) unless it exists.
+pub async fn ensure_database(maintenance_url: &str, name: &str) -> Result<(), StoreError> {
+    use diesel::sql_types::{Bool, Text};
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || name.is_empty() {
+        return Err(StoreError::Connect(format!("invalid database name {name:?}")));
+    }
+    let mut conn = AsyncPgConnection::establish(maintenance_url).await.map_err(|e| StoreError::Connect(e.to_string()))?;
+    let exists: bool = diesel::select(
+        diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ").bind::<Text, _>(name).sql(")"),
+    )
+    .get_result(&mut conn)
+    .await?;
+    if !exists {
+        // Name checked above: identifiers cannot be bound as parameters.
+        match diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).await {
+            Ok(_) => {}
+            // Another process created it between the check and here.
+            Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kereru",
+    version,
+    about = "Kererū: a multi-tenant fediverse host. One deployment serves many people on many custom domains.",
+    long_about = None,
+)]
+pub struct Cli {
+    /// A TOML file overlaying config/default.toml (environment variables
+    /// KERERU_<SECTION>__<KEY> overlay both).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where this node keeps its state, including the private PostgreSQL
+    /// cluster when no database URL is configured [default: ./data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: applies migrations, then serves every active domain.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Provision and manage tenant domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The plain-HTTP listen address [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Provision a domain: accounts become @name@HOST. It is active at once.
+    Add {
+        /// The account host: the part after @ in handles (IDNs are stored in ASCII form).
+        host: String,
+        /// Serve actors and the web interface on this host instead (e.g.
+        /// social.example.com), keeping handles on HOST.
+        #[arg(long, value_name = "HOST")]
+        service_host: Option<String>,
+        /// The owner's e-mail address.
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// Who may sign up.
+        #[arg(long, value_enum, default_value_t = RegistrationsArg::Closed)]
+        registrations: RegistrationsArg,
+        /// The site's name, shown to visitors and other servers [default: HOST].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List every domain with its state.
+    List,
+    /// Show a domain and the DNS records its owner must set.
+    Show { host: String },
+    /// Stop serving a domain (everything answers 404); its data is kept.
+    Suspend { host: String },
+    /// Serve a suspended or pending domain again.
+    Activate { host: String },
+    /// Delete a domain with all of its accounts and data. Cannot be undone.
+    Remove { host: String },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RegistrationsArg {
+    Open,
+    Approval,
+    Closed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        /// The domain (account or service host) the account belongs to.
+        #[arg(long, value_name = "HOST")]
+        domain: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Make the account an admin of its domain.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List the accounts of a domain.
+    List {
+        #[arg(long, value_name = "HOST")]
+        domain: String,
+    },
+}

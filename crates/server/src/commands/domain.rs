@@ -1,0 +1,127 @@
+//! `kereru domain ...`: provisioning tenants from the command line.
+
+use crate::cli::{DomainCommand, RegistrationsArg};
+use crate::config::Config;
+use anyhow::{Context, bail};
+use kereru_core::{HostName, email::parse_email};
+use kereru_store::Connection;
+use kereru_store::accounts;
+use kereru_store::domains::{self, Domain, DomainState, NewDomain, Registrations};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config) -> anyhow::Result<()> {
+    match command {
+        DomainCommand::Add { host, service_host, owner, registrations, name } => {
+            let account_host = HostName::parse(&host)?;
+            let service_host = service_host.as_deref().map(HostName::parse).transpose()?;
+            let owner_email = owner.as_deref().map(parse_email).transpose()?;
+            let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+            if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+                bail!("the name must be at most 100 characters");
+            }
+            let registrations = match registrations {
+                RegistrationsArg::Open => Registrations::Open,
+                RegistrationsArg::Approval => Registrations::Approval,
+                RegistrationsArg::Closed => Registrations::Closed,
+            };
+            let new = NewDomain {
+                account_host,
+                service_host,
+                state: DomainState::Active,
+                registrations,
+                name,
+                owner_email,
+            };
+            let domain = domains::create(conn, new).await?;
+            println!("added {} ({})", domain.account_host, domain.state);
+            print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));
+        }
+        DomainCommand::List => {
+            let all = domains::list(conn).await?;
+            if all.is_empty() {
+                println!("no domains yet: add one with `kereru domain add HOST`");
+            }
+            for domain in all {
+                let service = domain.service_host.as_ref().map(|h| format!(" (service host {h})")).unwrap_or_default();
+                println!("{}\t{}\t{}{}", domain.account_host, domain.state, domain.registrations, service);
+            }
+        }
+        DomainCommand::Show { host } => {
+            let domain = find(conn, &host).await?;
+            let users = accounts::usage(conn, domain.id).await?.users_total;
+            println!("domain {}", domain.account_host);
+            println!("  state:          {}", domain.state);
+            println!("  name:           {}", domain.name);
+            println!("  account host:   {}  (handles are @name@{})", domain.account_host, domain.account_host);
+            println!("  service host:   {}", domain.service_host());
+            println!("  registrations:  {}", domain.registrations);
+            println!("  owner:          {}", domain.owner_email.as_deref().unwrap_or("(none)"));
+            println!("  accounts:       {users}");
+            println!("  created:        {}", domain.created_at.format("%Y-%m-%d %H:%M UTC"));
+            print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));
+        }
+        DomainCommand::Suspend { host } => {
+            let domain = find(conn, &host).await?;
+            let domain = domains::set_state(conn, domain.id, DomainState::Suspended).await?;
+            println!("suspended {}: it answers 404 until `kereru domain activate {}`", domain.account_host, domain.account_host);
+        }
+        DomainCommand::Activate { host } => {
+            let domain = find(conn, &host).await?;
+            let domain = domains::set_state(conn, domain.id, DomainState::Active).await?;
+            println!("activated {}", domain.account_host);
+        }
+        DomainCommand::Remove { host } => {
+            let domain = find(conn, &host).await?;
+            domains::remove(conn, domain.id).await?;
+            println!("removed {} and all of its accounts", domain.account_host);
+        }
+    }
+    Ok(())
+}
+
+async fn find(conn: &mut Connection, host: &str) -> anyhow::Result<Domain> {
+    let host = HostName::parse(host)?;
+    domains::require_by_host(conn, &host).await.context("unknown domain").map_err(|e| match e.downcast_ref::<domains::DomainError>() {
+        Some(domains::DomainError::NotFound(_)) => anyhow::anyhow!("no domain {host} on this host (see `kereru domain list`)"),
+        _ => e,
+    })
+}
+
+/// What the domain's owner must set in DNS, in plain words.
+pub fn dns_instructions(domain: &Domain, public_addresses: &[IpAddr], config: &Config) -> String {
+    let mut out = String::from("\nDNS records to set for this host to serve it:\n");
+    let service = domain.service_host();
+    let mut hosts = vec![service.clone()];
+    if domain.service_host.is_some() {
+        hosts.push(domain.account_host.clone());
+    }
+    for host in &hosts {
+        if public_addresses.is_empty() {
+            let _ = writeln!(out, "  {host}.  A     <this server's public IPv4 address>");
+            let _ = writeln!(out, "  {host}.  AAAA  <this server's public IPv6 address>");
+        }
+        for address in public_addresses {
+            let kind = if address.is_ipv4() { "A   " } else { "AAAA" };
+            let _ = writeln!(out, "  {host}.  {kind}  {address}");
+        }
+    }
+    if public_addresses.is_empty() {
+        out.push_str("  (set [acme] public_addresses in the configuration to print the addresses here)\n");
+    }
+    out.push_str("  A subdomain may use a CNAME to this server's host name instead.\n");
+    if domain.service_host.is_some() {
+        let scheme = config.public_scheme().map(|s| s.as_str()).unwrap_or("https");
+        let _ = write!(
+            out,
+            "\nIf {account} stays with another web server instead, that server must redirect\n\
+             (301) these paths to the same path on {scheme}://{service}:\n  \
+             /.well-known/webfinger   (keep the query string)\n  \
+             /.well-known/host-meta\n  \
+             /.well-known/nodeinfo\n\
+             Handles stay @name@{account}; profiles and posts live on {service}.\n",
+            account = domain.account_host,
+        );
+    }
+    out
+}

@@ -1,0 +1,35 @@
+//! `kereru serve`: the HTTP server.
+
+use crate::config::Config;
+use crate::database::Database;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use kereru_web::{AppState, WebSettings};
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen_addr()?;
+    let scheme = config.public_scheme().context("invalid http.public_scheme")?;
+    let database = Database::open(&config).await?;
+    let settings = WebSettings { public_scheme: scheme, max_body_bytes: config.http.max_body_bytes };
+    let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
+    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
+        .bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"));
+    let server = match server {
+        Ok(server) => server,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
+    for address in server.addrs() {
+        tracing::info!("listening on http://{address}");
+        // Scripts wait for this line to know the server is up.
+        println!("kereru listening on http://{address}");
+    }
+    // actix stops gracefully on SIGINT/SIGTERM and then returns here.
+    let result = server.run().await.context("HTTP server failed");
+    tracing::info!("shutting down");
+    database.close().await?;
+    result
+}
