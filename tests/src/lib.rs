@@ -1,1 +1,147 @@
-//! Test harness.
+//! The test harness: a throwaway PostgreSQL cluster per test process (made
+//! with `initdb`, removed when the process exits, however it exits), a fresh
+//! database per test cloned from a migrated template, and the app served on
+//! loopback for real HTTP clients.
+
+use kereru_store::Pool;
+use kereru_store::cluster::{PostgresBinaries, PrivateCluster, SupervisedCluster};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const TEMPLATE: &str = "kereru_template";
+
+struct SharedCluster {
+    cluster: SupervisedCluster,
+}
+
+static CLUSTER: OnceLock<Result<SharedCluster, String>> = OnceLock::new();
+
+/// A directory under the system temp dir, unique to this process and call.
+pub fn scratch_dir(label: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("kereru-{label}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+fn shared_cluster() -> &'static SharedCluster {
+    let result = CLUSTER.get_or_init(|| {
+        // Started and migrated on a thread with its own runtime, so that no
+        // test's runtime owns a connection the others use.
+        std::thread::spawn(|| -> Result<SharedCluster, String> {
+            let bins = PostgresBinaries::discover().map_err(|e| e.to_string())?;
+            let root = scratch_dir("test-cluster").join("pg");
+            let cluster = PrivateCluster::open_supervised(&root, &bins).map_err(|e| e.to_string())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                kereru_store::pool::ensure_database(&cluster.url("postgres"), TEMPLATE).await.map_err(|e| e.to_string())?;
+                kereru_store::pool::run_migrations(&cluster.url(TEMPLATE)).await.map_err(|e| e.to_string())?;
+                Ok::<(), String>(())
+            })?;
+            Ok(SharedCluster { cluster })
+        })
+        .join()
+        .unwrap_or_else(|_| Err("cluster start-up thread panicked".into()))
+    });
+    match result {
+        Ok(shared) => shared,
+        Err(error) => panic!("test PostgreSQL cluster: {error}"),
+    }
+}
+
+/// A database of its own for one test, with every migration applied.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// A new pool on this database. Make one per runtime: a connection
+    /// belongs to the runtime that opened it.
+    pub fn pool(&self) -> Pool {
+        kereru_store::pool::connect(&self.url, 4).unwrap_or_else(|e| panic!("pool: {e}"))
+    }
+}
+
+pub async fn fresh_database() -> TestDatabase {
+    let shared = shared_cluster();
+    let name = format!("t_{}_{:08x}", std::process::id(), rand::random::<u32>());
+    let maintenance = shared.cluster.url("postgres");
+    let statement = format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}");
+    run_sql(&maintenance, &statement).await;
+    TestDatabase { url: shared.cluster.url(&name), name }
+}
+
+/// Runs one SQL statement; for the harness's own setup, never for test data
+/// (tests go through the code under test).
+async fn run_sql(url: &str, sql: &str) {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let mut conn = AsyncPgConnection::establish(url).await.unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    diesel::sql_query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Kererū's web app served in this process on 127.0.0.1, with a client that
+/// resolves any tenant host name to it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub database: TestDatabase,
+    handle: actix_web::dev::ServerHandle,
+    hosts: Vec<String>,
+}
+
+impl TestApp {
+    pub async fn start(database: TestDatabase, hosts: &[&str]) -> TestApp {
+        use actix_web::{App, HttpServer, web};
+        let settings = kereru_web::WebSettings {
+            public_scheme: kereru_core::Scheme::Http,
+            max_body_bytes: 1024 * 1024,
+        };
+        let state = web::Data::new(
+            kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")),
+        );
+        let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        TestApp { addr, database, handle, hosts: hosts.iter().map(|h| h.to_string()).collect() }
+    }
+
+    /// A client that sends requests for the given hosts to this app, as DNS would.
+    pub fn client(&self) -> reqwest::Client {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none());
+        for host in &self.hosts {
+            builder = builder.resolve(host, self.addr);
+        }
+        builder.build().unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    /// `http://HOST/path`: with [`TestApp::client`], which sends HOST to this
+    /// app's port, exactly the URLs the app publishes dereference.
+    pub fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}{path}")
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// reqwest is built without a default TLS provider (one rustls, on ring):
+/// install ring's once per process.
+pub fn install_crypto_provider() {
+    // Err means one is installed already, which is all we need.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,115 @@
+//! Tenant resolution as a boundary: unknown, suspended and malformed hosts,
+//! oversized requests and unknown routes each get a clear answer and no data.
+
+mod common;
+
+use common::{add_domain, add_user, raw_status};
+use kereru_core::HostName;
+use kereru_store::domains::{self, DomainState};
+use kereru_tests::{TestApp, fresh_database};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn unknown_and_suspended_hosts_answer_404_json_for_apis_and_html_for_pages() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    let a = add_domain(&pool, "a.test", None).await;
+    add_user(&pool, &a, "alice").await;
+    let app = TestApp::start(db, &["a.test", "unknown.test"]).await;
+    let client = app.client();
+
+    let check = |host: &'static str| {
+        let client = client.clone();
+        let app_url = |path: &str| app.url(host, path);
+        let (api, page) = (app_url("/.well-known/webfinger?resource=acct:alice@a.test"), app_url("/"));
+        async move {
+            let response = client.get(api).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{host}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert!(body["error"].is_string(), "{host}: {body}");
+            let response = client.get(page).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{host}");
+            assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        }
+    };
+    check("unknown.test").await;
+
+    // Serving before the suspension, not after, and again after activation.
+    assert_eq!(client.get(app.url("a.test", "/")).send().await.unwrap().status(), StatusCode::OK);
+    let mut conn = pool.get().await.unwrap();
+    domains::set_state(&mut conn, a.id, DomainState::Suspended).await.unwrap();
+    check("a.test").await;
+    domains::set_state(&mut conn, a.id, DomainState::Active).await.unwrap();
+    assert_eq!(client.get(app.url("a.test", "/users/alice")).send().await.unwrap().status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_host_headers_are_refused_with_400_and_ip_hosts_with_404() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    add_domain(&pool, "a.test", None).await;
+    let app = TestApp::start(db, &["a.test"]).await;
+    let request = |host: &str| format!("GET /.well-known/nodeinfo HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    assert_eq!(raw_status(app.addr, &request("a.test")).await, 200);
+    assert_eq!(raw_status(app.addr, &request("A.TEST:8080")).await, 200);
+    for bad in ["a_b.test", "a.test:notaport", "a.test:", "..", "a..test", "-a.test", "a.test:1:2"] {
+        assert_eq!(raw_status(app.addr, &request(bad)).await, 400, "Host: {bad}");
+    }
+    assert_eq!(raw_status(app.addr, "GET / HTTP/1.0\r\n\r\n").await, 400, "no Host at all");
+    assert_eq!(raw_status(app.addr, &request("127.0.0.1")).await, 404);
+    assert_eq!(raw_status(app.addr, &request("[::1]:80")).await, 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_before_they_are_read() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    add_domain(&pool, "a.test", None).await;
+    let app = TestApp::start(db, &["a.test"]).await;
+    let big = format!(
+        "POST /inbox HTTP/1.1\r\nHost: a.test\r\nContent-Type: application/activity+json\r\nContent-Length: {}\r\n\r\n{{",
+        64 * 1024 * 1024
+    );
+    assert_eq!(raw_status(app.addr, &big).await, 413);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_on_a_tenant_are_404_json_for_api_paths_and_html_elsewhere() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    add_domain(&pool, "a.test", None).await;
+    let app = TestApp::start(db, &["a.test"]).await;
+    let client = app.client();
+    let response = client.get(app.url("a.test", "/api/v1/nothing")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["error"].is_string());
+    let response = client.get(app.url("a.test", "/nothing/here")).header("Accept", "text/html").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.text().await.unwrap().contains("404"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn idn_tenants_are_stored_and_served_in_ascii_form() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    let domain = add_domain(&pool, "Bücher.test", None).await;
+    assert_eq!(domain.account_host.as_str(), "xn--bcher-kva.test");
+    add_user(&pool, &domain, "reader").await;
+    let app = TestApp::start(db, &["xn--bcher-kva.test"]).await;
+    let client = app.client();
+    let response = client
+        .get(app.url("xn--bcher-kva.test", "/.well-known/webfinger?resource=acct:reader@xn--bcher-kva.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut conn = pool.get().await.unwrap();
+    let found = domains::find_by_host(&mut conn, &HostName::parse("bücher.test").unwrap()).await.unwrap();
+    assert_eq!(found.map(|d| d.id), Some(domain.id));
+    app.stop().await;
+}
