@@ -34,7 +34,8 @@ fn shared_cluster() -> &'static SharedCluster {
         // test's runtime owns a connection the others use.
         std::thread::spawn(|| -> Result<SharedCluster, String> {
             let bins = PostgresBinaries::discover().map_err(|e| e.to_string())?;
-            let root = scratch_dir("test-cluster").join("pg");
+            // Not pre-created: the watcher removes exactly this directory at exit.
+            let root = std::env::temp_dir().join(format!("kereru-test-pg-{}", std::process::id()));
             let cluster = PrivateCluster::open_supervised(&root, &bins).map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

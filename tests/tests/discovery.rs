@@ -1,6 +1,8 @@
 //! Discovery on every tenant: WebFinger, actors, host-meta and NodeInfo,
 //! served over real HTTP on loopback, each tenant seeing only itself.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
+
 mod common;
 
 use common::{add_domain, add_user, fixture};

@@ -1,5 +1,7 @@
 //! The store's tenant rules, through its public functions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
+
 mod common;
 
 use common::{add_domain, add_user};

@@ -1089,14 +1089,14 @@ mod tests {
         let locked = base.path.join("locked");
         fs::create_dir(&locked)?;
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o700))?;
-        let root = locked.join("postgres");
+        let root = locked.join("deeper").join("postgres");
         let error = PrivateCluster::open(&root, &bins()?).err().ok_or("untraversable path was accepted")?;
         match &error {
             ClusterError::NotTraversable { dir } => assert_eq!(dir, &resolve(&locked)?),
             other => panic!("expected NotTraversable, got {other}"),
         }
         assert!(error.to_string().contains("chmod o+x"), "{error}");
-        assert!(!root.exists(), "left {} behind", root.display());
+        assert_eq!(fs::read_dir(&locked)?.count(), 0, "left directories behind in {}", locked.display());
         Ok(())
     }
 
@@ -1107,7 +1107,10 @@ mod tests {
         let cluster = PrivateCluster::open_supervised(&root, &bins()?)?;
         let socket_dir = cluster.socket_dir().to_path_buf();
         assert!(psql_select_1(&socket_dir));
-        assert_eq!(psql(&["-h", &socket_dir.to_string_lossy(), "-U", "postgres"], "show fsync").as_deref(), Some("off"));
+        assert_eq!(
+            psql(&["-h", &socket_dir.to_string_lossy(), "-U", "postgres"], "show fsync").as_deref(),
+            Some("off")
+        );
         drop(cluster);
         assert!(!root.exists(), "{} still exists", root.display());
         assert!(!psql_select_1(&socket_dir));

@@ -1,0 +1,269 @@
+//! The `kereru` binary end to end: commands against a real database, `serve`
+//! on loopback answering what the commands provisioned, the zero-config
+//! private cluster, and one-line errors that change nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
+
+use kereru_tests::{fresh_database, install_crypto_provider, scratch_dir};
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kereru");
+
+struct Output {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// A `kereru` command on `data_dir`, with the given database URL (none: the private cluster).
+fn kereru(data_dir: &Path, database_url: Option<&str>) -> Command {
+    let mut command = Command::new(BIN);
+    command.arg("--data-dir").arg(data_dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("KERERU_") || key == "DATABASE_URL" {
+            command.env_remove(key);
+        }
+    }
+    if let Some(url) = database_url {
+        command.env("KERERU_DATABASE__URL", url);
+    }
+    command
+}
+
+fn run(mut command: Command, args: &[&str], stdin: &str) -> Output {
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kereru starts");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("kereru runs");
+    Output {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn ok(command: Command, args: &[&str], stdin: &str) -> String {
+    let output = run(command, args, stdin);
+    assert!(output.success, "kereru {args:?} failed: {}", output.stderr);
+    output.stdout
+}
+
+/// Fails, with exactly one line on stderr that says why.
+fn fails(command: Command, args: &[&str], stdin: &str, reason: &str) {
+    let output = run(command, args, stdin);
+    assert!(!output.success, "kereru {args:?} succeeded: {}", output.stdout);
+    let lines: Vec<&str> = output.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "kereru {args:?} stderr: {:?}", output.stderr);
+    assert!(lines[0].starts_with("kereru: "), "{:?}", lines[0]);
+    assert!(lines[0].contains(reason), "kereru {args:?}: {:?} does not say {reason:?}", lines[0]);
+}
+
+/// `kereru serve` on an ephemeral loopback port; killed when dropped.
+struct Served {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Served {
+    fn start(mut command: Command) -> Served {
+        let mut child = command
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kereru serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        // The server prints its address once it listens; a reader thread keeps
+        // the wait bounded even if it never does.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("kereru listening on http://") {
+                    let _ = sender.send(addr.to_string());
+                }
+            }
+        });
+        let addr = match receiver.recv_timeout(Duration::from_secs(120)) {
+            Ok(addr) => addr.parse().expect("an address"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("kereru serve did not start listening within 120 s");
+            }
+        };
+        Served { child, addr }
+    }
+
+    fn client(&self, hosts: &[&str]) -> reqwest::Client {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder().no_proxy();
+        for host in hosts {
+            builder = builder.resolve(host, self.addr);
+        }
+        builder.build().expect("client")
+    }
+
+    /// SIGTERM, as systemd stops it; returns whether it exited successfully in time.
+    fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get_json(client: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
+    let response = client.get(url).header("Accept", "application/activity+json").send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provisioned_domains_and_users_are_discoverable_on_their_own_tenant_only() {
+    let db = fresh_database().await;
+    let data = scratch_dir("cli-flow");
+    let cmd = || kereru(&data, Some(&db.url));
+
+    let added = ok(cmd(), &["domain", "add", "a.test", "--owner", "owner@mail.test"], "");
+    assert!(added.contains("a.test"), "{added}");
+    ok(cmd(), &["domain", "add", "b.test"], "");
+    let handle = ok(cmd(), &["user", "create", "--domain", "a.test", "--username", "alice", "--email", "alice@mail.test"], "correct horse battery\n");
+    assert_eq!(handle.trim(), "@alice@a.test");
+    ok(cmd(), &["user", "create", "--domain", "a.test", "--username", "ann", "--email", "ann@mail.test", "--admin"], "another good password\n");
+    ok(cmd(), &["user", "create", "--domain", "b.test", "--username", "bob", "--email", "bob@mail.test"], "bobs password here\n");
+
+    let listed = ok(cmd(), &["domain", "list"], "");
+    assert!(listed.contains("a.test\tactive") && listed.contains("b.test\tactive"), "{listed}");
+    let shown = ok(cmd(), &["domain", "show", "a.test"], "");
+    assert!(shown.contains("a.test.  A"), "{shown}");
+    assert!(shown.contains("accounts:       2"), "{shown}");
+
+    let served = Served::start(cmd());
+    let client = served.client(&["a.test", "b.test"]);
+    let (status, jrd) = get_json(&client, "http://a.test/.well-known/webfinger?resource=acct:alice@a.test").await;
+    assert_eq!(status, 200);
+    let self_href = jrd["links"].as_array().expect("links").iter().find(|l| l["rel"] == "self").expect("self link")["href"]
+        .as_str()
+        .expect("href")
+        .to_string();
+    let (status, actor) = get_json(&client, &self_href).await;
+    assert_eq!(status, 200);
+    assert_eq!(actor["id"], self_href);
+    let pem = actor["publicKey"]["publicKeyPem"].as_str().expect("pem");
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    let (status, _) = get_json(&client, "http://b.test/.well-known/webfinger?resource=acct:alice@a.test").await;
+    assert_eq!(status, 404);
+    let (_, a_info) = get_json(&client, "http://a.test/nodeinfo/2.1").await;
+    let (_, b_info) = get_json(&client, "http://b.test/nodeinfo/2.1").await;
+    assert_eq!(a_info["usage"]["users"]["total"], 2);
+    assert_eq!(b_info["usage"]["users"]["total"], 1);
+
+    // Commands work while the server runs on the same data directory.
+    ok(cmd(), &["domain", "suspend", "b.test"], "");
+    let (status, _) = get_json(&client, "http://b.test/nodeinfo/2.1").await;
+    assert_eq!(status, 404);
+    ok(cmd(), &["domain", "activate", "b.test"], "");
+    let (status, _) = get_json(&client, "http://b.test/nodeinfo/2.1").await;
+    assert_eq!(status, 200);
+    assert!(served.terminate(), "serve exits cleanly on SIGTERM");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_one_line_reason_and_changes_nothing() {
+    let db = fresh_database().await;
+    let data = scratch_dir("cli-errors");
+    let cmd = || kereru(&data, Some(&db.url));
+    ok(cmd(), &["domain", "add", "a.test", "--service-host", "social.a.test"], "");
+    ok(cmd(), &["user", "create", "--domain", "a.test", "--username", "alice", "--email", "alice@mail.test"], "a good long password\n");
+
+    fails(cmd(), &["domain", "add", "not a host"], "", "not a valid host name");
+    fails(cmd(), &["domain", "add", "127.0.0.1"], "", "IP address");
+    fails(cmd(), &["domain", "add", "a.test"], "", "already served");
+    fails(cmd(), &["domain", "add", "new.test", "--service-host", "social.a.test"], "", "already served");
+    fails(cmd(), &["domain", "add", "new.test", "--owner", "not-an-email"], "", "e-mail");
+    fails(cmd(), &["domain", "show", "nowhere.test"], "", "no domain nowhere.test");
+    fails(cmd(), &["domain", "suspend", "nowhere.test"], "", "no domain nowhere.test");
+    fails(cmd(), &["user", "create", "--domain", "nowhere.test", "--username", "x", "--email", "x@mail.test"], "a good long password\n", "no domain nowhere.test");
+    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "ALICE", "--email", "other@mail.test"], "a good long password\n", "already taken");
+    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "bad name", "--email", "x@mail.test"], "a good long password\n", "not a valid username");
+    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "carol", "--email", "carol@mail.test"], "short\n", "at least 8");
+    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "carol", "--email", "carol@mail.test"], "", "no password");
+    let mut missing_config = cmd();
+    missing_config.args(["--config", "/nonexistent/kereru.toml"]);
+    fails(missing_config, &["domain", "list"], "", "does not exist");
+    let mut bad_env = cmd();
+    bad_env.env("KERERU_HTTP__PUBLIC_SCHEME", "gopher");
+    fails(bad_env, &["domain", "list"], "", "public_scheme");
+
+    // Nothing above left anything behind.
+    let listed = ok(cmd(), &["domain", "list"], "");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let users = ok(cmd(), &["user", "list", "--domain", "a.test"], "");
+    assert_eq!(users.trim(), "@alice@a.test");
+    // The service host names the same tenant.
+    assert_eq!(ok(cmd(), &["user", "list", "--domain", "social.a.test"], "").trim(), "@alice@a.test");
+    let shown = ok(cmd(), &["domain", "show", "social.a.test"], "");
+    assert!(shown.contains("must redirect") && shown.contains("/.well-known/webfinger"), "{shown}");
+}
+
+fn postmaster_running(data: &Path) -> bool {
+    data.join("postgres/pgdata/postmaster.pid").exists()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_database_configured_kereru_runs_its_own_cluster_and_stops_it() {
+    let data = scratch_dir("zero-config");
+    let cmd = || kereru(&data, None);
+
+    ok(cmd(), &["domain", "add", "z.test"], "");
+    assert!(data.join("postgres/pgdata/PG_VERSION").exists(), "a cluster was made under the data dir");
+    assert!(!postmaster_running(&data), "a one-off command stops the cluster it started");
+
+    let served = Served::start(cmd());
+    assert!(postmaster_running(&data));
+    // A command while serve runs uses the same cluster and leaves it running.
+    let handle = ok(cmd(), &["user", "create", "--domain", "z.test", "--username", "zed", "--email", "zed@mail.test"], "zeds password!\n");
+    assert_eq!(handle.trim(), "@zed@z.test");
+    assert!(postmaster_running(&data), "the command must not stop the cluster serve uses");
+    let client = served.client(&["z.test"]);
+    let (status, jrd) = get_json(&client, "http://z.test/.well-known/webfinger?resource=acct:zed@z.test").await;
+    assert_eq!(status, 200, "{jrd}");
+    assert!(served.terminate(), "serve exits cleanly on SIGTERM");
+    assert!(!postmaster_running(&data), "serve stops its cluster on shutdown");
+
+    // And the data survives a restart.
+    assert_eq!(ok(cmd(), &["user", "list", "--domain", "z.test"], "").trim(), "@zed@z.test");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_directory_holding_another_cluster_is_refused_and_left_alone() {
+    let data = scratch_dir("foreign");
+    let pgdata = data.join("postgres/pgdata");
+    std::fs::create_dir_all(&pgdata).expect("mkdir");
+    std::fs::write(pgdata.join("PG_VERSION"), "15\n").expect("write");
+    fails(kereru(&data, None), &["domain", "list"], "", "did not create");
+    assert_eq!(std::fs::read_to_string(pgdata.join("PG_VERSION")).expect("still there"), "15\n");
+    assert_eq!(std::fs::read_dir(&pgdata).expect("dir").count(), 1, "nothing added to the foreign cluster");
+}
