@@ -41,6 +41,9 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
+    // Accepted and validated now so deploy files can set it; read by the
+    // outbound fetcher, which comes with federation.
+    #[allow(dead_code)]
     pub allow_private_addresses: bool,
     #[serde(default)]
     pub resolve: BTreeMap<String, String>,
@@ -134,4 +137,105 @@ impl Config {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn flags() -> FlagOverrides {
+        FlagOverrides::default()
+    }
+
+    #[test]
+    fn defaults_are_local_development() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.data_dir, PathBuf::from("./data"));
+            assert_eq!(config.http.listen, "127.0.0.1:8080");
+            assert_eq!(config.public_scheme(), Some(Scheme::Http));
+            assert!(config.database.url.is_none());
+            assert!(!config.federation.allow_private_addresses);
+            assert!(config.federation.resolve.is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment_then_flags() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "k.toml",
+                r#"
+                data_dir = "/srv/file"
+                [http]
+                listen = "0.0.0.0:80"
+                public_scheme = "https"
+                [federation.resolve]
+                "b.test" = "127.0.0.1:8081"
+                "#,
+            )?;
+            let file = Some(Path::new("k.toml"));
+            let config = Config::load(file, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.http.listen, "0.0.0.0:80");
+            assert_eq!(config.public_scheme(), Some(Scheme::Https));
+            assert_eq!(config.federation.resolve.get("b.test").map(String::as_str), Some("127.0.0.1:8081"));
+            assert_eq!(config.database.pool_size, 16, "untouched keys keep their defaults");
+
+            jail.set_env("KERERU_HTTP__LISTEN", "127.0.0.1:9000");
+            jail.set_env("KERERU_DATA_DIR", "/srv/env");
+            let config = Config::load(file, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.http.listen, "127.0.0.1:9000");
+            assert_eq!(config.data_dir, PathBuf::from("/srv/env"));
+
+            let cli = FlagOverrides { data_dir: Some("/srv/flag".into()), http_listen: Some("127.0.0.1:9999".into()) };
+            let config = Config::load(file, &cli).map_err(|e| e.to_string())?;
+            assert_eq!(config.http.listen, "127.0.0.1:9999");
+            assert_eq!(config.data_dir, PathBuf::from("/srv/flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn kereru_database_url_wins_over_database_url() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("DATABASE_URL", "postgres://conventional/db");
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.database.url.as_deref(), Some("postgres://conventional/db"));
+            jail.set_env("KERERU_DATABASE__URL", "postgres://kereru/db");
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.database.url.as_deref(), Some("postgres://kereru/db"));
+            jail.set_env("KERERU_DATABASE__URL", "");
+            jail.set_env("DATABASE_URL", "");
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert!(config.database.url.is_none(), "empty means unset");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_with_the_key_named() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            for (toml, key) in [
+                ("[http]\npublic_scheme = \"ftp\"", "public_scheme"),
+                ("[http]\nlisten = \"localhost\"", "http.listen"),
+                ("[federation.resolve]\n\"b.test\" = \"nowhere\"", "federation.resolve"),
+                ("[federation.resolve]\n\"not a host\" = \"127.0.0.1:1\"", "federation.resolve"),
+                ("[http]\nlisten_typo = \"127.0.0.1:1\"", "listen_typo"),
+                ("[database]\npool_size = 0", "pool_size"),
+            ] {
+                jail.create_file("bad.toml", toml)?;
+                let error = Config::load(Some(Path::new("bad.toml")), &flags()).err().map(|e| e.to_string());
+                assert!(error.as_deref().is_some_and(|e| e.contains(key)), "{toml:?} gave {error:?}");
+            }
+            let missing = Config::load(Some(Path::new("missing.toml")), &flags());
+            assert!(matches!(missing, Err(ConfigError::MissingFile(_))));
+            Ok(())
+        });
+    }
 }

@@ -11,7 +11,6 @@ const PRIVATE_DATABASE: &str = "kereru";
 
 pub struct Database {
     pub pool: Pool,
-    pub url: String,
     cluster: Option<PrivateCluster>,
 }
 
@@ -54,7 +53,7 @@ impl Database {
             tracing::info!(version, "applied migration");
         }
         let pool = kereru_store::pool::connect(&url, config.database.pool_size)?;
-        Ok(Database { pool, url, cluster })
+        Ok(Database { pool, cluster })
     }
 
     /// Closes the pool and, if this was the last process using the private

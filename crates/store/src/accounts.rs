@@ -199,12 +199,12 @@ pub async fn usage(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Usa
     Ok(Usage { users_total: total, active_month: month, active_halfyear: halfyear, local_posts: 0 })
 }
 
-/// Signed in after `since`, or never signed in and signed up after it.
-fn active_after(
-    since: DateTime<Utc>,
-) -> diesel::dsl::Or<
+type ActiveAfter = diesel::dsl::Or<
     diesel::dsl::Gt<users::last_active_at, DateTime<Utc>>,
     diesel::dsl::And<diesel::dsl::IsNull<users::last_active_at>, diesel::dsl::Gt<users::created_at, DateTime<Utc>>>,
-> {
+>;
+
+/// Signed in after `since`, or never signed in and signed up after it.
+fn active_after(since: DateTime<Utc>) -> ActiveAfter {
     users::last_active_at.gt(since).or(users::last_active_at.is_null().and(users::created_at.gt(since)))
 }

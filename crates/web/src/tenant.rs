@@ -84,10 +84,10 @@ async fn find_tenant(req: &ServiceRequest) -> Result<Tenant, WebError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| WebError::Internal("application state missing".into()))?;
     let host = requested_host(req)?;
-    if let Some(len) = declared_body_len(req) {
-        if len > state.settings.max_body_bytes {
-            return Err(WebError::PayloadTooLarge(state.settings.max_body_bytes));
-        }
+    if let Some(len) = declared_body_len(req)
+        && len > state.settings.max_body_bytes
+    {
+        return Err(WebError::PayloadTooLarge(state.settings.max_body_bytes));
     }
     let mut conn = state.pool.get().await?;
     let domain = domains::find_by_host(&mut conn, &host).await?;
