@@ -3,7 +3,6 @@
 use serde_json::{Value, json};
 
 pub const SOFTWARE_NAME: &str = "kereru";
-pub const SOFTWARE_REPOSITORY: &str = "https://github.com/kereru-social/kereru";
 pub const VERSIONS: [&str; 2] = ["2.0", "2.1"];
 
 /// One tenant's figures: NodeInfo describes the tenant a client asked, not the host.
@@ -23,12 +22,8 @@ pub fn schema_url(version: &str) -> String {
 pub fn document(version: &str, software_version: &str, node_name: &str, open_registrations: bool, usage: Usage) -> Option<Value> {
     let software = match version {
         "2.0" => json!({ "name": SOFTWARE_NAME, "version": software_version }),
-        // 2.1 added repository and homepage; 2.0's schema forbids them.
-        "2.1" => json!({
-            "name": SOFTWARE_NAME,
-            "version": software_version,
-            "repository": SOFTWARE_REPOSITORY,
-        }),
+        // 2.1 allows repository and homepage too; Kererū has no public one yet.
+        "2.1" => json!({ "name": SOFTWARE_NAME, "version": software_version }),
         _ => return None,
     };
     Some(json!({
@@ -58,7 +53,7 @@ mod tests {
         let usage = Usage { users_total: 2, active_month: 1, active_halfyear: 2, local_posts: 0 };
         assert!(document("2.2", "0.1.0", "n", true, usage).is_none());
         let doc = document("2.0", "0.1.0", "n", false, usage).unwrap();
-        assert!(doc["software"].get("repository").is_none());
+        assert_eq!(doc["version"], "2.0");
         assert_eq!(doc["usage"]["users"]["total"], 2);
         assert_eq!(doc["openRegistrations"], false);
     }

@@ -77,5 +77,6 @@ fn init_logging(config: &Config, serving: bool) {
     // Commands print their results on stdout; only problems go to stderr.
     let default = if serving { config.log.filter.clone() } else { "warn".to_string() };
     let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&default)).unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
