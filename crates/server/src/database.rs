@@ -4,7 +4,8 @@
 use crate::config::Config;
 use anyhow::Context;
 use kereru_store::Pool;
-use kereru_store::cluster::{PostgresBinaries, PrivateCluster};
+use kereru_store::cluster::{ClusterError, PostgresBinaries, PrivateCluster};
+use std::path::{Path, PathBuf};
 
 /// The database name inside a private cluster.
 const PRIVATE_DATABASE: &str = "kereru";
@@ -28,7 +29,7 @@ impl Database {
                         Some(dir) => PostgresBinaries::in_dir(&dir)?,
                         None => PostgresBinaries::discover()?,
                     };
-                    PrivateCluster::open(&root, &bins)
+                    open_private_cluster(&root, &bins)
                 })
                 .await
                 .context("cluster start-up thread failed")??;
@@ -65,4 +66,45 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Where clusters go when the data directory is out of the `postgres` user's reach.
+const FALLBACK_CLUSTERS: &str = "/var/lib/kereru/clusters";
+
+/// Opens the private cluster at `root` (`<data_dir>/postgres`). When we run as
+/// root and the `postgres` user cannot reach the data directory (a checkout
+/// under `/root`, say), the cluster is made under [`FALLBACK_CLUSTERS`]
+/// instead and `root` becomes a symlink to it, so zero-config runs work from
+/// anywhere and later runs find the same cluster.
+fn open_private_cluster(root: &Path, bins: &PostgresBinaries) -> Result<PrivateCluster, ClusterError> {
+    match PrivateCluster::open(root, bins) {
+        Err(ClusterError::NotTraversable { dir }) if root.symlink_metadata().is_err() => {
+            let target = fallback_root()?;
+            tracing::info!(
+                unreachable = %dir.display(),
+                cluster = %target.display(),
+                "the postgres user cannot reach the data directory; keeping the cluster elsewhere"
+            );
+            if let Some(parent) = root.parent() {
+                std::fs::create_dir_all(parent).map_err(|error| io_error("creating the data directory", error))?;
+            }
+            std::os::unix::fs::symlink(&target, root).map_err(|error| io_error("linking the cluster", error))?;
+            PrivateCluster::open(root, bins)
+        }
+        other => other,
+    }
+}
+
+fn fallback_root() -> Result<PathBuf, ClusterError> {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let target = Path::new(FALLBACK_CLUSTERS).join(format!("{millis}-{}", std::process::id()));
+    std::fs::create_dir_all(&target).map_err(|error| io_error("creating the fallback cluster directory", error))?;
+    Ok(target)
+}
+
+fn io_error(action: &str, error: std::io::Error) -> ClusterError {
+    ClusterError::Io { action: action.to_string(), error }
 }

@@ -267,3 +267,26 @@ async fn a_data_directory_holding_another_cluster_is_refused_and_left_alone() {
     assert_eq!(std::fs::read_to_string(pgdata.join("PG_VERSION")).expect("still there"), "15\n");
     assert_eq!(std::fs::read_dir(&pgdata).expect("dir").count(), 1, "nothing added to the foreign cluster");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn as_root_a_data_directory_postgres_cannot_reach_gets_its_cluster_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string()));
+    if uid.as_deref() != Some("0") {
+        eprintln!("not root: PostgreSQL runs as this user, so every data directory it can use is reachable");
+        return;
+    }
+    // Like a checkout under /root: the parent is private to root.
+    let private = scratch_dir("private");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let data = private.join("data");
+    ok(kereru(&data, None), &["domain", "add", "r.test"], "");
+    let link = std::fs::read_link(data.join("postgres")).expect("the cluster dir is a symlink");
+    assert!(link.starts_with("/var/lib/kereru/clusters/"), "{}", link.display());
+    assert!(link.join("pgdata/PG_VERSION").exists());
+    // Later runs find the same cluster and its data.
+    assert!(ok(kereru(&data, None), &["domain", "list"], "").starts_with("r.test\t"));
+    std::fs::remove_dir_all(&link).expect("clean up the fallback cluster");
+}
