@@ -4,22 +4,11 @@
 
 mod common;
 
-use common::{add_domain, add_user};
+use common::{add_domain, add_user, new_domain};
 use kereru_core::{HostName, Username};
 use kereru_store::accounts::{self, AccountError, NewLocalAccount};
-use kereru_store::domains::{self, DomainError, DomainState, NewDomain, Registrations};
+use kereru_store::domains::{self, DomainError};
 use kereru_tests::fresh_database;
-
-fn new_domain(host: &str, service: Option<&str>) -> NewDomain {
-    NewDomain {
-        account_host: HostName::parse(host).unwrap(),
-        service_host: service.map(|s| HostName::parse(s).unwrap()),
-        state: DomainState::Active,
-        registrations: Registrations::Closed,
-        name: None,
-        owner_email: None,
-    }
-}
 
 #[tokio::test]
 async fn a_host_belongs_to_one_tenant_in_either_role() {

@@ -8,21 +8,21 @@ use kereru_store::domains::{self, Domain, DomainState, NewDomain, Registrations}
 use kereru_store::Pool;
 use std::path::PathBuf;
 
+/// An active tenant with open registrations.
+pub fn new_domain(host: &str, service_host: Option<&str>) -> NewDomain {
+    NewDomain {
+        account_host: HostName::parse(host).unwrap(),
+        service_host: service_host.map(|h| HostName::parse(h).unwrap()),
+        state: DomainState::Active,
+        registrations: Registrations::Open,
+        name: None,
+        owner_email: None,
+    }
+}
+
 pub async fn add_domain(pool: &Pool, host: &str, service_host: Option<&str>) -> Domain {
     let mut conn = pool.get().await.unwrap();
-    domains::create(
-        &mut conn,
-        NewDomain {
-            account_host: HostName::parse(host).unwrap(),
-            service_host: service_host.map(|h| HostName::parse(h).unwrap()),
-            state: DomainState::Active,
-            registrations: Registrations::Open,
-            name: None,
-            owner_email: None,
-        },
-    )
-    .await
-    .unwrap()
+    domains::create(&mut conn, new_domain(host, service_host)).await.unwrap()
 }
 
 pub async fn add_user(pool: &Pool, domain: &Domain, username: &str) -> Account {
