@@ -8,6 +8,7 @@ pub mod host;
 pub mod id;
 pub mod keys;
 pub mod nodeinfo;
+pub mod scopes;
 pub mod urls;
 pub mod username;
 pub mod webfinger;
