@@ -54,4 +54,58 @@ diesel::table! {
 diesel::joinable!(domain_hosts -> domains (domain_id));
 diesel::joinable!(accounts -> domains (domain_id));
 diesel::joinable!(users -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(domains, domain_hosts, accounts, users);
+
+diesel::table! {
+    oauth_applications (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        name -> Text,
+        website -> Nullable<Text>,
+        redirect_uris -> Text,
+        scopes -> Text,
+        client_id -> Text,
+        client_secret_sha256 -> Binary,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_authorization_codes (code_sha256) {
+        code_sha256 -> Binary,
+        application_id -> BigInt,
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        code_challenge_method -> Nullable<Text>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_tokens (id) {
+        id -> BigInt,
+        token_sha256 -> Binary,
+        refresh_sha256 -> Nullable<Binary>,
+        application_id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        scopes -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(oauth_tokens -> oauth_applications (application_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    domains,
+    domain_hosts,
+    accounts,
+    users,
+    oauth_applications,
+    oauth_authorization_codes,
+    oauth_tokens,
+);
