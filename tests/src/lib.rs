@@ -103,6 +103,7 @@ impl TestApp {
         let settings = kereru_web::WebSettings {
             public_scheme: kereru_core::Scheme::Http,
             max_body_bytes: 1024 * 1024,
+            password_grant: true,
         };
         let state = web::Data::new(
             kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")),

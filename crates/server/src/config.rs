@@ -19,6 +19,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub federation: FederationConfig,
     pub acme: AcmeConfig,
+    pub oauth: OAuthConfig,
     pub log: LogConfig,
 }
 
@@ -53,6 +54,12 @@ pub struct FederationConfig {
 #[serde(deny_unknown_fields)]
 pub struct AcmeConfig {
     pub public_addresses: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthConfig {
+    pub password_grant: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -208,3 +208,79 @@ type ActiveAfter = diesel::dsl::Or<
 fn active_after(since: DateTime<Utc>) -> ActiveAfter {
     users::last_active_at.gt(since).or(users::last_active_at.is_null().and(users::created_at.gt(since)))
 }
+
+/// The local account with this id on this tenant.
+pub async fn get_local(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    id: AccountId,
+) -> Result<Option<Account>, StoreError> {
+    Ok(accounts::table
+        .filter(accounts::domain_id.eq(domain.0))
+        .filter(accounts::id.eq(id.0))
+        .select(Account::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The account whose login (username or e-mail, any case) and password
+/// match, on this tenant. Argon2 runs on a blocking thread; an unknown login
+/// costs a hash too, so timing does not tell which logins exist.
+pub async fn authenticate(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    login: &str,
+    password: &str,
+) -> Result<Option<Account>, StoreError> {
+    let login = login.trim().to_lowercase();
+    let found: Option<(i64, String)> = users::table
+        .inner_join(accounts::table)
+        .filter(users::domain_id.eq(domain.0))
+        .filter(lower(users::email).eq(&login).or(lower(accounts::username).eq(&login)))
+        .select((accounts::id, users::password_hash))
+        .first(conn)
+        .await
+        .optional()?;
+    let password = password.to_string();
+    let (id, hash) = match found {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, String::new()),
+    };
+    let matches = tokio::task::spawn_blocking(move || {
+        // An unknown login is checked against a real hash too, so that the
+        // time taken does not tell which logins exist.
+        let hash = if hash.is_empty() { dummy_hash() } else { hash };
+        password::verify(&password, &hash)
+    })
+        .await
+        .map_err(|e| StoreError::Connect(format!("worker thread failed: {e}")))?;
+    match (id, matches) {
+        (Some(id), true) => {
+            diesel::update(users::table.filter(users::account_id.eq(id)))
+                .set(users::last_active_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+            get_local(conn, domain, AccountId(id)).await
+        }
+        _ => Ok(None),
+    }
+}
+
+/// An Argon2id hash of a random password, made once per process.
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| password::hash(&crate::oauth::new_secret()).unwrap_or_default()).clone()
+}
+
+/// Who a tenant's instance page names as contact: its first admin, else its first account.
+pub async fn contact_account(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Option<Account>, StoreError> {
+    Ok(accounts::table
+        .inner_join(users::table)
+        .filter(accounts::domain_id.eq(domain.0))
+        .order((users::admin.desc(), accounts::id.asc()))
+        .select(Account::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -14,6 +14,17 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("content type {0:?} is not supported here")]
+    UnsupportedMediaType(String),
+    /// RFC 6749 §5.2 errors of the OAuth endpoints: `{"error": code, "error_description": ...}`.
+    #[error("{description}")]
+    OAuth { status: u16, code: &'static str, description: String },
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(u64),
     #[error("internal server error")]
@@ -25,9 +36,28 @@ impl WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            WebError::OAuth { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    pub fn json_response(&self) -> HttpResponse {
+        let body = match self {
+            WebError::OAuth { code, description, .. } => {
+                serde_json::json!({ "error": code, "error_description": description })
+            }
+            other => serde_json::json!({ "error": other.to_string() }),
+        };
+        let mut response = HttpResponse::build(self.status());
+        if matches!(self, WebError::Unauthorized(_)) {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"kereru\", error=\"invalid_token\""));
+        }
+        response.json(body)
     }
 
     /// The response for this request: JSON or HTML by path and `Accept`.
@@ -36,7 +66,7 @@ impl WebError {
             tracing::error!(path = req.path(), "internal error: {detail}");
         }
         if wants_json(req.path(), req.headers().get(header::ACCEPT)) {
-            HttpResponse::build(self.status()).json(serde_json::json!({ "error": self.to_string() }))
+            self.json_response()
         } else {
             let status = self.status();
             let title = status.canonical_reason().unwrap_or("Error");
@@ -72,7 +102,7 @@ impl ResponseError for WebError {
         if let WebError::Internal(detail) = self {
             tracing::error!("internal error: {detail}");
         }
-        HttpResponse::build(self.status()).json(serde_json::json!({ "error": self.to_string() }))
+        self.json_response()
     }
 }
 

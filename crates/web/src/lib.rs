@@ -3,10 +3,14 @@
 //! tenant alone: discovery ([`discovery`]), actors ([`actors`]) and pages.
 
 pub mod actors;
+pub mod api;
+pub mod auth;
 pub mod discovery;
 pub mod error;
 pub mod negotiate;
+pub mod oauth;
 pub mod pages;
+pub mod params;
 pub mod state;
 pub mod tenant;
 
@@ -25,6 +29,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/.well-known/host-meta", web::get().to(discovery::host_meta))
             .route("/.well-known/nodeinfo", web::get().to(discovery::nodeinfo_links))
             .route("/nodeinfo/{version}", web::get().to(discovery::nodeinfo))
+            .route("/.well-known/oauth-authorization-server", web::get().to(oauth::metadata))
+            .route("/oauth/authorize", web::get().to(oauth::authorize::show))
+            .route("/oauth/authorize", web::post().to(oauth::authorize::submit))
+            .route("/oauth/token", web::post().to(oauth::token::token))
+            .route("/oauth/revoke", web::post().to(oauth::revoke))
+            .configure(api::routes)
             .route("/users/{username}", web::get().to(actors::actor))
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/", web::get().to(pages::home))

@@ -16,6 +16,8 @@ impl Templates {
             ("base.html", include_str!("../templates/base.html")),
             ("profile.html", include_str!("../templates/profile.html")),
             ("home.html", include_str!("../templates/home.html")),
+            ("authorize.html", include_str!("../templates/authorize.html")),
+            ("authorize_code.html", include_str!("../templates/authorize_code.html")),
         ])
         .map_err(|e| WebError::Internal(format!("templates: {e}")))?;
         Ok(Templates(tera))

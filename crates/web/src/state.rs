@@ -9,6 +9,8 @@ pub struct WebSettings {
     pub public_scheme: Scheme,
     /// Requests declaring a larger body are refused with 413 before they are read.
     pub max_body_bytes: u64,
+    /// Allow OAuth's `password` grant (for bots and tests; off by default).
+    pub password_grant: bool,
 }
 
 pub struct AppState {

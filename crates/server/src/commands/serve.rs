@@ -10,7 +10,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listen = config.listen_addr()?;
     let scheme = config.public_scheme().context("invalid http.public_scheme")?;
     let database = Database::open(&config).await?;
-    let settings = WebSettings { public_scheme: scheme, max_body_bytes: config.http.max_body_bytes };
+    let settings = WebSettings {
+        public_scheme: scheme,
+        max_body_bytes: config.http.max_body_bytes,
+        password_grant: config.oauth.password_grant,
+    };
     let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
         .bind(listen)

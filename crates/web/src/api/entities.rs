@@ -1,0 +1,88 @@
+//! Mastodon entities as JSON, built from store rows.
+
+use kereru_core::TenantUrls;
+use kereru_core::actor::text_to_html;
+use kereru_store::accounts::Account;
+use serde_json::{Value, json};
+
+/// Mastodon renders an account's `created_at` as the day it was made, at midnight UTC.
+fn created_day(account: &Account) -> String {
+    account.created_at.format("%Y-%m-%dT00:00:00.000Z").to_string()
+}
+
+/// The images a new account shows until it uploads its own.
+pub fn default_avatar(urls: &TenantUrls) -> String {
+    format!("{}/avatars/original/missing.png", urls.base())
+}
+
+pub fn default_header(urls: &TenantUrls) -> String {
+    format!("{}/headers/original/missing.png", urls.base())
+}
+
+/// Follower, following and status counts (zero until follows and statuses exist).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AccountCounts {
+    pub followers: i64,
+    pub following: i64,
+    pub statuses: i64,
+}
+
+/// The Account entity of a local account, as seen on its own tenant (so
+/// `acct` is the bare username, as Mastodon shows local accounts).
+pub fn account(urls: &TenantUrls, account: &Account, counts: AccountCounts) -> Value {
+    let avatar = default_avatar(urls);
+    let header = default_header(urls);
+    json!({
+        "id": account.id.0.to_string(),
+        "username": account.username,
+        "acct": account.username,
+        "display_name": account.display_name,
+        "locked": account.locked,
+        "bot": false,
+        "discoverable": account.discoverable,
+        "indexable": account.discoverable,
+        "group": false,
+        "created_at": created_day(account),
+        "note": text_to_html(&account.summary),
+        "url": urls.profile_page(&account.username),
+        "uri": urls.actor(&account.username),
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "avatar_description": "",
+        "header": header,
+        "header_static": header,
+        "header_description": "",
+        "followers_count": counts.followers,
+        "following_count": counts.following,
+        "statuses_count": counts.statuses,
+        "last_status_at": null,
+        "hide_collections": false,
+        "noindex": false,
+        "mute_expires_at": null,
+        "show_media": true,
+        "show_media_replies": true,
+        "show_featured": true,
+        "emojis": [],
+        "roles": [],
+        "fields": [],
+    })
+}
+
+/// The CredentialAccount: the account plus the `source` only its owner sees.
+pub fn credential_account(urls: &TenantUrls, acc: &Account, counts: AccountCounts) -> Value {
+    let mut value = account(urls, acc, counts);
+    value["source"] = json!({
+        "privacy": "public",
+        "sensitive": false,
+        "language": null,
+        "note": acc.summary,
+        "fields": [],
+        "follow_requests_count": 0,
+        "indexable": acc.discoverable,
+        "hide_collections": false,
+        "discoverable": acc.discoverable,
+        "attribution_domains": [],
+        "quote_policy": "public",
+    });
+    value
+}

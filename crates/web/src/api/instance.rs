@@ -1,0 +1,136 @@
+//! `GET /api/v1/instance` and `/api/v2/instance`: the tenant as an instance.
+
+use super::entities::{self, AccountCounts};
+use super::version_string;
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::{HttpResponse, web};
+use kereru_store::accounts;
+use kereru_store::domains::Registrations;
+use serde_json::{Value, json};
+
+pub const MAX_STATUS_CHARACTERS: u32 = 500;
+pub const MAX_MEDIA_ATTACHMENTS: u32 = 4;
+pub const IMAGE_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
+pub const IMAGE_MATRIX_LIMIT: u64 = 33_177_600;
+pub const SUPPORTED_MIME_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+fn streaming_url(tenant: &Tenant) -> String {
+    let scheme = match tenant.urls.scheme {
+        kereru_core::Scheme::Https => "wss",
+        kereru_core::Scheme::Http => "ws",
+    };
+    format!("{scheme}://{}", tenant.service_host())
+}
+
+fn account_configuration() -> Value {
+    json!({
+        "max_featured_tags": 10,
+        "max_pinned_statuses": 5,
+        "max_display_name_length": 30,
+        "max_note_length": 500,
+        "max_avatar_description_length": 150,
+        "max_header_description_length": 150,
+        "max_profile_fields": 4,
+        "profile_field_name_limit": 255,
+        "profile_field_value_limit": 255,
+    })
+}
+
+fn shared_configuration() -> Value {
+    json!({
+        "accounts": account_configuration(),
+        "statuses": {
+            "max_characters": MAX_STATUS_CHARACTERS,
+            "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": SUPPORTED_MIME_TYPES,
+            "image_size_limit": IMAGE_SIZE_LIMIT,
+            "image_matrix_limit": IMAGE_MATRIX_LIMIT,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+            "description_limit": 1500,
+        },
+        "polls": {
+            "max_options": 4,
+            "max_characters_per_option": 50,
+            "min_expiration": 300,
+            "max_expiration": 2_629_746,
+        },
+    })
+}
+
+/// The contact account (its first admin, else its first account) and the user count.
+async fn contact_and_users(state: &AppState, tenant: &Tenant) -> Result<(Value, i64), WebError> {
+    let mut conn = state.pool.get().await?;
+    let contact = accounts::contact_account(&mut conn, tenant.id).await?;
+    let usage = accounts::usage(&mut conn, tenant.id).await?;
+    let contact = contact
+        .map(|a| entities::account(&tenant.urls, &a, AccountCounts::default()))
+        .unwrap_or(Value::Null);
+    Ok((contact, usage.users_total))
+}
+
+pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
+    let (contact, users) = contact_and_users(&state, &tenant).await?;
+    let mut configuration = shared_configuration();
+    configuration["accounts"] = json!({ "max_featured_tags": 10, "max_pinned_statuses": 5 });
+    Ok(HttpResponse::Ok().json(json!({
+        "uri": tenant.account_host.as_str(),
+        "title": tenant.name,
+        "short_description": "",
+        "description": "",
+        "email": tenant.owner_email.clone().unwrap_or_default(),
+        "version": version_string(),
+        "urls": { "streaming_api": streaming_url(&tenant) },
+        "stats": { "user_count": users, "status_count": 0, "domain_count": 0 },
+        "thumbnail": null,
+        "languages": ["en"],
+        "registrations": tenant.registrations != Registrations::Closed,
+        "approval_required": tenant.registrations == Registrations::Approval,
+        "invites_enabled": false,
+        "configuration": configuration,
+        "contact_account": contact,
+        "rules": [],
+    })))
+}
+
+pub async fn v2(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
+    let (contact, users) = contact_and_users(&state, &tenant).await?;
+    let mut configuration = shared_configuration();
+    configuration["urls"] = json!({ "streaming": streaming_url(&tenant), "status": null });
+    configuration["vapid"] = json!({ "public_key": "" });
+    configuration["translation"] = json!({ "enabled": false });
+    configuration["limited_federation"] = json!(false);
+    let feed = json!({ "local": "public", "remote": "public" });
+    configuration["timelines_access"] =
+        json!({ "live_feeds": feed, "hashtag_feeds": feed, "trending_link_feeds": feed });
+    Ok(HttpResponse::Ok().json(json!({
+        "domain": tenant.account_host.as_str(),
+        "title": tenant.name,
+        "version": version_string(),
+        // No public repository yet: an empty string, which the entity allows.
+        "source_url": "",
+        "description": "",
+        "usage": { "users": { "active_month": users } },
+        "thumbnail": null,
+        "icon": [],
+        "languages": ["en"],
+        "configuration": configuration,
+        "registrations": {
+            "enabled": tenant.registrations != Registrations::Closed,
+            "approval_required": tenant.registrations == Registrations::Approval,
+            "reason_required": tenant.registrations == Registrations::Approval,
+            "message": null,
+            "url": null,
+            "min_age": null,
+        },
+        "api_versions": { "mastodon": 2 },
+        "contact": { "email": tenant.owner_email.clone().unwrap_or_default(), "account": contact },
+        "rules": [],
+    })))
+}

@@ -1,0 +1,91 @@
+//! Bearer-token authentication for the client API. A token is valid only on
+//! the tenant it was issued on: on any other host it is simply unknown.
+
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use kereru_store::accounts::{self, Account};
+use kereru_store::oauth::{self, TokenGrant};
+use std::future::Future;
+use std::pin::Pin;
+
+/// An authenticated request: the token's grant and, for user tokens, the account.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub grant: TokenGrant,
+    pub account: Option<Account>,
+}
+
+/// Authentication where it is optional; a token that is present but invalid is still a 401.
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Option<Auth>);
+
+impl Auth {
+    /// 403 unless the token's scopes grant `scope`, as Mastodon answers.
+    pub fn require(&self, scope: &str) -> Result<(), WebError> {
+        if self.grant.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden("This action is outside the authorized scopes".into()))
+        }
+    }
+
+    /// The account acting, with `scope` checked; app-only tokens get Mastodon's 422.
+    pub fn user(&self, scope: &str) -> Result<&Account, WebError> {
+        self.require(scope)?;
+        self.account.as_ref().ok_or_else(|| WebError::Unprocessable("This method requires an authenticated user".into()))
+    }
+}
+
+/// The bearer token: `Authorization: Bearer ...`, else `?access_token=` (for
+/// streaming clients that cannot set headers).
+fn presented_token(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+    }
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
+    query.into_iter().find(|(k, _)| k == "access_token").map(|(_, v)| v)
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
+    let Some(token) = presented_token(&req) else { return Ok(None) };
+    let invalid = || WebError::Unauthorized("The access token is invalid".into());
+    if token.is_empty() || token.len() > 256 {
+        return Err(invalid());
+    }
+    let tenant = req.extensions().get::<Tenant>().cloned().ok_or_else(|| WebError::Internal("no tenant".into()))?;
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("no state".into()))?;
+    let mut conn = state.pool.get().await?;
+    let grant = oauth::authenticate_token(&mut conn, tenant.id, &token).await?.ok_or_else(invalid)?;
+    let account = match grant.account {
+        Some(id) => Some(accounts::get_local(&mut conn, tenant.id, id).await?.ok_or_else(invalid)?),
+        None => None,
+    };
+    Ok(Some(Auth { grant, account }))
+}
+
+impl FromRequest for Auth {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            authenticate(req).await?.ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))
+        })
+    }
+}
+
+impl FromRequest for MaybeAuth {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeAuth(authenticate(req).await?)) })
+    }
+}

@@ -1,0 +1,113 @@
+//! `POST /oauth/token`: every grant Mastodon clients use.
+
+use super::authenticated_client;
+use crate::error::WebError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::scopes::Scopes;
+use kereru_store::accounts;
+use kereru_store::oauth::{self, GrantError, IssuedToken};
+
+fn oauth_error(status: u16, code: &'static str, description: impl Into<String>) -> WebError {
+    WebError::OAuth { status, code, description: description.into() }
+}
+
+fn invalid_grant(description: impl Into<String>) -> WebError {
+    oauth_error(400, "invalid_grant", description)
+}
+
+impl From<GrantError> for WebError {
+    fn from(error: GrantError) -> Self {
+        match error {
+            GrantError::Store(e) => WebError::from(e),
+            other => invalid_grant(other.to_string()),
+        }
+    }
+}
+
+fn token_json(token: &IssuedToken) -> HttpResponse {
+    let mut body = serde_json::json!({
+        "access_token": token.access_token,
+        "token_type": "Bearer",
+        "scope": token.scopes.to_string(),
+        "created_at": token.created_at.timestamp(),
+    });
+    if let Some(refresh) = &token.refresh_token {
+        body["refresh_token"] = refresh.clone().into();
+    }
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body)
+}
+
+/// Requested scopes, defaulting to `read`, never beyond the app's.
+fn requested_scopes(params: &Params, granted: &Scopes) -> Result<Scopes, WebError> {
+    let scopes = Scopes::parse(params.str("scope").or(params.str("scopes")).unwrap_or("read"))
+        .map_err(|e| oauth_error(400, "invalid_scope", e.to_string()))?;
+    if !scopes.within(granted) {
+        return Err(oauth_error(400, "invalid_scope", "The requested scope is invalid, unknown, or malformed."));
+    }
+    Ok(scopes)
+}
+
+pub async fn token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    let grant_type = params.str("grant_type").unwrap_or("");
+    match grant_type {
+        "authorization_code" => {
+            let code = params.str("code").ok_or_else(|| invalid_grant("code is missing"))?;
+            let redirect_uri = params.str("redirect_uri").unwrap_or(oauth::OOB_REDIRECT);
+            let verifier = params.str("code_verifier");
+            let app = match authenticated_client(&state, &tenant, &req, &params).await {
+                Ok(app) => app,
+                // Public clients prove themselves with PKCE instead of a secret.
+                Err(error) => {
+                    let client_id = params.str("client_id").filter(|_| verifier.is_some()).ok_or(error)?;
+                    let mut conn = state.pool.get().await?;
+                    oauth::find_application(&mut conn, tenant.id, client_id)
+                        .await?
+                        .ok_or_else(|| oauth_error(401, "invalid_client", "unknown client"))?
+                }
+            };
+            let mut conn = state.pool.get().await?;
+            let (account, scopes) = oauth::redeem_code(&mut conn, tenant.id, &app, code, redirect_uri, verifier).await?;
+            let token = oauth::issue_token(&mut conn, tenant.id, &app, Some(account), scopes, true).await?;
+            Ok(token_json(&token))
+        }
+        "refresh_token" => {
+            let app = authenticated_client(&state, &tenant, &req, &params).await?;
+            let refresh = params.str("refresh_token").ok_or_else(|| invalid_grant("refresh_token is missing"))?;
+            let mut conn = state.pool.get().await?;
+            let token = oauth::refresh(&mut conn, tenant.id, &app, refresh).await?;
+            Ok(token_json(&token))
+        }
+        "client_credentials" => {
+            let app = authenticated_client(&state, &tenant, &req, &params).await?;
+            let scopes = requested_scopes(&params, &app.scopes)?;
+            let mut conn = state.pool.get().await?;
+            let token = oauth::issue_token(&mut conn, tenant.id, &app, None, scopes, false).await?;
+            Ok(token_json(&token))
+        }
+        "password" if state.settings.password_grant => {
+            let app = authenticated_client(&state, &tenant, &req, &params).await?;
+            let scopes = requested_scopes(&params, &app.scopes)?;
+            let username = params.str("username").ok_or_else(|| invalid_grant("username is missing"))?;
+            let password = params.str("password").ok_or_else(|| invalid_grant("password is missing"))?;
+            let mut conn = state.pool.get().await?;
+            let account = accounts::authenticate(&mut conn, tenant.id, username, password)
+                .await?
+                .ok_or_else(|| invalid_grant("The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."))?;
+            let token = oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), scopes, true).await?;
+            Ok(token_json(&token))
+        }
+        _ => Err(oauth_error(
+            400,
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server.",
+        )),
+    }
+}
