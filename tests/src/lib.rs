@@ -93,6 +93,8 @@ async fn run_sql(url: &str, sql: &str) {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub database: TestDatabase,
+    /// Where this app stores uploaded media (a scratch directory, removed by `stop`).
+    pub media_dir: PathBuf,
     handle: actix_web::dev::ServerHandle,
     hosts: Vec<String>,
 }
@@ -100,10 +102,12 @@ pub struct TestApp {
 impl TestApp {
     pub async fn start(database: TestDatabase, hosts: &[&str]) -> TestApp {
         use actix_web::{App, HttpServer, web};
+        let media_dir = scratch_dir("media");
         let settings = kereru_web::WebSettings {
             public_scheme: kereru_core::Scheme::Http,
             max_body_bytes: 1024 * 1024,
             password_grant: true,
+            media_dir: media_dir.clone(),
         };
         let state = web::Data::new(
             kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")),
@@ -117,7 +121,7 @@ impl TestApp {
         let server = server.run();
         let handle = server.handle();
         tokio::spawn(server);
-        TestApp { addr, database, handle, hosts: hosts.iter().map(|h| h.to_string()).collect() }
+        TestApp { addr, database, media_dir, handle, hosts: hosts.iter().map(|h| h.to_string()).collect() }
     }
 
     /// A client that sends requests for the given hosts to this app, as DNS would.
@@ -138,6 +142,7 @@ impl TestApp {
 
     pub async fn stop(self) {
         self.handle.stop(true).await;
+        let _ = std::fs::remove_dir_all(&self.media_dir);
     }
 }
 

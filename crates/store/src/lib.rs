@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod domains;
 pub mod error;
 pub mod ids;
+pub mod media;
 pub mod oauth;
 pub mod password;
 pub mod pool;

@@ -100,6 +100,34 @@ diesel::table! {
 }
 
 diesel::joinable!(oauth_tokens -> oauth_applications (application_id));
+
+diesel::table! {
+    media_attachments (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        status_id -> Nullable<BigInt>,
+        status_position -> Nullable<SmallInt>,
+        #[sql_name = "type"]
+        media_type -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        file_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        thumbnail_file_name -> Text,
+        thumbnail_content_type -> Text,
+        thumbnail_width -> Integer,
+        thumbnail_height -> Integer,
+        description -> Nullable<Text>,
+        focus_x -> Nullable<Double>,
+        focus_y -> Nullable<Double>,
+        blurhash -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
     domain_hosts,
@@ -108,4 +136,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_applications,
     oauth_authorization_codes,
     oauth_tokens,
+    media_attachments,
 );

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod discovery;
 pub mod error;
+pub mod multipart;
 pub mod negotiate;
 pub mod oauth;
 pub mod pages;
@@ -37,6 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(api::routes)
             .route("/users/{username}", web::get().to(actors::actor))
             .route("/@{username}", web::get().to(actors::profile_page))
+            .route("/system/media/{name}", web::get().to(api::media::serve_file))
+            .route("/system/media/{name}", web::head().to(api::media::serve_file))
             .route("/", web::get().to(pages::home))
             .default_service(web::to(error::not_found)),
     );

@@ -1,6 +1,7 @@
 use crate::pages::Templates;
 use kereru_core::Scheme;
 use kereru_store::Pool;
+use std::path::PathBuf;
 
 /// What the web layer needs from the configuration.
 #[derive(Debug, Clone)]
@@ -11,6 +12,8 @@ pub struct WebSettings {
     pub max_body_bytes: u64,
     /// Allow OAuth's `password` grant (for bots and tests; off by default).
     pub password_grant: bool,
+    /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`).
+    pub media_dir: PathBuf,
 }
 
 pub struct AppState {

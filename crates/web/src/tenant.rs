@@ -84,10 +84,11 @@ async fn find_tenant(req: &ServiceRequest) -> Result<Tenant, WebError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| WebError::Internal("application state missing".into()))?;
     let host = requested_host(req)?;
+    let limit = crate::api::media::upload_body_limit(req.method(), req.path()).unwrap_or(state.settings.max_body_bytes);
     if let Some(len) = declared_body_len(req)
-        && len > state.settings.max_body_bytes
+        && len > limit
     {
-        return Err(WebError::PayloadTooLarge(state.settings.max_body_bytes));
+        return Err(WebError::PayloadTooLarge(limit));
     }
     let mut conn = state.pool.get().await?;
     let domain = domains::find_by_host(&mut conn, &host).await?;

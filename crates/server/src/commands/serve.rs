@@ -14,6 +14,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         public_scheme: scheme,
         max_body_bytes: config.http.max_body_bytes,
         password_grant: config.oauth.password_grant,
+        media_dir: config.data_dir.join("media"),
     };
     let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod entities;
 pub mod instance;
+pub mod media;
 
 use crate::oauth::apps;
 use actix_web::web;
@@ -23,5 +24,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v2/instance/", web::get().to(instance::v2))
         .route("/api/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
         .route("/api/v1/accounts/lookup", web::get().to(accounts::lookup))
-        .route("/api/v1/accounts/{id}", web::get().to(accounts::show));
+        .route("/api/v1/accounts/{id}", web::get().to(accounts::show))
+        .route("/api/v1/media", web::post().to(media::upload))
+        .route("/api/v2/media", web::post().to(media::upload))
+        .route("/api/v1/media/{id}", web::get().to(media::show))
+        .route("/api/v1/media/{id}", web::put().to(media::update));
 }
