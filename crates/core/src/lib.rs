@@ -9,6 +9,7 @@ pub mod id;
 pub mod keys;
 pub mod nodeinfo;
 pub mod scopes;
+pub mod text;
 pub mod urls;
 pub mod username;
 pub mod webfinger;

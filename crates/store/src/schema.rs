@@ -100,6 +100,145 @@ diesel::table! {
 }
 
 diesel::joinable!(oauth_tokens -> oauth_applications (application_id));
+
+diesel::table! {
+    statuses (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        uri -> Text,
+        text -> Text,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        visibility -> Text,
+        language -> Nullable<Text>,
+        in_reply_to_id -> Nullable<BigInt>,
+        in_reply_to_account_id -> Nullable<BigInt>,
+        reblog_of_id -> Nullable<BigInt>,
+        application_id -> Nullable<BigInt>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    status_receipts (domain_id, status_id) {
+        domain_id -> BigInt,
+        status_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    known_accounts (domain_id, account_id) {
+        domain_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    mentions (status_id, account_id) {
+        status_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    status_edits (id) {
+        id -> BigInt,
+        status_id -> BigInt,
+        text -> Text,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, key) {
+        account_id -> BigInt,
+        key -> Text,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        state -> Text,
+        show_reblogs -> Bool,
+        notify -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mutes (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        hide_notifications -> Bool,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    favourites (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_pins (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        from_account_id -> BigInt,
+        #[sql_name = "type"]
+        kind -> Text,
+        status_id -> Nullable<BigInt>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(status_receipts -> statuses (status_id));
+diesel::joinable!(known_accounts -> accounts (account_id));
+diesel::joinable!(statuses -> accounts (account_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
     domain_hosts,
@@ -108,4 +247,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_applications,
     oauth_authorization_codes,
     oauth_tokens,
+    statuses,
+    status_receipts,
+    known_accounts,
+    mentions,
+    status_edits,
+    idempotency_keys,
+    follows,
+    blocks,
+    mutes,
+    favourites,
+    bookmarks,
+    status_pins,
+    notifications,
 );
