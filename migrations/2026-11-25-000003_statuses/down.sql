@@ -7,6 +7,7 @@ DROP TABLE blocks;
 DROP TABLE follows;
 DROP TABLE idempotency_keys;
 DROP TABLE status_edits;
+DROP TABLE status_tags;
 DROP TABLE mentions;
 DROP TABLE known_accounts;
 DROP TABLE status_receipts;

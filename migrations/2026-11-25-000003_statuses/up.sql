@@ -54,6 +54,14 @@ CREATE TABLE mentions (
 );
 CREATE INDEX mentions_account ON mentions (account_id);
 
+CREATE TABLE status_tags (
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    -- Lower case, without the '#'.
+    name TEXT NOT NULL,
+    PRIMARY KEY (status_id, name)
+);
+CREATE INDEX status_tags_name ON status_tags (name, status_id DESC);
+
 -- Earlier versions of edited statuses, oldest first.
 CREATE TABLE status_edits (
     id BIGINT PRIMARY KEY,

@@ -284,3 +284,42 @@ pub async fn contact_account(conn: &mut AsyncPgConnection, domain: DomainId) -> 
         .await
         .optional()?)
 }
+
+/// An account as tenant `viewer_tenant` may see it: its own accounts, and
+/// accounts of other tenants it has come to know (see `known_accounts`).
+pub async fn get_visible(
+    conn: &mut AsyncPgConnection,
+    viewer_tenant: DomainId,
+    id: AccountId,
+) -> Result<Option<Account>, StoreError> {
+    Ok(many_visible(conn, viewer_tenant, &[id.0]).await?.into_iter().next())
+}
+
+/// Like [`get_visible`] for many ids; unknown ones are left out.
+pub async fn many_visible(
+    conn: &mut AsyncPgConnection,
+    viewer_tenant: DomainId,
+    ids: &[i64],
+) -> Result<Vec<Account>, StoreError> {
+    use crate::schema::known_accounts;
+    let known = known_accounts::table
+        .filter(known_accounts::domain_id.eq(viewer_tenant.0))
+        .select(known_accounts::account_id);
+    Ok(accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
+        .select(Account::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Any account by id, for the service layer's bookkeeping (no tenant check).
+pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: AccountId) -> Result<Option<Account>, StoreError> {
+    Ok(accounts::table.find(id.0).select(Account::as_select()).first(conn).await.optional()?)
+}
+
+/// Statuses written (boosts included), for the Account entity.
+pub async fn status_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
+    use crate::schema::statuses;
+    Ok(statuses::table.filter(statuses::account_id.eq(account.0)).count().get_result(conn).await?)
+}

@@ -144,6 +144,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    status_tags (status_id, name) {
+        status_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     status_edits (id) {
         id -> BigInt,
         status_id -> BigInt,
@@ -251,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_receipts,
     known_accounts,
     mentions,
+    status_tags,
     status_edits,
     idempotency_keys,
     follows,
