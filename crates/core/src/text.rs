@@ -48,7 +48,7 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
             // Trailing punctuation belongs to the sentence, not the URL.
             let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
             let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
-            (url.len() > scheme_len).then(|| (Token::Link(url), url.len()))
+            (url.len() > scheme_len).then_some((Token::Link(url), url.len()))
         } else if bytes[i] == b'@' {
             mention_at(rest)
         } else if bytes[i] == b'#' {

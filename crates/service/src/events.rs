@@ -1,8 +1,12 @@
 //! What happened, for streaming: actions return events, which the caller
 //! publishes once the transaction has committed.
 
+/// PostgreSQL NOTIFY channel every node's streaming listens on.
+pub const CHANNEL: &str = "kereru_events";
+
 /// One event for a streaming timeline or a user's stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A status became visible: `tenants` received it; `home_of` are the local
     /// accounts whose home timeline it enters.

@@ -1,6 +1,7 @@
 //! `/api/v1/accounts/...`
 
 use super::entities::{self, AccountCounts};
+use super::render::Renderer;
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::WebError;
 use crate::params::Params;
@@ -15,9 +16,13 @@ fn not_found() -> WebError {
 }
 
 /// `GET /api/v1/accounts/verify_credentials`
-pub async fn verify_credentials(tenant: Tenant, auth: Auth) -> Result<HttpResponse, WebError> {
+pub async fn verify_credentials(state: web::Data<AppState>, tenant: Tenant, auth: Auth) -> Result<HttpResponse, WebError> {
     let account = auth.user("read:accounts")?;
-    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, account, AccountCounts::default())))
+    let mut conn = state.pool.get().await?;
+    let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, account.id).await?;
+    let statuses = accounts::status_count(&mut conn, account.id).await?;
+    let counts = AccountCounts { followers, following, statuses };
+    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, account, counts)))
 }
 
 /// `GET /api/v1/accounts/{id}`: any account of this tenant; ids of other tenants are unknown here.
@@ -29,8 +34,9 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
-    let account = accounts::get_local(&mut conn, tenant.id, AccountId(id)).await?.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(entities::account(&tenant.urls, &account, AccountCounts::default())))
+    let account = accounts::get_visible(&mut conn, tenant.id, AccountId(id)).await?.ok_or_else(not_found)?;
+    let viewer = _auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }
 
 /// `GET /api/v1/accounts/lookup?acct=name` (or `name@this-host`).
@@ -42,14 +48,16 @@ pub async fn lookup(
 ) -> Result<HttpResponse, WebError> {
     let acct = params.required("acct")?;
     let acct = acct.strip_prefix('@').unwrap_or(acct);
-    let username = match acct.split_once('@') {
-        Some((name, host)) if host.eq_ignore_ascii_case(tenant.account_host.as_str())
-            || host.eq_ignore_ascii_case(tenant.service_host().as_str()) => name,
-        // Remote accounts come with federation.
-        Some(_) => return Err(not_found()),
-        None => acct,
+    let (username, host) = match acct.split_once('@') {
+        Some((name, host)) => (name, Some(host)),
+        None => (acct, None),
     };
     let mut conn = state.pool.get().await?;
-    let account = accounts::find_local(&mut conn, tenant.id, username).await?.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(entities::account(&tenant.urls, &account, AccountCounts::default())))
+    // Accounts of other tenants on this host resolve as remote ones would
+    // through WebFinger; hosts elsewhere come with federation.
+    let account = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, username, host)
+        .await?
+        .ok_or_else(not_found)?;
+    let viewer = _auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }

@@ -30,12 +30,20 @@ pub struct AccountCounts {
 /// The Account entity of a local account, as seen on its own tenant (so
 /// `acct` is the bare username, as Mastodon shows local accounts).
 pub fn account(urls: &TenantUrls, account: &Account, counts: AccountCounts) -> Value {
+    account_as_seen(urls, account, counts, true)
+}
+
+/// The Account entity as a tenant sees it: `urls` are those of the account's
+/// own tenant; `local` is whether that is the tenant looking (else `acct`
+/// carries the host, as for any remote account).
+pub fn account_as_seen(urls: &TenantUrls, account: &Account, counts: AccountCounts, local: bool) -> Value {
+    let acct = if local { account.username.clone() } else { format!("{}@{}", account.username, urls.account_host) };
     let avatar = default_avatar(urls);
     let header = default_header(urls);
     json!({
         "id": account.id.0.to_string(),
         "username": account.username,
-        "acct": account.username,
+        "acct": acct,
         "display_name": account.display_name,
         "locked": account.locked,
         "bot": false,
