@@ -28,6 +28,7 @@ pub struct Account {
     pub discoverable: bool,
     pub public_key_pem: String,
     pub created_at: DateTime<Utc>,
+    pub bot: bool,
 }
 
 // Typed ids straight from a query (`deserialize_as = i64` above).
@@ -50,6 +51,10 @@ pub struct NewLocalAccount {
     pub email: String,
     pub password: String,
     pub admin: bool,
+    /// False for sign-ups that wait for a moderator's approval.
+    pub approved: bool,
+    pub signup_reason: Option<String>,
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +135,9 @@ pub async fn create_local(
                         users::email.eq(&email),
                         users::password_hash.eq(&password_hash),
                         users::admin.eq(new.admin),
+                        users::approved.eq(new.approved),
+                        users::signup_reason.eq(&new.signup_reason),
+                        users::locale.eq(&new.locale),
                     ))
                     .execute(conn)
                     .await?;

@@ -13,6 +13,7 @@ pub mod interactions;
 pub mod notifications;
 pub mod oauth;
 pub mod page;
+pub mod profiles;
 pub mod password;
 pub mod pool;
 pub mod relationships;

@@ -36,6 +36,7 @@ diesel::table! {
         public_key_pem -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        bot -> Bool,
     }
 }
 
@@ -48,6 +49,32 @@ diesel::table! {
         admin -> Bool,
         last_active_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        approved -> Bool,
+        signup_reason -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        default_visibility -> Text,
+        default_sensitive -> Bool,
+        default_language -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_fields (account_id, position) {
+        account_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        value -> Text,
+        verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    markers (account_id, timeline) {
+        account_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> BigInt,
+        version -> Integer,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -268,4 +295,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     bookmarks,
     status_pins,
     notifications,
+    account_fields,
+    markers,
 );

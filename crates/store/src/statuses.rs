@@ -158,6 +158,14 @@ pub enum Feed {
     Tag { name: String, local: bool, remote: bool },
     /// Direct replies to a status (the context walks them).
     RepliesTo(i64),
+    /// This tenant's own statuses whose text contains the words (no boosts).
+    Search(String),
+}
+
+/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// The SQL condition "viewer ($2) may see status `s`" (receipt for tenant $1 checked separately).
@@ -250,6 +258,10 @@ pub async fn visible(
         Feed::RepliesTo(parent) => {
             feed_id = Some(*parent);
             conditions.push("s.in_reply_to_id = $3".into());
+        }
+        Feed::Search(words) => {
+            feed_text = Some(contains_pattern(words));
+            conditions.push("s.domain_id = $1 AND s.reblog_of_id IS NULL AND s.text ILIKE $4".into());
         }
     }
     let (page_conditions, order, page_params) = page.sql("s.id", 6);

@@ -35,6 +35,9 @@ pub async fn add_user(pool: &Pool, domain: &Domain, username: &str) -> Account {
             email: format!("{username}@mail.example"),
             password: "a long enough password".into(),
             admin: false,
+            approved: true,
+            signup_reason: None,
+            locale: None,
         },
     )
     .await

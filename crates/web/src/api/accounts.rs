@@ -22,7 +22,9 @@ pub async fn verify_credentials(state: web::Data<AppState>, tenant: Tenant, auth
     let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, account.id).await?;
     let statuses = accounts::status_count(&mut conn, account.id).await?;
     let counts = AccountCounts { followers, following, statuses };
-    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, account, counts)))
+    let fields = kereru_store::profiles::fields(&mut conn, account.id).await?;
+    let preferences = kereru_store::profiles::preferences(&mut conn, account.id).await?;
+    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, account, counts, &fields, &preferences)))
 }
 
 /// `GET /api/v1/accounts/{id}`: any account of this tenant; ids of other tenants are unknown here.
@@ -60,4 +62,113 @@ pub async fn lookup(
         .ok_or_else(not_found)?;
     let viewer = _auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
+}
+
+/// `PATCH /api/v1/accounts/update_credentials` (form, JSON or, for images, multipart).
+pub async fn update_credentials(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    use kereru_store::profiles::{self, ProfileError, ProfileUpdate};
+    let account = auth.user("write:accounts")?;
+    let text = |key: &str| params.str(key).map(str::to_string);
+    let fields = if params.has_prefix("fields_attributes") {
+        let mut fields = Vec::new();
+        for index in 0..8 {
+            let name = params.str(&format!("fields_attributes[{index}][name]"));
+            let value = params.str(&format!("fields_attributes[{index}][value]"));
+            if name.is_none() && value.is_none() {
+                continue;
+            }
+            fields.push((name.unwrap_or("").to_string(), value.unwrap_or("").to_string()));
+        }
+        Some(fields)
+    } else {
+        None
+    };
+    let visibility = params.str("source[privacy]");
+    if let Some(v) = visibility
+        && v.parse::<kereru_store::statuses::Visibility>().is_err()
+    {
+        return Err(WebError::Unprocessable(format!("Validation failed: Privacy `{v}` is not a visibility")));
+    }
+    let change = ProfileUpdate {
+        display_name: text("display_name"),
+        note: text("note"),
+        locked: params.bool("locked"),
+        bot: params.bool("bot"),
+        discoverable: params.bool("discoverable"),
+        fields,
+    };
+    let mut conn = state.pool.get().await?;
+    let updated = profiles::update(&mut conn, account.id, change).await.map_err(|e| match e {
+        ProfileError::Invalid(_) => WebError::Unprocessable(e.to_string()),
+        ProfileError::Store(s) => WebError::from(s),
+    })?;
+    let language = params.str("source[language]").map(|l| Some(l.to_string()).filter(|l| !l.is_empty()));
+    profiles::set_posting_defaults(&mut conn, account.id, visibility, params.bool("source[sensitive]"), language).await?;
+    let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, updated.id).await?;
+    let statuses = accounts::status_count(&mut conn, updated.id).await?;
+    let fields = profiles::fields(&mut conn, updated.id).await?;
+    let preferences = profiles::preferences(&mut conn, updated.id).await?;
+    let counts = AccountCounts { followers, following, statuses };
+    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, &updated, counts, &fields, &preferences)))
+}
+
+/// `POST /api/v1/accounts`: sign up on this tenant, as its registration mode allows.
+/// Needs an app token; answers with a user token (an approval-mode account
+/// can use it once a moderator approves).
+pub async fn register(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    use kereru_store::domains::Registrations;
+    auth.require("write:accounts")?;
+    if tenant.registrations == Registrations::Closed {
+        return Err(WebError::Forbidden("Registrations are closed on this server".into()));
+    }
+    let invalid = |what: &str, why: String| WebError::Unprocessable(format!("Validation failed: {what} {why}"));
+    let username = kereru_core::Username::parse(params.required("username")?).map_err(|e| invalid("Username", e.to_string()))?;
+    let email = kereru_core::email::parse_email(params.required("email")?).map_err(|e| invalid("Email", e.to_string()))?;
+    let password = params.required("password")?.to_string();
+    if !params.bool("agreement").unwrap_or(false) {
+        return Err(invalid("Agreement", "must be accepted".into()));
+    }
+    let approval = tenant.registrations == Registrations::Approval;
+    let reason = params.str("reason").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    if approval && reason.is_none() {
+        return Err(invalid("Reason", "can't be blank".into()));
+    }
+    let locale = params.str("locale").filter(|l| l.len() <= 16).map(str::to_string);
+    let mut conn = state.pool.get().await?;
+    let new = accounts::NewLocalAccount {
+        username,
+        email,
+        password,
+        admin: false,
+        approved: !approval,
+        signup_reason: reason,
+        locale,
+    };
+    let account = accounts::create_local(&mut conn, tenant.id, new).await.map_err(|e| match e {
+        accounts::AccountError::UsernameTaken(_) => invalid("Username", "is already taken".into()),
+        accounts::AccountError::EmailTaken(_) => invalid("Email", "is already taken".into()),
+        accounts::AccountError::Password(p) => invalid("Password", p.to_string()),
+        other => WebError::from(other),
+    })?;
+    let app = kereru_store::oauth::application_by_id(&mut conn, tenant.id, auth.grant.application_id)
+        .await?
+        .ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))?;
+    let token = kereru_store::oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), app.scopes.clone(), true).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "access_token": token.access_token,
+        "token_type": "Bearer",
+        "scope": token.scopes.to_string(),
+        "created_at": token.created_at.timestamp(),
+        "refresh_token": token.refresh_token,
+    })))
 }

@@ -3,10 +3,12 @@
 pub mod accounts;
 pub mod entities;
 pub mod instance;
+pub mod misc;
 pub mod notifications;
 pub mod paging;
 pub mod relationships;
 pub mod render;
+pub mod search;
 pub mod statuses;
 pub mod timelines;
 
@@ -27,7 +29,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/instance/", web::get().to(instance::v1))
         .route("/api/v2/instance", web::get().to(instance::v2))
         .route("/api/v2/instance/", web::get().to(instance::v2))
+        .route("/api/v1/accounts", web::post().to(accounts::register))
         .route("/api/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
+        .route("/api/v1/accounts/update_credentials", web::patch().to(accounts::update_credentials))
+        .route("/api/v1/preferences", web::get().to(misc::preferences))
+        .route("/api/v1/markers", web::get().to(misc::markers))
+        .route("/api/v1/markers", web::post().to(misc::save_markers))
+        .route("/api/v1/custom_emojis", web::get().to(misc::custom_emojis))
+        .route("/api/v2/search", web::get().to(search::search))
         .route("/api/v1/accounts/lookup", web::get().to(accounts::lookup))
         .route("/api/v1/accounts/relationships", web::get().to(relationships::relationships_of))
         .route("/api/v1/accounts/{id}", web::get().to(accounts::show))

@@ -51,7 +51,8 @@ impl<'a> Renderer<'a> {
         let statuses = accounts::status_count(conn, account.id).await?;
         let counts = AccountCounts { followers, following, statuses };
         let local = account.domain_id == self.tenant.id;
-        Ok(entities::account_as_seen(&urls, account, counts, local))
+        let fields = kereru_store::profiles::fields(conn, account.id).await?;
+        Ok(entities::account_as_seen(&urls, account, counts, local, &fields))
     }
 
     /// Accounts by id in the given order, leaving out those this tenant doesn't know.
