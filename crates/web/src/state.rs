@@ -11,17 +11,20 @@ pub struct WebSettings {
     pub max_body_bytes: u64,
     /// Allow OAuth's `password` grant (for bots and tests; off by default).
     pub password_grant: bool,
+    pub rate_limit: crate::rate_limit::RateLimit,
 }
 
 pub struct AppState {
     pub pool: Pool,
     pub settings: WebSettings,
     pub templates: Templates,
+    pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
 }
 
 impl AppState {
     pub fn new(pool: Pool, settings: WebSettings) -> Result<Self, crate::WebError> {
-        Ok(AppState { pool, settings, templates: Templates::load()? })
+        let limiter = std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.rate_limit));
+        Ok(AppState { pool, settings, templates: Templates::load()?, limiter })
     }
 }
 

@@ -14,6 +14,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         public_scheme: scheme,
         max_body_bytes: config.http.max_body_bytes,
         password_grant: config.oauth.password_grant,
+        rate_limit: kereru_web::rate_limit::RateLimit {
+            requests: config.rate_limit.requests,
+            window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
+        },
     };
     let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
