@@ -100,15 +100,24 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub async fn start(database: TestDatabase, hosts: &[&str]) -> TestApp {
-        use actix_web::{App, HttpServer, web};
-        let media_dir = scratch_dir("media");
-        let settings = kereru_web::WebSettings {
+    /// The settings tests run with: plain HTTP, the password grant on.
+    pub fn settings() -> kereru_web::WebSettings {
+        kereru_web::WebSettings {
             public_scheme: kereru_core::Scheme::Http,
             max_body_bytes: 1024 * 1024,
             password_grant: true,
-            media_dir: media_dir.clone(),
-        };
+            rate_limit: kereru_web::rate_limit::RateLimit::default(),
+            media_dir: scratch_dir("media"),
+        }
+    }
+
+    pub async fn start(database: TestDatabase, hosts: &[&str]) -> TestApp {
+        Self::start_with(database, hosts, Self::settings()).await
+    }
+
+    pub async fn start_with(database: TestDatabase, hosts: &[&str], settings: kereru_web::WebSettings) -> TestApp {
+        use actix_web::{App, HttpServer, web};
+        let media_dir = settings.media_dir.clone();
         let state = web::Data::new(
             kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")),
         );

@@ -115,3 +115,54 @@ async fn idn_tenants_are_stored_and_served_in_ascii_form() {
     assert_eq!(found.map(|d| d.id), Some(domain.id));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_api_is_rate_limited_per_token_with_mastodons_headers() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    let a = add_domain(&pool, "a.test", None).await;
+    add_user(&pool, &a, "alice").await;
+    add_user(&pool, &a, "bob").await;
+    let mut settings = TestApp::settings();
+    settings.rate_limit = kereru_web::rate_limit::RateLimit { requests: 8, window: std::time::Duration::from_secs(300) };
+    let app = TestApp::start_with(db, &["a.test"], settings).await;
+    // Logging in takes a few API requests of its own, on other keys (no token yet, then each token).
+    let alice = common::Session::login(&app, "a.test", "alice").await;
+    let bob = common::Session::login(&app, "a.test", "bob").await;
+    let mut remaining = Vec::new();
+    let mut last = None;
+    for _ in 0..10 {
+        let response = alice.get("/api/v1/timelines/home").await;
+        remaining.push(response.headers().get("x-ratelimit-remaining").map(|v| v.to_str().unwrap().to_string()));
+        assert_eq!(response.headers()["x-ratelimit-limit"], "8");
+        assert!(response.headers().contains_key("x-ratelimit-reset"));
+        last = Some(response.status());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert!(body["error"].is_string());
+            break;
+        }
+    }
+    assert_eq!(last, Some(StatusCode::TOO_MANY_REQUESTS), "{remaining:?}");
+    // Counting down to zero, then refused.
+    let counts: Vec<u32> = remaining.iter().flatten().map(|v| v.parse().unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[1] <= w[0]), "{counts:?}");
+    assert_eq!(counts.last(), Some(&0));
+    // Another token has its own budget; pages outside the API are not limited.
+    assert_eq!(bob.get("/api/v1/timelines/home").await.status(), StatusCode::OK);
+    assert_eq!(alice.get("/.well-known/nodeinfo").await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_paths_accept_a_trailing_slash() {
+    let db = fresh_database().await;
+    let pool = db.pool();
+    add_domain(&pool, "a.test", None).await;
+    let app = TestApp::start(db, &["a.test"]).await;
+    let client = app.client();
+    for path in ["/api/v1/instance/", "/api/v2/instance/", "/.well-known/nodeinfo/"] {
+        assert_eq!(client.get(app.url("a.test", path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+    app.stop().await;
+}

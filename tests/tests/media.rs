@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use image::{DynamicImage, GenericImageView, ImageDecoder, Rgb, RgbImage, Rgba, RgbaImage};
 use kereru_store::Pool;
 use kereru_store::domains::Domain;
-use kereru_store::media::{self, MediaError};
+use kereru_store::media;
 use kereru_store::schema::media_attachments;
 use kereru_tests::{TestApp, fresh_database};
 use kereru_web::api::instance::IMAGE_SIZE_LIMIT;
@@ -607,8 +607,9 @@ async fn scopes_owners_and_tenants_bound_who_sees_what() {
 #[tokio::test]
 async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
     let w = world().await;
-    let alice = w.token("a.test", "alice", "write:media").await;
+    let alice = w.token("a.test", "alice", "write:media write:statuses read:statuses").await;
     let bob = w.token("a.test", "bob", "write:media").await;
+    let alice_on_b = w.token("b.test", "alice", "write:media write:statuses").await;
     let png = encode(&DynamicImage::ImageRgb8(picture(16, 16)), image::ImageFormat::Png);
     let upload = |token: String| {
         let png = png.clone();
@@ -616,39 +617,69 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
         async move {
             let entity: Value =
                 w.upload("a.test", "/api/v2/media", &token, &[file("file", "a.png", "image/png", &png)]).await.json().await.unwrap();
-            entity["id"].as_str().unwrap().parse::<i64>().unwrap()
+            entity["id"].as_str().unwrap().to_string()
         }
     };
     let (first, second, bobs) = (upload(alice.clone()).await, upload(alice.clone()).await, upload(bob.clone()).await);
+    let post = |host: &'static str, token: String, ids: Vec<String>| {
+        let w = &w;
+        async move {
+            let mut form: Vec<(&str, String)> = vec![("status", "with pictures".to_string())];
+            form.extend(ids.into_iter().map(|id| ("media_ids[]", id)));
+            w.client.post(w.app.url(host, "/api/v1/statuses")).bearer_auth(token).form(&form).send().await.unwrap()
+        }
+    };
+    let statuses_now = |w: &World| {
+        let pool = w.pool.clone();
+        async move {
+            let mut conn = pool.get().await.unwrap();
+            kereru_store::schema::statuses::table.count().get_result::<i64>(&mut conn).await.unwrap()
+        }
+    };
+
+    // Bob's media among alice's: refused, and no status is made.
+    let response = post("a.test", alice.clone(), vec![second.clone(), bobs.clone(), first.clone()]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains(&bobs));
+    assert_eq!(statuses_now(&w).await, 0);
+    // Alice's ids are not hers on another tenant (there she is another account).
+    let response = post("b.test", alice_on_b.clone(), vec![first.clone()]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(statuses_now(&w).await, 0);
+    // More than four is refused before anything is looked up.
+    let five: Vec<String> = (0..5).map(|_| first.clone()).collect();
+    assert_eq!(post("a.test", alice.clone(), five).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let response = post("a.test", alice.clone(), vec![second.clone(), first.clone(), second.clone()]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let status: Value = response.json().await.unwrap();
+    let ids: Vec<&str> = status["media_attachments"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![second.as_str(), first.as_str()]);
+    // Once attached, media can't be attached again.
+    assert_eq!(post("a.test", alice.clone(), vec![first.clone()]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
     let mut conn = w.pool.get().await.unwrap();
-    let account = kereru_store::accounts::find_local(&mut conn, w.a.id, "alice").await.unwrap().unwrap();
-
-    // Bob's media among alice's: nothing is attached.
-    let error = media::attach_to_status(&mut conn, w.a.id, account.id, 1001, &[second, bobs, first]).await.unwrap_err();
-    assert!(matches!(error, MediaError::NotFound(id) if id == bobs), "{error:?}");
-    // Alice's ids on another tenant are not hers there.
-    let error = media::attach_to_status(&mut conn, w.b.id, account.id, 1001, &[first]).await.unwrap_err();
-    assert!(matches!(error, MediaError::NotFound(_)), "{error:?}");
-    assert!(media::for_statuses(&mut conn, w.a.id, &[1001]).await.unwrap().is_empty());
-
-    let attached = media::attach_to_status(&mut conn, w.a.id, account.id, 1001, &[second, first, second]).await.unwrap();
-    assert_eq!(attached.iter().map(|m| m.id).collect::<Vec<_>>(), vec![second, first]);
-    let error = media::attach_to_status(&mut conn, w.a.id, account.id, 1002, &[first]).await.unwrap_err();
-    assert!(matches!(error, MediaError::AlreadyAttached(id) if id == first), "{error:?}");
-
-    let grouped = media::for_statuses(&mut conn, w.a.id, &[1001, 1002, 1003]).await.unwrap();
-    assert_eq!(grouped.len(), 1);
-    assert_eq!(grouped[&1001].iter().map(|m| m.id).collect::<Vec<_>>(), vec![second, first]);
-    assert!(media::for_statuses(&mut conn, w.b.id, &[1001]).await.unwrap().is_empty(), "not on another tenant");
-    let urls = w.a.urls(kereru_core::Scheme::Http);
-    let json = kereru_web::api::media::attachment_json(&urls, &grouped[&1001][0]);
-    assert_eq!(json["id"], second.to_string());
+    let status_id: i64 = status["id"].as_str().unwrap().parse().unwrap();
+    let grouped = media::for_statuses(&mut conn, w.a.id, &[status_id]).await.unwrap();
+    assert_eq!(grouped[&status_id].len(), 2);
+    assert!(media::for_statuses(&mut conn, w.b.id, &[status_id]).await.unwrap().is_empty(), "not on another tenant");
+    let only_media: Value = w
+        .client
+        .get(w.app.url("a.test", &format!("/api/v1/accounts/{}/statuses?only_media=true", status["account"]["id"].as_str().unwrap())))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(only_media.as_array().unwrap().len(), 1);
 
     // Attached media is no longer the client's to GET or PUT, as in Mastodon.
     let response = w.client.get(w.app.url("a.test", &format!("/api/v1/media/{first}"))).bearer_auth(&alice).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    // Its file is still served.
-    let url = json["url"].as_str().unwrap();
+    // Its file is still served, on its tenant.
+    let url = status["media_attachments"][0]["url"].as_str().unwrap();
     assert_eq!(w.fetch(url).await.status(), StatusCode::OK);
     w.app.stop().await;
 }

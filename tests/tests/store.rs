@@ -48,6 +48,9 @@ async fn usernames_are_unique_per_tenant_regardless_of_case() {
         email: "other@mail.example".into(),
         password: "a long enough password".into(),
         admin: false,
+        approved: true,
+        signup_reason: None,
+        locale: None,
     };
     assert!(matches!(accounts::create_local(&mut conn, a.id, again).await, Err(AccountError::UsernameTaken(_))));
     let same_email = NewLocalAccount {
@@ -55,6 +58,9 @@ async fn usernames_are_unique_per_tenant_regardless_of_case() {
         email: "ALICE@mail.example".into(),
         password: "a long enough password".into(),
         admin: false,
+        approved: true,
+        signup_reason: None,
+        locale: None,
     };
     assert!(matches!(accounts::create_local(&mut conn, a.id, same_email).await, Err(AccountError::EmailTaken(_))));
     assert_eq!(accounts::list_local(&mut conn, a.id).await.unwrap().len(), 1);

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod nodeinfo;
 pub mod scopes;
 pub mod signatures;
+pub mod text;
 pub mod urls;
 pub mod username;
 pub mod webfinger;

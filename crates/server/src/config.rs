@@ -20,6 +20,7 @@ pub struct Config {
     pub federation: FederationConfig,
     pub acme: AcmeConfig,
     pub oauth: OAuthConfig,
+    pub rate_limit: RateLimitConfig,
     pub log: LogConfig,
 }
 
@@ -60,6 +61,13 @@ pub struct AcmeConfig {
 #[serde(deny_unknown_fields)]
 pub struct OAuthConfig {
     pub password_grant: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub requests: u32,
+    pub window_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +127,9 @@ impl Config {
         if self.http.listen.parse::<SocketAddr>().is_err() {
             return invalid(format!("http.listen must be an address like 127.0.0.1:8080, not {:?}", self.http.listen));
         }
+        if self.rate_limit.requests == 0 || self.rate_limit.window_seconds == 0 {
+            return invalid("rate_limit.requests and rate_limit.window_seconds must be at least 1".into());
+        }
         if self.database.pool_size == 0 {
             return invalid("database.pool_size must be at least 1".into());
         }
@@ -147,6 +158,8 @@ fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
+// figment's Jail closures return figment's own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;

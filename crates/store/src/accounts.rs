@@ -28,6 +28,7 @@ pub struct Account {
     pub discoverable: bool,
     pub public_key_pem: String,
     pub created_at: DateTime<Utc>,
+    pub bot: bool,
 }
 
 // Typed ids straight from a query (`deserialize_as = i64` above).
@@ -50,6 +51,10 @@ pub struct NewLocalAccount {
     pub email: String,
     pub password: String,
     pub admin: bool,
+    /// False for sign-ups that wait for a moderator's approval.
+    pub approved: bool,
+    pub signup_reason: Option<String>,
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +135,9 @@ pub async fn create_local(
                         users::email.eq(&email),
                         users::password_hash.eq(&password_hash),
                         users::admin.eq(new.admin),
+                        users::approved.eq(new.approved),
+                        users::signup_reason.eq(&new.signup_reason),
+                        users::locale.eq(&new.locale),
                     ))
                     .execute(conn)
                     .await?;
@@ -283,4 +291,43 @@ pub async fn contact_account(conn: &mut AsyncPgConnection, domain: DomainId) -> 
         .first(conn)
         .await
         .optional()?)
+}
+
+/// An account as tenant `viewer_tenant` may see it: its own accounts, and
+/// accounts of other tenants it has come to know (see `known_accounts`).
+pub async fn get_visible(
+    conn: &mut AsyncPgConnection,
+    viewer_tenant: DomainId,
+    id: AccountId,
+) -> Result<Option<Account>, StoreError> {
+    Ok(many_visible(conn, viewer_tenant, &[id.0]).await?.into_iter().next())
+}
+
+/// Like [`get_visible`] for many ids; unknown ones are left out.
+pub async fn many_visible(
+    conn: &mut AsyncPgConnection,
+    viewer_tenant: DomainId,
+    ids: &[i64],
+) -> Result<Vec<Account>, StoreError> {
+    use crate::schema::known_accounts;
+    let known = known_accounts::table
+        .filter(known_accounts::domain_id.eq(viewer_tenant.0))
+        .select(known_accounts::account_id);
+    Ok(accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
+        .select(Account::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Any account by id, for the service layer's bookkeeping (no tenant check).
+pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: AccountId) -> Result<Option<Account>, StoreError> {
+    Ok(accounts::table.find(id.0).select(Account::as_select()).first(conn).await.optional()?)
+}
+
+/// Statuses written (boosts included), for the Account entity.
+pub async fn status_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
+    use crate::schema::statuses;
+    Ok(statuses::table.filter(statuses::account_id.eq(account.0)).count().get_result(conn).await?)
 }

@@ -9,11 +9,17 @@ pub mod cluster;
 pub mod domains;
 pub mod error;
 pub mod ids;
+pub mod interactions;
 pub mod media;
+pub mod notifications;
 pub mod oauth;
+pub mod page;
+pub mod profiles;
 pub mod password;
 pub mod pool;
+pub mod relationships;
 pub mod schema;
+pub mod statuses;
 
 pub use error::StoreError;
 pub use ids::{AccountId, DomainId};

@@ -124,7 +124,7 @@ pub async fn find_application(
     domain: DomainId,
     client_id: &str,
 ) -> Result<Option<Application>, StoreError> {
-    Ok(load_application_row(conn, domain, client_id).await?.map(ApplicationRow::into_application).transpose()?)
+    load_application_row(conn, domain, client_id).await?.map(ApplicationRow::into_application).transpose()
 }
 
 async fn load_application_row(

@@ -36,6 +36,7 @@ diesel::table! {
         public_key_pem -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        bot -> Bool,
     }
 }
 
@@ -48,6 +49,32 @@ diesel::table! {
         admin -> Bool,
         last_active_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        approved -> Bool,
+        signup_reason -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        default_visibility -> Text,
+        default_sensitive -> Bool,
+        default_language -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_fields (account_id, position) {
+        account_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        value -> Text,
+        verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    markers (account_id, timeline) {
+        account_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> BigInt,
+        version -> Integer,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -128,6 +155,151 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    statuses (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        uri -> Text,
+        text -> Text,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        visibility -> Text,
+        language -> Nullable<Text>,
+        in_reply_to_id -> Nullable<BigInt>,
+        in_reply_to_account_id -> Nullable<BigInt>,
+        reblog_of_id -> Nullable<BigInt>,
+        application_id -> Nullable<BigInt>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    status_receipts (domain_id, status_id) {
+        domain_id -> BigInt,
+        status_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    known_accounts (domain_id, account_id) {
+        domain_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    mentions (status_id, account_id) {
+        status_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    status_tags (status_id, name) {
+        status_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    status_edits (id) {
+        id -> BigInt,
+        status_id -> BigInt,
+        text -> Text,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, key) {
+        account_id -> BigInt,
+        key -> Text,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        state -> Text,
+        show_reblogs -> Bool,
+        notify -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mutes (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        hide_notifications -> Bool,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    favourites (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_pins (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        from_account_id -> BigInt,
+        #[sql_name = "type"]
+        kind -> Text,
+        status_id -> Nullable<BigInt>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(status_receipts -> statuses (status_id));
+diesel::joinable!(known_accounts -> accounts (account_id));
+diesel::joinable!(statuses -> accounts (account_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
     domain_hosts,
@@ -137,4 +309,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_authorization_codes,
     oauth_tokens,
     media_attachments,
+    statuses,
+    status_receipts,
+    known_accounts,
+    mentions,
+    status_tags,
+    status_edits,
+    idempotency_keys,
+    follows,
+    blocks,
+    mutes,
+    favourites,
+    bookmarks,
+    status_pins,
+    notifications,
+    account_fields,
+    markers,
 );

@@ -65,6 +65,11 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
         Some(id) => Some(accounts::get_local(&mut conn, tenant.id, id).await?.ok_or_else(invalid)?),
         None => None,
     };
+    if let Some(account) = &account
+        && !kereru_store::profiles::preferences(&mut conn, account.id).await?.approved
+    {
+        return Err(WebError::Forbidden("Your login is currently pending approval".into()));
+    }
     Ok(Some(Auth { grant, account }))
 }
 

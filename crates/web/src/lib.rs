@@ -12,6 +12,7 @@ pub mod negotiate;
 pub mod oauth;
 pub mod pages;
 pub mod params;
+pub mod rate_limit;
 pub mod state;
 pub mod tenant;
 
@@ -25,7 +26,10 @@ use actix_web::{HttpResponse, middleware::from_fn, web};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
+            .wrap(from_fn(rate_limit::limit_requests))
             .wrap(from_fn(tenant::resolve_tenant))
+            // Mastodon (Rails) accepts a trailing slash on any path.
+            .wrap(actix_web::middleware::NormalizePath::trim())
             .route("/.well-known/webfinger", web::get().to(discovery::webfinger))
             .route("/.well-known/host-meta", web::get().to(discovery::host_meta))
             .route("/.well-known/nodeinfo", web::get().to(discovery::nodeinfo_links))

@@ -33,22 +33,41 @@ impl Params {
             return Err(WebError::BadRequest("the JSON body must be an object".into()));
         };
         for (key, value) in map {
-            match value {
-                serde_json::Value::Array(items) => {
-                    for item in items {
-                        if let Some(text) = scalar(&item) {
-                            self.push(&key, text);
-                        }
-                    }
-                }
-                other => {
-                    if let Some(text) = scalar(&other) {
-                        self.push(&key, text);
+            self.merge_json_value(&key, value, 0);
+        }
+        Ok(())
+    }
+
+    /// Nested objects become Rails-style keys: `{"source": {"privacy": "x"}}`
+    /// is `source[privacy]`, `{"fields_attributes": [{"name": "a"}]}` is
+    /// `fields_attributes[0][name]`, as a form would send them.
+    fn merge_json_value(&mut self, key: &str, value: serde_json::Value, depth: usize) {
+        // Bounded: a hostile body cannot recurse without end.
+        if depth > 4 {
+            return;
+        }
+        match value {
+            serde_json::Value::Array(items) => {
+                let nested = items.iter().any(|i| i.is_object());
+                for (index, item) in items.into_iter().enumerate() {
+                    if nested {
+                        self.merge_json_value(&format!("{key}[{index}]"), item, depth + 1);
+                    } else if let Some(text) = scalar(&item) {
+                        self.push(key, text);
                     }
                 }
             }
+            serde_json::Value::Object(map) => {
+                for (sub, item) in map {
+                    self.merge_json_value(&format!("{key}[{sub}]"), item, depth + 1);
+                }
+            }
+            other => {
+                if let Some(text) = scalar(&other) {
+                    self.push(key, text);
+                }
+            }
         }
-        Ok(())
     }
 
     /// The last value given for `key` (Rails keeps the last), if any and not empty.
@@ -59,6 +78,11 @@ impl Params {
     /// Like [`Params::str`], but a missing value is a 422 naming the parameter.
     pub fn required(&self, key: &str) -> Result<&str, WebError> {
         self.str(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| WebError::Unprocessable(format!("{key} is missing")))
+    }
+
+    /// Whether any key starts with `prefix` (for `fields_attributes[...]`).
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        self.0.keys().any(|k| k.starts_with(prefix))
     }
 
     /// Every value given for `key`, splitting none.

@@ -14,16 +14,55 @@ pub struct WebSettings {
     pub password_grant: bool,
     /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`).
     pub media_dir: PathBuf,
+    pub rate_limit: crate::rate_limit::RateLimit,
 }
 
 pub struct AppState {
     pub pool: Pool,
     pub settings: WebSettings,
     pub templates: Templates,
+    pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
 }
 
 impl AppState {
     pub fn new(pool: Pool, settings: WebSettings) -> Result<Self, crate::WebError> {
-        Ok(AppState { pool, settings, templates: Templates::load()? })
+        let limiter = std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.rate_limit));
+        Ok(AppState { pool, settings, templates: Templates::load()?, limiter })
+    }
+}
+
+impl AppState {
+    /// Publishes events after their transaction committed, to every node's
+    /// streaming listeners (PostgreSQL NOTIFY). A failure is logged, never
+    /// returned: the action itself has happened.
+    pub async fn publish(&self, events: &[kereru_service::Event]) {
+        use diesel_async::RunQueryDsl;
+        if events.is_empty() {
+            return;
+        }
+        let mut conn = match self.pool.get().await {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::warn!("cannot publish {} events: {error}", events.len());
+                return;
+            }
+        };
+        for event in events {
+            let payload = match serde_json::to_string(event) {
+                Ok(payload) => payload,
+                Err(error) => {
+                    tracing::warn!("cannot encode event: {error}");
+                    continue;
+                }
+            };
+            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(kereru_service::events::CHANNEL)
+                .bind::<diesel::sql_types::Text, _>(payload)
+                .execute(&mut conn)
+                .await;
+            if let Err(error) = sent {
+                tracing::warn!("cannot publish an event: {error}");
+            }
+        }
     }
 }

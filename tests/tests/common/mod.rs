@@ -35,6 +35,9 @@ pub async fn add_user(pool: &Pool, domain: &Domain, username: &str) -> Account {
             email: format!("{username}@mail.example"),
             password: "a long enough password".into(),
             admin: false,
+            approved: true,
+            signup_reason: None,
+            locale: None,
         },
     )
     .await
@@ -69,4 +72,97 @@ pub async fn raw_status(addr: std::net::SocketAddr, request: &str) -> u16 {
     }
     let head = String::from_utf8_lossy(&buf[..read]);
     head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status line in {head:?}"))
+}
+
+/// A client for one account: registers an app on `host` and logs in with the
+/// password grant (the test app enables it). Requests carry the token.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub host: String,
+    pub token: String,
+    pub account_id: String,
+}
+
+impl Session {
+    pub async fn login(app: &kereru_tests::TestApp, host: &str, username: &str) -> Session {
+        let client = app.client();
+        let registered: serde_json::Value = client
+            .post(app.url(host, "/api/v1/apps"))
+            .form(&[("client_name", "tests"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write follow push")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token: serde_json::Value = client
+            .post(app.url(host, "/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", registered["client_id"].as_str().unwrap()),
+                ("client_secret", registered["client_secret"].as_str().unwrap()),
+                ("username", username),
+                ("password", "a long enough password"),
+                ("scope", "read write follow push"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap_or_else(|| panic!("no token: {token}")).to_string();
+        let me: serde_json::Value = client
+            .get(app.url(host, "/api/v1/accounts/verify_credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Session { client, host: host.to_string(), token, account_id: me["id"].as_str().unwrap().to_string() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.host)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(&self.token).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(&self.token).form(form).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, form: &[(&str, &str)]) -> serde_json::Value {
+        let response = self.post(path, form).await;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client.delete(self.url(path)).bearer_auth(&self.token).send().await.unwrap()
+    }
+
+    /// Posts a status; returns its id.
+    pub async fn toot(&self, text: &str, visibility: &str) -> String {
+        let body = self.post_json("/api/v1/statuses", &[("status", text), ("visibility", visibility)]).await;
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// The ids of a timeline page.
+    pub async fn timeline_ids(&self, path: &str) -> Vec<String> {
+        let page = self.get_json(path).await;
+        page.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
+    }
 }

@@ -15,6 +15,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         max_body_bytes: config.http.max_body_bytes,
         password_grant: config.oauth.password_grant,
         media_dir: config.data_dir.join("media"),
+        rate_limit: kereru_web::rate_limit::RateLimit {
+            requests: config.rate_limit.requests,
+            window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
+        },
     };
     let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))

@@ -3,6 +3,7 @@
 use kereru_core::TenantUrls;
 use kereru_core::actor::text_to_html;
 use kereru_store::accounts::Account;
+use kereru_store::profiles::{Field, Preferences};
 use serde_json::{Value, json};
 
 /// Mastodon renders an account's `created_at` as the day it was made, at midnight UTC.
@@ -30,15 +31,34 @@ pub struct AccountCounts {
 /// The Account entity of a local account, as seen on its own tenant (so
 /// `acct` is the bare username, as Mastodon shows local accounts).
 pub fn account(urls: &TenantUrls, account: &Account, counts: AccountCounts) -> Value {
+    account_as_seen(urls, account, counts, true, &[])
+}
+
+/// A profile field as the Account entity shows it (the value linkified as HTML).
+pub fn field_json(field: &Field) -> Value {
+    json!({
+        "name": field.name,
+        "value": kereru_core::text::to_html(&field.value, |_| None, |_| String::new())
+            .trim_start_matches("<p>")
+            .trim_end_matches("</p>"),
+        "verified_at": field.verified_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+    })
+}
+
+/// The Account entity as a tenant sees it: `urls` are those of the account's
+/// own tenant; `local` is whether that is the tenant looking (else `acct`
+/// carries the host, as for any remote account).
+pub fn account_as_seen(urls: &TenantUrls, account: &Account, counts: AccountCounts, local: bool, fields: &[Field]) -> Value {
+    let acct = if local { account.username.clone() } else { format!("{}@{}", account.username, urls.account_host) };
     let avatar = default_avatar(urls);
     let header = default_header(urls);
     json!({
         "id": account.id.0.to_string(),
         "username": account.username,
-        "acct": account.username,
+        "acct": acct,
         "display_name": account.display_name,
         "locked": account.locked,
-        "bot": false,
+        "bot": account.bot,
         "discoverable": account.discoverable,
         "indexable": account.discoverable,
         "group": false,
@@ -64,19 +84,27 @@ pub fn account(urls: &TenantUrls, account: &Account, counts: AccountCounts) -> V
         "show_featured": true,
         "emojis": [],
         "roles": [],
-        "fields": [],
+        "fields": fields.iter().map(field_json).collect::<Vec<_>>(),
     })
 }
 
 /// The CredentialAccount: the account plus the `source` only its owner sees.
-pub fn credential_account(urls: &TenantUrls, acc: &Account, counts: AccountCounts) -> Value {
-    let mut value = account(urls, acc, counts);
+pub fn credential_account(
+    urls: &TenantUrls,
+    acc: &Account,
+    counts: AccountCounts,
+    fields: &[Field],
+    preferences: &Preferences,
+) -> Value {
+    let mut value = account_as_seen(urls, acc, counts, true, fields);
+    let source_fields: Vec<Value> =
+        fields.iter().map(|f| json!({ "name": f.name, "value": f.value, "verified_at": null })).collect();
     value["source"] = json!({
-        "privacy": "public",
-        "sensitive": false,
-        "language": null,
+        "privacy": preferences.default_visibility,
+        "sensitive": preferences.default_sensitive,
+        "language": preferences.default_language,
         "note": acc.summary,
-        "fields": [],
+        "fields": source_fields,
         "follow_requests_count": 0,
         "indexable": acc.discoverable,
         "hide_collections": false,

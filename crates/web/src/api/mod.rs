@@ -4,6 +4,14 @@ pub mod accounts;
 pub mod entities;
 pub mod instance;
 pub mod media;
+pub mod misc;
+pub mod notifications;
+pub mod paging;
+pub mod relationships;
+pub mod render;
+pub mod search;
+pub mod statuses;
+pub mod timelines;
 
 use crate::oauth::apps;
 use actix_web::web;
@@ -19,12 +27,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/apps", web::post().to(apps::create))
         .route("/api/v1/apps/verify_credentials", web::get().to(apps::verify_credentials))
         .route("/api/v1/instance", web::get().to(instance::v1))
-        .route("/api/v1/instance/", web::get().to(instance::v1))
         .route("/api/v2/instance", web::get().to(instance::v2))
-        .route("/api/v2/instance/", web::get().to(instance::v2))
+        .route("/api/v1/accounts", web::post().to(accounts::register))
         .route("/api/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
+        .route("/api/v1/accounts/update_credentials", web::patch().to(accounts::update_credentials))
+        .route("/api/v1/preferences", web::get().to(misc::preferences))
+        .route("/api/v1/markers", web::get().to(misc::markers))
+        .route("/api/v1/markers", web::post().to(misc::save_markers))
+        .route("/api/v1/custom_emojis", web::get().to(misc::custom_emojis))
+        .route("/api/v2/search", web::get().to(search::search))
         .route("/api/v1/accounts/lookup", web::get().to(accounts::lookup))
+        .route("/api/v1/accounts/relationships", web::get().to(relationships::relationships_of))
         .route("/api/v1/accounts/{id}", web::get().to(accounts::show))
+        .route("/api/v1/accounts/{id}/statuses", web::get().to(relationships::statuses_of))
+        .route("/api/v1/accounts/{id}/{which:followers|following}", web::get().to(relationships::follows_of))
+        .route("/api/v1/accounts/{id}/{action}", web::post().to(relationships::act))
+        .route("/api/v1/follow_requests", web::get().to(relationships::requests))
+        .route("/api/v1/follow_requests/{id}/{answer}", web::post().to(relationships::answer_request))
+        .route("/api/v1/statuses", web::post().to(statuses::create))
+        .route("/api/v1/statuses/{id}", web::get().to(statuses::show))
+        .route("/api/v1/statuses/{id}", web::delete().to(statuses::delete))
+        .route("/api/v1/statuses/{id}", web::put().to(statuses::edit))
+        .route("/api/v1/statuses/{id}/context", web::get().to(statuses::context))
+        .route("/api/v1/statuses/{id}/history", web::get().to(statuses::history))
+        .route("/api/v1/statuses/{id}/source", web::get().to(statuses::source))
+        .route("/api/v1/statuses/{id}/{which:favourited_by|reblogged_by}", web::get().to(statuses::interacted_by))
+        .route("/api/v1/statuses/{id}/{action}", web::post().to(statuses::act))
+        .route("/api/v1/timelines/home", web::get().to(timelines::home))
+        .route("/api/v1/timelines/public", web::get().to(timelines::public))
+        .route("/api/v1/timelines/tag/{name}", web::get().to(timelines::tag))
+        .route("/api/v1/favourites", web::get().to(timelines::saved))
+        .route("/api/v1/bookmarks", web::get().to(timelines::saved))
+        .route("/api/v1/notifications", web::get().to(notifications::list))
+        .route("/api/v1/notifications/clear", web::post().to(notifications::clear))
+        .route("/api/v1/notifications/{id}", web::get().to(notifications::show))
+        .route("/api/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
         .route("/api/v1/media", web::post().to(media::upload))
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))

@@ -1,0 +1,117 @@
+//! Local delivery: what a remote server would receive, tenants on this host
+//! receive directly. A status reaches its author's tenant, the tenants of
+//! the author's accepted followers (unless it is direct), and the tenants of
+//! the accounts it mentions; there it becomes known, with its author.
+
+use crate::error::ServiceError;
+use crate::events::Event;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kereru_store::ids::{AccountId, DomainId};
+use kereru_store::notifications;
+use kereru_store::relationships;
+use kereru_store::schema::{accounts, follows};
+use kereru_store::statuses::{self, Status, Visibility};
+
+/// Accepted followers of `author` with their tenants.
+async fn followers_with_tenants(
+    conn: &mut AsyncPgConnection,
+    author: i64,
+) -> Result<Vec<(i64, i64, bool)>, ServiceError> {
+    Ok(follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(author))
+        .filter(follows::state.eq("accepted"))
+        .select((follows::account_id, accounts::domain_id, follows::notify))
+        .load(conn)
+        .await?)
+}
+
+/// Delivers `status` (by `author_tenant`'s account) to every tenant it
+/// concerns, notifies who should be, and returns the events.
+pub async fn status(
+    conn: &mut AsyncPgConnection,
+    status: &Status,
+    mentioned: &[(AccountId, DomainId)],
+) -> Result<Vec<Event>, ServiceError> {
+    let mut tenants: Vec<i64> = vec![status.domain_id];
+    let mut home_of: Vec<i64> = vec![status.account_id];
+    let followers = if status.visibility() == Visibility::Direct {
+        Vec::new()
+    } else {
+        followers_with_tenants(conn, status.account_id).await?
+    };
+    for (follower, tenant, _) in &followers {
+        tenants.push(*tenant);
+        home_of.push(*follower);
+    }
+    for (account, tenant) in mentioned {
+        tenants.push(tenant.0);
+        if status.visibility() == Visibility::Direct {
+            home_of.push(account.0);
+        }
+    }
+    // A boost carries the status it boosts to the same places.
+    let boosted = match status.reblog_of_id {
+        Some(id) => statuses::get_unchecked(conn, id).await?,
+        None => None,
+    };
+    if let Some(original) = &boosted {
+        tenants.push(original.domain_id);
+    }
+    tenants.sort_unstable();
+    tenants.dedup();
+    home_of.sort_unstable();
+    home_of.dedup();
+    let tenant_ids: Vec<DomainId> = tenants.iter().copied().map(DomainId).collect();
+    statuses::add_receipts(conn, status.id, &tenant_ids).await?;
+    let mut known = vec![AccountId(status.account_id)];
+    if let Some(original) = &boosted {
+        statuses::add_receipts(conn, original.id, &tenant_ids).await?;
+        known.push(AccountId(original.account_id));
+    }
+    known.extend(mentioned.iter().map(|(a, _)| *a));
+    for tenant in &tenant_ids {
+        relationships::make_known(conn, *tenant, &known).await?;
+    }
+
+    let mut events = vec![Event::StatusCreated {
+        status_id: status.id,
+        tenants: tenants.clone(),
+        home_of,
+        public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
+    }];
+    let author = AccountId(status.account_id);
+    let mut notify = |n: Option<notifications::Notification>| {
+        if let Some(n) = n {
+            events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+        }
+    };
+    match &boosted {
+        Some(original) => {
+            notify(notifications::notify(conn, AccountId(original.account_id), author, "reblog", Some(original.id)).await?);
+        }
+        None => {
+            for (account, _) in mentioned {
+                notify(notifications::notify(conn, *account, author, "mention", Some(status.id)).await?);
+            }
+            let mentioned_ids: Vec<i64> = mentioned.iter().map(|(a, _)| a.0).collect();
+            for (follower, _, wants) in &followers {
+                if *wants && !mentioned_ids.contains(follower) {
+                    notify(notifications::notify(conn, AccountId(*follower), author, "status", Some(status.id)).await?);
+                }
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// The tenants that hold a status, for update and delete events.
+pub async fn holders(conn: &mut AsyncPgConnection, status: i64) -> Result<Vec<i64>, ServiceError> {
+    use kereru_store::schema::status_receipts;
+    Ok(status_receipts::table
+        .filter(status_receipts::status_id.eq(status))
+        .select(status_receipts::domain_id)
+        .load(conn)
+        .await?)
+}

@@ -1,0 +1,36 @@
+//! The service layer: every action a person takes — post, reply, delete,
+//! follow, favourite, boost, bookmark, pin, block, mute — as one function
+//! and one transaction. The client API calls these; federation will extend
+//! them to remote servers.
+//!
+//! Tenants on one host reach each other here as remote servers would: an
+//! action delivers to the tenants it concerns ([`deliver`]), which then know
+//! the status and its author; nothing is shared otherwise.
+
+pub mod deliver;
+pub mod error;
+pub mod events;
+pub mod follows;
+pub mod resolve;
+pub mod statuses;
+
+pub use error::ServiceError;
+pub use events::Event;
+
+use kereru_core::{Scheme, TenantUrls};
+use kereru_store::accounts::Account;
+use kereru_store::domains::Domain;
+
+/// Who acts: a local account on its tenant.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub tenant: &'a Domain,
+    pub account: &'a Account,
+    pub scheme: Scheme,
+}
+
+impl Actor<'_> {
+    pub fn urls(&self) -> TenantUrls {
+        self.tenant.urls(self.scheme)
+    }
+}

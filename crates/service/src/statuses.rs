@@ -1,0 +1,439 @@
+//! Posting, editing and deleting statuses; favourites, boosts, bookmarks, pins.
+
+use crate::deliver;
+use crate::error::ServiceError;
+use crate::events::Event;
+use crate::resolve;
+use crate::Actor;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use kereru_core::text;
+use kereru_store::ids::{AccountId, DomainId, next_id};
+use kereru_store::schema::{idempotency_keys, status_edits, statuses as statuses_table};
+use kereru_store::statuses::{self, NewStatus, Status, Visibility};
+use kereru_store::{domains, interactions, media, notifications};
+
+pub const MAX_CHARACTERS: usize = 500;
+pub const MAX_PINS: i64 = 5;
+pub const MAX_MEDIA: usize = 4;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPost {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: Option<Visibility>,
+    pub language: Option<String>,
+    pub in_reply_to: Option<i64>,
+    pub media_ids: Vec<i64>,
+    pub idempotency_key: Option<String>,
+    pub application_id: Option<i64>,
+}
+
+/// Text length as Mastodon counts it: characters, with every URL as 23.
+fn counted_length(text: &str) -> usize {
+    let mut length = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let bare = word.trim_end();
+        if bare.starts_with("https://") || bare.starts_with("http://") {
+            length += 23 + (word.chars().count() - bare.chars().count());
+        } else {
+            length += word.chars().count();
+        }
+    }
+    length
+}
+
+/// Resolved mentions: (account, tenant, profile URL).
+async fn resolve_mentions(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    text: &str,
+) -> Result<Vec<(kereru_store::accounts::Account, String, text::MentionRef)>, ServiceError> {
+    let mut found = Vec::new();
+    for mention in text::mentions(text) {
+        let Some(account) = resolve::local_handle(conn, actor.tenant, &mention.username, mention.host.as_deref()).await? else {
+            continue;
+        };
+        let domain = domains::get(conn, account.domain_id).await.map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let url = domain.urls(actor.scheme).profile_page(&account.username);
+        found.push((account, url, mention));
+    }
+    Ok(found)
+}
+
+/// Posts a status (or returns the one an earlier request with the same
+/// `Idempotency-Key` posted). Returns it with the events to publish.
+pub async fn post(conn: &mut AsyncPgConnection, actor: &Actor<'_>, new: NewPost) -> Result<(Status, Vec<Event>), ServiceError> {
+    if let Some(key) = &new.idempotency_key {
+        if key.len() > 255 {
+            return Err(ServiceError::Invalid("Idempotency-Key is too long".into()));
+        }
+        let earlier: Option<i64> = idempotency_keys::table
+            .filter(idempotency_keys::account_id.eq(actor.account.id.0))
+            .filter(idempotency_keys::key.eq(key))
+            .select(idempotency_keys::status_id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(id) = earlier
+            && let Some(status) = statuses::get_unchecked(conn, id).await?
+        {
+            return Ok((status, Vec::new()));
+        }
+    }
+    let text = new.text.trim_end().to_string();
+    if text.trim().is_empty() && new.media_ids.is_empty() {
+        return Err(ServiceError::Invalid("Validation failed: Text can't be blank".into()));
+    }
+    if counted_length(&text) + new.spoiler_text.chars().count() > MAX_CHARACTERS {
+        return Err(ServiceError::Invalid(format!("Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")));
+    }
+    if new.media_ids.len() > MAX_MEDIA {
+        return Err(ServiceError::Invalid(format!("Validation failed: You can attach at most {MAX_MEDIA} media files")));
+    }
+    if new.language.as_ref().is_some_and(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+        return Err(ServiceError::Invalid("Validation failed: Language is not a language code".into()));
+    }
+    let urls = actor.urls();
+    let actor_tenant = actor.tenant.id;
+    let author = actor.account.id;
+    let result = conn
+        .transaction(async |conn| -> Result<(Status, Vec<Event>), ServiceError> {
+            let parent = match new.in_reply_to {
+                Some(id) => Some(statuses::visible_one(conn, actor_tenant, Some(author), id).await?.ok_or(ServiceError::NotFound)?),
+                None => None,
+            };
+            let mentions = resolve_mentions(conn, actor, &text).await?;
+            let content = text::to_html(
+                &text,
+                |m| mentions.iter().find(|(_, _, r)| r == m).map(|(_, url, _)| text::ResolvedMention { profile_url: url.clone() }),
+                |tag| format!("{}/tags/{tag}", urls.base()),
+            );
+            let id = next_id();
+            let visibility = new.visibility.unwrap_or(Visibility::Public);
+            let status = statuses::insert(
+                conn,
+                &NewStatus {
+                    id,
+                    domain_id: actor_tenant.0,
+                    account_id: author.0,
+                    uri: format!("{}/statuses/{id}", urls.actor(&actor.account.username)),
+                    text: text.clone(),
+                    content,
+                    spoiler_text: new.spoiler_text.trim().to_string(),
+                    sensitive: new.sensitive || !new.spoiler_text.trim().is_empty(),
+                    visibility: visibility.as_str().to_string(),
+                    language: new.language.clone(),
+                    in_reply_to_id: parent.as_ref().map(|p| p.id),
+                    in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+                    reblog_of_id: None,
+                    application_id: new.application_id,
+                },
+            )
+            .await?;
+            let mentioned: Vec<(AccountId, DomainId)> = mentions
+                .iter()
+                .filter(|(a, _, _)| a.id != author)
+                .map(|(a, _, _)| (a.id, a.domain_id))
+                .collect();
+            let mention_ids: Vec<AccountId> = mentions.iter().map(|(a, _, _)| a.id).collect();
+            statuses::add_mentions(conn, status.id, &mention_ids).await?;
+            statuses::add_tags(conn, status.id, &text::hashtags(&text)).await?;
+            if !new.media_ids.is_empty() {
+                media::attach_to_status(conn, actor_tenant, author, status.id, &new.media_ids).await.map_err(|e| match e {
+                    media::MediaError::Store(s) => ServiceError::Store(s),
+                    media::MediaError::NotFound(id) | media::MediaError::AlreadyAttached(id) => {
+                        ServiceError::Invalid(format!("Media {id} not found or already attached to another post"))
+                    }
+                    other => ServiceError::Invalid(other.to_string()),
+                })?;
+            }
+            if let Some(key) = &new.idempotency_key {
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::account_id.eq(author.0),
+                        idempotency_keys::key.eq(key),
+                        idempotency_keys::status_id.eq(status.id),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            let events = deliver::status(conn, &status, &mentioned).await?;
+            Ok((status, events))
+        })
+        .await;
+    match result {
+        // Two requests with one key racing: the primary key decides; return the winner's status.
+        Err(ServiceError::Store(e)) if e.unique_violation() == Some("idempotency_keys_pkey") => {
+            let key = new.idempotency_key.unwrap_or_default();
+            let id: i64 = idempotency_keys::table
+                .filter(idempotency_keys::account_id.eq(author.0))
+                .filter(idempotency_keys::key.eq(&key))
+                .select(idempotency_keys::status_id)
+                .first(conn)
+                .await?;
+            let status = statuses::get_unchecked(conn, id).await?.ok_or(ServiceError::NotFound)?;
+            Ok((status, Vec::new()))
+        }
+        other => other,
+    }
+}
+
+/// The actor's own status, or NotFound (others' statuses can't be changed: 404 as in Mastodon).
+async fn own(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Status, ServiceError> {
+    match statuses::get_unchecked(conn, id).await? {
+        Some(status) if status.account_id == actor.account.id.0 && status.reblog_of_id.is_none() => Ok(status),
+        _ => Err(ServiceError::NotFound),
+    }
+}
+
+/// A status the actor may see on their tenant.
+pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Status, ServiceError> {
+    statuses::visible_one(conn, actor.tenant.id, Some(actor.account.id), id).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Deletes the actor's status (its boosts and replies' links go with it).
+pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Vec<Event>, ServiceError> {
+    let status = own(conn, actor, id).await?;
+    let tenants = deliver::holders(conn, status.id).await?;
+    diesel::delete(statuses_table::table.find(status.id)).execute(conn).await?;
+    Ok(vec![Event::StatusDeleted { status_id: status.id, tenants }])
+}
+
+/// Edits the actor's status, keeping the earlier version in its history.
+pub async fn edit(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: i64,
+    new_text: String,
+    spoiler_text: String,
+    sensitive: bool,
+) -> Result<(Status, Vec<Event>), ServiceError> {
+    let status = own(conn, actor, id).await?;
+    let new_text = new_text.trim_end().to_string();
+    if new_text.trim().is_empty() {
+        return Err(ServiceError::Invalid("Validation failed: Text can't be blank".into()));
+    }
+    if counted_length(&new_text) + spoiler_text.chars().count() > MAX_CHARACTERS {
+        return Err(ServiceError::Invalid(format!("Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")));
+    }
+    let urls = actor.urls();
+    let mentions = resolve_mentions(conn, actor, &new_text).await?;
+    let content = text::to_html(
+        &new_text,
+        |m| mentions.iter().find(|(_, _, r)| r == m).map(|(_, url, _)| text::ResolvedMention { profile_url: url.clone() }),
+        |tag| format!("{}/tags/{tag}", urls.base()),
+    );
+    let updated = conn
+        .transaction(async |conn| -> Result<Status, ServiceError> {
+            // The history starts with the original version.
+            let versions: i64 =
+                status_edits::table.filter(status_edits::status_id.eq(status.id)).count().get_result(conn).await?;
+            if versions == 0 {
+                save_version(conn, &status, status.created_at).await?;
+            }
+            let updated: Status = diesel::update(statuses_table::table.find(status.id))
+                .set((
+                    statuses_table::text.eq(&new_text),
+                    statuses_table::content.eq(&content),
+                    statuses_table::spoiler_text.eq(spoiler_text.trim()),
+                    statuses_table::sensitive.eq(sensitive || !spoiler_text.trim().is_empty()),
+                    statuses_table::edited_at.eq(diesel::dsl::now),
+                ))
+                .returning(Status::as_returning())
+                .get_result(conn)
+                .await?;
+            save_version(conn, &updated, updated.edited_at.unwrap_or(updated.created_at)).await?;
+            let mention_ids: Vec<AccountId> = mentions.iter().map(|(a, _, _)| a.id).collect();
+            statuses::add_mentions(conn, status.id, &mention_ids).await?;
+            statuses::add_tags(conn, status.id, &text::hashtags(&new_text)).await?;
+            Ok(updated)
+        })
+        .await?;
+    let tenants = deliver::holders(conn, status.id).await?;
+    let mut events = vec![Event::StatusUpdated { status_id: status.id, tenants }];
+    // Those who boosted it hear of the change, as in Mastodon.
+    let boosters: Vec<i64> = statuses_table::table
+        .filter(statuses_table::reblog_of_id.eq(status.id))
+        .select(statuses_table::account_id)
+        .load(conn)
+        .await?;
+    for booster in boosters {
+        if let Some(n) = notifications::notify(conn, AccountId(booster), actor.account.id, "update", Some(status.id)).await? {
+            events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+        }
+    }
+    Ok((updated, events))
+}
+
+async fn save_version(
+    conn: &mut AsyncPgConnection,
+    status: &Status,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    diesel::insert_into(status_edits::table)
+        .values((
+            status_edits::id.eq(next_id()),
+            status_edits::status_id.eq(status.id),
+            status_edits::text.eq(&status.text),
+            status_edits::content.eq(&status.content),
+            status_edits::spoiler_text.eq(&status.spoiler_text),
+            status_edits::sensitive.eq(status.sensitive),
+            status_edits::created_at.eq(at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn favourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(Status, Vec<Event>), ServiceError> {
+    let status = visible(conn, actor, id).await?;
+    let status = original_of(conn, status).await?;
+    let mut events = Vec::new();
+    if interactions::favourite(conn, actor.account.id, status.id).await?
+        && let Some(n) = notifications::notify(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id)).await?
+    {
+        events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+    }
+    Ok((status, events))
+}
+
+pub async fn unfavourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Status, ServiceError> {
+    let seen = visible(conn, actor, id).await?;
+    let status = original_of(conn, seen).await?;
+    if interactions::unfavourite(conn, actor.account.id, status.id).await? {
+        notifications::withdraw(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id)).await?;
+    }
+    Ok(status)
+}
+
+/// Acting on a boost acts on the status it boosts, as in Mastodon.
+async fn original_of(conn: &mut AsyncPgConnection, status: Status) -> Result<Status, ServiceError> {
+    match status.reblog_of_id {
+        Some(id) => statuses::get_unchecked(conn, id).await?.ok_or(ServiceError::NotFound),
+        None => Ok(status),
+    }
+}
+
+/// Boosts a status; returns the boost (an existing one if already boosted).
+pub async fn reblog(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: i64,
+    visibility: Option<Visibility>,
+) -> Result<(Status, Vec<Event>), ServiceError> {
+    let seen = visible(conn, actor, id).await?;
+    let original = original_of(conn, seen).await?;
+    let allowed = match original.visibility() {
+        Visibility::Public | Visibility::Unlisted => true,
+        Visibility::Private => original.account_id == actor.account.id.0,
+        Visibility::Direct => false,
+    };
+    if !allowed {
+        return Err(ServiceError::Forbidden("This action is not allowed".into()));
+    }
+    let existing: Option<Status> = statuses_table::table
+        .filter(statuses_table::account_id.eq(actor.account.id.0))
+        .filter(statuses_table::reblog_of_id.eq(original.id))
+        .select(Status::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(boost) = existing {
+        return Ok((boost, Vec::new()));
+    }
+    // A boost is never more visible than what it boosts.
+    let visibility = match (visibility.unwrap_or(Visibility::Public), original.visibility()) {
+        (_, Visibility::Private) | (Visibility::Private, _) => Visibility::Private,
+        (Visibility::Unlisted, _) | (_, Visibility::Unlisted) => Visibility::Unlisted,
+        _ => Visibility::Public,
+    };
+    let urls = actor.urls();
+    let boost_id = next_id();
+    conn.transaction(async |conn| -> Result<(Status, Vec<Event>), ServiceError> {
+        let boost = statuses::insert(
+            conn,
+            &NewStatus {
+                id: boost_id,
+                domain_id: actor.tenant.id.0,
+                account_id: actor.account.id.0,
+                uri: format!("{}/statuses/{boost_id}/activity", urls.actor(&actor.account.username)),
+                text: String::new(),
+                content: String::new(),
+                spoiler_text: String::new(),
+                sensitive: false,
+                visibility: visibility.as_str().to_string(),
+                language: None,
+                in_reply_to_id: None,
+                in_reply_to_account_id: None,
+                reblog_of_id: Some(original.id),
+                application_id: None,
+            },
+        )
+        .await?;
+        let events = deliver::status(conn, &boost, &[]).await?;
+        Ok((boost, events))
+    })
+    .await
+}
+
+/// Undoes the actor's boost; returns the status that was boosted.
+pub async fn unreblog(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(Status, Vec<Event>), ServiceError> {
+    let seen = visible(conn, actor, id).await?;
+    let original = original_of(conn, seen).await?;
+    let boost: Option<i64> = statuses_table::table
+        .filter(statuses_table::account_id.eq(actor.account.id.0))
+        .filter(statuses_table::reblog_of_id.eq(original.id))
+        .select(statuses_table::id)
+        .first(conn)
+        .await
+        .optional()?;
+    let mut events = Vec::new();
+    if let Some(boost) = boost {
+        let tenants = deliver::holders(conn, boost).await?;
+        diesel::delete(statuses_table::table.find(boost)).execute(conn).await?;
+        notifications::withdraw(conn, AccountId(original.account_id), actor.account.id, "reblog", Some(original.id)).await?;
+        events.push(Event::StatusDeleted { status_id: boost, tenants });
+    }
+    Ok((original, events))
+}
+
+pub async fn bookmark(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64, on: bool) -> Result<Status, ServiceError> {
+    let seen = visible(conn, actor, id).await?;
+    let status = original_of(conn, seen).await?;
+    if on {
+        interactions::bookmark(conn, actor.account.id, status.id).await?;
+    } else {
+        interactions::unbookmark(conn, actor.account.id, status.id).await?;
+    }
+    Ok(status)
+}
+
+pub async fn pin(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64, on: bool) -> Result<Status, ServiceError> {
+    let status = own(conn, actor, id).await?;
+    if on {
+        if !matches!(status.visibility(), Visibility::Public | Visibility::Unlisted) {
+            return Err(ServiceError::Invalid("Validation failed: Only public and unlisted posts can be pinned".into()));
+        }
+        if interactions::pin_count(conn, actor.account.id).await? >= MAX_PINS {
+            return Err(ServiceError::Invalid(format!("Validation failed: You can pin at most {MAX_PINS} posts")));
+        }
+        interactions::pin(conn, actor.account.id, status.id).await?;
+    } else {
+        interactions::unpin(conn, actor.account.id, status.id).await?;
+    }
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted_length;
+
+    #[test]
+    fn urls_count_as_23_characters() {
+        assert_eq!(counted_length("hello"), 5);
+        assert_eq!(counted_length("see https://example.com/a/very/long/path/that/goes/on/and/on now"), 4 + 23 + 4);
+        assert_eq!(counted_length("ā"), 1);
+    }
+}

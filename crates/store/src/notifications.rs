@@ -1,0 +1,129 @@
+//! Notifications of local accounts.
+
+use crate::error::StoreError;
+use crate::ids::{AccountId, next_id};
+use crate::page::Page;
+use crate::relationships::page_filter;
+use crate::schema::{mutes, notifications};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+pub const TYPES: &[&str] = &["mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    pub account_id: i64,
+    pub from_account_id: i64,
+    pub kind: String,
+    pub status_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Notifies `recipient` unless they mute `from` with notifications hidden.
+/// Returns the new notification, if one was made.
+pub async fn notify(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    from: AccountId,
+    kind: &'static str,
+    status: Option<i64>,
+) -> Result<Option<Notification>, StoreError> {
+    if recipient == from {
+        return Ok(None);
+    }
+    let muted: i64 = mutes::table
+        .filter(mutes::account_id.eq(recipient.0))
+        .filter(mutes::target_account_id.eq(from.0))
+        .filter(mutes::hide_notifications.eq(true))
+        .filter(mutes::expires_at.is_null().or(mutes::expires_at.gt(diesel::dsl::now)))
+        .count()
+        .get_result(conn)
+        .await?;
+    if muted > 0 {
+        return Ok(None);
+    }
+    let notification = diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(next_id()),
+            notifications::account_id.eq(recipient.0),
+            notifications::from_account_id.eq(from.0),
+            notifications::kind.eq(kind),
+            notifications::status_id.eq(status),
+        ))
+        .returning(Notification::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok(Some(notification))
+}
+
+/// Removes notifications an undone action made (unfavourite, unfollow, ...).
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    from: AccountId,
+    kind: &'static str,
+    status: Option<i64>,
+) -> Result<(), StoreError> {
+    let mut query = diesel::delete(notifications::table)
+        .filter(notifications::account_id.eq(recipient.0))
+        .filter(notifications::from_account_id.eq(from.0))
+        .filter(notifications::kind.eq(kind))
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(notifications::status_id.eq(status));
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    types: &[String],
+    exclude_types: &[String],
+    from_account: Option<AccountId>,
+    page: Page,
+) -> Result<Vec<Notification>, StoreError> {
+    let mut query = notifications::table.filter(notifications::account_id.eq(recipient.0)).select(Notification::as_select()).into_boxed();
+    if !types.is_empty() {
+        query = query.filter(notifications::kind.eq_any(types.to_vec()));
+    }
+    if !exclude_types.is_empty() {
+        query = query.filter(notifications::kind.ne_all(exclude_types.to_vec()));
+    }
+    if let Some(from) = from_account {
+        query = query.filter(notifications::from_account_id.eq(from.0));
+    }
+    let query = page_filter!(query, notifications::id, page);
+    let mut rows: Vec<Notification> = query.limit(page.limit).load(conn).await?;
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64) -> Result<Option<Notification>, StoreError> {
+    Ok(notifications::table
+        .filter(notifications::account_id.eq(recipient.0))
+        .filter(notifications::id.eq(id))
+        .select(Notification::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Dismisses one notification of `recipient`; whether it existed.
+pub async fn dismiss(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64) -> Result<bool, StoreError> {
+    let n = diesel::delete(notifications::table.filter(notifications::account_id.eq(recipient.0)).filter(notifications::id.eq(id)))
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn clear(conn: &mut AsyncPgConnection, recipient: AccountId) -> Result<(), StoreError> {
+    diesel::delete(notifications::table.filter(notifications::account_id.eq(recipient.0))).execute(conn).await?;
+    Ok(())
+}

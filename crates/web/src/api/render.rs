@@ -1,0 +1,247 @@
+//! Turning rows into Mastodon entities for one viewer on one tenant, in
+//! batches (authors, boosted statuses, counts and the viewer's own flags
+//! are loaded once per page, not once per status).
+
+use super::entities::{self, AccountCounts};
+use crate::error::WebError;
+use crate::tenant::Tenant;
+use diesel_async::AsyncPgConnection;
+use kereru_core::{Scheme, TenantUrls};
+use kereru_store::accounts::{self, Account};
+use kereru_store::domains::{self, Domain};
+use kereru_store::ids::{AccountId, DomainId};
+use kereru_store::notifications::Notification;
+use kereru_store::relationships;
+use kereru_store::statuses::{self, Status};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Mastodon's timestamp format: milliseconds, UTC, `Z`.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub struct Renderer<'a> {
+    tenant: &'a Tenant,
+    scheme: Scheme,
+    viewer: Option<AccountId>,
+    domains: HashMap<i64, Domain>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(tenant: &'a Tenant, viewer: Option<AccountId>) -> Self {
+        let mut domains = HashMap::new();
+        domains.insert(tenant.id.0, tenant.domain.clone());
+        Renderer { tenant, scheme: tenant.urls.scheme, viewer, domains }
+    }
+
+    async fn urls_of(&mut self, conn: &mut AsyncPgConnection, domain: DomainId) -> Result<TenantUrls, WebError> {
+        if let Some(known) = self.domains.get(&domain.0) {
+            return Ok(known.urls(self.scheme));
+        }
+        let loaded = domains::get(conn, domain).await?;
+        let urls = loaded.urls(self.scheme);
+        self.domains.insert(domain.0, loaded);
+        Ok(urls)
+    }
+
+    pub async fn account(&mut self, conn: &mut AsyncPgConnection, account: &Account) -> Result<Value, WebError> {
+        let urls = self.urls_of(conn, account.domain_id).await?;
+        let (followers, following) = relationships::follow_counts(conn, account.id).await?;
+        let statuses = accounts::status_count(conn, account.id).await?;
+        let counts = AccountCounts { followers, following, statuses };
+        let local = account.domain_id == self.tenant.id;
+        let fields = kereru_store::profiles::fields(conn, account.id).await?;
+        Ok(entities::account_as_seen(&urls, account, counts, local, &fields))
+    }
+
+    /// Accounts by id in the given order, leaving out those this tenant doesn't know.
+    pub async fn accounts_by_id(&mut self, conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<Vec<Value>, WebError> {
+        let found = accounts::many_visible(conn, self.tenant.id, ids).await?;
+        let by_id: HashMap<i64, Account> = found.into_iter().map(|a| (a.id.0, a)).collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(account) = by_id.get(id) {
+                out.push(self.account(conn, account).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn status(&mut self, conn: &mut AsyncPgConnection, status: Status) -> Result<Value, WebError> {
+        self.statuses(conn, vec![status]).await?.into_iter().next().ok_or_else(|| WebError::Internal("render".into()))
+    }
+
+    pub async fn statuses(&mut self, conn: &mut AsyncPgConnection, list: Vec<Status>) -> Result<Vec<Value>, WebError> {
+        // Boosted statuses render nested; load them with the rest.
+        let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
+        let mut boosted: HashMap<i64, Status> = HashMap::new();
+        for id in boosted_ids {
+            if let Some(original) = statuses::get_unchecked(conn, id).await? {
+                boosted.insert(id, original);
+            }
+        }
+        let all: Vec<&Status> = list.iter().chain(boosted.values()).collect();
+        let ids: Vec<i64> = all.iter().map(|s| s.id).collect();
+        let counts = statuses::counts(conn, &ids).await?;
+        let flags = match self.viewer {
+            Some(viewer) => statuses::viewer_flags(conn, viewer, &ids).await?,
+            None => HashMap::new(),
+        };
+        let mention_rows = statuses::mentioned_accounts(conn, &ids).await?;
+        // Media live with their author's tenant and are served from its host.
+        let mut by_domain: HashMap<i64, Vec<i64>> = HashMap::new();
+        for status in &all {
+            by_domain.entry(status.domain_id).or_default().push(status.id);
+        }
+        let mut media_json: HashMap<i64, Vec<Value>> = HashMap::new();
+        for (domain, status_ids) in by_domain {
+            let urls = self.urls_of(conn, DomainId(domain)).await?;
+            for (status, list) in kereru_store::media::for_statuses(conn, DomainId(domain), &status_ids).await? {
+                media_json.insert(status, list.iter().map(|m| super::media::attachment_json(&urls, m)).collect());
+            }
+        }
+        let tag_rows = statuses::tags_of(conn, &ids).await?;
+        let mut author_ids: Vec<i64> = all.iter().map(|s| s.account_id).collect();
+        author_ids.extend(mention_rows.iter().map(|(_, a)| *a));
+        author_ids.sort_unstable();
+        author_ids.dedup();
+        let mut authors: HashMap<i64, (Account, Value)> = HashMap::new();
+        for id in author_ids {
+            if let Some(account) = accounts::get_unchecked(conn, AccountId(id)).await? {
+                let value = self.account(conn, &account).await?;
+                authors.insert(id, (account, value));
+            }
+        }
+        let mut rendered: HashMap<i64, Value> = HashMap::new();
+        for status in all.iter() {
+            let Some((author, author_json)) = authors.get(&status.account_id) else { continue };
+            let urls = self.urls_of(conn, author.domain_id).await?;
+            let c = counts.get(&status.id).copied().unwrap_or_default();
+            let f = flags.get(&status.id).copied().unwrap_or_default();
+            let mentions: Vec<Value> = mention_rows
+                .iter()
+                .filter(|(s, _)| *s == status.id)
+                .filter_map(|(_, a)| authors.get(a))
+                .map(|(account, json)| {
+                    json!({ "id": account.id.0.to_string(), "username": account.username, "acct": json["acct"], "url": json["url"] })
+                })
+                .collect();
+            let tags: Vec<Value> = tag_rows
+                .iter()
+                .filter(|(s, _)| *s == status.id)
+                .map(|(_, name)| json!({ "name": name, "url": format!("{}/tags/{name}", self.tenant.urls.base()) }))
+                .collect();
+            let url = (status.reblog_of_id.is_none()).then(|| format!("{}/{}", urls.profile_page(&author.username), status.id));
+            let mut value = json!({
+                "id": status.id.to_string(),
+                "uri": status.uri,
+                "url": url,
+                "created_at": timestamp(status.created_at),
+                "edited_at": status.edited_at.map(timestamp),
+                "account": author_json,
+                "content": status.content,
+                "visibility": status.visibility,
+                "sensitive": status.sensitive,
+                "spoiler_text": status.spoiler_text,
+                "language": status.language,
+                "in_reply_to_id": status.in_reply_to_id.map(|id| id.to_string()),
+                "in_reply_to_account_id": status.in_reply_to_account_id.map(|id| id.to_string()),
+                "reblog": null,
+                "replies_count": c.replies,
+                "reblogs_count": c.reblogs,
+                "favourites_count": c.favourites,
+                "quotes_count": 0,
+                "mentions": mentions,
+                "tags": tags,
+                "emojis": [],
+                "media_attachments": media_json.remove(&status.id).unwrap_or_default(),
+                "card": null,
+                "poll": null,
+                "quote": null,
+                "quote_approval": null,
+                "tagged_collections": [],
+                "filtered": [],
+            });
+            if let Some(viewer) = self.viewer {
+                value["favourited"] = f.favourited.into();
+                value["reblogged"] = f.reblogged.into();
+                value["bookmarked"] = f.bookmarked.into();
+                value["muted"] = false.into();
+                if status.account_id == viewer.0 {
+                    value["pinned"] = f.pinned.into();
+                }
+            }
+            rendered.insert(status.id, value);
+        }
+        let mut out = Vec::with_capacity(list.len());
+        for status in &list {
+            let Some(mut value) = rendered.get(&status.id).cloned() else { continue };
+            if let Some(original) = status.reblog_of_id.and_then(|id| rendered.get(&id)) {
+                value["reblog"] = original.clone();
+                // A boost shows what it boosts: Mastodon copies these over.
+                for key in ["favourited", "reblogged", "bookmarked"] {
+                    if let Some(v) = original.get(key) {
+                        value[key] = v.clone();
+                    }
+                }
+            }
+            out.push(value);
+        }
+        Ok(out)
+    }
+
+    pub async fn notifications(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        list: Vec<Notification>,
+    ) -> Result<Vec<Value>, WebError> {
+        let mut out = Vec::with_capacity(list.len());
+        for n in list {
+            let Some(from) = accounts::get_unchecked(conn, AccountId(n.from_account_id)).await? else { continue };
+            let account = self.account(conn, &from).await?;
+            let status = match n.status_id {
+                Some(id) => match statuses::visible_one(conn, self.tenant.id, self.viewer, id).await? {
+                    Some(status) => Some(self.status(conn, status).await?),
+                    // A status the viewer can no longer see takes its notification with it.
+                    None => continue,
+                },
+                None => None,
+            };
+            let mut value = json!({
+                "id": n.id.to_string(),
+                "type": n.kind,
+                "created_at": timestamp(n.created_at),
+                "account": account,
+                "group_key": format!("ungrouped-{}", n.id),
+            });
+            if let Some(status) = status {
+                value["status"] = status;
+            }
+            out.push(value);
+        }
+        Ok(out)
+    }
+}
+
+/// The Relationship entity.
+pub fn relationship(r: &relationships::Relationship) -> Value {
+    json!({
+        "id": r.id.to_string(),
+        "following": r.following,
+        "showing_reblogs": r.showing_reblogs,
+        "notifying": r.notifying,
+        "languages": null,
+        "followed_by": r.followed_by,
+        "blocking": r.blocking,
+        "blocked_by": r.blocked_by,
+        "muting": r.muting,
+        "muting_notifications": r.muting_notifications,
+        "muting_expires_at": null,
+        "requested": r.requested,
+        "requested_by": r.requested_by,
+        "domain_blocking": false,
+        "endorsed": false,
+        "note": "",
+    })
+}

@@ -1,0 +1,97 @@
+//! `GET /api/v2/search`: accounts (resolving handles on this host's other
+//! tenants), hashtags, and this tenant's own statuses.
+
+use super::render::Renderer;
+use crate::auth::MaybeAuth;
+use crate::error::WebError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kereru_store::page::Page;
+use kereru_store::schema::{accounts, known_accounts, status_receipts, status_tags};
+use kereru_store::statuses::{self, Feed, contains_pattern};
+use serde_json::{Value, json};
+
+pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth, params: Params) -> Result<HttpResponse, WebError> {
+    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let q = params.required("q")?.trim().to_string();
+    if q.chars().count() > 500 {
+        return Err(WebError::Unprocessable("q is too long".into()));
+    }
+    let kind = params.str("type").unwrap_or("");
+    if !matches!(kind, "" | "accounts" | "hashtags" | "statuses") {
+        return Err(WebError::Unprocessable("type must be accounts, hashtags or statuses".into()));
+    }
+    let limit = params.str("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(20).clamp(1, 40);
+    let offset = params.str("offset").and_then(|o| o.parse::<i64>().ok()).unwrap_or(0).clamp(0, 10_000);
+    // Mastodon refuses offsets to anonymous searches.
+    if viewer.is_none() && offset > 0 {
+        return Err(WebError::Unauthorized("Search queries pagination is not supported without authentication".into()));
+    }
+    let resolve = params.bool("resolve").unwrap_or(false) && viewer.is_some();
+    let mut conn = state.pool.get().await?;
+    let mut renderer = Renderer::new(&tenant, viewer);
+
+    let mut found_accounts: Vec<Value> = Vec::new();
+    if kind.is_empty() || kind == "accounts" {
+        let handle = q.trim_start_matches('@');
+        if let Some((name, host)) = handle.split_once('@') {
+            // A handle: this host's tenants answer directly (remote hosts come with federation).
+            let here = host.eq_ignore_ascii_case(tenant.account_host.as_str());
+            if (resolve || here)
+                && let Some(account) = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, name, Some(host)).await?
+            {
+                found_accounts.push(renderer.account(&mut conn, &account).await?);
+            }
+        } else {
+            let pattern = contains_pattern(handle);
+            let known = known_accounts::table.filter(known_accounts::domain_id.eq(tenant.id.0)).select(known_accounts::account_id);
+            let ids: Vec<i64> = accounts::table
+                .filter(accounts::domain_id.eq(tenant.id.0).or(accounts::id.eq_any(known)))
+                .filter(accounts::username.ilike(&pattern).or(accounts::display_name.ilike(&pattern)))
+                .order(accounts::username.asc())
+                .offset(offset)
+                .limit(limit)
+                .select(accounts::id)
+                .load(&mut conn)
+                .await
+                .map_err(kereru_store::StoreError::from)?;
+            found_accounts = renderer.accounts_by_id(&mut conn, &ids).await?;
+        }
+    }
+
+    let mut hashtags: Vec<Value> = Vec::new();
+    if kind.is_empty() || kind == "hashtags" {
+        let name = q.trim_start_matches('#').to_lowercase();
+        if !name.is_empty() {
+            let received = status_receipts::table.filter(status_receipts::domain_id.eq(tenant.id.0)).select(status_receipts::status_id);
+            let names: Vec<String> = status_tags::table
+                .filter(status_tags::name.like(format!("{}%", contains_pattern(&name).trim_matches('%'))))
+                .filter(status_tags::status_id.eq_any(received))
+                .select(status_tags::name)
+                .distinct()
+                .order(status_tags::name.asc())
+                .offset(offset)
+                .limit(limit)
+                .load(&mut conn)
+                .await
+                .map_err(kereru_store::StoreError::from)?;
+            hashtags = names
+                .into_iter()
+                .map(|n| json!({ "name": n, "url": format!("{}/tags/{n}", tenant.urls.base()), "history": [], "following": false }))
+                .collect();
+        }
+    }
+
+    let mut found_statuses: Vec<Value> = Vec::new();
+    if (kind.is_empty() || kind == "statuses") && viewer.is_some() {
+        let page = Page { limit: limit + offset, ..Page::default() };
+        let list = statuses::visible(&mut conn, tenant.id, viewer, &Feed::Search(q.clone()), page).await?;
+        let list: Vec<_> = list.into_iter().skip(offset as usize).collect();
+        found_statuses = renderer.statuses(&mut conn, list).await?;
+    }
+    Ok(HttpResponse::Ok().json(json!({ "accounts": found_accounts, "statuses": found_statuses, "hashtags": hashtags })))
+}

@@ -1,0 +1,83 @@
+//! `/api/v1/timelines/...`, `/api/v1/favourites`, `/api/v1/bookmarks`.
+
+use super::paging;
+use super::render::Renderer;
+use super::statuses::actor;
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::WebError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_store::interactions;
+use kereru_store::page::Page;
+use kereru_store::statuses::{self, Feed};
+
+async fn respond_feed(
+    req: &HttpRequest,
+    state: &AppState,
+    tenant: &Tenant,
+    viewer: Option<kereru_store::AccountId>,
+    feed: Feed,
+    page: Page,
+) -> Result<HttpResponse, WebError> {
+    let mut conn = state.pool.get().await?;
+    let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, page).await?;
+    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
+    let body = Renderer::new(tenant, viewer).statuses(&mut conn, list).await?;
+    Ok(paging::respond(req, &tenant.urls.base(), &ids, body))
+}
+
+/// `GET /api/v1/timelines/home`
+pub async fn home(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+    let me = actor(&tenant, &auth, "read:statuses")?.account.id;
+    respond_feed(&req, &state, &tenant, Some(me), Feed::Home, paging::page(&params)?).await
+}
+
+fn origin(params: &Params) -> (bool, bool) {
+    let local = params.bool("local").unwrap_or(false);
+    let remote = params.bool("remote").unwrap_or(false);
+    (local || !remote, remote || !local)
+}
+
+/// `GET /api/v1/timelines/public?local=&remote=`
+pub async fn public(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth, params: Params) -> Result<HttpResponse, WebError> {
+    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let (local, remote) = origin(&params);
+    respond_feed(&req, &state, &tenant, viewer, Feed::Public { local, remote }, paging::page(&params)?).await
+}
+
+/// `GET /api/v1/timelines/tag/{name}`
+pub async fn tag(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: MaybeAuth,
+    name: web::Path<String>,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let (local, remote) = origin(&params);
+    let name = name.trim_start_matches('#').to_lowercase();
+    respond_feed(&req, &state, &tenant, viewer, Feed::Tag { name, local, remote }, paging::page(&params)?).await
+}
+
+/// `GET /api/v1/favourites` and `/api/v1/bookmarks`: paged by the favourite's (bookmark's) id.
+pub async fn saved(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+    let bookmarks = req.path().contains("bookmarks");
+    let me = actor(&tenant, &auth, if bookmarks { "read:bookmarks" } else { "read:favourites" })?.account.id;
+    let page = paging::page(&params)?;
+    let mut conn = state.pool.get().await?;
+    let rows = if bookmarks {
+        interactions::bookmarks_of(&mut conn, me, page).await?
+    } else {
+        interactions::favourites_of(&mut conn, me, page).await?
+    };
+    let status_ids: Vec<i64> = rows.iter().map(|(_, s)| *s).collect();
+    let visible = statuses::visible(&mut conn, tenant.id, Some(me), &Feed::Ids(status_ids.clone()), Page { limit: page.limit, ..Page::default() }).await?;
+    let by_id: std::collections::HashMap<i64, _> = visible.into_iter().map(|s| (s.id, s)).collect();
+    let ordered: Vec<_> = status_ids.iter().filter_map(|id| by_id.get(id).cloned()).collect();
+    let body = Renderer::new(&tenant, Some(me)).statuses(&mut conn, ordered).await?;
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();
+    Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
+}

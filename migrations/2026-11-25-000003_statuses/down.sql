@@ -1,0 +1,14 @@
+DROP TABLE notifications;
+DROP TABLE status_pins;
+DROP TABLE bookmarks;
+DROP TABLE favourites;
+DROP TABLE mutes;
+DROP TABLE blocks;
+DROP TABLE follows;
+DROP TABLE idempotency_keys;
+DROP TABLE status_edits;
+DROP TABLE status_tags;
+DROP TABLE mentions;
+DROP TABLE known_accounts;
+DROP TABLE status_receipts;
+DROP TABLE statuses;

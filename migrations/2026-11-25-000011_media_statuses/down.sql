@@ -1,0 +1,1 @@
+ALTER TABLE media_attachments DROP CONSTRAINT media_attachments_status_fk;
