@@ -683,3 +683,74 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
     assert_eq!(w.fetch(url).await.status(), StatusCode::OK);
     w.app.stop().await;
 }
+
+#[tokio::test]
+async fn avatars_and_headers_are_cropped_stored_and_shown_on_the_profile() {
+    let w = world().await;
+    let alice = w.token("a.test", "alice", "write:accounts read:accounts").await;
+    let before: Value = w
+        .client
+        .get(w.app.url("a.test", "/api/v1/accounts/verify_credentials"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Until one is uploaded, the default image is served.
+    let default = w.fetch(before["avatar"].as_str().unwrap()).await;
+    assert_eq!(default.status(), StatusCode::OK);
+    assert_eq!(default.headers()["content-type"], "image/png");
+
+    let wide = encode(&DynamicImage::ImageRgb8(picture(900, 600)), image::ImageFormat::Png);
+    let banner = encode(&DynamicImage::ImageRgb8(picture(3000, 600)), image::ImageFormat::Jpeg);
+    let response = w
+        .client
+        .patch(w.app.url("a.test", "/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart(&[
+            file("avatar", "me.png", "image/png", &wide),
+            file("header", "banner.jpg", "image/jpeg", &banner),
+            text("display_name", "Alice with a face"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let after: Value = response.json().await.unwrap();
+    assert_eq!(after["display_name"], "Alice with a face");
+    let avatar = decode(&w.fetch(after["avatar"].as_str().unwrap()).await.bytes().await.unwrap());
+    assert_eq!((avatar.width(), avatar.height()), (400, 400), "a centred square, 400 px");
+    let header = decode(&w.fetch(after["header"].as_str().unwrap()).await.bytes().await.unwrap());
+    assert!(header.width() <= 1500 && header.height() <= 500, "{}x{}", header.width(), header.height());
+    // The image lives on alice's tenant only.
+    let elsewhere = after["avatar"].as_str().unwrap().replace("http://a.test/", "http://b.test/");
+    assert_eq!(w.fetch(&elsewhere).await.status(), StatusCode::NOT_FOUND);
+
+    // Not an image: refused, and the profile keeps its images.
+    let response = w
+        .client
+        .patch(w.app.url("a.test", "/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart(&[file("avatar", "x.png", "image/png", b"not an image at all"), text("display_name", "changed")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let now: Value = w
+        .client
+        .get(w.app.url("a.test", "/api/v1/accounts/verify_credentials"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["avatar"], after["avatar"]);
+    assert_eq!(now["display_name"], "Alice with a face");
+    w.app.stop().await;
+}

@@ -29,6 +29,9 @@ pub struct Account {
     pub public_key_pem: String,
     pub created_at: DateTime<Utc>,
     pub bot: bool,
+    /// Under the account's tenant's media directory; `None` shows the default image.
+    pub avatar_file: Option<String>,
+    pub header_file: Option<String>,
 }
 
 // Typed ids straight from a query (`deserialize_as = i64` above).

@@ -30,6 +30,9 @@ pub struct ProfileUpdate {
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
     pub fields: Option<Vec<(String, String)>>,
+    /// New image file names (already stored); `Some(None)` removes the image.
+    pub avatar_file: Option<Option<String>>,
+    pub header_file: Option<Option<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +77,12 @@ pub async fn update(conn: &mut AsyncPgConnection, account: AccountId, change: Pr
         }
         if let Some(bot) = change.bot {
             diesel::update(accounts::table.find(account.0)).set(accounts::bot.eq(bot)).execute(conn).await?;
+        }
+        if let Some(file) = &change.avatar_file {
+            diesel::update(accounts::table.find(account.0)).set(accounts::avatar_file.eq(file)).execute(conn).await?;
+        }
+        if let Some(file) = &change.header_file {
+            diesel::update(accounts::table.find(account.0)).set(accounts::header_file.eq(file)).execute(conn).await?;
         }
         if let Some(discoverable) = change.discoverable {
             diesel::update(accounts::table.find(account.0)).set(accounts::discoverable.eq(discoverable)).execute(conn).await?;

@@ -37,6 +37,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         bot -> Bool,
+        avatar_file -> Nullable<Text>,
+        header_file -> Nullable<Text>,
     }
 }
 

@@ -45,6 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/system/media/{name}", web::get().to(api::media::serve_file))
             .route("/system/media/{name}", web::head().to(api::media::serve_file))
             .route("/", web::get().to(pages::home))
+            .route("/avatars/original/missing.png", web::get().to(api::media::missing_image))
+            .route("/headers/original/missing.png", web::get().to(api::media::missing_image))
             .default_service(web::to(error::not_found)),
     );
 }

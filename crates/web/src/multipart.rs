@@ -51,6 +51,14 @@ impl Form {
         }
     }
 
+    /// Every text part, by name.
+    pub fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.parts.iter().filter_map(|(k, v)| match v {
+            Value::Text(text) => Some((k.as_str(), text.as_str())),
+            _ => None,
+        })
+    }
+
     /// Adds query-string parameters for names the body did not give (Rails merges both).
     pub fn merge_query(&mut self, query: &str) -> Result<(), WebError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)

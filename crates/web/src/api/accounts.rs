@@ -66,13 +66,40 @@ pub async fn lookup(
 
 /// `PATCH /api/v1/accounts/update_credentials` (form, JSON or, for images, multipart).
 pub async fn update_credentials(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: Auth,
-    params: Params,
+    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
+    use super::media::{ProfileImage, store_profile_image};
+    use actix_web::FromRequest;
     use kereru_store::profiles::{self, ProfileError, ProfileUpdate};
     let account = auth.user("write:accounts")?;
+    // Images come as multipart; everything else may too, or as a form or JSON.
+    let (params, avatar, header) = if crate::multipart::is_multipart(req.headers()) {
+        let limits = crate::multipart::Limits {
+            body: super::media::UPLOAD_BODY_LIMIT,
+            file: super::instance::IMAGE_SIZE_LIMIT as usize,
+            text: 64 * 1024,
+            parts: 32,
+        };
+        let mut form = crate::multipart::read(req.headers(), payload, limits, &["avatar", "header"]).await?;
+        form.merge_query(req.query_string())?;
+        let file = |name: &str| match form.get(name) {
+            Some(crate::multipart::Value::File(bytes)) => Ok(Some(bytes.clone())),
+            Some(crate::multipart::Value::TooLarge) => Err(WebError::Unprocessable(format!(
+                "Validation failed: {name} file size must be less than {} MB",
+                super::instance::IMAGE_SIZE_LIMIT / (1024 * 1024)
+            ))),
+            _ => Ok(None),
+        };
+        let (avatar, header) = (file("avatar")?, file("header")?);
+        let params = Params::from_pairs(form.texts().map(|(k, v)| (k.to_string(), v.to_string())));
+        (params, avatar, header)
+    } else {
+        (Params::from_request(&req, &mut payload.into_inner()).await?, None, None)
+    };
     let text = |key: &str| params.str(key).map(str::to_string);
     let fields = if params.has_prefix("fields_attributes") {
         let mut fields = Vec::new();
@@ -94,14 +121,23 @@ pub async fn update_credentials(
     {
         return Err(WebError::Unprocessable(format!("Validation failed: Privacy `{v}` is not a visibility")));
     }
-    let change = ProfileUpdate {
+    let mut change = ProfileUpdate {
         display_name: text("display_name"),
         note: text("note"),
         locked: params.bool("locked"),
         bot: params.bool("bot"),
         discoverable: params.bool("discoverable"),
         fields,
+        avatar_file: None,
+        header_file: None,
     };
+    // Validated and stored before the profile changes; a bad image changes nothing.
+    if let Some(bytes) = avatar {
+        change.avatar_file = Some(Some(store_profile_image(&state, &tenant, bytes, ProfileImage::Avatar).await?));
+    }
+    if let Some(bytes) = header {
+        change.header_file = Some(Some(store_profile_image(&state, &tenant, bytes, ProfileImage::Header).await?));
+    }
     let mut conn = state.pool.get().await?;
     let updated = profiles::update(&mut conn, account.id, change).await.map_err(|e| match e {
         ProfileError::Invalid(_) => WebError::Unprocessable(e.to_string()),

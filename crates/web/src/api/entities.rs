@@ -50,8 +50,14 @@ pub fn field_json(field: &Field) -> Value {
 /// carries the host, as for any remote account).
 pub fn account_as_seen(urls: &TenantUrls, account: &Account, counts: AccountCounts, local: bool, fields: &[Field]) -> Value {
     let acct = if local { account.username.clone() } else { format!("{}@{}", account.username, urls.account_host) };
-    let avatar = default_avatar(urls);
-    let header = default_header(urls);
+    let avatar = match &account.avatar_file {
+        Some(name) => super::media::profile_image_url(urls, name),
+        None => default_avatar(urls),
+    };
+    let header = match &account.header_file {
+        Some(name) => super::media::profile_image_url(urls, name),
+        None => default_header(urls),
+    };
     json!({
         "id": account.id.0.to_string(),
         "username": account.username,

@@ -67,7 +67,9 @@ pub fn upload_body_limit(method: &Method, path: &str) -> Option<u64> {
         && path
             .strip_prefix("/api/v1/media/")
             .is_some_and(|id| !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()));
-    (upload || update).then_some(UPLOAD_BODY_LIMIT)
+    // Avatars and headers come with the profile.
+    let profile = *method == Method::PATCH && path.trim_end_matches('/') == "/api/v1/accounts/update_credentials";
+    (upload || update || profile).then_some(UPLOAD_BODY_LIMIT)
 }
 
 fn not_found() -> WebError {
@@ -798,4 +800,72 @@ mod tests {
         assert_eq!(upload_body_limit(&Method::PUT, "/api/v1/media/1/x"), None);
         assert_eq!(upload_body_limit(&Method::PUT, "/api/v1/media/"), None);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Profile images
+
+/// An avatar or a header image, as Mastodon sizes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileImage {
+    /// Cropped to a square, 400 px a side at most.
+    Avatar,
+    /// Fit within 1500 × 500 px.
+    Header,
+}
+
+const AVATAR_SIDE: u32 = 400;
+const HEADER_SIZE: (u32, u32) = (1500, 500);
+
+fn process_profile_image(bytes: &[u8], kind: ProfileImage) -> Result<Encoded, ProcessError> {
+    let format = sniff(bytes).ok_or(ProcessError::Unrecognized)?;
+    // An animated GIF keeps its first frame: profile images are stills here.
+    let image = decode_still(bytes, format)?;
+    let image = match kind {
+        ProfileImage::Avatar => {
+            let side = image.width().min(image.height());
+            let (x, y) = ((image.width() - side) / 2, (image.height() - side) / 2);
+            let square = image.crop_imm(x, y, side, side);
+            if side > AVATAR_SIDE { square.resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Triangle) } else { square }
+        }
+        ProfileImage::Header => {
+            if image.width() > HEADER_SIZE.0 || image.height() > HEADER_SIZE.1 {
+                image.resize(HEADER_SIZE.0, HEADER_SIZE.1, FilterType::Triangle)
+            } else {
+                image
+            }
+        }
+    };
+    encode_still(&image, OutputFormat::for_still(format, &image))
+}
+
+/// Processes and stores a profile image on the tenant; returns its file name.
+pub(crate) async fn store_profile_image(
+    state: &AppState,
+    tenant: &Tenant,
+    bytes: Bytes,
+    kind: ProfileImage,
+) -> Result<String, WebError> {
+    let dir = tenant_dir(state, tenant);
+    let stored = blocking(move || {
+        let encoded = process_profile_image(&bytes, kind)?;
+        write_new(&dir, &encoded)
+    })
+    .await?;
+    Ok(stored.file_name)
+}
+
+/// The URL of a profile image stored on the account's tenant.
+pub fn profile_image_url(urls: &TenantUrls, file_name: &str) -> String {
+    file_url(urls, file_name)
+}
+
+/// `GET /avatars/original/missing.png` and `/headers/original/missing.png`:
+/// the image accounts show until they upload one.
+pub async fn missing_image() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(&include_bytes!("../../assets/missing.png")[..])
 }

@@ -1,0 +1,2 @@
+ALTER TABLE accounts DROP COLUMN header_file;
+ALTER TABLE accounts DROP COLUMN avatar_file;
