@@ -201,6 +201,16 @@ async fn locked_accounts_approve_followers_and_direct_messages_reach_only_the_me
     assert_eq!(rel[0]["following"], false);
     assert_eq!(rel[0]["blocked_by"], true);
     assert_eq!(alice.post(&format!("/api/v1/accounts/{lee_id}/follow"), &[]).await.status(), StatusCode::FORBIDDEN);
+    let blocked = lee.get_json("/api/v1/blocks").await;
+    assert_eq!(blocked[0]["id"], alice.account_id.as_str());
+    assert_eq!(alice.get_json("/api/v1/blocks").await, serde_json::json!([]));
+
+    // A mute hides carol from alice's home and lists her under mutes.
+    alice.post_json(&format!("/api/v1/accounts/{}/follow", carol.account_id), &[]).await;
+    alice.post_json(&format!("/api/v1/accounts/{}/mute", carol.account_id), &[]).await;
+    let muted_post = carol.toot("you won't see this", "public").await;
+    assert!(!alice.timeline_ids("/api/v1/timelines/home").await.contains(&muted_post));
+    assert_eq!(alice.get_json("/api/v1/mutes").await[0]["id"], carol.account_id.as_str());
     app.stop().await;
 }
 

@@ -284,3 +284,22 @@ pub async fn relationships(
     .load(conn)
     .await?)
 }
+
+/// (block id, blocked account) of `account`'s blocks, or mutes, newest first.
+pub async fn blocks_of(conn: &mut AsyncPgConnection, account: AccountId, page: Page) -> Result<Vec<(i64, AccountId)>, StoreError> {
+    let query = blocks::table.filter(blocks::account_id.eq(account.0)).select((blocks::id, blocks::target_account_id)).into_boxed();
+    let query = page_filter!(query, blocks::id, page);
+    let rows: Vec<(i64, i64)> = query.limit(page.limit).load(conn).await?;
+    Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
+}
+
+pub async fn mutes_of(conn: &mut AsyncPgConnection, account: AccountId, page: Page) -> Result<Vec<(i64, AccountId)>, StoreError> {
+    let query = mutes::table
+        .filter(mutes::account_id.eq(account.0))
+        .filter(mutes::expires_at.is_null().or(mutes::expires_at.gt(diesel::dsl::now)))
+        .select((mutes::id, mutes::target_account_id))
+        .into_boxed();
+    let query = page_filter!(query, mutes::id, page);
+    let rows: Vec<(i64, i64)> = query.limit(page.limit).load(conn).await?;
+    Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
+}

@@ -158,3 +158,20 @@ pub async fn answer_request(
     let rel = relationships::relationships(&mut conn, actor.account.id, &[follower.0]).await?;
     Ok(HttpResponse::Ok().json(rel.first().map(relationship)))
 }
+
+/// `GET /api/v1/blocks` and `/api/v1/mutes`.
+pub async fn blocked_or_muted(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+    let mutes = req.path().ends_with("mutes");
+    let me = actor(&tenant, &auth, if mutes { "read:mutes" } else { "read:blocks" })?.account.id;
+    let page = paging::page_with_max(&params, 80)?;
+    let mut conn = state.pool.get().await?;
+    let rows = if mutes {
+        relationships::mutes_of(&mut conn, me, page).await?
+    } else {
+        relationships::blocks_of(&mut conn, me, page).await?
+    };
+    let account_ids: Vec<i64> = rows.iter().map(|(_, a)| a.0).collect();
+    let body = Renderer::new(&tenant, Some(me)).accounts_by_id(&mut conn, &account_ids).await?;
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();
+    Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
+}
