@@ -206,8 +206,14 @@ pub async fn usage(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Usa
         .count()
         .get_result(conn)
         .await?;
-    // No statuses exist yet (they come with the client API); count them then.
-    Ok(Usage { users_total: total, active_month: month, active_halfyear: halfyear, local_posts: 0 })
+    use crate::schema::statuses;
+    let local_posts: i64 = statuses::table
+        .filter(statuses::domain_id.eq(domain.0))
+        .filter(statuses::reblog_of_id.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(Usage { users_total: total, active_month: month, active_halfyear: halfyear, local_posts })
 }
 
 type ActiveAfter = diesel::dsl::Or<
@@ -333,4 +339,18 @@ pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: AccountId) -> Resul
 pub async fn status_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
     use crate::schema::statuses;
     Ok(statuses::table.filter(statuses::account_id.eq(account.0)).count().get_result(conn).await?)
+}
+
+/// How many other hosts this tenant knows accounts of (Mastodon's `domain_count`).
+pub async fn known_domain_count(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<i64, StoreError> {
+    use crate::schema::known_accounts;
+    let domains: Vec<i64> = known_accounts::table
+        .inner_join(accounts::table)
+        .filter(known_accounts::domain_id.eq(domain.0))
+        .filter(accounts::domain_id.ne(domain.0))
+        .select(accounts::domain_id)
+        .distinct()
+        .load(conn)
+        .await?;
+    Ok(domains.len() as i64)
 }

@@ -1,6 +1,5 @@
 //! `GET /api/v1/instance` and `/api/v2/instance`: the tenant as an instance.
 
-use super::entities::{self, AccountCounts};
 use super::version_string;
 use crate::error::WebError;
 use crate::state::AppState;
@@ -64,19 +63,24 @@ fn shared_configuration() -> Value {
     })
 }
 
-/// The contact account (its first admin, else its first account) and the user count.
-async fn contact_and_users(state: &AppState, tenant: &Tenant) -> Result<(Value, i64), WebError> {
+/// The contact account (its first admin, else its first account) and the tenant's figures.
+async fn contact_and_usage(
+    state: &AppState,
+    tenant: &Tenant,
+) -> Result<(Value, kereru_core::nodeinfo::Usage, i64), WebError> {
     let mut conn = state.pool.get().await?;
     let contact = accounts::contact_account(&mut conn, tenant.id).await?;
     let usage = accounts::usage(&mut conn, tenant.id).await?;
-    let contact = contact
-        .map(|a| entities::account(&tenant.urls, &a, AccountCounts::default()))
-        .unwrap_or(Value::Null);
-    Ok((contact, usage.users_total))
+    let domains = accounts::known_domain_count(&mut conn, tenant.id).await?;
+    let contact = match contact {
+        Some(account) => super::render::Renderer::new(tenant, None).account(&mut conn, &account).await?,
+        None => Value::Null,
+    };
+    Ok((contact, usage, domains))
 }
 
 pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
-    let (contact, users) = contact_and_users(&state, &tenant).await?;
+    let (contact, usage, domains) = contact_and_usage(&state, &tenant).await?;
     let mut configuration = shared_configuration();
     configuration["accounts"] = json!({ "max_featured_tags": 10, "max_pinned_statuses": 5 });
     Ok(HttpResponse::Ok().json(json!({
@@ -87,7 +91,7 @@ pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpRespon
         "email": tenant.owner_email.clone().unwrap_or_default(),
         "version": version_string(),
         "urls": { "streaming_api": streaming_url(&tenant) },
-        "stats": { "user_count": users, "status_count": 0, "domain_count": 0 },
+        "stats": { "user_count": usage.users_total, "status_count": usage.local_posts, "domain_count": domains },
         "thumbnail": null,
         "languages": ["en"],
         "registrations": tenant.registrations != Registrations::Closed,
@@ -100,7 +104,7 @@ pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpRespon
 }
 
 pub async fn v2(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
-    let (contact, users) = contact_and_users(&state, &tenant).await?;
+    let (contact, usage, _) = contact_and_usage(&state, &tenant).await?;
     let mut configuration = shared_configuration();
     configuration["urls"] = json!({ "streaming": streaming_url(&tenant), "status": null });
     configuration["vapid"] = json!({ "public_key": "" });
@@ -116,7 +120,7 @@ pub async fn v2(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpRespon
         // No public repository yet: an empty string, which the entity allows.
         "source_url": "",
         "description": "",
-        "usage": { "users": { "active_month": users } },
+        "usage": { "users": { "active_month": usage.active_month } },
         "thumbnail": null,
         "icon": [],
         "languages": ["en"],
