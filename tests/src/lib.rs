@@ -100,7 +100,10 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// The settings tests run with: plain HTTP, the password grant on.
+    /// The settings tests run with: plain HTTP, the password grant on, and
+    /// an outbound client that may reach loopback but never asks real DNS
+    /// (names outside `fetch.resolve` are refused; a test maps its peers
+    /// with `settings.fetch.resolve.insert(name, addr)` before `start_with`).
     pub fn settings() -> kereru_web::WebSettings {
         kereru_web::WebSettings {
             public_scheme: kereru_core::Scheme::Http,
@@ -108,6 +111,11 @@ impl TestApp {
             password_grant: true,
             rate_limit: kereru_web::rate_limit::RateLimit::default(),
             media_dir: scratch_dir("media"),
+            fetch: kereru_delivery::http::FetchSettings {
+                allow_private_addresses: true,
+                system_dns: false,
+                ..kereru_delivery::http::FetchSettings::default()
+            },
         }
     }
 

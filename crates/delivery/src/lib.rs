@@ -1,5 +1,9 @@
 //! Delivery: the durable outbound fan-out queue, inbound activity processing
 //! and the signed HTTP client.
 //!
-//! Not built yet: this crate holds its place in the dependency order
-//! (`core` ← `store` ← `delivery` ← `web`) until the delivery work lands.
+//! Built so far: [`http`], the outbound HTTP client every remote fetch goes
+//! through (SSRF-guarded resolver, bounded redirects, size and time limits,
+//! optional draft-cavage signing). The queue and inbound processing come
+//! with federation.
+
+pub mod http;

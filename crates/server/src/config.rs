@@ -43,9 +43,6 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
-    // Accepted and validated now so deploy files can set it; read by the
-    // outbound fetcher, which comes with federation.
-    #[allow(dead_code)]
     pub allow_private_addresses: bool,
     #[serde(default)]
     pub resolve: BTreeMap<String, String>,

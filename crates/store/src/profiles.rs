@@ -121,6 +121,27 @@ pub async fn fields(conn: &mut AsyncPgConnection, account: AccountId) -> Result<
         .await?)
 }
 
+/// Marks the field at `position` as verified (its page links back with
+/// `rel="me"`) if it still holds `value`: a field edited while its old value
+/// was being checked stays unverified. Returns whether a field was marked.
+pub async fn mark_field_verified(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    position: i32,
+    value: &str,
+) -> Result<bool, StoreError> {
+    let marked = diesel::update(
+        account_fields::table
+            .filter(account_fields::account_id.eq(account.0))
+            .filter(account_fields::position.eq(position))
+            .filter(account_fields::value.eq(value)),
+    )
+    .set(account_fields::verified_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?;
+    Ok(marked > 0)
+}
+
 /// Posting preferences of a local account.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Preferences {

@@ -15,6 +15,7 @@ pub mod params;
 pub mod rate_limit;
 pub mod state;
 pub mod tenant;
+pub mod verify_links;
 
 pub use error::WebError;
 pub use state::{AppState, WebSettings};

@@ -15,6 +15,8 @@ pub struct WebSettings {
     /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`).
     pub media_dir: PathBuf,
     pub rate_limit: crate::rate_limit::RateLimit,
+    /// The outbound HTTP client's settings ([`AppState::fetcher`] is built from them).
+    pub fetch: kereru_delivery::http::FetchSettings,
 }
 
 pub struct AppState {
@@ -22,12 +24,16 @@ pub struct AppState {
     pub settings: WebSettings,
     pub templates: Templates,
     pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
+    /// Every request to another server goes through it.
+    pub fetcher: std::sync::Arc<kereru_delivery::http::Fetcher>,
 }
 
 impl AppState {
     pub fn new(pool: Pool, settings: WebSettings) -> Result<Self, crate::WebError> {
         let limiter = std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.rate_limit));
-        Ok(AppState { pool, settings, templates: Templates::load()?, limiter })
+        let fetcher = kereru_delivery::http::Fetcher::new(&settings.fetch)
+            .map_err(|e| crate::WebError::Internal(format!("outbound HTTP client: {e}")))?;
+        Ok(AppState { pool, settings, templates: Templates::load()?, limiter, fetcher: std::sync::Arc::new(fetcher) })
     }
 }
 

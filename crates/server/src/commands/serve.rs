@@ -19,6 +19,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             requests: config.rate_limit.requests,
             window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
         },
+        fetch: fetch_settings(&config)?,
     };
     let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
@@ -41,4 +42,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     database.close().await?;
     result
+}
+
+/// The outbound client's settings from `[federation]`.
+fn fetch_settings(config: &Config) -> anyhow::Result<kereru_delivery::http::FetchSettings> {
+    let mut resolve = std::collections::HashMap::new();
+    for (host, target) in &config.federation.resolve {
+        // Validated when the configuration was loaded; checked again here.
+        let addr = target.parse().with_context(|| format!("federation.resolve: {host} maps to {target:?}"))?;
+        resolve.insert(host.to_ascii_lowercase(), addr);
+    }
+    Ok(kereru_delivery::http::FetchSettings {
+        allow_private_addresses: config.federation.allow_private_addresses,
+        resolve,
+        ..kereru_delivery::http::FetchSettings::default()
+    })
 }

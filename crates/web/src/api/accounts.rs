@@ -148,6 +148,9 @@ pub async fn update_credentials(
     let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, updated.id).await?;
     let statuses = accounts::status_count(&mut conn, updated.id).await?;
     let fields = profiles::fields(&mut conn, updated.id).await?;
+    if params.has_prefix("fields_attributes") {
+        crate::verify_links::spawn(&state, &tenant.urls, &updated, &fields);
+    }
     let preferences = profiles::preferences(&mut conn, updated.id).await?;
     let counts = AccountCounts { followers, following, statuses };
     Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, &updated, counts, &fields, &preferences)))
