@@ -19,12 +19,19 @@ pub struct AppState {
     pub settings: WebSettings,
     pub templates: Templates,
     pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
+    /// Where streams hear of events; detached until [`AppState::with_hub`].
+    pub hub: crate::streaming::Hub,
 }
 
 impl AppState {
     pub fn new(pool: Pool, settings: WebSettings) -> Result<Self, crate::WebError> {
         let limiter = std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.rate_limit));
-        Ok(AppState { pool, settings, templates: Templates::load()?, limiter })
+        Ok(AppState { pool, settings, templates: Templates::load()?, limiter, hub: crate::streaming::Hub::detached() })
+    }
+
+    /// The same state with this process's streaming hub ([`crate::streaming::Hub::listen`]).
+    pub fn with_hub(self, hub: crate::streaming::Hub) -> Self {
+        AppState { hub, ..self }
     }
 }
 
