@@ -80,6 +80,7 @@ pub async fn status(
         tenants: tenants.clone(),
         home_of,
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
+        home_of_all: false,
     }];
     let author = AccountId(status.account_id);
     let mut notify = |n: Option<notifications::Notification>| {
@@ -127,6 +128,7 @@ pub async fn deleted(conn: &mut AsyncPgConnection, status: &Status) -> Result<Ev
         tenants: holders(conn, status.id).await?,
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
         home_of: audience(conn, status).await?,
+        home_of_all: false,
     })
 }
 

@@ -52,7 +52,7 @@ impl AppState {
             }
         };
         for event in events {
-            let payload = match serde_json::to_string(event) {
+            let payload = match event.to_payload() {
                 Ok(payload) => payload,
                 Err(error) => {
                     tracing::warn!("cannot encode event: {error}");

@@ -161,9 +161,13 @@ impl Subscriber {
     fn candidate(&self, channel: &Channel, event: &Event) -> Option<(&'static str, Check)> {
         let here = |tenants: &[i64]| tenants.contains(&self.tenant.id.0);
         match event {
-            Event::StatusCreated { tenants, home_of, public, .. } if here(tenants) => match channel {
-                Channel::User if self.among(home_of) => Some(("update", Check::InFeed(Feed::Home))),
-                Channel::Direct if self.among(home_of) => Some(("update", Check::Direct)),
+            Event::StatusCreated { tenants, home_of, public, home_of_all, .. } if here(tenants) => match channel {
+                Channel::User if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    Some(("update", Check::InFeed(Feed::Home)))
+                }
+                Channel::Direct if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    Some(("update", Check::Direct))
+                }
                 Channel::Public { .. } | Channel::Hashtag { .. } if *public => {
                     public_feed(channel).map(|feed| ("update", Check::InFeed(feed)))
                 }
@@ -177,8 +181,12 @@ impl Subscriber {
                 }
                 _ => None,
             },
-            Event::StatusDeleted { tenants, public, home_of, .. } if here(tenants) => match channel {
-                Channel::User | Channel::Direct if self.among(home_of) => Some(("delete", Check::Deleted)),
+            // With `home_of_all`, a delete goes to every user stream on the tenant: it names
+            // only an id that is gone, which is all a too-long audience list can cost.
+            Event::StatusDeleted { tenants, public, home_of, home_of_all, .. } if here(tenants) => match channel {
+                Channel::User | Channel::Direct if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    Some(("delete", Check::Deleted))
+                }
                 Channel::Public { .. } | Channel::Hashtag { .. } if *public => Some(("delete", Check::Deleted)),
                 _ => None,
             },
