@@ -1,27 +1,56 @@
 """Fixtures for acceptance tests that drive a running Kererū with real clients.
 
 Environment:
-  KERERU_URL      base URL of a running Kererū on loopback, e.g. http://127.0.0.1:8080
-  KERERU_TENANTS  its tenant host names, comma-separated, e.g. a.test,b.test
+  KERERU_URL       base URL of a running Kererū on loopback, e.g. http://127.0.0.1:8080
+  KERERU_TENANTS   its tenant host names, comma-separated, e.g. a.test,b.test
+  KERERU_USERS     accounts that exist on those tenants, comma-separated
+                   USERNAME@HOST=EMAIL, e.g. alice@a.test=alice@mail.test
+  KERERU_PASSWORD  the password of every account in KERERU_USERS
 
 Tests that need the server take the `kereru` fixture (or `kereru_url` /
 `kereru_tenants`), or carry `@pytest.mark.server`; without KERERU_URL and
-KERERU_TENANTS they are skipped with the reason. Everything else (the entity
-checker's tests, the client plumbing's tests) runs without a server.
+KERERU_TENANTS they are skipped with the reason. Tests that log in take
+accounts with `kereru.user("alice")`, skipped when KERERU_USERS or
+KERERU_PASSWORD does not provide them. Everything else (the entity checker's
+tests, the client plumbing's tests) runs without a server.
+
+The `api_log` fixture records every response a client gets (see
+clients.ResponseLog) and checks each against the Mastodon entity that its
+endpoint returns (ENDPOINT_ENTITIES), so that a test sees what the client
+received rather than what the client made of it.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import clients
+from mastodon_types import check_entity
 
 URL_ENV = "KERERU_URL"
 TENANTS_ENV = "KERERU_TENANTS"
+USERS_ENV = "KERERU_USERS"
+PASSWORD_ENV = "KERERU_PASSWORD"
+STRICT_ENV = "KERERU_STRICT"
+
+
+def strict() -> bool:
+    """KERERU_STRICT=1 (scripts/acceptance sets it): what would be skipped for
+    want of a server or an account fails instead, so that a run that was
+    meant to test a server cannot pass by skipping."""
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+def skip_or_fail(reason: str):
+    if strict():
+        pytest.fail(f"{reason} ({STRICT_ENV} is set)", pytrace=False)
+    pytest.skip(reason)
 
 
 def server_settings() -> tuple[str | None, list[str], str | None]:
@@ -42,13 +71,17 @@ def pytest_report_header(config):
     url, tenants, why = server_settings()
     if why:
         return f"kereru: no server ({why})"
-    return f"kereru: {url}, tenants {', '.join(tenants)}"
+    users = [u.split("=")[0] for u in os.environ.get(USERS_ENV, "").split(",") if u.strip()]
+    return (f"kereru: {url}, tenants {', '.join(tenants)}; "
+            f"accounts {', '.join(users) or 'none'}{'' if os.environ.get(PASSWORD_ENV) else ' (no password)'}")
 
 
 def pytest_collection_modifyitems(config, items):
     _, _, why = server_settings()
     if why is None:
         return
+    if strict():
+        raise pytest.UsageError(f"{STRICT_ENV} is set but there is no server to test: {why}")
     skip = pytest.mark.skip(reason=why)
     for item in items:
         if item.get_closest_marker("server"):
@@ -56,37 +89,78 @@ def pytest_collection_modifyitems(config, items):
 
 
 @dataclass(frozen=True)
+class User:
+    """An account provisioned on a tenant (KERERU_USERS), with its password."""
+
+    username: str
+    host: str
+    email: str
+    password: str = field(repr=False)
+
+    @property
+    def acct(self) -> str:
+        """username@host, as another tenant names the account."""
+        return f"{self.username}@{self.host}"
+
+
+def parse_users(text: str, password: str) -> tuple[User, ...]:
+    """'alice@a.test=alice@mail.test,bob@b.test=bob@mail.test' -> Users."""
+    users = []
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        acct, sep, email = item.partition("=")
+        username, at, host = acct.partition("@")
+        if not sep or not at or not username or not host or "@" not in email:
+            raise ValueError(f"bad {USERS_ENV} entry {item!r} (want USERNAME@HOST=EMAIL)")
+        users.append(User(username, clients.normalize_host(host), email, password))
+    return tuple(users)
+
+
+@dataclass(frozen=True)
 class Kereru:
-    """A running Kererū on loopback and its tenants."""
+    """A running Kererū on loopback, its tenants and the accounts provisioned there."""
 
     url: str
     tenants: tuple[str, ...]
+    users: tuple[User, ...] = ()
 
     def base_url(self, host: str) -> str:
         """What a client is given for a tenant: http://HOST."""
         return clients.tenant_base_url(host)
 
-    def session(self, host: str):
+    def session(self, host: str, log: clients.ResponseLog | None = None):
         """A requests.Session whose http://HOST/... requests reach this Kererū."""
-        return clients.tenant_session(host, self.url)
+        return clients.tenant_session(host, self.url, log=log)
 
-    def mastodon(self, host: str, **kwargs):
+    def mastodon(self, host: str, log: clients.ResponseLog | None = None, **kwargs):
         """A Mastodon.py client for tenant `host` (kwargs go to Mastodon())."""
-        return clients.mastodon_client(host, self.url, **kwargs)
+        return clients.mastodon_client(host, self.url, log=log, **kwargs)
 
-    def create_app(self, host: str, client_name: str = "kereru-acceptance", **kwargs):
-        return clients.mastodon_create_app(host, self.url, client_name, **kwargs)
+    def create_app(self, host: str, client_name: str = "kereru-acceptance",
+                   log: clients.ResponseLog | None = None, **kwargs):
+        return clients.mastodon_create_app(host, self.url, client_name, log=log, **kwargs)
 
-    def toot_env(self, config_home) -> dict[str, str]:
-        """Environment for clients.run_toot: every tenant routed here."""
-        return clients.toot_env({t: self.url for t in self.tenants}, config_home)
+    def toot_env(self, config_home, response_log=None) -> dict[str, str]:
+        """Environment for clients.run_toot: every tenant routed here (and,
+        with response_log, every response toot gets appended to that file)."""
+        return clients.toot_env({t: self.url for t in self.tenants}, config_home,
+                                response_log=response_log)
+
+    def user(self, username: str) -> User:
+        """The provisioned account `username` (or `username@host`); skips the
+        test when KERERU_USERS / KERERU_PASSWORD do not provide it."""
+        name, _, host = username.partition("@")
+        for u in self.users:
+            if u.username == name and (not host or u.host == clients.normalize_host(host)):
+                return u
+        skip_or_fail(f"needs the account {username!r} in {USERS_ENV} (USERNAME@HOST=EMAIL,...) "
+                     f"and its password in {PASSWORD_ENV}")
 
 
 @pytest.fixture(scope="session")
 def kereru_url() -> str:
     url, _, why = server_settings()
     if url is None:
-        pytest.skip(why)
+        skip_or_fail(why)
     if not clients.is_loopback_url(url):
         pytest.fail(f"{URL_ENV}={url!r}: the acceptance tests only talk to loopback "
                     "(127.0.0.1, ::1, localhost)")
@@ -97,13 +171,18 @@ def kereru_url() -> str:
 def kereru_tenants() -> list[str]:
     _, tenants, why = server_settings()
     if not tenants:
-        pytest.skip(why)
+        skip_or_fail(why)
     return tenants
 
 
 @pytest.fixture(scope="session")
 def kereru(kereru_url, kereru_tenants) -> Kereru:
-    return Kereru(url=kereru_url, tenants=tuple(kereru_tenants))
+    password = os.environ.get(PASSWORD_ENV, "")
+    users = parse_users(os.environ.get(USERS_ENV, ""), password) if password else ()
+    for u in users:
+        if u.host not in {clients.normalize_host(t) for t in kereru_tenants}:
+            pytest.fail(f"{USERS_ENV}: {u.acct} is not on a tenant of {TENANTS_ENV}")
+    return Kereru(url=kereru_url, tenants=tuple(kereru_tenants), users=users)
 
 
 @pytest.fixture
@@ -115,3 +194,181 @@ def toot_home(tmp_path, monkeypatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
     return home
+
+
+# --------------------------------------------------------------------------
+# What each endpoint returns, and checking every recorded response against it
+# --------------------------------------------------------------------------
+
+def _token_problems(body: Any) -> list[str]:
+    """POST /oauth/token: Mastodon's Token (not in return_types.json)."""
+    if not isinstance(body, dict):
+        return [f"Token: not an object: {body!r:.200}"]
+    problems = []
+    for key, kind in (("access_token", str), ("token_type", str), ("scope", str),
+                      ("created_at", int)):
+        if not isinstance(body.get(key), kind) or isinstance(body.get(key), bool):
+            problems.append(f"Token.{key}: want {kind.__name__}, got {body.get(key)!r:.100}")
+    if isinstance(body.get("token_type"), str) and body["token_type"].lower() != "bearer":
+        problems.append(f"Token.token_type: want Bearer, got {body['token_type']!r}")
+    return problems
+
+
+def _credential_application_problems(body: Any) -> list[str]:
+    """POST /api/v1/apps: an Application with client_id and client_secret."""
+    problems = check_entity("Application", body)
+    for key in ("client_id", "client_secret"):
+        if not isinstance(body, dict) or not isinstance(body.get(key), str) or not body[key]:
+            problems.append(f"CredentialApplication.{key}: missing or not a non-empty string")
+    return problems
+
+
+def _health_problems(resp: clients.RecordedResponse) -> list[str]:
+    return [] if resp.body in (b"OK", b"success") else [
+        f"streaming health: want OK, got {resp.text[:100]!r}"]
+
+
+def _event_stream_problems(resp: clients.RecordedResponse) -> list[str]:
+    if not resp.content_type.startswith("text/event-stream"):
+        return [f"want Content-Type text/event-stream, got {resp.content_type!r}"]
+    return []
+
+
+# (method, path regex, what a 2xx answer holds): an entity name for
+# mastodon_types.check_entity, or a function of the parsed JSON body (json=)
+# or of the RecordedResponse (raw=) returning problems. Mastodon's own routes.
+ID = r"[^/]+"
+ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
+    ("GET", r"/\.well-known/oauth-authorization-server", "OAuthServerInfo"),
+    ("POST", r"/oauth/token", ("json", _token_problems)),
+    ("POST", r"/oauth/revoke", ("json", lambda body: [] if body == {} else [f"want {{}}: {body!r:.100}"])),
+    ("POST", r"/api/v1/apps", ("json", _credential_application_problems)),
+    ("GET", r"/api/v1/apps/verify_credentials", "Application"),
+    ("GET", r"/api/v1/instance/?", "Instance"),
+    ("GET", r"/api/v2/instance/?", "InstanceV2"),
+    ("GET", r"/api/v1/accounts/verify_credentials", "CredentialAccount"),
+    ("GET", r"/api/v1/accounts/lookup", "Account"),
+    ("GET", r"/api/v1/accounts/relationships", "List[Relationship]"),
+    ("GET", rf"/api/v1/accounts/{ID}", "Account"),
+    ("GET", rf"/api/v1/accounts/{ID}/statuses", "List[Status]"),
+    ("GET", rf"/api/v1/accounts/{ID}/(followers|following)", "List[Account]"),
+    ("POST", rf"/api/v1/accounts/{ID}/(follow|unfollow|block|unblock|mute|unmute|"
+             r"remove_from_followers|note|pin|unpin|endorse|unendorse)", "Relationship"),
+    ("GET", r"/api/v1/follow_requests", "List[Account]"),
+    ("POST", rf"/api/v1/follow_requests/{ID}/(authorize|reject)", "Relationship"),
+    ("POST", r"/api/v1/statuses", "Status"),
+    ("GET", rf"/api/v1/statuses/{ID}", "Status"),
+    ("PUT", rf"/api/v1/statuses/{ID}", "Status"),
+    ("DELETE", rf"/api/v1/statuses/{ID}", "DeletedStatus"),
+    ("GET", rf"/api/v1/statuses/{ID}/context", "Context"),
+    ("GET", rf"/api/v1/statuses/{ID}/history", "List[StatusEdit]"),
+    ("GET", rf"/api/v1/statuses/{ID}/source", "StatusSource"),
+    ("GET", rf"/api/v1/statuses/{ID}/(favourited_by|reblogged_by)", "List[Account]"),
+    ("POST", rf"/api/v1/statuses/{ID}/(favourite|unfavourite|reblog|unreblog|bookmark|"
+             r"unbookmark|pin|unpin|mute|unmute)", "Status"),
+    ("GET", r"/api/v1/timelines/(home|public|tag/[^/]+|list/[^/]+)", "List[Status]"),
+    ("GET", r"/api/v1/(favourites|bookmarks)", "List[Status]"),
+    ("GET", r"/api/v1/notifications", "List[Notification]"),
+    ("GET", rf"/api/v1/notifications/{ID}", "Notification"),
+    ("POST", r"/api/v1/notifications/clear", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
+    ("POST", rf"/api/v1/notifications/{ID}/dismiss", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
+    ("GET", r"/api/v2/search", "SearchV2"),
+    ("GET", r"/api/v1/streaming/health", ("raw", _health_problems)),
+    ("GET", r"/api/v1/streaming/(user|user/notification|public|public/local|hashtag|list|direct)",
+     ("raw", _event_stream_problems)),
+]
+
+
+def expected_for(method: str, path: str):
+    for m, pattern, what in ENDPOINT_ENTITIES:
+        if m == method and re.fullmatch(pattern, path):
+            return what
+    return None
+
+
+def response_problems(resp: clients.RecordedResponse) -> list[str]:
+    """What is wrong with one recorded response, as Mastodon's API defines it:
+    2xx bodies against the endpoint's entity, errors as {"error": "..."}."""
+    where = str(resp)
+    if 300 <= resp.status < 400:
+        return []
+    if resp.status >= 400:
+        if resp.streamed:
+            return []  # an SSE request refused: its body is the client's to read
+        try:
+            body = resp.json()
+        except ValueError:
+            return [f"{where}: an error without a JSON body: {resp.text[:200]!r}"]
+        if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+            return [f"{where}: an error body without \"error\": {body!r:.200}"]
+        return []
+    what = expected_for(resp.method, resp.path)
+    if what is None:
+        return [f"{where}: no entity known for this endpoint (add it to conftest.ENDPOINT_ENTITIES)"]
+    if isinstance(what, tuple) and what[0] == "raw":
+        return [f"{where}: {p}" for p in what[1](resp)]
+    if resp.streamed:
+        return [f"{where}: streamed, but this endpoint returns JSON"]
+    if not resp.content_type.startswith("application/json"):
+        return [f"{where}: Content-Type {resp.content_type!r}, not application/json"]
+    try:
+        body = resp.json()
+    except ValueError as e:
+        return [f"{where}: body is not JSON ({e}): {resp.text[:200]!r}"]
+    if isinstance(what, tuple):
+        return [f"{where}: {p}" for p in what[1](body)]
+    return [f"{where}: {p}" for p in check_entity(what, body)]
+
+
+@dataclass
+class ApiLog:
+    """Every response the clients of one test received, and which of them
+    have been checked. `log` goes to kereru.mastodon(..., log=) and
+    kereru.create_app(..., log=); `path` to kereru.toot_env(home, path)."""
+
+    log: clients.ResponseLog
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.log.path
+
+    @property
+    def entries(self) -> list[clients.RecordedResponse]:
+        return self.log.entries
+
+    def since(self, mark: int) -> list[clients.RecordedResponse]:
+        return self.entries[mark:]
+
+    def find(self, method: str, path_regex: str, *, status: int | None = None,
+             since: int = 0) -> list[clients.RecordedResponse]:
+        """Recorded responses of `method` whose path matches `path_regex` (fully)."""
+        return [r for r in self.entries[since:]
+                if r.method == method and re.fullmatch(path_regex, r.path)
+                and (status is None or r.status == status)]
+
+    def last(self, method: str, path_regex: str, **kw) -> clients.RecordedResponse:
+        found = self.find(method, path_regex, **kw)
+        assert found, (f"the client never received a response to {method} {path_regex}; "
+                       f"it got: {[str(r) for r in self.entries]}")
+        return found[-1]
+
+    def check(self) -> None:
+        """Checks every response recorded since the last check; fails with
+        all the problems found."""
+        entries = self.entries
+        new, self.checked = entries[self.checked:], len(entries)
+        problems = [p for r in new for p in response_problems(r)]
+        self.problems.extend(problems)
+        assert not problems, "responses that are not what Mastodon sends:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def api_log(tmp_path) -> ApiLog:
+    """An ApiLog for this test. After the test, any response not yet checked
+    is checked (a failure there is reported as an error of the test)."""
+    it = ApiLog(clients.ResponseLog(tmp_path / "responses.jsonl"))
+    yield it
+    if len(it.entries) > it.checked:
+        it.check()

@@ -58,6 +58,8 @@ fn shared_cluster() -> &'static SharedCluster {
 }
 
 /// A database of its own for one test, with every migration applied.
+/// Clones name the same database (several apps on one database are several nodes).
+#[derive(Debug, Clone)]
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
@@ -95,6 +97,8 @@ pub struct TestApp {
     pub database: TestDatabase,
     /// Where this app stores uploaded media (a scratch directory, removed by `stop`).
     pub media_dir: PathBuf,
+    /// This app's streaming hub, listening on the database before `start` returns.
+    pub hub: kereru_web::streaming::Hub,
     handle: actix_web::dev::ServerHandle,
     hosts: Vec<String>,
 }
@@ -124,10 +128,24 @@ impl TestApp {
     }
 
     pub async fn start_with(database: TestDatabase, hosts: &[&str], settings: kereru_web::WebSettings) -> TestApp {
+        Self::start_with_heartbeat(database, hosts, settings, kereru_web::streaming::HEARTBEAT).await
+    }
+
+    /// As [`TestApp::start_with`], with server-sent event streams sending a
+    /// heartbeat comment every `heartbeat`.
+    pub async fn start_with_heartbeat(
+        database: TestDatabase,
+        hosts: &[&str],
+        settings: kereru_web::WebSettings,
+        heartbeat: std::time::Duration,
+    ) -> TestApp {
         use actix_web::{App, HttpServer, web};
         let media_dir = settings.media_dir.clone();
+        let hub = kereru_web::streaming::Hub::listen(&database.url, heartbeat).unwrap_or_else(|e| panic!("hub: {e}"));
+        // Events published before the listener listens would be lost to this app's streams.
+        assert!(hub.wait_listening(std::time::Duration::from_secs(10)).await, "the streaming listener did not start within 10 s");
         let state = web::Data::new(
-            kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")),
+            kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")).with_hub(hub.clone()),
         );
         let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
             .workers(1)
@@ -138,7 +156,7 @@ impl TestApp {
         let server = server.run();
         let handle = server.handle();
         tokio::spawn(server);
-        TestApp { addr, database, media_dir, handle, hosts: hosts.iter().map(|h| h.to_string()).collect() }
+        TestApp { addr, database, media_dir, hub, handle, hosts: hosts.iter().map(|h| h.to_string()).collect() }
     }
 
     /// A client that sends requests for the given hosts to this app, as DNS would.
@@ -158,6 +176,8 @@ impl TestApp {
     }
 
     pub async fn stop(self) {
+        // Open streams end first, as in `kereru serve`; a graceful stop would wait for them.
+        self.hub.close();
         self.handle.stop(true).await;
         let _ = std::fs::remove_dir_all(&self.media_dir);
     }

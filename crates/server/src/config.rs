@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
+/// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
+const TOP_LEVEL_KEYS: &[&str] = &["data_dir", "database", "http", "federation", "acme", "oauth", "rate_limit", "log"];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -102,7 +105,12 @@ impl Config {
         // The conventional DATABASE_URL, below Kererū's own KERERU_DATABASE__URL.
         figment = figment
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
-            .merge(Env::prefixed("KERERU_").split("__"));
+            // Only variables naming a section or key of the configuration: other
+            // KERERU_* variables (scripts' own, such as KERERU_VENV) are not ours.
+            .merge(Env::prefixed("KERERU_").split("__").filter(|key| {
+                let top = key.as_str().split('.').next().unwrap_or("").to_ascii_lowercase();
+                TOP_LEVEL_KEYS.contains(&top.as_str())
+            }));
         if let Some(dir) = &flags.data_dir {
             figment = figment.merge(Serialized::default("data_dir", dir));
         }
@@ -204,6 +212,8 @@ mod tests {
 
             jail.set_env("KERERU_HTTP__LISTEN", "127.0.0.1:9000");
             jail.set_env("KERERU_DATA_DIR", "/srv/env");
+            // Other programs' KERERU_* variables are none of the configuration's business.
+            jail.set_env("KERERU_VENV", "/somewhere");
             let config = Config::load(file, &flags()).map_err(|e| e.to_string())?;
             assert_eq!(config.http.listen, "127.0.0.1:9000");
             assert_eq!(config.data_dir, PathBuf::from("/srv/env"));

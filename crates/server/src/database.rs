@@ -12,6 +12,8 @@ const PRIVATE_DATABASE: &str = "kereru";
 
 pub struct Database {
     pub pool: Pool,
+    /// The server's URL, for connections outside the pool (the streaming listener).
+    pub url: String,
     cluster: Option<PrivateCluster>,
 }
 
@@ -54,7 +56,7 @@ impl Database {
             tracing::info!(version, "applied migration");
         }
         let pool = kereru_store::pool::connect(&url, config.database.pool_size)?;
-        Ok(Database { pool, cluster })
+        Ok(Database { pool, url, cluster })
     }
 
     /// Closes the pool and, if this was the last process using the private

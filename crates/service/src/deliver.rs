@@ -80,6 +80,7 @@ pub async fn status(
         tenants: tenants.clone(),
         home_of,
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
+        home_of_all: false,
     }];
     let author = AccountId(status.account_id);
     let mut notify = |n: Option<notifications::Notification>| {
@@ -104,6 +105,31 @@ pub async fn status(
         }
     }
     Ok(events)
+}
+
+/// Whose streams hear that `status` is deleted: its author, its accepted
+/// followers unless it is direct, and the accounts it mentions. Called
+/// before the row goes, since the mentions go with it.
+pub async fn audience(conn: &mut AsyncPgConnection, status: &Status) -> Result<Vec<i64>, ServiceError> {
+    let mut accounts = vec![status.account_id];
+    if status.visibility() != Visibility::Direct {
+        accounts.extend(followers_with_tenants(conn, status.account_id).await?.into_iter().map(|(follower, _, _)| follower));
+    }
+    accounts.extend(statuses::mentioned_accounts(conn, &[status.id]).await?.into_iter().map(|(_, account)| account));
+    accounts.sort_unstable();
+    accounts.dedup();
+    Ok(accounts)
+}
+
+/// The `StatusDeleted` event for `status`, to be built before it is deleted.
+pub async fn deleted(conn: &mut AsyncPgConnection, status: &Status) -> Result<Event, ServiceError> {
+    Ok(Event::StatusDeleted {
+        status_id: status.id,
+        tenants: holders(conn, status.id).await?,
+        public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
+        home_of: audience(conn, status).await?,
+        home_of_all: false,
+    })
 }
 
 /// The tenants that hold a status, for update and delete events.

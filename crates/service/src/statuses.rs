@@ -196,9 +196,9 @@ pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -
 /// Deletes the actor's status (its boosts and replies' links go with it).
 pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Vec<Event>, ServiceError> {
     let status = own(conn, actor, id).await?;
-    let tenants = deliver::holders(conn, status.id).await?;
+    let event = deliver::deleted(conn, &status).await?;
     diesel::delete(statuses_table::table.find(status.id)).execute(conn).await?;
-    Ok(vec![Event::StatusDeleted { status_id: status.id, tenants }])
+    Ok(vec![event])
 }
 
 /// Edits the actor's status, keeping the earlier version in its history.
@@ -382,19 +382,19 @@ pub async fn reblog(
 pub async fn unreblog(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(Status, Vec<Event>), ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let original = original_of(conn, seen).await?;
-    let boost: Option<i64> = statuses_table::table
+    let boost: Option<Status> = statuses_table::table
         .filter(statuses_table::account_id.eq(actor.account.id.0))
         .filter(statuses_table::reblog_of_id.eq(original.id))
-        .select(statuses_table::id)
+        .select(Status::as_select())
         .first(conn)
         .await
         .optional()?;
     let mut events = Vec::new();
     if let Some(boost) = boost {
-        let tenants = deliver::holders(conn, boost).await?;
-        diesel::delete(statuses_table::table.find(boost)).execute(conn).await?;
+        let event = deliver::deleted(conn, &boost).await?;
+        diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
         notifications::withdraw(conn, AccountId(original.account_id), actor.account.id, "reblog", Some(original.id)).await?;
-        events.push(Event::StatusDeleted { status_id: boost, tenants });
+        events.push(event);
     }
     Ok((original, events))
 }

@@ -149,12 +149,13 @@ pub struct Preferences {
     pub default_sensitive: bool,
     pub default_language: Option<String>,
     pub approved: bool,
+    pub admin: bool,
 }
 
 pub async fn preferences(conn: &mut AsyncPgConnection, account: AccountId) -> Result<Preferences, StoreError> {
     Ok(users::table
         .find(account.0)
-        .select((users::default_visibility, users::default_sensitive, users::default_language, users::approved))
+        .select((users::default_visibility, users::default_sensitive, users::default_language, users::approved, users::admin))
         .first(conn)
         .await?)
 }

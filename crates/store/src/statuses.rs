@@ -317,6 +317,20 @@ pub async fn visible_one(
     Ok(visible(conn, tenant, viewer, &Feed::Ids(vec![id]), page).await?.into_iter().next())
 }
 
+/// Status `id` if it belongs to `feed` as `viewer` sees it on `tenant`:
+/// the same rules as a page of that feed, for one status (streaming asks
+/// this of every new status before sending it).
+pub async fn visible_in_feed(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    viewer: Option<AccountId>,
+    feed: &Feed,
+    id: i64,
+) -> Result<Option<Status>, StoreError> {
+    let page = Page { max_id: Some(id.saturating_add(1)), since_id: Some(id.saturating_sub(1)), min_id: None, limit: 1 };
+    Ok(visible(conn, tenant, viewer, feed, page).await?.into_iter().next())
+}
+
 /// Counts shown on a status.
 #[derive(Debug, Clone, Copy, Default, QueryableByName)]
 pub struct Counts {

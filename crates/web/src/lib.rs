@@ -14,6 +14,7 @@ pub mod pages;
 pub mod params;
 pub mod rate_limit;
 pub mod state;
+pub mod streaming;
 pub mod tenant;
 pub mod verify_links;
 
@@ -25,6 +26,8 @@ use actix_web::{HttpResponse, middleware::from_fn, web};
 /// Registers every route. The caller builds the `App` around it:
 /// `App::new().app_data(Data::new(state)).configure(kereru_web::routes)`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Like Mastodon's, on any host: outside the tenant scope.
+    cfg.route("/api/v1/streaming/health", web::get().to(streaming::health));
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
             .wrap(from_fn(rate_limit::limit_requests))
@@ -41,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/oauth/token", web::post().to(oauth::token::token))
             .route("/oauth/revoke", web::post().to(oauth::revoke))
             .configure(api::routes)
+            .configure(streaming::routes)
             .route("/users/{username}", web::get().to(actors::actor))
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))

@@ -26,6 +26,8 @@ pub struct AppState {
     pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
     /// Every request to another server goes through it.
     pub fetcher: std::sync::Arc<kereru_delivery::http::Fetcher>,
+    /// Where streams hear of events; detached until [`AppState::with_hub`].
+    pub hub: crate::streaming::Hub,
 }
 
 impl AppState {
@@ -33,7 +35,19 @@ impl AppState {
         let limiter = std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.rate_limit));
         let fetcher = kereru_delivery::http::Fetcher::new(&settings.fetch)
             .map_err(|e| crate::WebError::Internal(format!("outbound HTTP client: {e}")))?;
-        Ok(AppState { pool, settings, templates: Templates::load()?, limiter, fetcher: std::sync::Arc::new(fetcher) })
+        Ok(AppState {
+            pool,
+            settings,
+            templates: Templates::load()?,
+            limiter,
+            fetcher: std::sync::Arc::new(fetcher),
+            hub: crate::streaming::Hub::detached(),
+        })
+    }
+
+    /// The same state with this process's streaming hub ([`crate::streaming::Hub::listen`]).
+    pub fn with_hub(self, hub: crate::streaming::Hub) -> Self {
+        AppState { hub, ..self }
     }
 }
 
@@ -54,7 +68,7 @@ impl AppState {
             }
         };
         for event in events {
-            let payload = match serde_json::to_string(event) {
+            let payload = match event.to_payload() {
                 Ok(payload) => payload,
                 Err(error) => {
                     tracing::warn!("cannot encode event: {error}");

@@ -21,8 +21,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         },
         fetch: fetch_settings(&config)?,
     };
-    let state = web::Data::new(AppState::new(database.pool.clone(), settings)?);
+    // This node's streaming listener: events from every node reach the streams connected here.
+    let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;
+    let state = web::Data::new(AppState::new(database.pool.clone(), settings)?.with_hub(hub.clone()));
+    let streams = hub.clone();
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
+        // On SIGINT/SIGTERM the streams end first: a graceful stop would
+        // otherwise wait out its timeout for clients that never hang up.
+        .shutdown_signal(async move {
+            stop_requested().await;
+            streams.close();
+        })
         .bind(listen)
         .with_context(|| format!("cannot listen on {listen}"));
     let server = match server {
@@ -40,6 +49,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
+    hub.close();
     database.close().await?;
     result
 }
@@ -57,4 +67,31 @@ fn fetch_settings(config: &Config) -> anyhow::Result<kereru_delivery::http::Fetc
         resolve,
         ..kereru_delivery::http::FetchSettings::default()
     })
+}
+
+/// Resolves on SIGINT or SIGTERM. A signal that cannot be watched is
+/// logged and left out; never resolves early.
+async fn stop_requested() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!("cannot watch for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot watch for SIGINT: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = terminate => tracing::info!("SIGTERM received"),
+        () = interrupt => tracing::info!("SIGINT received"),
+    }
 }

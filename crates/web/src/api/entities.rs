@@ -105,6 +105,12 @@ pub fn credential_account(
     let mut value = account_as_seen(urls, acc, counts, true, fields);
     let source_fields: Vec<Value> =
         fields.iter().map(|f| json!({ "name": f.name, "value": f.value, "verified_at": null })).collect();
+    // Mastodon's roles: the built-in "everyone" role, or an administrator's.
+    value["role"] = if preferences.admin {
+        json!({ "id": "3", "name": "Admin", "permissions": "1", "color": "", "highlighted": true })
+    } else {
+        json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false })
+    };
     value["source"] = json!({
         "privacy": preferences.default_visibility,
         "sensitive": preferences.default_sensitive,

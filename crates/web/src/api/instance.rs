@@ -4,7 +4,8 @@ use super::version_string;
 use crate::error::WebError;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_store::accounts;
 use kereru_store::domains::Registrations;
 use serde_json::{Value, json};
@@ -15,12 +16,29 @@ pub const IMAGE_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
 pub const IMAGE_MATRIX_LIMIT: u64 = 33_177_600;
 pub const SUPPORTED_MIME_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
 
-fn streaming_url(tenant: &Tenant) -> String {
+/// Where clients open streams: this same host and port, as the client
+/// reached it (the tenant host it asked, and the Host header's port, if any),
+/// with `ws`/`wss` for the public scheme. Clients (Mastodon.py) turn it back
+/// into `http(s)` for server-sent events, so it must lead to this server
+/// exactly as the API's own URL does, behind a port mapping too.
+fn streaming_url(req: &HttpRequest, tenant: &Tenant) -> String {
     let scheme = match tenant.urls.scheme {
         kereru_core::Scheme::Https => "wss",
         kereru_core::Scheme::Http => "ws",
     };
-    format!("{scheme}://{}", tenant.service_host())
+    let raw_host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    // The tenant middleware accepted this host, port included; only a valid port is kept.
+    let port = raw_host
+        .and_then(|h| h.trim().rsplit_once(':'))
+        .and_then(|(_, port)| port.parse::<u16>().ok());
+    match port {
+        Some(port) => format!("{scheme}://{}:{port}", tenant.requested_host),
+        None => format!("{scheme}://{}", tenant.requested_host),
+    }
 }
 
 fn account_configuration() -> Value {
@@ -79,7 +97,7 @@ async fn contact_and_usage(
     Ok((contact, usage, domains))
 }
 
-pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
+pub async fn v1(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
     let (contact, usage, domains) = contact_and_usage(&state, &tenant).await?;
     let mut configuration = shared_configuration();
     configuration["accounts"] = json!({ "max_featured_tags": 10, "max_pinned_statuses": 5 });
@@ -90,7 +108,7 @@ pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpRespon
         "description": "",
         "email": tenant.owner_email.clone().unwrap_or_default(),
         "version": version_string(),
-        "urls": { "streaming_api": streaming_url(&tenant) },
+        "urls": { "streaming_api": streaming_url(&req, &tenant) },
         "stats": { "user_count": usage.users_total, "status_count": usage.local_posts, "domain_count": domains },
         "thumbnail": null,
         "languages": ["en"],
@@ -103,10 +121,10 @@ pub async fn v1(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpRespon
     })))
 }
 
-pub async fn v2(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
+pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
     let (contact, usage, _) = contact_and_usage(&state, &tenant).await?;
     let mut configuration = shared_configuration();
-    configuration["urls"] = json!({ "streaming": streaming_url(&tenant), "status": null });
+    configuration["urls"] = json!({ "streaming": streaming_url(&req, &tenant), "status": null });
     configuration["vapid"] = json!({ "public_key": "" });
     configuration["translation"] = json!({ "enabled": false });
     configuration["limited_federation"] = json!(false);

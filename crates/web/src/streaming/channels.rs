@@ -1,0 +1,322 @@
+//! Mastodon's streams, who may open which, and what an event means on each
+//! for one viewer on one tenant.
+//!
+//! Every status is checked again before it is sent, with the same query a
+//! timeline page uses (`statuses::visible_in_feed`): a status this tenant
+//! never received, or one the viewer may not see, is never sent, whatever
+//! the event says.
+
+use crate::api::render::Renderer;
+use crate::auth::Auth;
+use crate::error::WebError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use diesel_async::AsyncPgConnection;
+use kereru_service::Event;
+use kereru_store::AccountId;
+use kereru_store::notifications;
+use kereru_store::statuses::{self, Feed, Status, Visibility};
+
+/// One of Mastodon's streams, with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// The home timeline and, with `read:notifications`, notifications.
+    User,
+    UserNotification,
+    /// Public statuses this tenant received: all, its own, or others'.
+    /// `only_media`: none yet, as no status has media.
+    Public { local: bool, remote: bool, only_media: bool },
+    Hashtag { tag: String, local: bool },
+    /// Lists don't exist yet: accepted, and silent.
+    List { list: String },
+    /// Direct statuses the viewer wrote or is mentioned in.
+    Direct,
+}
+
+impl Channel {
+    /// A stream by Mastodon's name (`public:local`, `hashtag`, ...) and parameters.
+    pub fn parse(name: &str, params: &Params) -> Result<Channel, WebError> {
+        let only_media = params.bool("only_media").unwrap_or(false);
+        let public = |local: bool, remote: bool, only_media: bool| Channel::Public { local, remote, only_media };
+        let tag = || {
+            let tag = params.str("tag").unwrap_or("").trim().trim_start_matches('#').to_lowercase();
+            if tag.is_empty() {
+                Err(WebError::BadRequest("Missing tag name parameter".into()))
+            } else {
+                Ok(tag)
+            }
+        };
+        Ok(match name {
+            "user" => Channel::User,
+            "user:notification" => Channel::UserNotification,
+            "public" => public(true, true, only_media),
+            "public:media" => public(true, true, true),
+            "public:local" => public(true, false, only_media),
+            "public:local:media" => public(true, false, true),
+            "public:remote" => public(false, true, only_media),
+            "public:remote:media" => public(false, true, true),
+            "hashtag" => Channel::Hashtag { tag: tag()?, local: false },
+            "hashtag:local" => Channel::Hashtag { tag: tag()?, local: true },
+            "list" => match params.str("list").map(str::trim).filter(|l| !l.is_empty()) {
+                Some(list) => Channel::List { list: list.to_string() },
+                None => return Err(WebError::BadRequest("Missing list name parameter".into())),
+            },
+            "direct" => Channel::Direct,
+            _ => return Err(WebError::BadRequest("Unknown stream type".into())),
+        })
+    }
+
+    /// The stream's name as messages carry it: `["public:local"]`, `["hashtag", "tag"]`.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Channel::User => vec!["user".into()],
+            Channel::UserNotification => vec!["user:notification".into()],
+            Channel::Public { local, remote, only_media } => {
+                let mut name = String::from("public");
+                if !*remote {
+                    name.push_str(":local");
+                } else if !*local {
+                    name.push_str(":remote");
+                }
+                if *only_media {
+                    name.push_str(":media");
+                }
+                vec![name]
+            }
+            Channel::Hashtag { tag, local } => {
+                vec![if *local { "hashtag:local" } else { "hashtag" }.into(), tag.clone()]
+            }
+            Channel::List { list } => vec!["list".into(), list.clone()],
+            Channel::Direct => vec!["direct".into()],
+        }
+    }
+
+    /// Whether `auth` may open this stream: public ones with any valid token
+    /// (as Mastodon 4.3), the others with a user's token and the scope. A
+    /// refusal is 401, as Mastodon's streaming server answers.
+    pub fn authorize(&self, auth: &Auth) -> Result<(), WebError> {
+        let scope = match self {
+            Channel::Public { .. } | Channel::Hashtag { .. } => return Ok(()),
+            Channel::UserNotification => "read:notifications",
+            Channel::User | Channel::List { .. } | Channel::Direct => "read:statuses",
+        };
+        if auth.account.is_none() {
+            return Err(WebError::Unauthorized("This stream requires a user's access token".into()));
+        }
+        if !auth.grant.scopes.allows(scope) {
+            return Err(WebError::Unauthorized("Access token does not have the required scopes".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Who is listening: the tenant the stream was opened on and the token's account.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub tenant: Tenant,
+    pub account: Option<AccountId>,
+    /// The `user` stream carries notifications only with `read:notifications`.
+    pub notifications: bool,
+}
+
+/// One message for the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub stream: Vec<String>,
+    pub event: &'static str,
+    /// The entity as JSON text, or a status id for `delete`.
+    pub payload: String,
+}
+
+/// What must hold, in the database, for an event to be sent on a channel.
+#[derive(Debug)]
+enum Check {
+    /// The status is in this feed as the viewer sees it here.
+    InFeed(Feed),
+    /// The status is direct and the viewer may see it.
+    Direct,
+    /// The viewer's notification exists and shows nothing they may not see.
+    Notification(i64),
+    /// Nothing: the payload is the id of a status that is gone.
+    Deleted,
+}
+
+impl Subscriber {
+    pub fn new(tenant: Tenant, auth: &Auth) -> Subscriber {
+        let account = auth.account.as_ref().map(|a| a.id);
+        let notifications = account.is_some() && auth.grant.scopes.allows("read:notifications");
+        Subscriber { tenant, account, notifications }
+    }
+
+    fn is(&self, account: i64) -> bool {
+        self.account.is_some_and(|me| me.0 == account)
+    }
+
+    fn among(&self, accounts: &[i64]) -> bool {
+        self.account.is_some_and(|me| accounts.contains(&me.0))
+    }
+
+    /// What `event` could be on `channel`, from the event alone (no query).
+    fn candidate(&self, channel: &Channel, event: &Event) -> Option<(&'static str, Check)> {
+        let here = |tenants: &[i64]| tenants.contains(&self.tenant.id.0);
+        match event {
+            Event::StatusCreated { tenants, home_of, public, home_of_all, .. } if here(tenants) => match channel {
+                Channel::User if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    Some(("update", Check::InFeed(Feed::Home)))
+                }
+                Channel::Direct if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    Some(("update", Check::Direct))
+                }
+                Channel::Public { .. } | Channel::Hashtag { .. } if *public => {
+                    public_feed(channel).map(|feed| ("update", Check::InFeed(feed)))
+                }
+                _ => None,
+            },
+            Event::StatusUpdated { tenants, .. } if here(tenants) => match channel {
+                Channel::User if self.account.is_some() => Some(("status.update", Check::InFeed(Feed::Home))),
+                Channel::Direct if self.account.is_some() => Some(("status.update", Check::Direct)),
+                Channel::Public { .. } | Channel::Hashtag { .. } => {
+                    public_feed(channel).map(|feed| ("status.update", Check::InFeed(feed)))
+                }
+                _ => None,
+            },
+            // With `home_of_all`, a delete goes to every user stream on the tenant: it names
+            // only an id that is gone, which is all a too-long audience list can cost.
+            Event::StatusDeleted { tenants, public, home_of, home_of_all, .. } if here(tenants) => match channel {
+                Channel::User | Channel::Direct if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    Some(("delete", Check::Deleted))
+                }
+                Channel::Public { .. } | Channel::Hashtag { .. } if *public => Some(("delete", Check::Deleted)),
+                _ => None,
+            },
+            Event::Notification { account_id, notification_id } if self.is(*account_id) => match channel {
+                Channel::User if self.notifications => Some(("notification", Check::Notification(*notification_id))),
+                Channel::UserNotification => Some(("notification", Check::Notification(*notification_id))),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The messages `event` makes on these channels, each checked and
+    /// rendered for this viewer on this tenant; none for most events.
+    pub async fn messages(&self, state: &AppState, channels: &[Channel], event: &Event) -> Result<Vec<Outgoing>, WebError> {
+        let candidates: Vec<(&Channel, &'static str, Check)> = channels
+            .iter()
+            .filter_map(|channel| self.candidate(channel, event).map(|(name, check)| (channel, name, check)))
+            .collect();
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let status_id = match event {
+            Event::StatusCreated { status_id, .. } | Event::StatusUpdated { status_id, .. } | Event::StatusDeleted { status_id, .. } => {
+                Some(*status_id)
+            }
+            Event::Notification { .. } => None,
+        };
+        let mut conn = state.pool.get().await?;
+        // Rendered once per event, however many channels it goes to.
+        let mut rendered: Option<String> = None;
+        let mut out = Vec::new();
+        for (channel, name, check) in candidates {
+            let payload = match (check, status_id) {
+                (Check::Deleted, Some(id)) => Some(id.to_string()),
+                (Check::InFeed(feed), Some(id)) => {
+                    match statuses::visible_in_feed(&mut conn, self.tenant.id, self.account, &feed, id).await? {
+                        Some(status) => Some(self.render_status(&mut conn, &mut rendered, status).await?),
+                        None => None,
+                    }
+                }
+                (Check::Direct, Some(id)) => match statuses::visible_one(&mut conn, self.tenant.id, self.account, id).await? {
+                    Some(status) if status.visibility() == Visibility::Direct => {
+                        Some(self.render_status(&mut conn, &mut rendered, status).await?)
+                    }
+                    _ => None,
+                },
+                (Check::Notification(id), _) => self.render_notification(&mut conn, id).await?,
+                _ => None,
+            };
+            if let Some(payload) = payload {
+                out.push(Outgoing { stream: channel.names(), event: name, payload });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn render_status(
+        &self,
+        conn: &mut AsyncPgConnection,
+        rendered: &mut Option<String>,
+        status: Status,
+    ) -> Result<String, WebError> {
+        if let Some(done) = rendered {
+            return Ok(done.clone());
+        }
+        let value = Renderer::new(&self.tenant, self.account).status(conn, status).await?;
+        let text = serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a status: {e}")))?;
+        *rendered = Some(text.clone());
+        Ok(text)
+    }
+
+    async fn render_notification(&self, conn: &mut AsyncPgConnection, id: i64) -> Result<Option<String>, WebError> {
+        let Some(me) = self.account else { return Ok(None) };
+        let Some(notification) = notifications::get(conn, me, id).await? else { return Ok(None) };
+        // The renderer leaves out a notification whose status the viewer can't see.
+        let rendered = Renderer::new(&self.tenant, Some(me)).notifications(conn, vec![notification]).await?;
+        match rendered.into_iter().next() {
+            Some(value) => Ok(Some(
+                serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a notification: {e}")))?,
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The timeline a public or hashtag stream mirrors.
+fn public_feed(channel: &Channel) -> Option<Feed> {
+    match channel {
+        // No status has media yet, so media streams stay silent.
+        Channel::Public { only_media: true, .. } => None,
+        Channel::Public { local, remote, .. } => Some(Feed::Public { local: *local, remote: *remote }),
+        Channel::Hashtag { tag, local } => Some(Feed::Tag { name: tag.clone(), local: true, remote: !*local }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn streams_parse_by_mastodon_name_and_keep_their_names() {
+        let none = params(&[]);
+        for name in ["user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "direct"] {
+            let channel = Channel::parse(name, &none).map_err(|e| e.to_string());
+            assert_eq!(channel.map(|c| c.names()), Ok(vec![name.to_string()]), "{name}");
+        }
+        let tagged = Channel::parse("hashtag:local", &params(&[("tag", "#Kereru")])).map_err(|e| e.to_string());
+        assert_eq!(tagged, Ok(Channel::Hashtag { tag: "kereru".into(), local: true }));
+        assert_eq!(
+            Channel::parse("public", &params(&[("only_media", "true")])).map(|c| c.names()).map_err(|e| e.to_string()),
+            Ok(vec!["public:media".to_string()])
+        );
+        assert_eq!(
+            Channel::parse("list", &params(&[("list", "12")])).map(|c| c.names()).map_err(|e| e.to_string()),
+            Ok(vec!["list".to_string(), "12".to_string()])
+        );
+        for (name, pairs, error) in [
+            ("hashtag", vec![], "Missing tag name parameter"),
+            ("hashtag", vec![("tag", " # ")], "Missing tag name parameter"),
+            ("list", vec![], "Missing list name parameter"),
+            ("firehose", vec![], "Unknown stream type"),
+        ] {
+            let refused = Channel::parse(name, &params(&pairs));
+            assert!(matches!(&refused, Err(WebError::BadRequest(m)) if m == error), "{name}: {refused:?}");
+        }
+    }
+}
