@@ -23,6 +23,13 @@ pub struct Auth {
 #[derive(Debug, Clone)]
 pub struct MaybeAuth(pub Option<Auth>);
 
+impl MaybeAuth {
+    /// The account looking, if a user token came with the request.
+    pub fn viewer(&self) -> Option<kereru_store::AccountId> {
+        self.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id)
+    }
+}
+
 impl Auth {
     /// 403 unless the token's scopes grant `scope`, as Mastodon answers.
     pub fn require(&self, scope: &str) -> Result<(), WebError> {

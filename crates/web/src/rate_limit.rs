@@ -109,13 +109,14 @@ fn set_headers(headers: &mut actix_web::http::header::HeaderMap, limit: RateLimi
     }
 }
 
-/// Middleware for the API paths (`/api/`, `/oauth/token`).
+/// Middleware for the API and OAuth paths.
 pub async fn limit_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let path = req.path();
-    let limited = path.starts_with("/api/") && !path.starts_with("/api/v1/streaming");
+    // The API, and OAuth's endpoints: each login attempt costs an Argon2 hash.
+    let limited = (path.starts_with("/api/") && !path.starts_with("/api/v1/streaming")) || path.starts_with("/oauth/");
     let limiter = req.app_data::<web::Data<crate::state::AppState>>().map(|s| s.limiter.clone());
     let (true, Some(limiter)) = (limited, limiter) else {
         return Ok(next.call(req).await?.map_into_left_body());

@@ -37,7 +37,7 @@ pub async fn show(
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
     let account = accounts::get_visible(&mut conn, tenant.id, AccountId(id)).await?.ok_or_else(not_found)?;
-    let viewer = _auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = _auth.viewer();
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }
 
@@ -60,7 +60,7 @@ pub async fn lookup(
     let account = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, username, host)
         .await?
         .ok_or_else(not_found)?;
-    let viewer = _auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = _auth.viewer();
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }
 

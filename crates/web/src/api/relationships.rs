@@ -81,7 +81,7 @@ pub async fn statuses_of(
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let target = AccountId(parse_id(&id)?);
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let account = accounts::get_visible(&mut conn, tenant.id, target).await?.ok_or_else(not_found)?;
     let feed = Feed::Account {
@@ -109,7 +109,7 @@ pub async fn follows_of(
 ) -> Result<HttpResponse, WebError> {
     let (id, which) = path.into_inner();
     let target = AccountId(parse_id(&id)?);
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let page = paging::page_with_max(&params, 80)?;
     let mut conn = state.pool.get().await?;
     let account = accounts::get_visible(&mut conn, tenant.id, target).await?.ok_or_else(not_found)?;

@@ -16,7 +16,7 @@ use kereru_store::statuses::{self, Feed, contains_pattern};
 use serde_json::{Value, json};
 
 pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth, params: Params) -> Result<HttpResponse, WebError> {
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let q = params.required("q")?.trim().to_string();
     if q.chars().count() > 500 {
         return Err(WebError::Unprocessable("q is too long".into()));

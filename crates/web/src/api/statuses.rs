@@ -90,7 +90,7 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let id = parse_id(&id)?;
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).status(&mut conn, status).await?))
@@ -150,7 +150,7 @@ pub async fn history(
     use diesel_async::RunQueryDsl;
     use kereru_store::schema::status_edits;
     let id = parse_id(&id)?;
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     let author = accounts::get_unchecked(&mut conn, kereru_store::AccountId(status.account_id)).await?.ok_or_else(not_found)?;
@@ -198,7 +198,7 @@ pub async fn context(
 ) -> Result<HttpResponse, WebError> {
     const LIMIT: usize = 60;
     let id = parse_id(&id)?;
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     let mut ancestors = Vec::new();
@@ -309,7 +309,7 @@ pub async fn interacted_by(
     use kereru_store::schema::statuses as table;
     let (id, which) = path.into_inner();
     let id = parse_id(&id)?;
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let page = paging::page(&params)?;
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;

@@ -42,7 +42,7 @@ fn origin(params: &Params) -> (bool, bool) {
 
 /// `GET /api/v1/timelines/public?local=&remote=`
 pub async fn public(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth, params: Params) -> Result<HttpResponse, WebError> {
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let (local, remote) = origin(&params);
     respond_feed(&req, &state, &tenant, viewer, Feed::Public { local, remote }, paging::page(&params)?).await
 }
@@ -56,7 +56,7 @@ pub async fn tag(
     name: web::Path<String>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let viewer = auth.0.as_ref().and_then(|a| a.account.as_ref()).map(|a| a.id);
+    let viewer = auth.viewer();
     let (local, remote) = origin(&params);
     let name = name.trim_start_matches('#').to_lowercase();
     respond_feed(&req, &state, &tenant, viewer, Feed::Tag { name, local, remote }, paging::page(&params)?).await
