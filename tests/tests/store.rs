@@ -65,7 +65,7 @@ async fn usernames_are_unique_per_tenant_regardless_of_case() {
     assert!(matches!(accounts::create_local(&mut conn, a.id, same_email).await, Err(AccountError::EmailTaken(_))));
     assert_eq!(accounts::list_local(&mut conn, a.id).await.unwrap().len(), 1);
     let found = accounts::find_local(&mut conn, a.id, "Alice").await.unwrap().unwrap();
-    assert_eq!(found.domain_id, a.id);
+    assert_eq!(found.domain_id, Some(a.id));
     assert!(accounts::find_local(&mut conn, b.id, "alice").await.unwrap().is_some_and(|x| x.id != found.id));
 }
 

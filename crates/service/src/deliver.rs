@@ -18,13 +18,15 @@ async fn followers_with_tenants(
     conn: &mut AsyncPgConnection,
     author: i64,
 ) -> Result<Vec<(i64, i64, bool)>, ServiceError> {
-    Ok(follows::table
+    // Remote followers (no tenant here) are the delivery queue's, not local delivery's.
+    let rows: Vec<(i64, Option<i64>, bool)> = follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
         .filter(follows::target_account_id.eq(author))
         .filter(follows::state.eq("accepted"))
         .select((follows::account_id, accounts::domain_id, follows::notify))
         .load(conn)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(follower, tenant, notify)| Some((follower, tenant?, notify))).collect())
 }
 
 /// Delivers `status` (by `author_tenant`'s account) to every tenant it

@@ -38,12 +38,16 @@ pub async fn follow(
     let me = actor.account.id;
     conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
         let before = relationships::follow_state(conn, me, target.id).await?;
-        let wanted = if target.locked { FollowState::Requested } else { FollowState::Accepted };
+        // A remote account answers with Accept or Reject through its server:
+        // until then the follow is a request, whatever the account's setting.
+        let wanted = if target.locked || !target.is_local() { FollowState::Requested } else { FollowState::Accepted };
         let state = relationships::upsert_follow(conn, me, target.id, wanted, show_reblogs, notify).await?;
         // The target's tenant receives the follow, and so learns the follower.
-        relationships::make_known(conn, target.domain_id, &[me]).await?;
+        if let Some(tenant) = target.domain_id {
+            relationships::make_known(conn, tenant, &[me]).await?;
+        }
         let mut events = Vec::new();
-        if before.is_none() {
+        if before.is_none() && target.is_local() {
             let kind = if state == FollowState::Accepted { "follow" } else { "follow_request" };
             if let Some(n) = notifications::notify(conn, target.id, me, kind, None).await? {
                 events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
@@ -89,7 +93,9 @@ pub async fn authorize(conn: &mut AsyncPgConnection, actor: &Actor<'_>, follower
         return Err(ServiceError::NotFound);
     }
     notifications::withdraw(conn, actor.account.id, follower.id, "follow_request", None).await?;
-    backfill(conn, follower.domain_id, actor.account.id).await?;
+    if let Some(tenant) = follower.domain_id {
+        backfill(conn, tenant, actor.account.id).await?;
+    }
     let mut events = Vec::new();
     if let Some(n) = notifications::notify(conn, actor.account.id, follower.id, "follow", None).await? {
         events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });

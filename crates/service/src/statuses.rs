@@ -55,7 +55,8 @@ async fn resolve_mentions(
         let Some(account) = resolve::local_handle(conn, actor.tenant, &mention.username, mention.host.as_deref()).await? else {
             continue;
         };
-        let domain = domains::get(conn, account.domain_id).await.map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let Some(tenant) = account.domain_id else { continue };
+        let domain = domains::get(conn, tenant).await.map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let url = domain.urls(actor.scheme).profile_page(&account.username);
         found.push((account, url, mention));
     }
@@ -135,7 +136,7 @@ pub async fn post(conn: &mut AsyncPgConnection, actor: &Actor<'_>, new: NewPost)
             let mentioned: Vec<(AccountId, DomainId)> = mentions
                 .iter()
                 .filter(|(a, _, _)| a.id != author)
-                .map(|(a, _, _)| (a.id, a.domain_id))
+                .filter_map(|(a, _, _)| Some((a.id, a.domain_id?)))
                 .collect();
             let mention_ids: Vec<AccountId> = mentions.iter().map(|(a, _, _)| a.id).collect();
             statuses::add_mentions(conn, status.id, &mention_ids).await?;

@@ -19,8 +19,9 @@ diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::
 pub struct Account {
     #[diesel(deserialize_as = i64)]
     pub id: AccountId,
-    #[diesel(deserialize_as = i64)]
-    pub domain_id: DomainId,
+    /// The tenant of a local account; `None` for a remote one.
+    #[diesel(deserialize_as = OptionalDomain)]
+    pub domain_id: Option<DomainId>,
     pub username: String,
     pub display_name: String,
     pub summary: String,
@@ -32,6 +33,37 @@ pub struct Account {
     /// Under the account's tenant's media directory; `None` shows the default image.
     pub avatar_file: Option<String>,
     pub header_file: Option<String>,
+    /// Remote accounts: the actor id, the host of the handle, and what the actor published.
+    pub uri: Option<String>,
+    pub remote_host: Option<String>,
+    pub url: Option<String>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
+}
+
+impl Account {
+    pub fn is_local(&self) -> bool {
+        self.domain_id.is_some()
+    }
+}
+
+/// `accounts.domain_id` as a typed, optional tenant id.
+pub struct OptionalDomain(Option<i64>);
+
+impl diesel::Queryable<diesel::sql_types::Nullable<diesel::sql_types::BigInt>, diesel::pg::Pg> for OptionalDomain {
+    type Row = Option<i64>;
+    fn build(row: Option<i64>) -> diesel::deserialize::Result<Self> {
+        Ok(OptionalDomain(row))
+    }
+}
+
+impl From<OptionalDomain> for Option<DomainId> {
+    fn from(value: OptionalDomain) -> Self {
+        value.0.map(DomainId)
+    }
 }
 
 // Typed ids straight from a query (`deserialize_as = i64` above).
@@ -344,13 +376,82 @@ pub async fn status_count(conn: &mut AsyncPgConnection, account: AccountId) -> R
 /// How many other hosts this tenant knows accounts of (Mastodon's `domain_count`).
 pub async fn known_domain_count(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<i64, StoreError> {
     use crate::schema::known_accounts;
-    let domains: Vec<i64> = known_accounts::table
+    // Other tenants count by id, remote servers by host.
+    let hosts: Vec<(Option<i64>, Option<String>)> = known_accounts::table
         .inner_join(accounts::table)
         .filter(known_accounts::domain_id.eq(domain.0))
-        .filter(accounts::domain_id.ne(domain.0))
-        .select(accounts::domain_id)
+        .filter(accounts::domain_id.is_distinct_from(domain.0))
+        .select((accounts::domain_id, accounts::remote_host))
         .distinct()
         .load(conn)
         .await?;
-    Ok(domains.len() as i64)
+    Ok(hosts.len() as i64)
+}
+
+/// What a remote actor document says about its account (already checked and sanitized).
+#[derive(Debug, Clone)]
+pub struct RemoteActor {
+    pub uri: String,
+    pub remote_host: String,
+    pub username: String,
+    pub display_name: String,
+    /// Sanitized HTML.
+    pub summary: String,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub public_key_pem: String,
+    pub url: Option<String>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
+}
+
+/// Creates or refreshes a remote account by its actor id.
+pub async fn upsert_remote(conn: &mut AsyncPgConnection, actor: &RemoteActor) -> Result<Account, StoreError> {
+    let values = (
+        accounts::username.eq(&actor.username),
+        accounts::display_name.eq(&actor.display_name),
+        accounts::summary.eq(&actor.summary),
+        accounts::locked.eq(actor.locked),
+        accounts::bot.eq(actor.bot),
+        accounts::discoverable.eq(actor.discoverable),
+        accounts::public_key_pem.eq(&actor.public_key_pem),
+        accounts::remote_host.eq(&actor.remote_host),
+        accounts::url.eq(&actor.url),
+        accounts::inbox_url.eq(&actor.inbox_url),
+        accounts::shared_inbox_url.eq(&actor.shared_inbox_url),
+        accounts::followers_url.eq(&actor.followers_url),
+        accounts::avatar_remote_url.eq(&actor.avatar_remote_url),
+        accounts::header_remote_url.eq(&actor.header_remote_url),
+        accounts::fetched_at.eq(diesel::dsl::now),
+        accounts::updated_at.eq(diesel::dsl::now),
+    );
+    Ok(diesel::insert_into(accounts::table)
+        .values((accounts::id.eq(next_id()), accounts::uri.eq(&actor.uri), values))
+        .on_conflict(accounts::uri)
+        .do_update()
+        .set(values)
+        .returning(Account::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// A remote account by handle, with when it was last fetched.
+pub async fn find_remote(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    host: &str,
+) -> Result<Option<(Account, Option<DateTime<Utc>>)>, StoreError> {
+    let found: Option<(Account, Option<DateTime<Utc>>)> = accounts::table
+        .filter(accounts::domain_id.is_null())
+        .filter(accounts::remote_host.eq(host.to_ascii_lowercase()))
+        .filter(lower(accounts::username).eq(username.to_lowercase()))
+        .select((Account::as_select(), accounts::fetched_at))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found)
 }

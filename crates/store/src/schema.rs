@@ -26,19 +26,28 @@ diesel::table! {
 diesel::table! {
     accounts (id) {
         id -> BigInt,
-        domain_id -> BigInt,
+        domain_id -> Nullable<BigInt>,
         username -> Text,
         display_name -> Text,
         summary -> Text,
         locked -> Bool,
         discoverable -> Bool,
-        private_key_pkcs8 -> Binary,
+        private_key_pkcs8 -> Nullable<Binary>,
         public_key_pem -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         bot -> Bool,
         avatar_file -> Nullable<Text>,
         header_file -> Nullable<Text>,
+        uri -> Nullable<Text>,
+        remote_host -> Nullable<Text>,
+        url -> Nullable<Text>,
+        inbox_url -> Nullable<Text>,
+        shared_inbox_url -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        avatar_remote_url -> Nullable<Text>,
+        header_remote_url -> Nullable<Text>,
+        fetched_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -248,6 +248,16 @@ impl Fetcher {
         Ok(Fetched { url: fetched.url, body })
     }
 
+    /// GETs a WebFinger JRD (unsigned, at most 64 KiB).
+    pub async fn get_webfinger(&self, url: &str) -> Result<Fetched<serde_json::Value>, FetchError> {
+        let fetched = self.fetch(url, "application/jrd+json, application/json", None, 64 * 1024).await?;
+        if !fetched.content_type.as_deref().is_some_and(is_json_type) {
+            return Err(FetchError::NotJson);
+        }
+        let body = serde_json::from_slice(&fetched.body).map_err(|_| FetchError::NotJson)?;
+        Ok(Fetched { url: fetched.url, body })
+    }
+
     /// GETs a web page (unsigned), at most `max_bytes` of it. Bytes that
     /// are not UTF-8 are replaced; a response that says it is something
     /// other than HTML is refused.
@@ -406,7 +416,10 @@ fn media_type(content_type: &str) -> String {
 
 fn is_json_type(content_type: &str) -> bool {
     let media = media_type(content_type);
-    media == "application/activity+json" || media == "application/ld+json" || media == "application/json"
+    media == "application/activity+json"
+        || media == "application/ld+json"
+        || media == "application/json"
+        || media == "application/jrd+json"
 }
 
 fn is_html_type(content_type: &str) -> bool {

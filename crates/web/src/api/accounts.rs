@@ -57,9 +57,14 @@ pub async fn lookup(
     let mut conn = state.pool.get().await?;
     // Accounts of other tenants on this host resolve as remote ones would
     // through WebFinger; hosts elsewhere come with federation.
-    let account = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, username, host)
-        .await?
-        .ok_or_else(not_found)?;
+    let mut account = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, username, host).await?;
+    if account.is_none()
+        && let Some(host) = host.and_then(|h| kereru_core::HostName::parse(h).ok())
+    {
+        // Remote accounts this tenant knows already; lookup never fetches (search does).
+        account = kereru_service::resolve::known_remote(&mut conn, &tenant.domain, username, &host).await?;
+    }
+    let account = account.ok_or_else(not_found)?;
     let viewer = _auth.viewer();
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }

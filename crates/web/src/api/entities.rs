@@ -94,6 +94,50 @@ pub fn account_as_seen(urls: &TenantUrls, account: &Account, counts: AccountCoun
     })
 }
 
+/// The Account entity of a remote account, from what its server published:
+/// `note` is stored sanitized HTML; images are the remote ones, or this
+/// tenant's default.
+pub fn remote_account(viewer_urls: &TenantUrls, account: &Account, counts: AccountCounts) -> Value {
+    let host = account.remote_host.as_deref().unwrap_or("");
+    let avatar = account.avatar_remote_url.clone().unwrap_or_else(|| default_avatar(viewer_urls));
+    let header = account.header_remote_url.clone().unwrap_or_else(|| default_header(viewer_urls));
+    let uri = account.uri.clone().unwrap_or_default();
+    json!({
+        "id": account.id.0.to_string(),
+        "username": account.username,
+        "acct": format!("{}@{host}", account.username),
+        "display_name": account.display_name,
+        "locked": account.locked,
+        "bot": account.bot,
+        "discoverable": account.discoverable,
+        "indexable": false,
+        "group": false,
+        "created_at": created_day(account),
+        "note": account.summary,
+        "url": account.url.clone().unwrap_or_else(|| uri.clone()),
+        "uri": uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "avatar_description": "",
+        "header": header,
+        "header_static": header,
+        "header_description": "",
+        "followers_count": counts.followers,
+        "following_count": counts.following,
+        "statuses_count": counts.statuses,
+        "last_status_at": null,
+        "hide_collections": false,
+        "noindex": false,
+        "mute_expires_at": null,
+        "show_media": true,
+        "show_media_replies": true,
+        "show_featured": true,
+        "emojis": [],
+        "roles": [],
+        "fields": [],
+    })
+}
+
 /// The CredentialAccount: the account plus the `source` only its owner sees.
 pub fn credential_account(
     urls: &TenantUrls,

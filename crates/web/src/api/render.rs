@@ -46,11 +46,17 @@ impl<'a> Renderer<'a> {
     }
 
     pub async fn account(&mut self, conn: &mut AsyncPgConnection, account: &Account) -> Result<Value, WebError> {
-        let urls = self.urls_of(conn, account.domain_id).await?;
+        let Some(tenant) = account.domain_id else {
+            // A remote account: what its server published, shown as Mastodon shows remote accounts.
+            let (followers, following) = relationships::follow_counts(conn, account.id).await?;
+            let counts = AccountCounts { followers, following, statuses: 0 };
+            return Ok(entities::remote_account(&self.tenant.urls, account, counts));
+        };
+        let urls = self.urls_of(conn, tenant).await?;
         let (followers, following) = relationships::follow_counts(conn, account.id).await?;
         let statuses = accounts::status_count(conn, account.id).await?;
         let counts = AccountCounts { followers, following, statuses };
-        let local = account.domain_id == self.tenant.id;
+        let local = tenant == self.tenant.id;
         let fields = kereru_store::profiles::fields(conn, account.id).await?;
         Ok(entities::account_as_seen(&urls, account, counts, local, &fields))
     }
@@ -116,7 +122,9 @@ impl<'a> Renderer<'a> {
         let mut rendered: HashMap<i64, Value> = HashMap::new();
         for status in all.iter() {
             let Some((author, author_json)) = authors.get(&status.account_id) else { continue };
-            let urls = self.urls_of(conn, author.domain_id).await?;
+            // Statuses of remote authors come with federation.
+            let Some(author_tenant) = author.domain_id else { continue };
+            let urls = self.urls_of(conn, author_tenant).await?;
             let c = counts.get(&status.id).copied().unwrap_or_default();
             let f = flags.get(&status.id).copied().unwrap_or_default();
             let mentions: Vec<Value> = mention_rows

@@ -41,9 +41,20 @@ pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth,
         if let Some((name, host)) = handle.split_once('@') {
             // A handle: this host's tenants answer directly (remote hosts come with federation).
             let here = host.eq_ignore_ascii_case(tenant.account_host.as_str());
-            if (resolve || here)
-                && let Some(account) = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, name, Some(host)).await?
-            {
+            let mut found = None;
+            if resolve || here {
+                found = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, name, Some(host)).await?;
+            }
+            if found.is_none() && let Ok(host) = kereru_core::HostName::parse(host) {
+                found = if resolve {
+                    // A handle on another server: WebFinger and its actor, as Mastodon resolves it.
+                    kereru_service::resolve::remote_handle(&mut conn, &state.fetcher, &tenant.domain, tenant.urls.scheme, name, &host)
+                        .await?
+                } else {
+                    kereru_service::resolve::known_remote(&mut conn, &tenant.domain, name, &host).await?
+                };
+            }
+            if let Some(account) = found {
                 found_accounts.push(renderer.account(&mut conn, &account).await?);
             }
         } else {

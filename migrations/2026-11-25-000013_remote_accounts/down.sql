@@ -1,0 +1,14 @@
+DELETE FROM accounts WHERE domain_id IS NULL;
+DROP INDEX accounts_remote_handle;
+ALTER TABLE accounts DROP CONSTRAINT accounts_local_or_remote;
+ALTER TABLE accounts DROP COLUMN fetched_at;
+ALTER TABLE accounts DROP COLUMN header_remote_url;
+ALTER TABLE accounts DROP COLUMN avatar_remote_url;
+ALTER TABLE accounts DROP COLUMN followers_url;
+ALTER TABLE accounts DROP COLUMN shared_inbox_url;
+ALTER TABLE accounts DROP COLUMN inbox_url;
+ALTER TABLE accounts DROP COLUMN url;
+ALTER TABLE accounts DROP COLUMN remote_host;
+ALTER TABLE accounts DROP COLUMN uri;
+ALTER TABLE accounts ALTER COLUMN private_key_pkcs8 SET NOT NULL;
+ALTER TABLE accounts ALTER COLUMN domain_id SET NOT NULL;
