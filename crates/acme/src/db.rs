@@ -295,13 +295,39 @@ async fn failures(conn: &mut AsyncPgConnection, host: &str) -> DbResult<i32> {
 }
 
 /// Records an order placed by `node`; the global rate limit counts these.
-pub async fn record_order(conn: &mut AsyncPgConnection, host: &str, node: &str) -> DbResult<()> {
-    diesel::sql_query("INSERT INTO acme_orders (host, node) VALUES ($1, $2)")
+pub async fn record_order(conn: &mut AsyncPgConnection, host: &str, node: &str) -> DbResult<i64> {
+    let rows: Vec<CountRow> = diesel::sql_query("INSERT INTO acme_orders (host, node) VALUES ($1, $2) RETURNING id AS n")
         .bind::<Text, _>(host)
         .bind::<Text, _>(node)
+        .load(conn)
+        .await?;
+    Ok(rows.as_slice().first().map(|r| r.n).unwrap_or(0))
+}
+
+/// How an order ended, in words (`issued by http-01`, or the error).
+pub async fn finish_order(conn: &mut AsyncPgConnection, id: i64, outcome: &str) -> DbResult<()> {
+    let outcome: String = outcome.chars().take(2000).collect();
+    diesel::sql_query("UPDATE acme_orders SET outcome = $2 WHERE id = $1")
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(outcome)
         .execute(conn)
         .await
         .map(drop)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OrderRecord {
+    #[diesel(sql_type = Text)]
+    pub host: String,
+    #[diesel(sql_type = Text)]
+    pub node: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome: Option<String>,
+}
+
+/// Every order placed, oldest first.
+pub async fn orders(conn: &mut AsyncPgConnection) -> DbResult<Vec<OrderRecord>> {
+    diesel::sql_query("SELECT host, node, outcome FROM acme_orders ORDER BY id").load(conn).await
 }
 
 /// Orders placed by all nodes in the last hour.

@@ -50,6 +50,13 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for IssueError {
     }
 }
 
+/// A certificate just issued, and the challenge that proved control (none
+/// when the CA reused an earlier authorization).
+pub struct Issued {
+    pub cert: certs::LoadedCert,
+    pub challenge: Option<ChallengeKind>,
+}
+
 pub struct Issuer {
     settings: Arc<AcmeSettings>,
     pool: Pool,
@@ -110,7 +117,7 @@ impl Issuer {
     }
 
     /// Orders, validates and stores a certificate for `host`, within the order timeout.
-    pub async fn issue(&self, host: &str) -> Result<certs::LoadedCert, IssueError> {
+    pub async fn issue(&self, host: &str) -> Result<Issued, IssueError> {
         let timeout = self.settings.order_timeout;
         let result = match tokio::time::timeout(timeout, self.issue_inner(host)).await {
             Ok(result) => result,
@@ -126,7 +133,7 @@ impl Issuer {
         result
     }
 
-    async fn issue_inner(&self, host: &str) -> Result<certs::LoadedCert, IssueError> {
+    async fn issue_inner(&self, host: &str) -> Result<Issued, IssueError> {
         let account = self.account().await?;
         let identifiers = [Identifier::Dns(host.to_string())];
         let mut new_order = NewOrder::new(&identifiers);
@@ -135,6 +142,7 @@ impl Issuer {
         }
         let mut order = account.new_order(&new_order).await?;
         let ttl = self.settings.order_timeout.as_secs().max(60) as i64;
+        let mut used = None;
         let mut authorizations = order.authorizations();
         while let Some(authorization) = authorizations.next().await {
             let mut authorization = authorization?;
@@ -163,6 +171,7 @@ impl Issuer {
                 tokio::time::sleep(self.settings.sync_interval + Duration::from_millis(200)).await;
             }
             tracing::info!(host, challenge = kind.as_str(), "challenge ready");
+            used = Some(kind);
             challenge.set_ready().await?;
         }
         let retries = RetryPolicy::new().initial_delay(Duration::from_millis(250)).backoff(1.5).timeout(self.settings.order_timeout);
@@ -177,6 +186,6 @@ impl Issuer {
         let loaded = certs::load(host, &chain_pem, &key_pkcs8)?;
         let mut conn = self.pool.get().await?;
         db::save_certificate(&mut conn, host, &chain_pem, &key_pkcs8, loaded.not_before, loaded.not_after).await?;
-        Ok(loaded)
+        Ok(Issued { cert: loaded, challenge: used })
     }
 }

@@ -187,20 +187,24 @@ impl IssueLoop {
                 db::release_unused(&mut conn, &host, node).await?;
                 continue;
             }
-            db::record_order(&mut conn, &host, node).await?;
+            let order = db::record_order(&mut conn, &host, node).await?;
             drop(conn);
             let started = std::time::Instant::now();
             tracing::info!(host, "ordering a certificate");
             let result = self.issuer.issue(&host).await;
             let mut conn = self.pool.get().await?;
             match result {
-                Ok(loaded) => {
-                    tracing::info!(host, not_after = %loaded.not_after, seconds = started.elapsed().as_secs_f64(), "certificate issued");
-                    self.resolver.insert(&host, loaded.certified);
+                Ok(issued) => {
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(host, not_after = %issued.cert.not_after, seconds, "certificate issued");
+                    self.resolver.insert(&host, issued.cert.certified);
+                    let by = issued.challenge.map(|c| c.as_str()).unwrap_or("an earlier authorization");
+                    db::finish_order(&mut conn, order, &format!("issued by {by} in {seconds:.1} s")).await?;
                     db::release_success(&mut conn, &host, node).await?;
                 }
                 Err(error) => {
                     tracing::warn!(host, "certificate order failed: {error}");
+                    db::finish_order(&mut conn, order, &format!("failed: {error}")).await?;
                     db::release_failure(&mut conn, &host, node, &error.to_string()).await?;
                 }
             }
