@@ -173,3 +173,159 @@ async fn http01_and_tls_alpn01_certificates_are_served_by_sni_and_strangers_get_
 
     front.stop().await;
 }
+
+/// Served certificate's DER on `node` for `host`.
+fn served_der(node: &TlsNode, host: &str) -> Vec<u8> {
+    node.resolver.get(host).map(|c| c.cert[0].as_ref().to_vec()).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_on_one_database_order_once_per_host_and_serve_on_when_the_ca_is_down() {
+    let database = fresh_database().await;
+    let pool = database.pool();
+    add_domain(&pool, "c.test", None).await;
+    add_domain(&pool, "e.test", Some("social.e.test")).await;
+    let hosts = ["c.test", "e.test", "social.e.test"];
+
+    // Pebble validates against node one's listeners; both nodes issue.
+    let node_one_settings = |directory: &str, root| {
+        let mut s = settings(directory, root, "node-one");
+        s.challenges = vec![ChallengeKind::Http01];
+        s
+    };
+    // Node one's ports are needed before Pebble starts, Pebble's address before the nodes issue:
+    // start node one without issuing, then both issuing nodes once Pebble is up.
+    let mut passive = settings("https://unused.invalid/dir", None, "front");
+    passive.issue = false;
+    let front = TlsNode::start(&database, passive).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None }).await;
+    let root = Some(pebble.listener_root.clone());
+    let one = TlsNode::start(&database, node_one_settings(&pebble.directory, root.clone())).await;
+    let mut two_settings = settings(&pebble.directory, root.clone(), "node-two");
+    two_settings.challenges = vec![ChallengeKind::Http01];
+    let two = TlsNode::start(&database, two_settings).await;
+    for host in hosts {
+        for node in [&front, &one, &two] {
+            wait_served(node, host, &pebble, Duration::from_secs(60)).await;
+        }
+        assert_eq!(served_der(&one, host), served_der(&two, host), "{host}: every node serves the one certificate");
+        assert_eq!(served_der(&front, host), served_der(&one, host), "{host}");
+    }
+    let placed = orders(&database).await;
+    for host in hosts {
+        let for_host: Vec<_> = placed.iter().filter(|o| o.host == host).collect();
+        assert_eq!(for_host.len(), 1, "{host}: {placed:?}");
+        assert!(for_host[0].outcome.as_deref().unwrap_or("").starts_with("issued"), "{placed:?}");
+    }
+    let issuing_root = pebble.issuing_root_pem().await;
+    one.stop().await;
+    two.stop().await;
+
+    // The CA goes away. A restarted node serves every stored certificate at
+    // once, orders nothing for them, and a new tenant's failure is recorded.
+    drop(pebble);
+    let mut three_settings = node_one_settings(&database_directory_down(), None);
+    three_settings.node = "node-three".into();
+    let three = TlsNode::start(&database, three_settings).await;
+    for host in hosts {
+        assert!(three.resolver.get(host).is_some(), "{host} is served right after a restart");
+    }
+    add_domain(&pool, "f.test", None).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        let mut conn = database.pool().get().await.unwrap();
+        let report = db::report(&mut conn, "f.test").await.unwrap();
+        if report.failures.unwrap_or(0) >= 1 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no failure recorded for f.test: {report:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(report.last_error.as_deref().unwrap_or("").contains("ACME server"), "{report:?}");
+    let wait = report.next_attempt_at.unwrap() - chrono::Utc::now();
+    assert!(wait > chrono::TimeDelta::seconds(45) && wait <= chrono::TimeDelta::seconds(60), "backs off a minute: {wait:?}");
+    let client = https_client(&issuing_root, &hosts, three.https);
+    for host in hosts {
+        let response = client.get(format!("https://{host}/.well-known/host-meta")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{host} is served while the CA is down");
+        assert_eq!(peer_names(&response), [host.to_string()]);
+    }
+    let placed = orders(&database).await;
+    assert_eq!(placed.iter().filter(|o| o.host != "f.test").count(), hosts.len(), "a restart re-issues nothing: {placed:?}");
+    assert_eq!(placed.iter().filter(|o| o.host == "f.test").count(), 1, "one attempt, then back-off: {placed:?}");
+    three.stop().await;
+    front.stop().await;
+}
+
+/// A directory URL where nothing listens: a CA that is down.
+fn database_directory_down() -> String {
+    let port = kereru_tests::pebble::free_port();
+    format!("https://127.0.0.1:{port}/dir")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn short_certificates_are_renewed_before_expiry_and_corrupt_ones_reissued() {
+    let database = fresh_database().await;
+    let pool = database.pool();
+    add_domain(&pool, "g.test", None).await;
+    let mut passive = settings("https://unused.invalid/dir", None, "front");
+    passive.issue = false;
+    let front = TlsNode::start(&database, passive).await;
+    let pebble =
+        Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: Some(20) })
+            .await;
+    let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
+    issuing.challenges = vec![ChallengeKind::Http01];
+    let issuer = kereru_acme::CertManager::new(issuing, database.pool()).start().await;
+    wait_served(&front, "g.test", &pebble, Duration::from_secs(60)).await;
+    let first = served_der(&front, "g.test");
+    let (not_before, not_after) = {
+        let mut conn = database.pool().get().await.unwrap();
+        let stored = db::certificate(&mut conn, "g.test").await.unwrap().unwrap();
+        (stored.not_before, stored.not_after)
+    };
+    assert!(not_after - not_before <= chrono::TimeDelta::seconds(21), "Pebble issued {not_before}..{not_after}");
+
+    // Renewed at half its lifetime, before it expires, and picked up by the serving node.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while served_der(&front, "g.test") == first {
+        assert!(Instant::now() < deadline, "not renewed; pebble log:\n{}", pebble.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let renewed_at = chrono::Utc::now();
+    assert!(renewed_at < not_after, "renewed at {renewed_at}, after expiry {not_after}");
+    assert!(renewed_at >= not_before + (not_after - not_before) / 2 - chrono::TimeDelta::seconds(1), "renewed too early");
+    let second = served_der(&front, "g.test");
+    let second_renewal = {
+        let mut conn = database.pool().get().await.unwrap();
+        let stored = db::certificate(&mut conn, "g.test").await.unwrap().unwrap();
+        kereru_acme::settings::renew_at(stored.not_before, stored.not_after)
+    };
+
+    // Corruption in storage: detected, not served, reported, re-issued.
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = database.pool().get().await.unwrap();
+        diesel::sql_query(
+            "UPDATE acme_certificates SET chain_pem = replace(chain_pem, 'MII', 'MIX'), issued_at = clock_timestamp() WHERE host = 'g.test'",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let served = served_der(&front, "g.test");
+        if !served.is_empty() && served != second {
+            assert!(chrono::Utc::now() < second_renewal, "replaced by renewal, not because the stored one was corrupt");
+            break;
+        }
+        assert!(Instant::now() < deadline, "corrupt certificate not re-issued; pebble log:\n{}", pebble.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let placed = orders(&database).await;
+    assert!(placed.len() >= 3, "{placed:?}");
+    assert!(placed.iter().all(|o| o.outcome.as_deref().unwrap_or("").starts_with("issued")), "{placed:?}");
+    issuer.stop();
+    front.stop().await;
+}
