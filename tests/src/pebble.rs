@@ -82,6 +82,8 @@ pub struct Pebble {
     pub listener_root: PathBuf,
     pub listener_root_pem: String,
     management: SocketAddr,
+    /// The DNS server Pebble asks (pebble-challtestsrv), for `[acme] resolver`.
+    pub dns: SocketAddr,
     challtestsrv_management: SocketAddr,
     pub dir: PathBuf,
     // Dropped last: Pebble first, then its DNS.
@@ -163,6 +165,7 @@ impl Pebble {
             listener_root,
             listener_root_pem: root_pem,
             management,
+            dns: SocketAddr::from(([127, 0, 0, 1], dns_port)),
             challtestsrv_management,
             dir,
             _pebble: pebble,

@@ -329,3 +329,43 @@ async fn short_certificates_are_renewed_before_expiry_and_corrupt_ones_reissued(
     issuer.stop();
     front.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_host_whose_dns_points_elsewhere_is_not_ordered_and_says_why() {
+    let database = fresh_database().await;
+    let pool = database.pool();
+    add_domain(&pool, "near.test", None).await;
+    add_domain(&pool, "far.test", None).await;
+    let mut passive = settings("https://unused.invalid/dir", None, "front");
+    passive.issue = false;
+    let front = TlsNode::start(&database, passive).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None }).await;
+    pebble.set_a_record("far.test", &["127.0.0.2"]).await;
+    let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
+    issuing.challenges = vec![ChallengeKind::Http01];
+    issuing.public_addresses = vec!["127.0.0.1".parse().unwrap()];
+    issuing.resolver = Some(pebble.dns);
+    let issuer = kereru_acme::CertManager::new(issuing, database.pool()).start().await;
+    wait_served(&front, "near.test", &pebble, Duration::from_secs(60)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        let mut conn = database.pool().get().await.unwrap();
+        let report = db::report(&mut conn, "far.test").await.unwrap();
+        if report.failures.unwrap_or(0) >= 1 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no failure recorded for far.test: {report:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        report.last_error.as_deref(),
+        Some("DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"),
+        "{report:?}"
+    );
+    assert!(report.next_attempt_at.unwrap() > chrono::Utc::now() + chrono::TimeDelta::seconds(45));
+    let placed = orders(&database).await;
+    assert_eq!(placed.iter().map(|o| o.host.as_str()).collect::<Vec<_>>(), ["near.test"], "no order for far.test");
+    assert!(front.resolver.get("far.test").is_none());
+    issuer.stop();
+    front.stop().await;
+}

@@ -9,6 +9,7 @@
 
 pub mod certs;
 pub mod db;
+pub mod dns;
 pub mod issuer;
 pub mod manager;
 pub mod resolver;

@@ -187,6 +187,12 @@ impl IssueLoop {
                 db::release_unused(&mut conn, &host, node).await?;
                 continue;
             }
+            let dns = crate::dns::check(self.settings.resolver, &host, &self.settings.public_addresses).await;
+            if !dns.ok() {
+                tracing::warn!(host, "not ordering: DNS for {host} {dns}");
+                db::release_failure(&mut conn, &host, node, &format!("DNS: {host} {dns}")).await?;
+                continue;
+            }
             let order = db::record_order(&mut conn, &host, node).await?;
             drop(conn);
             let started = std::time::Instant::now();

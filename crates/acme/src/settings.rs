@@ -71,6 +71,11 @@ pub struct AcmeSettings {
     pub order_timeout: Duration,
     /// This node's name in leases and order records.
     pub node: String,
+    /// This host's public addresses: before ordering, a host's A/AAAA records
+    /// must point at these (no check when empty).
+    pub public_addresses: Vec<std::net::IpAddr>,
+    /// The DNS server asked for that check; `None`: the system resolver.
+    pub resolver: Option<std::net::SocketAddr>,
 }
 
 impl AcmeSettings {
@@ -89,6 +94,8 @@ impl AcmeSettings {
             check_interval: Duration::from_secs(60),
             order_timeout: Duration::from_secs(90),
             node: default_node_name(),
+            public_addresses: Vec::new(),
+            resolver: None,
         }
     }
 }

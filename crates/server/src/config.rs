@@ -63,6 +63,7 @@ pub struct TlsConfig {
 #[serde(deny_unknown_fields)]
 pub struct AcmeConfig {
     pub public_addresses: Vec<IpAddr>,
+    pub resolver: Option<String>,
     pub directory: String,
     pub contact: Vec<String>,
     pub extra_root: Option<PathBuf>,
@@ -178,6 +179,11 @@ impl Config {
                 return invalid(format!("acme.contact: {contact:?} must be a mailto: URI"));
             }
         }
+        if let Some(resolver) = &self.acme.resolver
+            && resolver.parse::<SocketAddr>().is_err()
+        {
+            return invalid(format!("acme.resolver must be a DNS server's ip:port, like 9.9.9.9:53, not {resolver:?}"));
+        }
         if self.acme.sync_interval_seconds == 0 || self.acme.check_interval_seconds == 0 {
             return invalid("acme.sync_interval_seconds and acme.check_interval_seconds must be at least 1".into());
         }
@@ -215,6 +221,8 @@ impl Config {
         settings.profile = acme.profile.clone().filter(|p| !p.trim().is_empty());
         settings.challenges = acme.challenges.iter().filter_map(|c| kereru_acme::ChallengeKind::parse(c)).collect();
         settings.issue = acme.issue;
+        settings.public_addresses = acme.public_addresses.clone();
+        settings.resolver = acme.resolver.as_deref().and_then(|r| r.parse().ok());
         settings.max_orders_per_hour = acme.max_orders_per_hour;
         settings.sync_interval = std::time::Duration::from_secs(acme.sync_interval_seconds);
         settings.check_interval = std::time::Duration::from_secs(acme.check_interval_seconds);
@@ -342,6 +350,7 @@ mod tests {
                 ("[acme]\ndirectory = \"http://ca.test/dir\"", "acme.directory"),
                 ("[acme]\nchallenges = [\"dns-01\"]", "acme.challenges"),
                 ("[acme]\nchallenges = []", "acme.challenges"),
+                ("[acme]\nresolver = \"dns.example\"", "acme.resolver"),
                 ("[acme]\neab_key_id = \"kid\"", "eab_hmac_key"),
                 ("[acme]\neab_key_id = \"kid\"\neab_hmac_key = \"not base64!\"", "eab_hmac_key"),
                 ("[acme]\ncontact = [\"admin@example.com\"]", "acme.contact"),
