@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
-const TOP_LEVEL_KEYS: &[&str] = &["data_dir", "database", "http", "federation", "acme", "oauth", "rate_limit", "log"];
+const TOP_LEVEL_KEYS: &[&str] = &["data_dir", "database", "http", "tls", "federation", "acme", "oauth", "rate_limit", "log"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +20,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: DatabaseConfig,
     pub http: HttpConfig,
+    pub tls: TlsConfig,
     pub federation: FederationConfig,
     pub acme: AcmeConfig,
     pub oauth: OAuthConfig,
@@ -53,8 +54,27 @@ pub struct FederationConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub enabled: bool,
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AcmeConfig {
     pub public_addresses: Vec<IpAddr>,
+    pub resolver: Option<String>,
+    pub directory: String,
+    pub contact: Vec<String>,
+    pub extra_root: Option<PathBuf>,
+    pub eab_key_id: Option<String>,
+    pub eab_hmac_key: Option<String>,
+    pub profile: Option<String>,
+    pub challenges: Vec<String>,
+    pub issue: bool,
+    pub max_orders_per_hour: u32,
+    pub sync_interval_seconds: u64,
+    pub check_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,6 +152,41 @@ impl Config {
         if self.http.listen.parse::<SocketAddr>().is_err() {
             return invalid(format!("http.listen must be an address like 127.0.0.1:8080, not {:?}", self.http.listen));
         }
+        if self.tls.listen.parse::<SocketAddr>().is_err() {
+            return invalid(format!("tls.listen must be an address like 0.0.0.0:443, not {:?}", self.tls.listen));
+        }
+        if !self.acme.directory.starts_with("https://") {
+            return invalid(format!("acme.directory must be an https:// URL, not {:?}", self.acme.directory));
+        }
+        if self.acme.challenges.is_empty() {
+            return invalid("acme.challenges must name at least one of \"tls-alpn-01\", \"http-01\"".into());
+        }
+        for challenge in &self.acme.challenges {
+            if kereru_acme::ChallengeKind::parse(challenge).is_none() {
+                return invalid(format!("acme.challenges: {challenge:?} is not \"tls-alpn-01\" or \"http-01\""));
+            }
+        }
+        if self.acme.eab_key_id.is_some() != self.acme.eab_hmac_key.is_some() {
+            return invalid("acme.eab_key_id and acme.eab_hmac_key go together".into());
+        }
+        if let Some(key) = &self.acme.eab_hmac_key
+            && decode_base64url(key).is_none()
+        {
+            return invalid("acme.eab_hmac_key must be base64url".into());
+        }
+        for contact in &self.acme.contact {
+            if !contact.starts_with("mailto:") || contact.len() < 10 || contact.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return invalid(format!("acme.contact: {contact:?} must be a mailto: URI"));
+            }
+        }
+        if let Some(resolver) = &self.acme.resolver
+            && resolver.parse::<SocketAddr>().is_err()
+        {
+            return invalid(format!("acme.resolver must be a DNS server's ip:port, like 9.9.9.9:53, not {resolver:?}"));
+        }
+        if self.acme.sync_interval_seconds == 0 || self.acme.check_interval_seconds == 0 {
+            return invalid("acme.sync_interval_seconds and acme.check_interval_seconds must be at least 1".into());
+        }
         if self.rate_limit.requests == 0 || self.rate_limit.window_seconds == 0 {
             return invalid("rate_limit.requests and rate_limit.window_seconds must be at least 1".into());
         }
@@ -153,9 +208,39 @@ impl Config {
         Scheme::parse(&self.http.public_scheme)
     }
 
+    pub fn tls_listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.tls.listen.parse().map_err(|_| ConfigError::Invalid(format!("bad tls.listen {:?}", self.tls.listen)))
+    }
+
+    /// The certificate manager's settings from `[acme]`.
+    pub fn acme_settings(&self) -> Result<kereru_acme::AcmeSettings, ConfigError> {
+        let acme = &self.acme;
+        let mut settings = kereru_acme::AcmeSettings::new(acme.directory.clone());
+        settings.contact = acme.contact.clone();
+        settings.extra_root = acme.extra_root.clone();
+        settings.profile = acme.profile.clone().filter(|p| !p.trim().is_empty());
+        settings.challenges = acme.challenges.iter().filter_map(|c| kereru_acme::ChallengeKind::parse(c)).collect();
+        settings.issue = acme.issue;
+        settings.public_addresses = acme.public_addresses.clone();
+        settings.resolver = acme.resolver.as_deref().and_then(|r| r.parse().ok());
+        settings.max_orders_per_hour = acme.max_orders_per_hour;
+        settings.sync_interval = std::time::Duration::from_secs(acme.sync_interval_seconds);
+        settings.check_interval = std::time::Duration::from_secs(acme.check_interval_seconds);
+        if let (Some(key_id), Some(key)) = (&acme.eab_key_id, &acme.eab_hmac_key) {
+            let hmac_key = decode_base64url(key).ok_or_else(|| ConfigError::Invalid("acme.eab_hmac_key must be base64url".into()))?;
+            settings.eab = Some(kereru_acme::settings::Eab { key_id: key_id.clone(), hmac_key });
+        }
+        Ok(settings)
+    }
+
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.http.listen.parse().map_err(|_| ConfigError::Invalid(format!("bad http.listen {:?}", self.http.listen)))
     }
+}
+
+fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')).ok().filter(|k| !k.is_empty())
 }
 
 fn one_line(text: &str) -> String {
@@ -184,6 +269,12 @@ mod tests {
             assert!(config.database.url.is_none());
             assert!(!config.federation.allow_private_addresses);
             assert!(config.federation.resolve.is_empty());
+            assert!(!config.tls.enabled, "plain HTTP unless asked");
+            assert_eq!(config.tls.listen, "0.0.0.0:443");
+            assert_eq!(config.acme.directory, "https://acme-v02.api.letsencrypt.org/directory");
+            let acme = config.acme_settings().map_err(|e| e.to_string())?;
+            assert_eq!(acme.challenges, [kereru_acme::ChallengeKind::TlsAlpn01, kereru_acme::ChallengeKind::Http01]);
+            assert!(acme.eab.is_none());
             Ok(())
         });
     }
@@ -255,6 +346,14 @@ mod tests {
                 ("[federation.resolve]\n\"not a host\" = \"127.0.0.1:1\"", "federation.resolve"),
                 ("[http]\nlisten_typo = \"127.0.0.1:1\"", "listen_typo"),
                 ("[database]\npool_size = 0", "pool_size"),
+                ("[tls]\nlisten = \"443\"", "tls.listen"),
+                ("[acme]\ndirectory = \"http://ca.test/dir\"", "acme.directory"),
+                ("[acme]\nchallenges = [\"dns-01\"]", "acme.challenges"),
+                ("[acme]\nchallenges = []", "acme.challenges"),
+                ("[acme]\nresolver = \"dns.example\"", "acme.resolver"),
+                ("[acme]\neab_key_id = \"kid\"", "eab_hmac_key"),
+                ("[acme]\neab_key_id = \"kid\"\neab_hmac_key = \"not base64!\"", "eab_hmac_key"),
+                ("[acme]\ncontact = [\"admin@example.com\"]", "acme.contact"),
             ] {
                 jail.create_file("bad.toml", toml)?;
                 let error = Config::load(Some(Path::new("bad.toml")), &flags()).err().map(|e| e.to_string());

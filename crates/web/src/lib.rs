@@ -2,6 +2,7 @@
 //! header before any handler runs ([`tenant`]); handlers then serve that
 //! tenant alone: discovery ([`discovery`]), actors ([`actors`]) and pages.
 
+pub mod acme_http;
 pub mod actors;
 pub mod api;
 pub mod auth;

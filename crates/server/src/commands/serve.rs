@@ -25,15 +25,42 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;
     let state = web::Data::new(AppState::new(database.pool.clone(), settings)?.with_hub(hub.clone()));
     let streams = hub.clone();
+    // With TLS: the certificate manager first, so HTTPS starts with every stored certificate.
+    let tls = if config.tls.enabled {
+        let tls_listen = config.tls_listen_addr()?;
+        let manager = kereru_acme::CertManager::new(config.acme_settings()?, database.pool.clone());
+        let resolver = manager.resolver();
+        let handle = manager.start().await;
+        let server_config = kereru_acme::server_config(resolver).context("TLS configuration")?;
+        Some((tls_listen, server_config, handle))
+    } else {
+        None
+    };
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
         // On SIGINT/SIGTERM the streams end first: a graceful stop would
         // otherwise wait out its timeout for clients that never hang up.
         .shutdown_signal(async move {
             stop_requested().await;
             streams.close();
-        })
-        .bind(listen)
-        .with_context(|| format!("cannot listen on {listen}"));
+        });
+    let (server, challenge_server, manager) = match &tls {
+        Some((tls_listen, server_config, manager)) => {
+            let https_port = Some(tls_listen.port()).filter(|p| *p != 443);
+            let acme_state = web::Data::new(kereru_web::acme_http::AcmeHttpState { pool: database.pool.clone(), https_port });
+            let challenges = HttpServer::new(move || App::new().app_data(acme_state.clone()).configure(kereru_web::acme_http::routes))
+                .disable_signals()
+                .bind(listen)
+                .with_context(|| format!("cannot listen on {listen}"));
+            let main = server
+                .bind_rustls_0_23(*tls_listen, server_config.clone())
+                .with_context(|| format!("cannot listen on {tls_listen}"));
+            match (main, challenges) {
+                (Ok(main), Ok(challenges)) => (Ok(main), Some(challenges), Some(manager)),
+                (Err(error), _) | (_, Err(error)) => (Err(error), None, None),
+            }
+        }
+        None => (server.bind(listen).with_context(|| format!("cannot listen on {listen}")), None, None),
+    };
     let server = match server {
         Ok(server) => server,
         Err(error) => {
@@ -41,14 +68,31 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             return Err(error);
         }
     };
+    let scheme_name = if tls.is_some() { "https" } else { "http" };
     for address in server.addrs() {
-        tracing::info!("listening on http://{address}");
+        tracing::info!("listening on {scheme_name}://{address}");
         // Scripts wait for this line to know the server is up.
-        println!("kereru listening on http://{address}");
+        println!("kereru listening on {scheme_name}://{address}");
     }
+    let challenge_handle = challenge_server.map(|challenges| {
+        for address in challenges.addrs() {
+            tracing::info!("answering ACME HTTP-01 challenges and redirecting to HTTPS on http://{address}");
+            println!("kereru redirecting to HTTPS on http://{address}");
+        }
+        let running = challenges.run();
+        let handle = running.handle();
+        tokio::spawn(running);
+        handle
+    });
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
+    if let Some(handle) = challenge_handle {
+        handle.stop(true).await;
+    }
+    if let Some(manager) = manager {
+        manager.stop();
+    }
     hub.close();
     database.close().await?;
     result

@@ -1,0 +1,232 @@
+//! The loops: every node syncs certificates, active hosts and TLS-ALPN-01
+//! challenges from the database into its resolver; issuing nodes look for
+//! active hosts without a valid certificate (or due for renewal) and order
+//! one, a host at a time under a lease, within the global order rate limit.
+
+use crate::issuer::Issuer;
+use crate::resolver::CertResolver;
+use crate::settings::{AcmeSettings, renew_at};
+use crate::{certs, db};
+use chrono::{DateTime, Utc};
+use kereru_store::Pool;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How long a node may hold a host's issuing lease before another may take over.
+const LEASE_SECONDS: i64 = 300;
+
+pub struct CertManager {
+    settings: Arc<AcmeSettings>,
+    pool: Pool,
+    resolver: Arc<CertResolver>,
+    wanted: mpsc::Receiver<String>,
+}
+
+/// The running loops; `stop` ends them.
+pub struct ManagerHandle {
+    tasks: Vec<JoinHandle<()>>,
+    pub resolver: Arc<CertResolver>,
+}
+
+impl ManagerHandle {
+    pub fn stop(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for ManagerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl CertManager {
+    pub fn new(settings: AcmeSettings, pool: Pool) -> CertManager {
+        let (tx, wanted) = mpsc::channel(64);
+        CertManager { settings: Arc::new(settings), pool, resolver: Arc::new(CertResolver::with_wanted(tx)), wanted }
+    }
+
+    pub fn resolver(&self) -> Arc<CertResolver> {
+        self.resolver.clone()
+    }
+
+    /// Loads everything once (so that serving starts with every stored
+    /// certificate), then spawns the loops on the current runtime.
+    pub async fn start(self) -> ManagerHandle {
+        let mut sync = Sync { pool: self.pool.clone(), resolver: self.resolver.clone(), seen: HashMap::new(), since: None };
+        sync.round().await;
+        let interval = self.settings.sync_interval;
+        let mut tasks = vec![tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                sync.round().await;
+            }
+        })];
+        if self.settings.issue {
+            let issuer = Issuer::new(self.settings.clone(), self.pool.clone(), self.resolver.clone());
+            let looper = IssueLoop { settings: self.settings.clone(), pool: self.pool, resolver: self.resolver.clone(), issuer };
+            let wanted = self.wanted;
+            tasks.push(tokio::spawn(looper.run(wanted)));
+        }
+        ManagerHandle { tasks, resolver: self.resolver }
+    }
+}
+
+struct Sync {
+    pool: Pool,
+    resolver: Arc<CertResolver>,
+    /// issued_at of the certificate loaded per host.
+    seen: HashMap<String, DateTime<Utc>>,
+    since: Option<DateTime<Utc>>,
+}
+
+impl Sync {
+    async fn round(&mut self) {
+        if let Err(error) = self.try_round().await {
+            // The database being away never stops serving what is loaded.
+            tracing::warn!("certificate sync: {error}");
+        }
+    }
+
+    async fn try_round(&mut self) -> Result<(), crate::issuer::IssueError> {
+        let mut conn = self.pool.get().await?;
+        let active: HashSet<String> = db::active_hosts(&mut conn).await?.into_iter().collect();
+        self.resolver.set_active(active);
+        for stored in db::certificates_since(&mut conn, self.since).await? {
+            self.since = Some(self.since.map_or(stored.issued_at, |s| s.max(stored.issued_at)));
+            if self.seen.get(&stored.host) == Some(&stored.issued_at) {
+                continue;
+            }
+            self.seen.insert(stored.host.clone(), stored.issued_at);
+            match certs::load(&stored.host, &stored.chain_pem, &stored.key_pkcs8) {
+                Ok(loaded) => {
+                    tracing::info!(host = %stored.host, not_after = %loaded.not_after, "certificate loaded");
+                    self.resolver.insert(&stored.host, loaded.certified);
+                }
+                Err(error) => {
+                    // Not served; the issuer sees no certificate and orders a new one.
+                    tracing::error!(host = %stored.host, "stored certificate is corrupt: {error}");
+                    self.resolver.remove(&stored.host);
+                    let _ = db::note_problem(&mut conn, &stored.host, &format!("stored certificate is corrupt: {error}")).await;
+                }
+            }
+        }
+        let challenges = db::challenges(&mut conn, "tls-alpn-01").await?;
+        let hosts: HashSet<String> = challenges.iter().map(|c| c.host.clone()).collect();
+        self.resolver.retain_alpn(&hosts);
+        for challenge in challenges {
+            if self.resolver.alpn_key_authorization(&challenge.host).as_deref() == Some(challenge.key_authorization.as_str()) {
+                continue;
+            }
+            match certs::alpn_challenge_cert(&challenge.host, &challenge.key_authorization) {
+                Ok(certified) => self.resolver.set_alpn(&challenge.host, challenge.key_authorization, certified),
+                Err(error) => tracing::warn!(host = %challenge.host, "challenge certificate: {error}"),
+            }
+        }
+        Ok(())
+    }
+}
+
+struct IssueLoop {
+    settings: Arc<AcmeSettings>,
+    pool: Pool,
+    resolver: Arc<CertResolver>,
+    issuer: Issuer,
+}
+
+impl IssueLoop {
+    async fn run(self, mut wanted: mpsc::Receiver<String>) {
+        loop {
+            if let Err(error) = self.round().await {
+                tracing::warn!("certificate issuer: {error}");
+            }
+            // Until the next scan, or earlier when a handshake asks for an active host.
+            let _ = tokio::time::timeout(self.settings.check_interval, wanted.recv()).await;
+            while wanted.try_recv().is_ok() {}
+        }
+    }
+
+    /// Hosts due now: active, no loaded certificate or renewal time reached, back-off passed.
+    async fn due(&self) -> Result<Vec<String>, crate::issuer::IssueError> {
+        let mut conn = self.pool.get().await?;
+        let now = Utc::now();
+        let statuses = db::active_host_status(&mut conn).await?;
+        Ok(statuses
+            .into_iter()
+            .filter(|s| s.next_attempt_at.is_none_or(|at| at <= now))
+            .filter(|s| match (s.not_before, s.not_after) {
+                (Some(from), Some(to)) => renew_at(from, to) <= now || !self.resolver.has_certificate(&s.host),
+                _ => true,
+            })
+            .map(|s| s.host)
+            .collect())
+    }
+
+    async fn round(&self) -> Result<(), crate::issuer::IssueError> {
+        for host in self.due().await? {
+            let mut conn = self.pool.get().await?;
+            if db::orders_last_hour(&mut conn).await? >= i64::from(self.settings.max_orders_per_hour) {
+                tracing::warn!("the ACME order rate limit ({} an hour) is reached; waiting", self.settings.max_orders_per_hour);
+                return Ok(());
+            }
+            let node = &self.settings.node;
+            if !db::try_lease(&mut conn, &host, node, LEASE_SECONDS).await? {
+                continue;
+            }
+            // Another node may have issued it between the scan and the lease.
+            if let Some(stored) = db::certificate(&mut conn, &host).await?
+                && renew_at(stored.not_before, stored.not_after) > Utc::now()
+                && let Ok(loaded) = certs::load(&host, &stored.chain_pem, &stored.key_pkcs8)
+            {
+                self.resolver.insert(&host, loaded.certified);
+                db::release_unused(&mut conn, &host, node).await?;
+                continue;
+            }
+            let dns = crate::dns::check(self.settings.resolver, &host, &self.settings.public_addresses).await;
+            if !dns.ok() {
+                tracing::warn!(host, "not ordering: DNS for {host} {dns}");
+                db::release_failure(&mut conn, &host, node, &format!("DNS: {host} {dns}")).await?;
+                continue;
+            }
+            let order = db::record_order(&mut conn, &host, node).await?;
+            drop(conn);
+            let started = std::time::Instant::now();
+            tracing::info!(host, "ordering a certificate");
+            let result = self.issuer.issue(&host).await;
+            let mut conn = self.pool.get().await?;
+            match result {
+                Ok(issued) => {
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(host, not_after = %issued.cert.not_after, seconds, "certificate issued");
+                    self.resolver.insert(&host, issued.cert.certified);
+                    let by = issued.challenge.map(|c| c.as_str()).unwrap_or("an earlier authorization");
+                    db::finish_order(&mut conn, order, &format!("issued by {by} in {seconds:.1} s")).await?;
+                    db::release_success(&mut conn, &host, node).await?;
+                }
+                Err(error) => {
+                    tracing::warn!(host, "certificate order failed: {error}");
+                    db::finish_order(&mut conn, order, &format!("failed: {error}")).await?;
+                    db::release_failure(&mut conn, &host, node, &error.to_string()).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// For tests and tools: waits until `resolver` serves `host`, up to `deadline`.
+pub async fn wait_for_certificate(resolver: &CertResolver, host: &str, deadline: Duration) -> bool {
+    let until = tokio::time::Instant::now() + deadline;
+    while tokio::time::Instant::now() < until {
+        if resolver.get(host).is_some() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
