@@ -3,6 +3,8 @@
 //! database per test cloned from a migrated template, and the app served on
 //! loopback for real HTTP clients.
 
+pub mod inbox;
+
 use kereru_store::Pool;
 use kereru_store::cluster::{PostgresBinaries, PrivateCluster, SupervisedCluster};
 use std::net::SocketAddr;

@@ -156,10 +156,13 @@ pub struct Worker {
     settings: WorkerSettings,
     global: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    signers: Mutex<HashMap<(i64, String), Arc<OnceCell<Arc<Signer>>>>>,
+    signers: Mutex<SignerCache>,
     bodies: Mutex<HashMap<i64, Arc<OnceCell<Arc<str>>>>>,
     pub counters: Arc<WorkerCounters>,
 }
+
+/// Parsed signing keys by (account, key id), each parsed once.
+type SignerCache = HashMap<(i64, String), Arc<OnceCell<Arc<Signer>>>>;
 
 /// Cached bodies and signers kept before the caches are emptied.
 const CACHE_LIMIT: usize = 4096;
