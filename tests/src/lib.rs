@@ -5,6 +5,7 @@
 
 pub mod pebble;
 pub mod tls;
+pub mod inbox;
 
 use kereru_store::Pool;
 use kereru_store::cluster::{PostgresBinaries, PrivateCluster, SupervisedCluster};

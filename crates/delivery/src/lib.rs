@@ -3,7 +3,10 @@
 //!
 //! Built so far: [`http`], the outbound HTTP client every remote fetch goes
 //! through (SSRF-guarded resolver, bounded redirects, size and time limits,
-//! optional draft-cavage signing). The queue and inbound processing come
-//! with federation.
+//! draft-cavage signing); [`queue`], the durable outbound queue (rows in
+//! PostgreSQL, claimed with `FOR UPDATE SKIP LOCKED`); [`worker`], which
+//! drains it. Inbound processing comes with federation.
 
 pub mod http;
+pub mod queue;
+pub mod worker;

@@ -37,6 +37,22 @@ pub enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run a delivery worker only (no HTTP): drains the outbound queue
+    /// with `[delivery]` settings until SIGINT/SIGTERM.
+    Deliver,
+    /// Inspect the outbound delivery queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Queued, in flight, retrying, done and given-up deliveries, and the worst hosts.
+    Stats {
+        /// How many hosts to list.
+        #[arg(long, default_value_t = 10)]
+        hosts: usize,
+    },
 }
 
 #[derive(Debug, Args)]

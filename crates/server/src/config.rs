@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
-const TOP_LEVEL_KEYS: &[&str] = &["data_dir", "database", "http", "tls", "federation", "acme", "oauth", "rate_limit", "log"];
+const TOP_LEVEL_KEYS: &[&str] =
+    &["data_dir", "database", "http", "tls", "federation", "delivery", "acme", "oauth", "rate_limit", "log"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +23,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub tls: TlsConfig,
     pub federation: FederationConfig,
+    pub delivery: DeliveryConfig,
     pub acme: AcmeConfig,
     pub oauth: OAuthConfig,
     pub rate_limit: RateLimitConfig,
@@ -57,6 +59,40 @@ pub struct FederationConfig {
 pub struct TlsConfig {
     pub enabled: bool,
     pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    pub workers_in_serve: bool,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub batch: usize,
+    pub poll_interval_ms: u64,
+    pub lease_seconds: u64,
+    pub retry_base_ms: u64,
+    pub retry_max_seconds: u64,
+    pub horizon_hours: u64,
+    pub host_failure_threshold: u32,
+    pub stats_interval_seconds: u64,
+}
+
+impl DeliveryConfig {
+    pub fn worker_settings(&self) -> kereru_delivery::worker::WorkerSettings {
+        use std::time::Duration;
+        kereru_delivery::worker::WorkerSettings {
+            concurrency: self.concurrency,
+            per_host: self.per_host,
+            batch: self.batch,
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            lease: Duration::from_secs(self.lease_seconds),
+            retry_base: Duration::from_millis(self.retry_base_ms),
+            retry_max: Duration::from_secs(self.retry_max_seconds),
+            horizon: Duration::from_secs(self.horizon_hours.saturating_mul(3600)),
+            host_failure_threshold: self.host_failure_threshold,
+            stats_interval: Duration::from_secs(self.stats_interval_seconds),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,6 +229,14 @@ impl Config {
         if self.database.pool_size == 0 {
             return invalid("database.pool_size must be at least 1".into());
         }
+        let d = &self.delivery;
+        if d.concurrency == 0 || d.per_host == 0 || d.batch == 0 || d.poll_interval_ms == 0 || d.host_failure_threshold == 0 {
+            return invalid("delivery.concurrency, per_host, batch, poll_interval_ms and host_failure_threshold must be at least 1".into());
+        }
+        // The lease must outlast a request (10 s) so a live worker keeps its rows.
+        if d.lease_seconds < 15 || d.retry_base_ms == 0 || d.horizon_hours == 0 {
+            return invalid("delivery.lease_seconds must be at least 15, retry_base_ms and horizon_hours at least 1".into());
+        }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {
                 return invalid(format!("federation.resolve: {host:?} is not a host name"));
@@ -275,6 +319,10 @@ mod tests {
             let acme = config.acme_settings().map_err(|e| e.to_string())?;
             assert_eq!(acme.challenges, [kereru_acme::ChallengeKind::TlsAlpn01, kereru_acme::ChallengeKind::Http01]);
             assert!(acme.eab.is_none());
+            let delivery = config.delivery.worker_settings();
+            assert_eq!((delivery.concurrency, delivery.per_host), (256, 8));
+            assert_eq!(delivery.horizon, std::time::Duration::from_secs(7 * 24 * 3600));
+            assert!(config.delivery.workers_in_serve);
             Ok(())
         });
     }
@@ -354,6 +402,8 @@ mod tests {
                 ("[acme]\neab_key_id = \"kid\"", "eab_hmac_key"),
                 ("[acme]\neab_key_id = \"kid\"\neab_hmac_key = \"not base64!\"", "eab_hmac_key"),
                 ("[acme]\ncontact = [\"admin@example.com\"]", "acme.contact"),
+                ("[delivery]\nper_host = 0", "per_host"),
+                ("[delivery]\nlease_seconds = 5", "lease_seconds"),
             ] {
                 jail.create_file("bad.toml", toml)?;
                 let error = Config::load(Some(Path::new("bad.toml")), &flags()).err().map(|e| e.to_string());

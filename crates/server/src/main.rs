@@ -33,7 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
     };
     let config = Config::load(cli.config.as_deref(), &flags)?;
-    init_logging(&config, matches!(cli.command, Command::Serve(_)));
+    init_logging(&config, matches!(cli.command, Command::Serve(_) | Command::Deliver));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
@@ -48,6 +48,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let result = async {
                     let mut conn = database.pool.get().await?;
                     commands::domain::run(command, &mut conn, &config).await
+                }
+                .await;
+                close_after(database, result).await
+            }
+            Command::Deliver => commands::deliver::run(config).await,
+            Command::Queue(command) => {
+                let database = Database::open(&config).await?;
+                let result = async {
+                    let mut conn = database.pool.get().await?;
+                    commands::queue::run(command, &mut conn).await
                 }
                 .await;
                 close_after(database, result).await

@@ -307,6 +307,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    delivery_activities (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        activity_uri -> Text,
+        key_id -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox -> Text,
+        host -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    delivery_hosts (host) {
+        host -> Text,
+        consecutive_failures -> Integer,
+        unavailable_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        last_success_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    gone_inboxes (inbox) {
+        inbox -> Text,
+        gone_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(deliveries -> delivery_activities (activity_id));
 diesel::joinable!(status_receipts -> statuses (status_id));
 diesel::joinable!(known_accounts -> accounts (account_id));
 diesel::joinable!(statuses -> accounts (account_id));
@@ -336,4 +383,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     account_fields,
     markers,
+    delivery_activities,
+    deliveries,
+    delivery_hosts,
+    gone_inboxes,
 );

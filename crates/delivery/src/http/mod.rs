@@ -331,6 +331,119 @@ impl Fetcher {
     }
 }
 
+/// What an inbox answered to a POST: the status, and `Retry-After` when it
+/// said when to come back. Redirects are not followed for deliveries (a
+/// 3xx comes back as it is; the queue treats it as final).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+}
+
+/// Content type of delivered activities.
+pub const ACTIVITY_CONTENT_TYPE: &str = "application/activity+json";
+/// Most of an inbox's answer that is read (and thrown away) so the
+/// connection can be reused; a longer answer closes the connection.
+const MAX_INBOX_ANSWER: usize = 64 * 1024;
+
+impl Fetcher {
+    /// POSTs an activity to an inbox, signed with draft-cavage rsa-sha256
+    /// over `(request-target) host date digest content-type`. The RSA
+    /// signature is made on a blocking thread so a burst of deliveries
+    /// does not stall the async workers. Any status is returned as
+    /// [`Posted`]; transport failures, refusals and timeouts are errors.
+    pub async fn post_activity(
+        &self,
+        inbox: &str,
+        body: Arc<str>,
+        signer: Arc<Signer>,
+    ) -> Result<Posted, FetchError> {
+        let url = self.check_url(inbox)?;
+        let signed_url = url.clone();
+        let signed_body = Arc::clone(&body);
+        let headers = tokio::task::spawn_blocking(move || sign_post(&signer, &signed_url, signed_body.as_bytes()))
+            .await
+            .map_err(|_| FetchError::Sign(kereru_core::signatures::SignatureError::SigningFailed))??;
+        let mut request = self
+            .client
+            .post(url)
+            .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_CONTENT_TYPE))
+            .body(body.as_bytes().to_vec());
+        for (name, value) in headers {
+            let value = HeaderValue::from_str(&value)
+                .map_err(|_| FetchError::Sign(kereru_core::signatures::SignatureError::SigningFailed))?;
+            request = request.header(name, value);
+        }
+        let exchange = async {
+            self.counters.count_request();
+            let mut response = request.send().await.map_err(transport_error)?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            // Drain a short answer so the connection goes back to the pool;
+            // errors here do not change what the inbox said.
+            let mut read = 0usize;
+            while let Ok(Some(chunk)) = response.chunk().await {
+                read += chunk.len();
+                if read > MAX_INBOX_ANSWER {
+                    break;
+                }
+            }
+            Ok(Posted { status, retry_after })
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout),
+        }
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date, relative to `now`.
+/// Unparseable values are ignored (None); dates in the past give zero.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The draft-cavage headers (`Date`, `Digest`, `Signature`) for a POST.
+fn sign_post(signer: &Signer, url: &Url, body: &[u8]) -> Result<Vec<(&'static str, String)>, FetchError> {
+    let authority = authority_of(url);
+    let path_and_query = path_and_query_of(url);
+    let headers = [("host", authority.as_str()), ("content-type", ACTIVITY_CONTENT_TYPE)];
+    let parts = RequestParts {
+        method: "POST",
+        scheme: url.scheme(),
+        authority: &authority,
+        path_and_query: &path_and_query,
+        headers: &headers,
+        body,
+    };
+    Ok(signer.sign_cavage(&parts, SystemTime::now())?)
+}
+
+/// The Host header as hyper writes it: the port only when not the default.
+fn authority_of(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+fn path_and_query_of(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
 struct Body {
     url: Url,
     content_type: Option<String>,
@@ -481,6 +594,19 @@ mod tests {
         }
         assert!(check_url("http://8.8.8.8/", public).is_ok());
         assert!(matches!(check_url("http://0.0.0.0/", AddressPolicy::AllowPrivate), Err(Refusal::Address { .. })));
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_a_date() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(90)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 
     #[test]

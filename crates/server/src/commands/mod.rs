@@ -1,3 +1,5 @@
+pub mod deliver;
 pub mod domain;
+pub mod queue;
 pub mod serve;
 pub mod user;

@@ -84,6 +84,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::spawn(running);
         handle
     });
+    // The delivery worker beside HTTP, stopped when the server stops.
+    let (stop_delivery, delivery_stopped) = tokio::sync::oneshot::channel::<()>();
+    let delivery = if config.delivery.workers_in_serve {
+        let worker = super::deliver::worker(&config, database.pool.clone())?;
+        Some(tokio::spawn(worker.run(async move {
+            let _ = delivery_stopped.await;
+        })))
+    } else {
+        None
+    };
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
@@ -93,13 +103,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(manager) = manager {
         manager.stop();
     }
+    drop(stop_delivery);
+    if let Some(task) = delivery
+        && let Err(error) = task.await
+    {
+        tracing::warn!("delivery worker: {error}");
+    }
     hub.close();
     database.close().await?;
     result
 }
 
 /// The outbound client's settings from `[federation]`.
-fn fetch_settings(config: &Config) -> anyhow::Result<kereru_delivery::http::FetchSettings> {
+pub fn fetch_settings(config: &Config) -> anyhow::Result<kereru_delivery::http::FetchSettings> {
     let mut resolve = std::collections::HashMap::new();
     for (host, target) in &config.federation.resolve {
         // Validated when the configuration was loaded; checked again here.
@@ -115,7 +131,7 @@ fn fetch_settings(config: &Config) -> anyhow::Result<kereru_delivery::http::Fetc
 
 /// Resolves on SIGINT or SIGTERM. A signal that cannot be watched is
 /// logged and left out; never resolves early.
-async fn stop_requested() {
+pub async fn stop_requested() {
     use tokio::signal::unix::{SignalKind, signal};
     let terminate = async {
         match signal(SignalKind::terminate()) {

@@ -1,0 +1,208 @@
+//! `kereru-bench fanout`: one local account with followers on N remote
+//! hosts posts once; how long until every inbox has the activity?
+//!
+//! N mock inbox hosts (`inbox-{i}.test`) listen on 16 loopback addresses,
+//! each on a port of its own, mapped by the fetcher's resolve table; each
+//! verifies every signature for real and answers 202 after the injected
+//! latency, except that a `--fail-rate` share of hosts answers 500 the
+//! first time. The post is made with the service layer and queued with
+//! `kereru_delivery::queue::enqueue` in the same transaction, and a
+//! `Worker` drains the queue, as `kereru serve` / `kereru deliver` do.
+//! Database: a throwaway cluster from the test harness. Not a test: it
+//! prints figures, ending with one machine-readable line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use diesel_async::AsyncConnection;
+use kereru_core::{HostName, Scheme, Username};
+use kereru_delivery::http::{FetchSettings, Fetcher, Url};
+use kereru_delivery::queue;
+use kereru_delivery::worker::{Worker, WorkerSettings};
+use kereru_service::Actor;
+use kereru_service::statuses::{self, NewPost};
+use kereru_store::accounts::{self, NewLocalAccount};
+use kereru_store::domains::{self, DomainState, NewDomain, Registrations};
+use kereru_tests::inbox::{Answer, MockInboxes};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Parser)]
+#[command(name = "kereru-bench", about = "Kererū benchmarks (figures, not tests)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Outbound fan-out of one post to N remote inboxes.
+    Fanout {
+        #[arg(long, default_value_t = 1000)]
+        inboxes: usize,
+        /// How long each inbox takes to answer.
+        #[arg(long, default_value_t = 100)]
+        latency_ms: u64,
+        /// Share of inboxes that answer 500 the first time.
+        #[arg(long, default_value_t = 0.0)]
+        fail_rate: f64,
+        /// Deliveries in flight ([delivery] concurrency).
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+        /// First retry delay, in milliseconds ([delivery] retry_base_ms; the
+        /// default configuration says 30000).
+        #[arg(long, default_value_t = 200)]
+        retry_base_ms: u64,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms } => {
+            runtime.block_on(fanout(inboxes, Duration::from_millis(latency_ms), fail_rate, concurrency, retry_base_ms))
+        }
+    }
+}
+
+/// Whether host `i` fails its first request: a fixed, well-spread choice.
+fn fails_first(i: usize, rate: f64) -> bool {
+    let spread = (i as u64).wrapping_mul(2_654_435_761) % 10_000;
+    (spread as f64) < rate.clamp(0.0, 1.0) * 10_000.0
+}
+
+/// CPU seconds (user + system) this process used so far, from /proc
+/// (clock ticks at the usual 100 Hz).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return f64::NAN };
+    // Fields after the command name (which is in parentheses).
+    let Some((_, rest)) = stat.rsplit_once(')') else { return f64::NAN };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 after ")".
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+async fn fanout(n: usize, latency: Duration, fail_rate: f64, concurrency: usize, retry_base_ms: u64) -> anyhow::Result<()> {
+    anyhow::ensure!(n > 0, "--inboxes must be at least 1");
+    let db = kereru_tests::fresh_database().await;
+    let pool = kereru_store::pool::connect(&db.url, 16)?;
+    let mut conn = pool.get().await?;
+    let domain = domains::create(
+        &mut conn,
+        NewDomain {
+            account_host: HostName::parse("home.test")?,
+            service_host: None,
+            state: DomainState::Active,
+            registrations: Registrations::Open,
+            name: None,
+            owner_email: None,
+        },
+    )
+    .await?;
+    let account = accounts::create_local(
+        &mut conn,
+        domain.id,
+        NewLocalAccount {
+            username: Username::parse("alice")?,
+            email: "alice@mail.example".into(),
+            password: "a long enough password".into(),
+            admin: false,
+            approved: true,
+            signup_reason: None,
+            locale: None,
+        },
+    )
+    .await?;
+    let urls = domain.urls(Scheme::Http);
+
+    let mocks = MockInboxes::start(
+        n,
+        16,
+        1,
+        Arc::new(move |i, before| {
+            if before == 0 && fails_first(i, fail_rate) { Answer::status(500) } else { Answer::status(202).after(latency) }
+        }),
+    );
+    mocks.trust(&urls.actor_key_id("alice"), &account.public_key_pem);
+    kereru_tests::install_crypto_provider();
+    let fetcher = Fetcher::new(&FetchSettings {
+        allow_private_addresses: true,
+        system_dns: false,
+        resolve: mocks.resolve.clone(),
+        ..FetchSettings::default()
+    })?;
+    let settings = WorkerSettings {
+        concurrency,
+        batch: concurrency,
+        poll_interval: Duration::from_millis(10),
+        retry_base: Duration::from_millis(retry_base_ms),
+        stats_interval: Duration::ZERO,
+        ..WorkerSettings::default()
+    };
+    let worker = Worker::new(pool.clone(), Arc::new(fetcher), settings);
+    let counters = Arc::clone(&worker.counters);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+
+    // The followers' (shared) inboxes, as federation will list them.
+    let inboxes: Vec<Url> = (0..n).map(|i| Url::parse(&MockInboxes::inbox(i))).collect::<Result<_, _>>()?;
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let actor = Actor { tenant: &domain, account: &account, scheme: Scheme::Http };
+    let actor_url = urls.actor("alice");
+    let enqueued = conn
+        .transaction(async |conn| -> anyhow::Result<queue::Enqueued> {
+            let (status, _events) =
+                statuses::post(conn, &actor, NewPost { text: "Hello, fediverse".into(), ..NewPost::default() }).await?;
+            let activity_id = format!("{}/activity", status.uri);
+            let activity = serde_json::json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": activity_id,
+                "type": "Create",
+                "actor": actor_url,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": {"id": status.uri, "type": "Note", "attributedTo": actor_url, "content": status.content},
+            });
+            Ok(queue::enqueue(conn, account.id, &activity_id, &activity, &inboxes).await?)
+        })
+        .await?;
+    anyhow::ensure!(enqueued.queued == n, "queued {} of {n}", enqueued.queued);
+
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while mocks.hosts_accepted() < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let finished = mocks.last_accepted().unwrap_or_else(Instant::now);
+    let wall = finished.saturating_duration_since(started).as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let _ = stop.send(());
+    worker_task.await.context("worker")?;
+
+    let delivered = mocks.hosts_accepted();
+    let verified = (0..n)
+        .filter(|&i| {
+            let c = mocks.counts(i);
+            c.accepted.load(Ordering::SeqCst) > 0 && c.verified.load(Ordering::SeqCst) == c.requests.load(Ordering::SeqCst)
+        })
+        .count();
+    let retried = counters.retried.load(Ordering::SeqCst);
+    let rounds = n.div_ceil(concurrency.max(1)) as f64;
+    let ideal = rounds * latency.as_secs_f64();
+    let stats = queue::stats(&mut conn, 3).await?;
+    println!("inboxes            {n} hosts on 16 loopback addresses, {} ms latency, fail rate {fail_rate}", latency.as_millis());
+    println!("concurrency        {concurrency} in flight, 8 per host");
+    println!("wall time          {wall:.3} s from post to last successful delivery");
+    println!("deliveries/s       {:.1}", delivered as f64 / wall.max(f64::EPSILON));
+    println!("CPU per delivery   {:.3} ms (whole process: queue, worker, signing, and the mock inboxes verifying)", cpu * 1000.0 / delivered.max(1) as f64);
+    println!("ideal              {ideal:.3} s ({rounds} rounds of {} ms at this concurrency)", latency.as_millis());
+    println!("retried            {retried} deliveries needed a retry (retry base {retry_base_ms} ms)");
+    println!("bad signatures     {}", mocks.bad_signatures());
+    println!("queue              {}", stats.totals);
+    println!("fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried}");
+    mocks.stop().await;
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! `kereru deliver`: a delivery worker and nothing else (the worker role of
+//! a multi-node deployment), and the worker `serve` runs beside HTTP.
+
+use crate::config::Config;
+use crate::database::Database;
+use kereru_delivery::worker::Worker;
+use kereru_store::Pool;
+use std::sync::Arc;
+
+/// A worker on `pool` with `[delivery]` and `[federation]` settings.
+pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
+    let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
+    Ok(Worker::new(pool, Arc::new(fetcher), config.delivery.worker_settings()))
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let worker = match worker(&config, database.pool.clone()) {
+        Ok(worker) => worker,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
+    tracing::info!("delivery worker started");
+    // Scripts and tests wait for this line to know the worker runs.
+    println!("kereru delivering");
+    worker.run(super::serve::stop_requested()).await;
+    tracing::info!("delivery worker stopped");
+    database.close().await
+}

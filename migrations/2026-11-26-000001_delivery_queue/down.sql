@@ -1,0 +1,4 @@
+DROP TABLE gone_inboxes;
+DROP TABLE delivery_hosts;
+DROP TABLE deliveries;
+DROP TABLE delivery_activities;
