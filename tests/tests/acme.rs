@@ -369,3 +369,40 @@ async fn a_host_whose_dns_points_elsewhere_is_not_ordered_and_says_why() {
     issuer.stop();
     front.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_hourly_order_limit_holds_across_nodes() {
+    let database = fresh_database().await;
+    let pool = database.pool();
+    for host in ["h1.test", "h2.test", "h3.test"] {
+        add_domain(&pool, host, None).await;
+    }
+    let mut passive = settings("https://unused.invalid/dir", None, "front");
+    passive.issue = false;
+    let front = TlsNode::start(&database, passive).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None }).await;
+    let mut issuers = Vec::new();
+    for node in ["limited-one", "limited-two"] {
+        let mut limited = settings(&pebble.directory, Some(pebble.listener_root.clone()), node);
+        limited.challenges = vec![ChallengeKind::Http01];
+        limited.max_orders_per_hour = 2;
+        issuers.push(kereru_acme::CertManager::new(limited, database.pool()).start().await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ["h1.test", "h2.test", "h3.test"].iter().filter(|h| front.resolver.get(h).is_some()).count() < 2 {
+        assert!(Instant::now() < deadline, "two certificates expected; pebble log:\n{}", pebble.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Several scans of both issuers later, still two orders and one host without a certificate.
+    let watch_until = Instant::now() + Duration::from_millis(2500);
+    while Instant::now() < watch_until {
+        let placed = orders(&database).await;
+        assert_eq!(placed.len(), 2, "{placed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(["h1.test", "h2.test", "h3.test"].iter().filter(|h| front.resolver.get(h).is_some()).count(), 2);
+    for issuer in &issuers {
+        issuer.stop();
+    }
+    front.stop().await;
+}
