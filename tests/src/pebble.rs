@@ -73,6 +73,8 @@ pub struct PebbleOptions {
     pub tls_port: u16,
     /// Certificate lifetime in seconds (Pebble's `certificateValidityPeriod`); None: Pebble's default.
     pub validity_seconds: Option<u64>,
+    /// Require external account binding with this (key id, base64url HMAC key).
+    pub eab: Option<(String, String)>,
 }
 
 pub struct Pebble {
@@ -149,6 +151,10 @@ impl Pebble {
                 "externalAccountBindingRequired": false
             }
         });
+        if let Some((key_id, key)) = &options.eab {
+            config["pebble"]["externalAccountBindingRequired"] = serde_json::json!(true);
+            config["pebble"]["externalAccountMACKeys"] = serde_json::json!({ key_id.as_str(): key });
+        }
         if let Some(seconds) = options.validity_seconds {
             config["pebble"]["certificateValidityPeriod"] = serde_json::json!(seconds);
         }

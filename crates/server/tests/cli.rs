@@ -304,7 +304,7 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
     let database = fresh_database().await;
     let data = scratch_dir("tls-serve");
     let (http_port, tls_port) = (free_port(), free_port());
-    let pebble = Pebble::start(PebbleOptions { http_port, tls_port, validity_seconds: None }).await;
+    let pebble = Pebble::start(PebbleOptions { http_port, tls_port, validity_seconds: None, eab: None }).await;
     let config = data.join("kereru.toml");
     std::fs::write(
         &config,
