@@ -312,9 +312,11 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
             "[http]\nlisten = \"127.0.0.1:{http_port}\"\npublic_scheme = \"https\"\n\
              [tls]\nenabled = true\nlisten = \"127.0.0.1:{tls_port}\"\n\
              [acme]\ndirectory = \"{}\"\nextra_root = \"{}\"\ncontact = [\"mailto:admin@kereru.test\"]\n\
-             challenges = [\"tls-alpn-01\"]\ncheck_interval_seconds = 1\nsync_interval_seconds = 1\n",
+             challenges = [\"tls-alpn-01\"]\ncheck_interval_seconds = 1\nsync_interval_seconds = 1\n\
+             public_addresses = [\"127.0.0.1\"]\nresolver = \"{}\"\n",
             pebble.directory,
-            pebble.listener_root.display()
+            pebble.listener_root.display(),
+            pebble.dns,
         ),
     )
     .unwrap();
@@ -324,6 +326,8 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
         command
     };
     ok(cmd(), &["domain", "add", "t.test"], "");
+    ok(cmd(), &["domain", "add", "far.test"], "");
+    pebble.set_a_record("far.test", &["127.0.0.2"]).await;
     let started = Instant::now();
     let served = Served::start_listening(cmd(), &["serve"], "kereru listening on https://");
     assert_eq!(served.addr.port(), tls_port);
@@ -357,6 +361,24 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
 
     let shown = ok(cmd(), &["domain", "show", "t.test"], "");
     assert!(shown.contains("  t.test: valid until"), "{shown}");
+    assert!(shown.contains("DNS: t.test points at this host (127.0.0.1)"), "{shown}");
+    // A tenant whose DNS points elsewhere: no certificate, and `domain show` says why.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        let shown = ok(cmd(), &["domain", "show", "far.test"], "");
+        if shown.contains("last problem") {
+            break shown;
+        }
+        assert!(Instant::now() < deadline, "no problem reported for far.test: {shown}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(shown.contains("  far.test: none yet"), "{shown}");
+    assert!(
+        shown.contains("last problem (1 failed attempt in a row): DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"),
+        "{shown}"
+    );
+    assert!(shown.contains("next attempt: "), "{shown}");
+    assert!(shown.contains("DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"), "{shown}");
     let plain = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
