@@ -22,7 +22,9 @@ impl Supervised {
         let mut command = Command::new("sh");
         command
             .arg("-c")
-            .arg(r#""$@" </dev/null & child=$!; cat >/dev/null; kill "$child" 2>/dev/null; wait "$child""#)
+            // KERERU_REMOVE_AFTER (if set) is removed once the program is gone: the
+            // scratch directory goes even when this process dies without dropping anything.
+            .arg(r#""$@" </dev/null & child=$!; cat >/dev/null; kill "$child" 2>/dev/null; wait "$child"; [ -n "$KERERU_REMOVE_AFTER" ] && rm -rf "$KERERU_REMOVE_AFTER"; true"#)
             .arg("sh")
             .arg(program)
             .args(args)
@@ -73,6 +75,8 @@ pub struct PebbleOptions {
     pub tls_port: u16,
     /// Certificate lifetime in seconds (Pebble's `certificateValidityPeriod`); None: Pebble's default.
     pub validity_seconds: Option<u64>,
+    /// Require external account binding with this (key id, base64url HMAC key).
+    pub eab: Option<(String, String)>,
 }
 
 pub struct Pebble {
@@ -149,6 +153,10 @@ impl Pebble {
                 "externalAccountBindingRequired": false
             }
         });
+        if let Some((key_id, key)) = &options.eab {
+            config["pebble"]["externalAccountBindingRequired"] = serde_json::json!(true);
+            config["pebble"]["externalAccountMACKeys"] = serde_json::json!({ key_id.as_str(): key });
+        }
         if let Some(seconds) = options.validity_seconds {
             config["pebble"]["certificateValidityPeriod"] = serde_json::json!(seconds);
         }
@@ -157,7 +165,12 @@ impl Pebble {
         let pebble = Supervised::spawn(
             "pebble",
             &["-config".into(), config_path.display().to_string(), "-dnsserver".into(), format!("127.0.0.1:{dns_port}")],
-            &[("PEBBLE_VA_NOSLEEP", "1"), ("PEBBLE_AUTHZREUSE", "0"), ("PEBBLE_WFE_NONCEREJECT", "0")],
+            &[
+                ("PEBBLE_VA_NOSLEEP", "1"),
+                ("PEBBLE_AUTHZREUSE", "0"),
+                ("PEBBLE_WFE_NONCEREJECT", "0"),
+                ("KERERU_REMOVE_AFTER", &dir.display().to_string()),
+            ],
             &dir.join("pebble.log"),
         );
         let pebble = Pebble {

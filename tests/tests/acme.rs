@@ -89,7 +89,7 @@ async fn http01_and_tls_alpn01_certificates_are_served_by_sni_and_strangers_get_
     let mut front_settings = settings("https://unused.invalid/dir", None, "front");
     front_settings.issue = false;
     let front = TlsNode::start(&database, front_settings).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None }).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
     let extra_root = Some(pebble.listener_root.clone());
 
     // HTTP-01 for a.test.
@@ -171,6 +171,22 @@ async fn http01_and_tls_alpn01_certificates_are_served_by_sni_and_strangers_get_
     let response = plain.get("http://a.test/.well-known/acme-challenge/LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0").send().await.unwrap();
     assert_eq!(response.status(), 404, "no pending token, no answer");
 
+    // A suspended tenant's certificate is no longer served; the others are.
+    let a = kereru_store::domains::find_by_host(&mut pool.get().await.unwrap(), &kereru_core::HostName::parse("a.test").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    kereru_store::domains::set_state(&mut pool.get().await.unwrap(), a.id, kereru_store::domains::DomainState::Suspended).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while front.resolver.get("a.test").is_some() {
+        assert!(Instant::now() < deadline, "a suspended tenant is still served");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A new client: the old one's pooled connections were set up before.
+    let client = https_client(&root, &["a.test", "b.test"], front.https);
+    assert!(client.get("https://a.test/").send().await.is_err(), "no handshake for a suspended tenant");
+    assert_eq!(client.get("https://b.test/.well-known/host-meta").send().await.unwrap().status(), 200);
+
     front.stop().await;
 }
 
@@ -198,7 +214,7 @@ async fn two_nodes_on_one_database_order_once_per_host_and_serve_on_when_the_ca_
     let mut passive = settings("https://unused.invalid/dir", None, "front");
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None }).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
     let root = Some(pebble.listener_root.clone());
     let one = TlsNode::start(&database, node_one_settings(&pebble.directory, root.clone())).await;
     let mut two_settings = settings(&pebble.directory, root.clone(), "node-two");
@@ -272,7 +288,7 @@ async fn short_certificates_are_renewed_before_expiry_and_corrupt_ones_reissued(
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
     let pebble =
-        Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: Some(20) })
+        Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: Some(20), eab: None })
             .await;
     let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
     issuing.challenges = vec![ChallengeKind::Http01];
@@ -339,7 +355,7 @@ async fn a_host_whose_dns_points_elsewhere_is_not_ordered_and_says_why() {
     let mut passive = settings("https://unused.invalid/dir", None, "front");
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None }).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
     pebble.set_a_record("far.test", &["127.0.0.2"]).await;
     let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
     issuing.challenges = vec![ChallengeKind::Http01];
@@ -366,6 +382,89 @@ async fn a_host_whose_dns_points_elsewhere_is_not_ordered_and_says_why() {
     let placed = orders(&database).await;
     assert_eq!(placed.iter().map(|o| o.host.as_str()).collect::<Vec<_>>(), ["near.test"], "no order for far.test");
     assert!(front.resolver.get("far.test").is_none());
+    issuer.stop();
+    front.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_hourly_order_limit_holds_across_nodes() {
+    let database = fresh_database().await;
+    let pool = database.pool();
+    for host in ["h1.test", "h2.test", "h3.test"] {
+        add_domain(&pool, host, None).await;
+    }
+    let mut passive = settings("https://unused.invalid/dir", None, "front");
+    passive.issue = false;
+    let front = TlsNode::start(&database, passive).await;
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
+    let mut issuers = Vec::new();
+    for node in ["limited-one", "limited-two"] {
+        let mut limited = settings(&pebble.directory, Some(pebble.listener_root.clone()), node);
+        limited.challenges = vec![ChallengeKind::Http01];
+        limited.max_orders_per_hour = 2;
+        issuers.push(kereru_acme::CertManager::new(limited, database.pool()).start().await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ["h1.test", "h2.test", "h3.test"].iter().filter(|h| front.resolver.get(h).is_some()).count() < 2 {
+        assert!(Instant::now() < deadline, "two certificates expected; pebble log:\n{}", pebble.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Several scans of both issuers later, still two orders and one host without a certificate.
+    let watch_until = Instant::now() + Duration::from_millis(2500);
+    while Instant::now() < watch_until {
+        let placed = orders(&database).await;
+        assert_eq!(placed.len(), 2, "{placed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(["h1.test", "h2.test", "h3.test"].iter().filter(|h| front.resolver.get(h).is_some()).count(), 2);
+    for issuer in &issuers {
+        issuer.stop();
+    }
+    front.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ca_that_requires_external_account_binding_gets_it() {
+    use base64::Engine;
+    let database = fresh_database().await;
+    let pool = database.pool();
+    add_domain(&pool, "eab.test", None).await;
+    let mut passive = settings("https://unused.invalid/dir", None, "front");
+    passive.issue = false;
+    let front = TlsNode::start(&database, passive).await;
+    let key = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+    let eab = Some(("kid-1".to_string(), key.to_string()));
+    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab }).await;
+
+    // Without the binding the account is refused, and that is what gets recorded.
+    let mut unbound = settings(&pebble.directory, Some(pebble.listener_root.clone()), "unbound");
+    unbound.challenges = vec![ChallengeKind::Http01];
+    let issuer = kereru_acme::CertManager::new(unbound, database.pool()).start().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        let report = db::report(&mut pool.get().await.unwrap(), "eab.test").await.unwrap();
+        if report.failures.unwrap_or(0) >= 1 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no failure recorded: {report:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    issuer.stop();
+    assert!(report.last_error.as_deref().unwrap_or("").contains("externalAccountRequired"), "{report:?}");
+    assert_eq!(rows(&database, "acme_accounts").await, 0);
+
+    // With it: an account, then a certificate (after clearing the back-off, as an operator would by waiting).
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("UPDATE acme_issuance SET next_attempt_at = NULL").execute(&mut pool.get().await.unwrap()).await.unwrap();
+    }
+    let mut bound = settings(&pebble.directory, Some(pebble.listener_root.clone()), "bound");
+    bound.challenges = vec![ChallengeKind::Http01];
+    let hmac_key = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(key).unwrap();
+    bound.eab = Some(kereru_acme::settings::Eab { key_id: "kid-1".into(), hmac_key });
+    let issuer = kereru_acme::CertManager::new(bound, database.pool()).start().await;
+    wait_served(&front, "eab.test", &pebble, Duration::from_secs(60)).await;
+    assert_eq!(rows(&database, "acme_accounts").await, 1);
     issuer.stop();
     front.stop().await;
 }

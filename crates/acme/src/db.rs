@@ -304,6 +304,23 @@ pub async fn record_order(conn: &mut AsyncPgConnection, host: &str, node: &str) 
     Ok(rows.as_slice().first().map(|r| r.n).unwrap_or(0))
 }
 
+/// Records an order for `host` unless all nodes together placed `limit`
+/// in the last hour; the id, or `None` at the limit. Count and insert run
+/// under one transaction-scoped advisory lock, so nodes never overshoot.
+pub async fn reserve_order(conn: &mut AsyncPgConnection, host: &str, node: &str, limit: u32) -> DbResult<Option<i64>> {
+    use diesel_async::AsyncConnection;
+    let host = host.to_string();
+    let node = node.to_string();
+    conn.transaction(async |conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('kereru-acme-orders'))").execute(conn).await?;
+        if orders_last_hour(conn).await? >= i64::from(limit) {
+            return Ok(None);
+        }
+        record_order(conn, &host, &node).await.map(Some)
+    })
+    .await
+}
+
 /// How an order ended, in words (`issued by http-01`, or the error).
 pub async fn finish_order(conn: &mut AsyncPgConnection, id: i64, outcome: &str) -> DbResult<()> {
     let outcome: String = outcome.chars().take(2000).collect();

@@ -18,6 +18,13 @@ use tokio::task::JoinHandle;
 /// How long a node may hold a host's issuing lease before another may take over.
 const LEASE_SECONDS: i64 = 300;
 
+/// The shortest time between two issuer scans, however many handshakes ask.
+const HINT_SPACING: Duration = Duration::from_secs(1);
+
+/// Certificates are loaded again if issued this long before the newest one
+/// seen: a row stamped earlier may commit after a later one was read.
+const SYNC_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
 pub struct CertManager {
     settings: Arc<AcmeSettings>,
     pool: Pool,
@@ -97,7 +104,7 @@ impl Sync {
         let mut conn = self.pool.get().await?;
         let active: HashSet<String> = db::active_hosts(&mut conn).await?.into_iter().collect();
         self.resolver.set_active(active);
-        for stored in db::certificates_since(&mut conn, self.since).await? {
+        for stored in db::certificates_since(&mut conn, self.since.map(|s| s - SYNC_OVERLAP)).await? {
             self.since = Some(self.since.map_or(stored.issued_at, |s| s.max(stored.issued_at)));
             if self.seen.get(&stored.host) == Some(&stored.issued_at) {
                 continue;
@@ -145,8 +152,11 @@ impl IssueLoop {
             if let Err(error) = self.round().await {
                 tracing::warn!("certificate issuer: {error}");
             }
-            // Until the next scan, or earlier when a handshake asks for an active host.
+            // Until the next scan, or earlier when a handshake asks for an active
+            // host — but hints never bring more than one scan a second.
+            let started = tokio::time::Instant::now();
             let _ = tokio::time::timeout(self.settings.check_interval, wanted.recv()).await;
+            tokio::time::sleep_until(started + HINT_SPACING.min(self.settings.check_interval)).await;
             while wanted.try_recv().is_ok() {}
         }
     }
@@ -170,10 +180,6 @@ impl IssueLoop {
     async fn round(&self) -> Result<(), crate::issuer::IssueError> {
         for host in self.due().await? {
             let mut conn = self.pool.get().await?;
-            if db::orders_last_hour(&mut conn).await? >= i64::from(self.settings.max_orders_per_hour) {
-                tracing::warn!("the ACME order rate limit ({} an hour) is reached; waiting", self.settings.max_orders_per_hour);
-                return Ok(());
-            }
             let node = &self.settings.node;
             if !db::try_lease(&mut conn, &host, node, LEASE_SECONDS).await? {
                 continue;
@@ -193,7 +199,12 @@ impl IssueLoop {
                 db::release_failure(&mut conn, &host, node, &format!("DNS: {host} {dns}")).await?;
                 continue;
             }
-            let order = db::record_order(&mut conn, &host, node).await?;
+            let limit = self.settings.max_orders_per_hour;
+            let Some(order) = db::reserve_order(&mut conn, &host, node, limit).await? else {
+                tracing::warn!("the ACME order limit ({limit} an hour, all nodes together) is reached; waiting");
+                db::release_unused(&mut conn, &host, node).await?;
+                return Ok(());
+            };
             drop(conn);
             let started = std::time::Instant::now();
             tracing::info!(host, "ordering a certificate");

@@ -74,9 +74,14 @@ struct Served {
 }
 
 impl Served {
-    fn start(mut command: Command) -> Served {
+    fn start(command: Command) -> Served {
+        Served::start_listening(command, &["serve", "--http", "127.0.0.1:0"], "kereru listening on http://")
+    }
+
+    /// Runs `kereru ARGS` until it prints `prefix` followed by its address.
+    fn start_listening(mut command: Command, args: &[&str], prefix: &'static str) -> Served {
         let mut child = command
-            .args(["serve", "--http", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -88,7 +93,7 @@ impl Served {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("kereru listening on http://") {
+                if let Some(addr) = line.strip_prefix(prefix) {
                     let _ = sender.send(addr.to_string());
                 }
             }
@@ -159,6 +164,8 @@ async fn provisioned_domains_and_users_are_discoverable_on_their_own_tenant_only
     let shown = ok(cmd(), &["domain", "show", "a.test"], "");
     assert!(shown.contains("a.test.  A"), "{shown}");
     assert!(shown.contains("accounts:       2"), "{shown}");
+    assert!(shown.contains("  a.test: none yet"), "{shown}");
+    assert!(shown.contains("DNS: a.test not checked ([acme] public_addresses is empty)"), "{shown}");
 
     let served = Served::start(cmd());
     let client = served.client(&["a.test", "b.test"]);
@@ -289,4 +296,97 @@ async fn as_root_a_data_directory_postgres_cannot_reach_gets_its_cluster_elsewhe
     // Later runs find the same cluster and its data.
     assert!(ok(kereru(&data, None), &["domain", "list"], "").starts_with("r.test\t"));
     std::fs::remove_dir_all(&link).expect("clean up the fallback cluster");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_it() {
+    use kereru_tests::pebble::{Pebble, PebbleOptions, free_port};
+    let database = fresh_database().await;
+    let data = scratch_dir("tls-serve");
+    let (http_port, tls_port) = (free_port(), free_port());
+    let pebble = Pebble::start(PebbleOptions { http_port, tls_port, validity_seconds: None, eab: None }).await;
+    let config = data.join("kereru.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[http]\nlisten = \"127.0.0.1:{http_port}\"\npublic_scheme = \"https\"\n\
+             [tls]\nenabled = true\nlisten = \"127.0.0.1:{tls_port}\"\n\
+             [acme]\ndirectory = \"{}\"\nextra_root = \"{}\"\ncontact = [\"mailto:admin@kereru.test\"]\n\
+             challenges = [\"tls-alpn-01\"]\ncheck_interval_seconds = 1\nsync_interval_seconds = 1\n\
+             public_addresses = [\"127.0.0.1\"]\nresolver = \"{}\"\n",
+            pebble.directory,
+            pebble.listener_root.display(),
+            pebble.dns,
+        ),
+    )
+    .unwrap();
+    let cmd = || {
+        let mut command = kereru(&data, Some(&database.url));
+        command.arg("--config").arg(&config);
+        command
+    };
+    ok(cmd(), &["domain", "add", "t.test"], "");
+    ok(cmd(), &["domain", "add", "far.test"], "");
+    pebble.set_a_record("far.test", &["127.0.0.2"]).await;
+    let started = Instant::now();
+    let served = Served::start_listening(cmd(), &["serve"], "kereru listening on https://");
+    assert_eq!(served.addr.port(), tls_port);
+
+    install_crypto_provider();
+    let root = reqwest::Certificate::from_pem(pebble.issuing_root_pem().await.as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([root])
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("t.test", served.addr)
+        .resolve("stranger.test", served.addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match client.get("https://t.test/.well-known/host-meta").send().await {
+            Ok(response) => {
+                assert_eq!(response.status(), 200);
+                let body = response.text().await.unwrap();
+                assert!(body.contains("https://t.test/.well-known/webfinger"), "{body}");
+                break;
+            }
+            Err(error) => assert!(Instant::now() < deadline, "no HTTPS for t.test within 60 s: {error}\n{}", pebble.log()),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!("kereru serve: HTTPS for a new tenant {:?} after start", started.elapsed());
+    assert!(client.get("https://stranger.test/").send().await.is_err(), "no certificate for a stranger");
+
+    let shown = ok(cmd(), &["domain", "show", "t.test"], "");
+    assert!(shown.contains("  t.test: valid until"), "{shown}");
+    assert!(shown.contains("DNS: t.test points at this host (127.0.0.1)"), "{shown}");
+    // A tenant whose DNS points elsewhere: no certificate, and `domain show` says why.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        let shown = ok(cmd(), &["domain", "show", "far.test"], "");
+        if shown.contains("last problem") {
+            break shown;
+        }
+        assert!(Instant::now() < deadline, "no problem reported for far.test: {shown}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(shown.contains("  far.test: none yet"), "{shown}");
+    assert!(
+        shown.contains("last problem (1 failed attempt in a row): DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"),
+        "{shown}"
+    );
+    assert!(shown.contains("next attempt: "), "{shown}");
+    assert!(shown.contains("DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"), "{shown}");
+    let plain = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("t.test", SocketAddr::from(([127, 0, 0, 1], http_port)))
+        .build()
+        .unwrap();
+    let response = plain.get("http://t.test/@alice").send().await.unwrap();
+    assert_eq!(response.status(), 308);
+    assert_eq!(response.headers()["location"], format!("https://t.test:{tls_port}/@alice").as_str());
+    assert!(served.terminate(), "kereru serve stops cleanly on SIGTERM with TLS on");
 }

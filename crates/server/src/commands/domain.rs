@@ -59,6 +59,7 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             println!("  owner:          {}", domain.owner_email.as_deref().unwrap_or("(none)"));
             println!("  accounts:       {users}");
             println!("  created:        {}", domain.created_at.format("%Y-%m-%d %H:%M UTC"));
+            print!("{}", tls_status(conn, &domain, config).await?);
             print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));
         }
         DomainCommand::Suspend { host } => {
@@ -86,6 +87,45 @@ async fn find(conn: &mut Connection, host: &str) -> anyhow::Result<Domain> {
         Some(domains::DomainError::NotFound(_)) => anyhow::anyhow!("no domain {host} on this host (see `kereru domain list`)"),
         _ => e,
     })
+}
+
+/// Each host's certificate, issuance trouble and DNS check, in plain words.
+async fn tls_status(conn: &mut Connection, domain: &Domain, config: &Config) -> anyhow::Result<String> {
+    let mut out = String::from("\nTLS certificates");
+    if !config.tls.enabled {
+        out.push_str(" ([tls] enabled is false: this node serves plain HTTP)");
+    }
+    out.push_str(":\n");
+    let mut hosts = vec![domain.account_host.clone()];
+    hosts.extend(domain.service_host.clone());
+    let acme = config.acme_settings()?;
+    let now = chrono::Utc::now();
+    for host in &hosts {
+        let report = kereru_acme::db::report(conn, host.as_str()).await?;
+        let certificate = match (report.not_after, report.issued_at) {
+            (Some(until), Some(issued)) if until > now => {
+                format!("valid until {} (issued {})", until.format("%Y-%m-%d %H:%M UTC"), issued.format("%Y-%m-%d %H:%M UTC"))
+            }
+            (Some(until), _) => format!("EXPIRED at {}", until.format("%Y-%m-%d %H:%M UTC")),
+            _ if report.lease_owner.is_some() => "being issued now".to_string(),
+            _ => "none yet".to_string(),
+        };
+        let _ = writeln!(out, "  {host}: {certificate}");
+        if let Some(error) = &report.last_error {
+            let failures = report.failures.unwrap_or(0);
+            let _ = write!(out, "    last problem");
+            if failures > 0 {
+                let _ = write!(out, " ({failures} failed attempt{} in a row)", if failures == 1 { "" } else { "s" });
+            }
+            let _ = writeln!(out, ": {error}");
+        }
+        if let Some(next) = report.next_attempt_at.filter(|next| *next > now) {
+            let _ = writeln!(out, "    next attempt: {}", next.format("%Y-%m-%d %H:%M:%S UTC"));
+        }
+        let dns = kereru_acme::dns::check(acme.resolver, host.as_str(), &acme.public_addresses).await;
+        let _ = writeln!(out, "    DNS: {host} {dns}");
+    }
+    Ok(out)
 }
 
 /// What the domain's owner must set in DNS, in plain words.

@@ -28,6 +28,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // With TLS: the certificate manager first, so HTTPS starts with every stored certificate.
     let tls = if config.tls.enabled {
         let tls_listen = config.tls_listen_addr()?;
+        if scheme != kereru_core::Scheme::Https {
+            tracing::warn!("[tls] enabled with [http] public_scheme = \"http\": published ids and URLs will say http://");
+        }
         let manager = kereru_acme::CertManager::new(config.acme_settings()?, database.pool.clone());
         let resolver = manager.resolver();
         let handle = manager.start().await;
