@@ -93,7 +93,10 @@ impl MockInboxes {
         });
         let shared = web::Data::from(Arc::clone(&state));
         let mut server = HttpServer::new(move || {
-            App::new().app_data(shared.clone()).app_data(web::PayloadConfig::new(1024 * 1024)).default_service(web::to(handle))
+            App::new()
+                .app_data(shared.clone())
+                .app_data(web::PayloadConfig::new(1024 * 1024))
+                .default_service(web::to(handle))
         })
         .workers(workers.max(1))
         .backlog(4096)
@@ -174,7 +177,8 @@ impl MockInboxes {
 async fn handle(request: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
     let host_header = request.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let name = host_header.split(':').next().unwrap_or_default();
-    let Some(index) = name.strip_prefix("inbox-").and_then(|r| r.strip_suffix(".test")).and_then(|i| i.parse::<usize>().ok())
+    let Some(index) =
+        name.strip_prefix("inbox-").and_then(|r| r.strip_suffix(".test")).and_then(|i| i.parse::<usize>().ok())
     else {
         return HttpResponse::NotFound().finish();
     };

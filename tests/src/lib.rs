@@ -3,9 +3,9 @@
 //! database per test cloned from a migrated template, and the app served on
 //! loopback for real HTTP clients.
 
+pub mod inbox;
 pub mod pebble;
 pub mod tls;
-pub mod inbox;
 
 use kereru_store::Pool;
 use kereru_store::cluster::{PostgresBinaries, PrivateCluster, SupervisedCluster};
@@ -41,12 +41,12 @@ fn shared_cluster() -> &'static SharedCluster {
             // Not pre-created: the watcher removes exactly this directory at exit.
             let root = std::env::temp_dir().join(format!("kereru-test-pg-{}", std::process::id()));
             let cluster = PrivateCluster::open_supervised(&root, &bins).map_err(|e| e.to_string())?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                kereru_store::pool::ensure_database(&cluster.url("postgres"), TEMPLATE).await.map_err(|e| e.to_string())?;
+                kereru_store::pool::ensure_database(&cluster.url("postgres"), TEMPLATE)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 kereru_store::pool::run_migrations(&cluster.url(TEMPLATE)).await.map_err(|e| e.to_string())?;
                 Ok::<(), String>(())
             })?;
@@ -147,9 +147,14 @@ impl TestApp {
         let media_dir = settings.media_dir.clone();
         let hub = kereru_web::streaming::Hub::listen(&database.url, heartbeat).unwrap_or_else(|e| panic!("hub: {e}"));
         // Events published before the listener listens would be lost to this app's streams.
-        assert!(hub.wait_listening(std::time::Duration::from_secs(10)).await, "the streaming listener did not start within 10 s");
+        assert!(
+            hub.wait_listening(std::time::Duration::from_secs(10)).await,
+            "the streaming listener did not start within 10 s"
+        );
         let state = web::Data::new(
-            kereru_web::AppState::new(database.pool(), settings).unwrap_or_else(|e| panic!("state: {e}")).with_hub(hub.clone()),
+            kereru_web::AppState::new(database.pool(), settings)
+                .unwrap_or_else(|e| panic!("state: {e}"))
+                .with_hub(hub.clone()),
         );
         let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
             .workers(1)

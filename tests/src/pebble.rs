@@ -164,7 +164,12 @@ impl Pebble {
         std::fs::write(&config_path, config.to_string()).unwrap_or_else(|e| panic!("write: {e}"));
         let pebble = Supervised::spawn(
             "pebble",
-            &["-config".into(), config_path.display().to_string(), "-dnsserver".into(), format!("127.0.0.1:{dns_port}")],
+            &[
+                "-config".into(),
+                config_path.display().to_string(),
+                "-dnsserver".into(),
+                format!("127.0.0.1:{dns_port}"),
+            ],
             &[
                 ("PEBBLE_VA_NOSLEEP", "1"),
                 ("PEBBLE_AUTHZREUSE", "0"),
@@ -205,7 +210,8 @@ impl Pebble {
     /// A client for Pebble's own endpoints (trusting its listener's root only).
     pub fn client(&self) -> reqwest::Client {
         crate::install_crypto_provider();
-        let root = reqwest::Certificate::from_pem(self.listener_root_pem.as_bytes()).unwrap_or_else(|e| panic!("root: {e}"));
+        let root =
+            reqwest::Certificate::from_pem(self.listener_root_pem.as_bytes()).unwrap_or_else(|e| panic!("root: {e}"));
         reqwest::Client::builder()
             .no_proxy()
             .tls_certs_only([root])
@@ -260,8 +266,8 @@ fn listener_certificates() -> (String, String, String) {
     let root = root_params.self_signed(&root_key).unwrap_or_else(|e| fail(e));
     let issuer = rcgen::Issuer::new(root_params, root_key);
     let leaf_key = rcgen::KeyPair::generate().unwrap_or_else(|e| fail(e));
-    let mut leaf_params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap_or_else(|e| fail(e));
+    let mut leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .unwrap_or_else(|e| fail(e));
     leaf_params.is_ca = rcgen::IsCa::ExplicitNoCa;
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap_or_else(|e| fail(e));
     (root.pem(), leaf.pem(), leaf_key.serialize_pem())

@@ -40,7 +40,9 @@ impl TlsNode {
         let server_config = kereru_acme::server_config(resolver.clone()).unwrap_or_else(|e| panic!("tls config: {e}"));
         let mut web_settings = crate::TestApp::settings();
         web_settings.public_scheme = kereru_core::Scheme::Https;
-        let state = web::Data::new(kereru_web::AppState::new(pool.clone(), web_settings).unwrap_or_else(|e| panic!("state: {e}")));
+        let state = web::Data::new(
+            kereru_web::AppState::new(pool.clone(), web_settings).unwrap_or_else(|e| panic!("state: {e}")),
+        );
         let main = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
             .workers(2)
             .disable_signals()
@@ -48,11 +50,12 @@ impl TlsNode {
             .unwrap_or_else(|e| panic!("bind https: {e}"));
         let https = main.addrs()[0];
         let acme_state = web::Data::new(kereru_web::acme_http::AcmeHttpState { pool, https_port: Some(https.port()) });
-        let plain = HttpServer::new(move || App::new().app_data(acme_state.clone()).configure(kereru_web::acme_http::routes))
-            .workers(1)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .unwrap_or_else(|e| panic!("bind http: {e}"));
+        let plain =
+            HttpServer::new(move || App::new().app_data(acme_state.clone()).configure(kereru_web::acme_http::routes))
+                .workers(1)
+                .disable_signals()
+                .bind("127.0.0.1:0")
+                .unwrap_or_else(|e| panic!("bind http: {e}"));
         let http = plain.addrs()[0];
         let mut handles = Vec::new();
         for server in [main.run(), plain.run()] {

@@ -74,7 +74,8 @@ struct Count {
 async fn rows(database: &TestDatabase, table: &str) -> i64 {
     use diesel_async::RunQueryDsl;
     let mut conn = database.pool().get().await.unwrap();
-    let counts: Vec<Count> = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).load(&mut conn).await.unwrap();
+    let counts: Vec<Count> =
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).load(&mut conn).await.unwrap();
     counts[0].n
 }
 
@@ -89,7 +90,13 @@ async fn http01_and_tls_alpn01_certificates_are_served_by_sni_and_strangers_get_
     let mut front_settings = settings("https://unused.invalid/dir", None, "front");
     front_settings.issue = false;
     let front = TlsNode::start(&database, front_settings).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: None,
+        eab: None,
+    })
+    .await;
     let extra_root = Some(pebble.listener_root.clone());
 
     // HTTP-01 for a.test.
@@ -109,7 +116,8 @@ async fn http01_and_tls_alpn01_certificates_are_served_by_sni_and_strangers_get_
     println!("first certificate (HTTP-01, new account) after {first:?}; second (TLS-ALPN-01) after {second:?}");
 
     let placed = orders(&database).await;
-    let summary: Vec<(String, String)> = placed.iter().map(|o| (o.host.clone(), o.outcome.clone().unwrap_or_default())).collect();
+    let summary: Vec<(String, String)> =
+        placed.iter().map(|o| (o.host.clone(), o.outcome.clone().unwrap_or_default())).collect();
     assert_eq!(placed.len(), 2, "{summary:?}");
     assert_eq!(placed[0].host, "a.test");
     assert!(placed[0].outcome.as_deref().unwrap_or("").starts_with("issued by http-01"), "{summary:?}");
@@ -168,15 +176,28 @@ async fn http01_and_tls_alpn01_certificates_are_served_by_sni_and_strangers_get_
     assert_eq!(response.status(), 308);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(location, format!("https://a.test:{}/@alice?x=1", front.https.port()));
-    let response = plain.get("http://a.test/.well-known/acme-challenge/LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0").send().await.unwrap();
+    let response = plain
+        .get("http://a.test/.well-known/acme-challenge/LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404, "no pending token, no answer");
 
     // A suspended tenant's certificate is no longer served; the others are.
-    let a = kereru_store::domains::find_by_host(&mut pool.get().await.unwrap(), &kereru_core::HostName::parse("a.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    kereru_store::domains::set_state(&mut pool.get().await.unwrap(), a.id, kereru_store::domains::DomainState::Suspended).await.unwrap();
+    let a = kereru_store::domains::find_by_host(
+        &mut pool.get().await.unwrap(),
+        &kereru_core::HostName::parse("a.test").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    kereru_store::domains::set_state(
+        &mut pool.get().await.unwrap(),
+        a.id,
+        kereru_store::domains::DomainState::Suspended,
+    )
+    .await
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while front.resolver.get("a.test").is_some() {
         assert!(Instant::now() < deadline, "a suspended tenant is still served");
@@ -214,7 +235,13 @@ async fn two_nodes_on_one_database_order_once_per_host_and_serve_on_when_the_ca_
     let mut passive = settings("https://unused.invalid/dir", None, "front");
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: None,
+        eab: None,
+    })
+    .await;
     let root = Some(pebble.listener_root.clone());
     let one = TlsNode::start(&database, node_one_settings(&pebble.directory, root.clone())).await;
     let mut two_settings = settings(&pebble.directory, root.clone(), "node-two");
@@ -259,7 +286,10 @@ async fn two_nodes_on_one_database_order_once_per_host_and_serve_on_when_the_ca_
     };
     assert!(report.last_error.as_deref().unwrap_or("").contains("ACME server"), "{report:?}");
     let wait = report.next_attempt_at.unwrap() - chrono::Utc::now();
-    assert!(wait > chrono::TimeDelta::seconds(45) && wait <= chrono::TimeDelta::seconds(60), "backs off a minute: {wait:?}");
+    assert!(
+        wait > chrono::TimeDelta::seconds(45) && wait <= chrono::TimeDelta::seconds(60),
+        "backs off a minute: {wait:?}"
+    );
     let client = https_client(&issuing_root, &hosts, three.https);
     for host in hosts {
         let response = client.get(format!("https://{host}/.well-known/host-meta")).send().await.unwrap();
@@ -267,7 +297,11 @@ async fn two_nodes_on_one_database_order_once_per_host_and_serve_on_when_the_ca_
         assert_eq!(peer_names(&response), [host.to_string()]);
     }
     let placed = orders(&database).await;
-    assert_eq!(placed.iter().filter(|o| o.host != "f.test").count(), hosts.len(), "a restart re-issues nothing: {placed:?}");
+    assert_eq!(
+        placed.iter().filter(|o| o.host != "f.test").count(),
+        hosts.len(),
+        "a restart re-issues nothing: {placed:?}"
+    );
     assert_eq!(placed.iter().filter(|o| o.host == "f.test").count(), 1, "one attempt, then back-off: {placed:?}");
     three.stop().await;
     front.stop().await;
@@ -287,9 +321,13 @@ async fn short_certificates_are_renewed_before_expiry_and_corrupt_ones_reissued(
     let mut passive = settings("https://unused.invalid/dir", None, "front");
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
-    let pebble =
-        Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: Some(20), eab: None })
-            .await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: Some(20),
+        eab: None,
+    })
+    .await;
     let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
     issuing.challenges = vec![ChallengeKind::Http01];
     let issuer = kereru_acme::CertManager::new(issuing, database.pool()).start().await;
@@ -310,7 +348,10 @@ async fn short_certificates_are_renewed_before_expiry_and_corrupt_ones_reissued(
     }
     let renewed_at = chrono::Utc::now();
     assert!(renewed_at < not_after, "renewed at {renewed_at}, after expiry {not_after}");
-    assert!(renewed_at >= not_before + (not_after - not_before) / 2 - chrono::TimeDelta::seconds(1), "renewed too early");
+    assert!(
+        renewed_at >= not_before + (not_after - not_before) / 2 - chrono::TimeDelta::seconds(1),
+        "renewed too early"
+    );
     let second = served_der(&front, "g.test");
     let second_renewal = {
         let mut conn = database.pool().get().await.unwrap();
@@ -355,7 +396,13 @@ async fn a_host_whose_dns_points_elsewhere_is_not_ordered_and_says_why() {
     let mut passive = settings("https://unused.invalid/dir", None, "front");
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: None,
+        eab: None,
+    })
+    .await;
     pebble.set_a_record("far.test", &["127.0.0.2"]).await;
     let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
     issuing.challenges = vec![ChallengeKind::Http01];
@@ -396,7 +443,13 @@ async fn the_hourly_order_limit_holds_across_nodes() {
     let mut passive = settings("https://unused.invalid/dir", None, "front");
     passive.issue = false;
     let front = TlsNode::start(&database, passive).await;
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab: None }).await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: None,
+        eab: None,
+    })
+    .await;
     let mut issuers = Vec::new();
     for node in ["limited-one", "limited-two"] {
         let mut limited = settings(&pebble.directory, Some(pebble.listener_root.clone()), node);
@@ -434,7 +487,13 @@ async fn a_ca_that_requires_external_account_binding_gets_it() {
     let front = TlsNode::start(&database, passive).await;
     let key = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
     let eab = Some(("kid-1".to_string(), key.to_string()));
-    let pebble = Pebble::start(PebbleOptions { http_port: front.http.port(), tls_port: front.https.port(), validity_seconds: None, eab }).await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: None,
+        eab,
+    })
+    .await;
 
     // Without the binding the account is refused, and that is what gets recorded.
     let mut unbound = settings(&pebble.directory, Some(pebble.listener_root.clone()), "unbound");
@@ -456,7 +515,10 @@ async fn a_ca_that_requires_external_account_binding_gets_it() {
     // With it: an account, then a certificate (after clearing the back-off, as an operator would by waiting).
     {
         use diesel_async::RunQueryDsl;
-        diesel::sql_query("UPDATE acme_issuance SET next_attempt_at = NULL").execute(&mut pool.get().await.unwrap()).await.unwrap();
+        diesel::sql_query("UPDATE acme_issuance SET next_attempt_at = NULL")
+            .execute(&mut pool.get().await.unwrap())
+            .await
+            .unwrap();
     }
     let mut bound = settings(&pebble.directory, Some(pebble.listener_root.clone()), "bound");
     bound.challenges = vec![ChallengeKind::Http01];

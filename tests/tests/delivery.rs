@@ -111,7 +111,11 @@ where
 }
 
 /// Runs a worker until the returned sender is dropped or sent to.
-fn spawn_worker(db: &TestDatabase, fetcher: Arc<Fetcher>, settings: WorkerSettings) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+fn spawn_worker(
+    db: &TestDatabase,
+    fetcher: Arc<Fetcher>,
+    settings: WorkerSettings,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let worker = Worker::new(db.pool(), fetcher, settings);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(worker.run(async move {
@@ -151,10 +155,18 @@ async fn fans_out_once_per_distinct_inbox_with_verified_signatures() {
 
     let (stop, task) = spawn_worker(&sender.db, fetcher(inboxes.resolve.clone(), Duration::from_secs(5)), settings());
     let db = sender.db.clone();
-    assert!(wait_for(Duration::from_secs(20), || async { totals(&db).await.done == 30 }).await, "{:?}", totals(&db).await);
+    assert!(
+        wait_for(Duration::from_secs(20), || async { totals(&db).await.done == 30 }).await,
+        "{:?}",
+        totals(&db).await
+    );
     for i in 0..30 {
         assert_eq!(inboxes.requests(i), 1, "inbox {i} got exactly one request");
-        assert_eq!(AtomicU64::load(&inboxes.counts(i).verified, Ordering::SeqCst), 1, "inbox {i} verified the signature");
+        assert_eq!(
+            AtomicU64::load(&inboxes.counts(i).verified, Ordering::SeqCst),
+            1,
+            "inbox {i} verified the signature"
+        );
     }
     assert_eq!(inboxes.bad_signatures(), 0);
     let after = totals(&sender.db).await;
@@ -283,8 +295,15 @@ async fn misbehaving_hosts_never_stall_the_others() {
     assert_eq!(inboxes.accepted(0), 0, "the slow host had not answered yet");
     // The bad hosts' rows are retried later, not lost, and none is done.
     let db = sender.db.clone();
-    assert!(wait_for(Duration::from_secs(10), || async { totals(&db).await.retrying >= 8 }).await, "{:?}", totals(&db).await);
-    assert!(AtomicU64::load(&silent.connections, Ordering::SeqCst) >= 1 && AtomicU64::load(&garbage.connections, Ordering::SeqCst) >= 1);
+    assert!(
+        wait_for(Duration::from_secs(10), || async { totals(&db).await.retrying >= 8 }).await,
+        "{:?}",
+        totals(&db).await
+    );
+    assert!(
+        AtomicU64::load(&silent.connections, Ordering::SeqCst) >= 1
+            && AtomicU64::load(&garbage.connections, Ordering::SeqCst) >= 1
+    );
     let t = totals(&db).await;
     assert_eq!(t.done, 40);
     drop(stop);
@@ -297,7 +316,8 @@ async fn a_failing_host_is_paused_then_resumes_and_old_rows_are_given_up() {
     let sender = sender().await;
     let healthy = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&healthy);
-    let behaviour: Behaviour = Arc::new(move |_, _| Answer::status(if AtomicBool::load(&flag, Ordering::SeqCst) { 202 } else { 500 }));
+    let behaviour: Behaviour =
+        Arc::new(move |_, _| Answer::status(if AtomicBool::load(&flag, Ordering::SeqCst) { 202 } else { 500 }));
     let inboxes = MockInboxes::start(1, 1, 1, behaviour);
     inboxes.trust(&sender.key_id, &sender.account.public_key_pem);
     let targets: Vec<String> = (0..5).map(|n| format!("http://inbox-0.test/users/u{n}/inbox")).collect();
@@ -308,7 +328,8 @@ async fn a_failing_host_is_paused_then_resumes_and_old_rows_are_given_up() {
         retry_max: Duration::from_secs(60),
         ..settings()
     };
-    let (stop, task) = spawn_worker(&sender.db, fetcher(inboxes.resolve.clone(), Duration::from_secs(5)), worker_settings);
+    let (stop, task) =
+        spawn_worker(&sender.db, fetcher(inboxes.resolve.clone(), Duration::from_secs(5)), worker_settings);
     let db = sender.db.clone();
     let paused = || async {
         let mut conn = db.pool().get().await.unwrap();
@@ -326,7 +347,11 @@ async fn a_failing_host_is_paused_then_resumes_and_old_rows_are_given_up() {
     let t = totals(&db).await;
     assert_eq!((t.done, t.given_up), (0, 0), "its deliveries wait, none is dropped: {t:?}");
     healthy.store(true, Ordering::SeqCst);
-    assert!(wait_for(Duration::from_secs(30), || async { totals(&db).await.done == 5 }).await, "{:?}", totals(&db).await);
+    assert!(
+        wait_for(Duration::from_secs(30), || async { totals(&db).await.done == 5 }).await,
+        "{:?}",
+        totals(&db).await
+    );
     assert!(!paused().await, "the host is available again");
     drop(stop);
     task.await.unwrap();
@@ -337,10 +362,16 @@ async fn a_failing_host_is_paused_then_resumes_and_old_rows_are_given_up() {
     let short = WorkerSettings { horizon: Duration::from_millis(300), ..settings() };
     let (stop, task) = spawn_worker(&sender.db, fetcher(inboxes.resolve.clone(), Duration::from_secs(5)), short);
     assert!(
-        wait_for(Duration::from_secs(10), || async { row_state(&db, "http://inbox-0.test/late").await.0 == "given_up" }).await
+        wait_for(Duration::from_secs(10), || async {
+            row_state(&db, "http://inbox-0.test/late").await.0 == "given_up"
+        })
+        .await
     );
     let (_, attempts, error) = row_state(&db, "http://inbox-0.test/late").await;
-    assert!(attempts >= 1 && error.as_deref().is_some_and(|e| e.contains("retry horizon") && e.contains("500")), "{error:?}");
+    assert!(
+        attempts >= 1 && error.as_deref().is_some_and(|e| e.contains("retry horizon") && e.contains("500")),
+        "{error:?}"
+    );
     drop(stop);
     task.await.unwrap();
     inboxes.stop().await;
@@ -367,11 +398,18 @@ async fn two_workers_share_the_queue_without_double_delivery() {
         })));
     }
     let db = sender.db.clone();
-    assert!(wait_for(Duration::from_secs(30), || async { totals(&db).await.done == 200 }).await, "{:?}", totals(&db).await);
+    assert!(
+        wait_for(Duration::from_secs(30), || async { totals(&db).await.done == 200 }).await,
+        "{:?}",
+        totals(&db).await
+    );
     for i in 0..200 {
         assert_eq!(inboxes.requests(i), 1, "inbox {i}");
     }
-    let (a, b) = (AtomicU64::load(&counters_one.delivered, Ordering::SeqCst), AtomicU64::load(&counters_two.delivered, Ordering::SeqCst));
+    let (a, b) = (
+        AtomicU64::load(&counters_one.delivered, Ordering::SeqCst),
+        AtomicU64::load(&counters_two.delivered, Ordering::SeqCst),
+    );
     assert_eq!(a + b, 200);
     assert!(a > 0 && b > 0, "both workers took part: {a} and {b}");
     stop.send_replace(true);

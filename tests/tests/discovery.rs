@@ -38,7 +38,8 @@ async fn webfinger_resolves_only_on_its_own_tenant_and_self_dereferences_to_a_ke
     let app = TestApp::start(db, &["a.test", "b.test"]).await;
     let client = app.client();
 
-    let response = client.get(app.url("a.test", "/.well-known/webfinger?resource=acct:alice@a.test")).send().await.unwrap();
+    let response =
+        client.get(app.url("a.test", "/.well-known/webfinger?resource=acct:alice@a.test")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/jrd+json"));
@@ -48,10 +49,12 @@ async fn webfinger_resolves_only_on_its_own_tenant_and_self_dereferences_to_a_ke
     assert_eq!(actor_url, "http://a.test/users/alice");
 
     // The same query on the other tenant knows no alice.
-    let response = client.get(app.url("b.test", "/.well-known/webfinger?resource=acct:alice@a.test")).send().await.unwrap();
+    let response =
+        client.get(app.url("b.test", "/.well-known/webfinger?resource=acct:alice@a.test")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(json(response).await["error"].is_string());
-    let response = client.get(app.url("b.test", "/.well-known/webfinger?resource=acct:alice@b.test")).send().await.unwrap();
+    let response =
+        client.get(app.url("b.test", "/.well-known/webfinger?resource=acct:alice@b.test")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     // The self link dereferences (the client maps a.test to the app) to the actor.
@@ -86,8 +89,10 @@ async fn the_same_username_on_two_tenants_is_two_people() {
     add_user(&pool, &b, "Sam").await;
     let app = TestApp::start(db, &["a.test", "b.test"]).await;
     let client = app.client();
-    let on_a = json(client.get(app.url("a.test", "/users/sam")).header("Accept", LD_ACCEPT).send().await.unwrap()).await;
-    let on_b = json(client.get(app.url("b.test", "/users/sam")).header("Accept", LD_ACCEPT).send().await.unwrap()).await;
+    let on_a =
+        json(client.get(app.url("a.test", "/users/sam")).header("Accept", LD_ACCEPT).send().await.unwrap()).await;
+    let on_b =
+        json(client.get(app.url("b.test", "/users/sam")).header("Accept", LD_ACCEPT).send().await.unwrap()).await;
     assert_eq!(on_a["id"], "http://a.test/users/sam");
     assert_eq!(on_b["id"], "http://b.test/users/Sam");
     assert_ne!(on_a["publicKey"]["publicKeyPem"], on_b["publicKey"]["publicKeyPem"]);
@@ -109,7 +114,9 @@ async fn webfinger_accepts_actor_urls_and_refuses_malformed_resources() {
         assert_eq!(response.status(), StatusCode::OK, "{query}");
         assert_eq!(json(response).await["subject"], "acct:alice@a.test", "{query}");
     }
-    for query in ["", "?resource=", "?resource=acct:alice", "?resource=acct:al%20ice@a.test", "?resource=mailto:x@a.test"] {
+    for query in
+        ["", "?resource=", "?resource=acct:alice", "?resource=acct:al%20ice@a.test", "?resource=mailto:x@a.test"]
+    {
         let response = get(query).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
         assert!(json(response).await["error"].as_str().is_some_and(|e| !e.is_empty()), "{query}");
@@ -138,10 +145,13 @@ async fn a_service_host_carries_the_actors_while_handles_stay_on_the_account_hos
         }
     }
     let actor =
-        json(client.get("http://social.example.test/users/eve").header("Accept", AP_ACCEPT).send().await.unwrap()).await;
+        json(client.get("http://social.example.test/users/eve").header("Accept", AP_ACCEPT).send().await.unwrap())
+            .await;
     assert_eq!(actor["id"], "http://social.example.test/users/eve");
     assert_eq!(actor["webfinger"], "eve@example.test");
-    assert!(actor["@context"].as_array().unwrap().contains(&Value::from("https://purl.archive.org/socialweb/webfinger")));
+    assert!(
+        actor["@context"].as_array().unwrap().contains(&Value::from("https://purl.archive.org/socialweb/webfinger"))
+    );
     app.stop().await;
 }
 

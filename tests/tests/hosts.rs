@@ -52,7 +52,8 @@ async fn malformed_host_headers_are_refused_with_400_and_ip_hosts_with_404() {
     let pool = db.pool();
     add_domain(&pool, "a.test", None).await;
     let app = TestApp::start(db, &["a.test"]).await;
-    let request = |host: &str| format!("GET /.well-known/nodeinfo HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let request =
+        |host: &str| format!("GET /.well-known/nodeinfo HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     assert_eq!(raw_status(app.addr, &request("a.test")).await, 200);
     assert_eq!(raw_status(app.addr, &request("A.TEST:8080")).await, 200);
     for bad in ["a_b.test", "a.test:notaport", "a.test:", "..", "a..test", "-a.test", "a.test:1:2"] {
@@ -124,7 +125,8 @@ async fn the_api_is_rate_limited_per_token_with_mastodons_headers() {
     add_user(&pool, &a, "alice").await;
     add_user(&pool, &a, "bob").await;
     let mut settings = TestApp::settings();
-    settings.rate_limit = kereru_web::rate_limit::RateLimit { requests: 8, window: std::time::Duration::from_secs(300) };
+    settings.rate_limit =
+        kereru_web::rate_limit::RateLimit { requests: 8, window: std::time::Duration::from_secs(300) };
     let app = TestApp::start_with(db, &["a.test"], settings).await;
     // Logging in takes a few API requests of its own, on other keys (no token yet, then each token).
     let alice = common::Session::login(&app, "a.test", "alice").await;

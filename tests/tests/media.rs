@@ -54,7 +54,11 @@ impl World {
         let registered: Value = self
             .client
             .post(self.app.url(host, "/api/v1/apps"))
-            .form(&[("client_name", "Media test"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write")])
+            .form(&[
+                ("client_name", "Media test"),
+                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+                ("scopes", "read write"),
+            ])
             .send()
             .await
             .unwrap()
@@ -127,7 +131,9 @@ fn file<'a>(name: &'a str, filename: &'a str, content_type: &'a str, bytes: &'a 
 fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for part in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{}\"", part.name).as_bytes());
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{}\"", part.name).as_bytes(),
+        );
         if let Some(filename) = part.filename {
             body.extend_from_slice(format!("; filename=\"{filename}\"").as_bytes());
         }
@@ -145,7 +151,9 @@ fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 
 /// A colourful test picture: gradients, so that every pixel differs.
 fn picture(width: u32, height: u32) -> RgbImage {
-    RgbImage::from_fn(width, height, |x, y| Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, ((x + y) % 256) as u8]))
+    RgbImage::from_fn(width, height, |x, y| {
+        Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, ((x + y) % 256) as u8])
+    })
 }
 
 fn encode(image: &DynamicImage, format: image::ImageFormat) -> Vec<u8> {
@@ -180,7 +188,11 @@ async fn png_and_jpeg_uploads_give_mastodons_entity_and_their_files_are_served_o
             "a.test",
             "/api/v2/media",
             &token,
-            &[file("file", "photo.png", "image/png", &png), text("description", "A gradient"), text("focus", "-0.5,0.3")],
+            &[
+                file("file", "photo.png", "image/png", &png),
+                text("description", "A gradient"),
+                text("focus", "-0.5,0.3"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -190,7 +202,10 @@ async fn png_and_jpeg_uploads_give_mastodons_entity_and_their_files_are_served_o
     assert!(entity["id"].as_str().unwrap().parse::<i64>().is_ok());
     assert_eq!(entity["description"], "A gradient");
     assert_eq!(entity["remote_url"], Value::Null);
-    assert_eq!(entity["meta"]["original"], json!({ "width": 800, "height": 600, "size": "800x600", "aspect": 800.0 / 600.0 }));
+    assert_eq!(
+        entity["meta"]["original"],
+        json!({ "width": 800, "height": 600, "size": "800x600", "aspect": 800.0 / 600.0 })
+    );
     assert_eq!(entity["meta"]["focus"], json!({ "x": -0.5, "y": 0.3 }));
     let small = &entity["meta"]["small"];
     let (sw, sh) = (small["width"].as_u64().unwrap(), small["height"].as_u64().unwrap());
@@ -241,7 +256,8 @@ async fn png_and_jpeg_uploads_give_mastodons_entity_and_their_files_are_served_o
     // GET and PUT (form and JSON) on the owner's unattached media.
     let id = entity["id"].as_str().unwrap();
     let path = format!("/api/v1/media/{id}");
-    let shown: Value = w.client.get(w.app.url("a.test", &path)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let shown: Value =
+        w.client.get(w.app.url("a.test", &path)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(shown, entity);
     let response = w
         .client
@@ -275,9 +291,15 @@ async fn a_thumbnail_given_with_the_upload_or_later_is_the_preview() {
     let w = world().await;
     let token = w.token("a.test", "alice", "write:media").await;
     let png = encode(&DynamicImage::ImageRgb8(picture(300, 200)), image::ImageFormat::Png);
-    let red = encode(&DynamicImage::ImageRgb8(RgbImage::from_pixel(1000, 1000, Rgb([250, 0, 0]))), image::ImageFormat::Jpeg);
+    let red =
+        encode(&DynamicImage::ImageRgb8(RgbImage::from_pixel(1000, 1000, Rgb([250, 0, 0]))), image::ImageFormat::Jpeg);
     let response = w
-        .upload("a.test", "/api/v2/media", &token, &[file("file", "a.png", "image/png", &png), file("thumbnail", "t.jpg", "image/jpeg", &red)])
+        .upload(
+            "a.test",
+            "/api/v2/media",
+            &token,
+            &[file("file", "a.png", "image/png", &png), file("thumbnail", "t.jpg", "image/jpeg", &red)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let entity: Value = response.json().await.unwrap();
@@ -288,7 +310,8 @@ async fn a_thumbnail_given_with_the_upload_or_later_is_the_preview() {
     assert!(preview.get_pixel(240, 240)[0] > 200);
 
     // A new thumbnail later (multipart PUT): the old preview file is gone.
-    let blue = encode(&DynamicImage::ImageRgb8(RgbImage::from_pixel(64, 32, Rgb([0, 0, 250]))), image::ImageFormat::Png);
+    let blue =
+        encode(&DynamicImage::ImageRgb8(RgbImage::from_pixel(64, 32, Rgb([0, 0, 250]))), image::ImageFormat::Png);
     let path = format!("/api/v1/media/{}", entity["id"].as_str().unwrap());
     let response = w
         .client
@@ -356,7 +379,8 @@ async fn exif_with_a_gps_position_is_stripped_after_its_orientation_is_applied()
     let mut decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&jpeg)).unwrap();
     assert!(decoder.exif_metadata().unwrap().is_some());
 
-    let response = w.upload("a.test", "/api/v2/media", &token, &[file("file", "IMG_0001.JPG", "image/jpeg", &jpeg)]).await;
+    let response =
+        w.upload("a.test", "/api/v2/media", &token, &[file("file", "IMG_0001.JPG", "image/jpeg", &jpeg)]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let entity: Value = response.json().await.unwrap();
     assert_eq!(entity["meta"]["original"]["size"], "200x300", "orientation applied");
@@ -397,7 +421,8 @@ async fn gif_and_webp_uploads_are_re_encoded() {
     assert_eq!(served.headers()["content-type"], "image/gif");
     let bytes = served.bytes().await.unwrap();
     use image::AnimationDecoder;
-    let frames = image::codecs::gif::GifDecoder::new(Cursor::new(&bytes[..])).unwrap().into_frames().collect_frames().unwrap();
+    let frames =
+        image::codecs::gif::GifDecoder::new(Cursor::new(&bytes[..])).unwrap().into_frames().collect_frames().unwrap();
     assert_eq!(frames.len(), 2);
 
     // WebP with transparency becomes PNG and keeps it.
@@ -419,7 +444,12 @@ async fn what_is_not_an_image_is_422_and_nothing_is_stored() {
     let png = encode(&DynamicImage::ImageRgb8(picture(64, 64)), image::ImageFormat::Png);
 
     let response = w
-        .upload("a.test", "/api/v2/media", &token, &[file("file", "notes.png", "image/png", b"just some text, not a picture\n")])
+        .upload(
+            "a.test",
+            "/api/v2/media",
+            &token,
+            &[file("file", "notes.png", "image/png", b"just some text, not a picture\n")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_of(response).await, "File type of uploaded media could not be verified");
@@ -430,7 +460,9 @@ async fn what_is_not_an_image_is_422_and_nothing_is_stored() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // A real PNG header on a cut-off file.
-    let response = w.upload("a.test", "/api/v2/media", &token, &[file("file", "cut.png", "image/png", &png[..png.len() / 2])]).await;
+    let response = w
+        .upload("a.test", "/api/v2/media", &token, &[file("file", "cut.png", "image/png", &png[..png.len() / 2])])
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_of(response).await.contains("could not be decoded"));
 
@@ -446,7 +478,14 @@ async fn what_is_not_an_image_is_422_and_nothing_is_stored() {
         assert!(!error_of(response).await.is_empty());
     }
     let long = "x".repeat(1501);
-    let response = w.upload("a.test", "/api/v2/media", &token, &[file("file", "a.png", "image/png", &png), text("description", &long)]).await;
+    let response = w
+        .upload(
+            "a.test",
+            "/api/v2/media",
+            &token,
+            &[file("file", "a.png", "image/png", &png), text("description", &long)],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // No file at all, an empty one, or not multipart.
@@ -454,7 +493,14 @@ async fn what_is_not_an_image_is_422_and_nothing_is_stored() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let response = w.upload("a.test", "/api/v2/media", &token, &[file("file", "e.png", "image/png", b"")]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let response = w.client.post(w.app.url("a.test", "/api/v2/media")).bearer_auth(&token).json(&json!({ "file": "x" })).send().await.unwrap();
+    let response = w
+        .client
+        .post(w.app.url("a.test", "/api/v2/media"))
+        .bearer_auth(&token)
+        .json(&json!({ "file": "x" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // A broken multipart body.
     let response = w
@@ -471,7 +517,8 @@ async fn what_is_not_an_image_is_422_and_nothing_is_stored() {
 
     assert_eq!(w.stored().await, (0, 0));
     // And a path that is not a stored name is simply not there.
-    for path in ["/system/media/..%2F..%2Fetc%2Fpasswd", "/system/media/../../etc/passwd", "/system/media/nothing.png"] {
+    for path in ["/system/media/..%2F..%2Fetc%2Fpasswd", "/system/media/../../etc/passwd", "/system/media/nothing.png"]
+    {
         assert_eq!(w.fetch(&w.app.url("a.test", path)).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
     w.app.stop().await;
@@ -497,7 +544,10 @@ async fn raw_exchange(app: &TestApp, head: &str, body: impl IntoIterator<Item = 
         read += n;
     }
     let head = String::from_utf8_lossy(&buf[..read]);
-    head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status line in {head:?}"))
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head:?}"))
 }
 
 #[tokio::test]
@@ -522,7 +572,9 @@ async fn oversized_uploads_are_refused_and_nothing_is_stored() {
     // refused at the first byte over the limit. (The last chunk is left
     // open, so everything sent has been read when the answer comes.)
     let started = Instant::now();
-    let mut body = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\r\n").into_bytes();
+    let mut body =
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\r\n")
+            .into_bytes();
     body.resize(UPLOAD_BODY_LIMIT as usize + 1, b'x');
     let chunks = body.chunks(1024 * 1024).map(|chunk| {
         let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
@@ -615,8 +667,12 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
         let png = png.clone();
         let w = &w;
         async move {
-            let entity: Value =
-                w.upload("a.test", "/api/v2/media", &token, &[file("file", "a.png", "image/png", &png)]).await.json().await.unwrap();
+            let entity: Value = w
+                .upload("a.test", "/api/v2/media", &token, &[file("file", "a.png", "image/png", &png)])
+                .await
+                .json()
+                .await
+                .unwrap();
             entity["id"].as_str().unwrap().to_string()
         }
     };
@@ -653,7 +709,8 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
     let response = post("a.test", alice.clone(), vec![second.clone(), first.clone(), second.clone()]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let status: Value = response.json().await.unwrap();
-    let ids: Vec<&str> = status["media_attachments"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        status["media_attachments"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![second.as_str(), first.as_str()]);
     // Once attached, media can't be attached again.
     assert_eq!(post("a.test", alice.clone(), vec![first.clone()]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -665,7 +722,10 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
     assert!(media::for_statuses(&mut conn, w.b.id, &[status_id]).await.unwrap().is_empty(), "not on another tenant");
     let only_media: Value = w
         .client
-        .get(w.app.url("a.test", &format!("/api/v1/accounts/{}/statuses?only_media=true", status["account"]["id"].as_str().unwrap())))
+        .get(w.app.url(
+            "a.test",
+            &format!("/api/v1/accounts/{}/statuses?only_media=true", status["account"]["id"].as_str().unwrap()),
+        ))
         .bearer_auth(&alice)
         .send()
         .await
@@ -676,7 +736,8 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
     assert_eq!(only_media.as_array().unwrap().len(), 1);
 
     // Attached media is no longer the client's to GET or PUT, as in Mastodon.
-    let response = w.client.get(w.app.url("a.test", &format!("/api/v1/media/{first}"))).bearer_auth(&alice).send().await.unwrap();
+    let response =
+        w.client.get(w.app.url("a.test", &format!("/api/v1/media/{first}"))).bearer_auth(&alice).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     // Its file is still served, on its tenant.
     let url = status["media_attachments"][0]["url"].as_str().unwrap();
@@ -735,7 +796,10 @@ async fn avatars_and_headers_are_cropped_stored_and_shown_on_the_profile() {
         .patch(w.app.url("a.test", "/api/v1/accounts/update_credentials"))
         .bearer_auth(&alice)
         .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(multipart(&[file("avatar", "x.png", "image/png", b"not an image at all"), text("display_name", "changed")]))
+        .body(multipart(&[
+            file("avatar", "x.png", "image/png", b"not an image at all"),
+            text("display_name", "changed"),
+        ]))
         .send()
         .await
         .unwrap();

@@ -16,7 +16,12 @@ const PASSWORD: &str = "a long enough password";
 async fn register_app(client: &Client, app: &TestApp, host: &str, scopes: &str, redirect: &str) -> Value {
     let response = client
         .post(app.url(host, "/api/v1/apps"))
-        .form(&[("client_name", "Test client"), ("redirect_uris", redirect), ("scopes", scopes), ("website", "https://client.example")])
+        .form(&[
+            ("client_name", "Test client"),
+            ("redirect_uris", redirect),
+            ("scopes", scopes),
+            ("website", "https://client.example"),
+        ])
         .send()
         .await
         .unwrap();
@@ -24,7 +29,14 @@ async fn register_app(client: &Client, app: &TestApp, host: &str, scopes: &str, 
     response.json().await.unwrap()
 }
 
-async fn password_token(client: &Client, app: &TestApp, host: &str, registered: &Value, login: &str, scope: &str) -> reqwest::Response {
+async fn password_token(
+    client: &Client,
+    app: &TestApp,
+    host: &str,
+    registered: &Value,
+    login: &str,
+    scope: &str,
+) -> reqwest::Response {
     client
         .post(app.url(host, "/oauth/token"))
         .form(&[
@@ -102,7 +114,8 @@ async fn bad_tokens_are_401_missing_scopes_403_and_app_tokens_422_on_user_endpoi
     assert_eq!(get_with(&client, url.clone(), "not-a-token").await.status(), StatusCode::UNAUTHORIZED);
 
     let registered = register_app(&client, &app, "a.test", "read write push", "urn:ietf:wg:oauth:2.0:oob").await;
-    let push_only: Value = password_token(&client, &app, "a.test", &registered, "alice", "push").await.json().await.unwrap();
+    let push_only: Value =
+        password_token(&client, &app, "a.test", &registered, "alice", "push").await.json().await.unwrap();
     let response = get_with(&client, url.clone(), push_only["access_token"].as_str().unwrap()).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
@@ -136,7 +149,10 @@ async fn bad_tokens_are_401_missing_scopes_403_and_app_tokens_422_on_user_endpoi
     // A wrong password and a wrong secret get nothing.
     let mut wrong = registered.clone();
     wrong["client_secret"] = json!("wrong");
-    assert_eq!(password_token(&client, &app, "a.test", &wrong, "alice", "read").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        password_token(&client, &app, "a.test", &wrong, "alice", "read").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let response = client
         .post(app.url("a.test", "/oauth/token"))
         .form(&[
@@ -166,11 +182,17 @@ async fn revoked_tokens_stop_working_and_refresh_tokens_rotate() {
     let registered = register_app(&client, &app, "a.test", "read", "urn:ietf:wg:oauth:2.0:oob").await;
     let (id, secret) = (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
 
-    let first: Value = password_token(&client, &app, "a.test", &registered, "alice@mail.example", "read").await.json().await.unwrap();
+    let first: Value =
+        password_token(&client, &app, "a.test", &registered, "alice@mail.example", "read").await.json().await.unwrap();
     let refresh = first["refresh_token"].as_str().unwrap();
     let second: Value = client
         .post(app.url("a.test", "/oauth/token"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", id), ("client_secret", secret)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
         .send()
         .await
         .unwrap()
@@ -179,12 +201,20 @@ async fn revoked_tokens_stop_working_and_refresh_tokens_rotate() {
         .unwrap();
     let second_access = second["access_token"].as_str().unwrap();
     assert_ne!(second_access, first["access_token"].as_str().unwrap());
-    assert_eq!(get_with(&client, url.clone(), first["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get_with(&client, url.clone(), first["access_token"].as_str().unwrap()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(get_with(&client, url.clone(), second_access).await.status(), StatusCode::OK);
     // A refresh token works once.
     let again = client
         .post(app.url("a.test", "/oauth/token"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", id), ("client_secret", secret)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
         .send()
         .await
         .unwrap();
@@ -259,7 +289,10 @@ async fn the_authorization_code_flow_with_pkce_through_the_html_page() {
 
     // Without the cookie (a cross-site post), or with a forged field: refused.
     assert_eq!(post(form(&csrf, PASSWORD, "allow"), None).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(post(form("forged", PASSWORD, "allow"), Some(cookie.clone())).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(form("forged", PASSWORD, "allow"), Some(cookie.clone())).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     // A wrong password shows the form again.
     let wrong = post(form(&csrf, "not it", "allow"), Some(cookie.clone())).await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
@@ -301,7 +334,12 @@ async fn the_authorization_code_flow_with_pkce_through_the_html_page() {
     assert_eq!(token.status(), StatusCode::OK);
     let token: Value = token.json().await.unwrap();
     assert_eq!(token["scope"], "read");
-    let me = get_with(&client, app.url("a.test", "/api/v1/accounts/verify_credentials"), token["access_token"].as_str().unwrap()).await;
+    let me = get_with(
+        &client,
+        app.url("a.test", "/api/v1/accounts/verify_credentials"),
+        token["access_token"].as_str().unwrap(),
+    )
+    .await;
     assert_eq!(me.json::<Value>().await.unwrap()["username"], "alice");
     app.stop().await;
 }
@@ -343,7 +381,10 @@ async fn bad_authorization_requests_are_shown_not_redirected_and_bad_apps_are_42
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.unwrap()["redirect_uris"], json!(["https://a.example/1", "https://a.example/2"]));
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["redirect_uris"],
+        json!(["https://a.example/1", "https://a.example/2"])
+    );
     app.stop().await;
 }
 
@@ -366,8 +407,14 @@ async fn instance_documents_describe_the_tenant_asked() {
     assert_eq!(v2["domain"], "b.test");
     assert_eq!(v2["usage"]["users"]["active_month"], 0);
     assert_eq!(v2["configuration"]["urls"]["streaming"], "ws://b.test");
-    let metadata: Value =
-        client.get(app.url("a.test", "/.well-known/oauth-authorization-server")).send().await.unwrap().json().await.unwrap();
+    let metadata: Value = client
+        .get(app.url("a.test", "/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(metadata["token_endpoint"], "http://a.test/oauth/token");
     app.stop().await;
 }

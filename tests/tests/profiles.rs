@@ -58,7 +58,12 @@ async fn sign_up_follows_each_tenants_registration_mode() {
         let app = &app;
         async move {
             let (client, token) = app_token(app, host).await;
-            let mut form = vec![("username", username), ("email", "new@mail.test"), ("password", "a good password"), ("agreement", "true")];
+            let mut form = vec![
+                ("username", username),
+                ("email", "new@mail.test"),
+                ("password", "a good password"),
+                ("agreement", "true"),
+            ];
             form.extend(extra);
             client.post(app.url(host, "/api/v1/accounts")).bearer_auth(token).form(&form).send().await.unwrap()
         }
@@ -74,7 +79,11 @@ async fn sign_up_follows_each_tenants_registration_mode() {
         .await
         .unwrap();
     assert_eq!(me.json::<Value>().await.unwrap()["username"], "newbie");
-    assert_eq!(signup("open.test", "NEWBIE", vec![]).await.status(), StatusCode::UNPROCESSABLE_ENTITY, "taken, any case");
+    assert_eq!(
+        signup("open.test", "NEWBIE", vec![]).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "taken, any case"
+    );
     let (client, token) = app_token(&app, "open.test").await;
     let no_agreement = client
         .post(app.url("open.test", "/api/v1/accounts"))
@@ -86,7 +95,11 @@ async fn sign_up_follows_each_tenants_registration_mode() {
     assert_eq!(no_agreement.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     assert_eq!(signup("closed.test", "nobody", vec![]).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(signup("approval.test", "waiting", vec![]).await.status(), StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+    assert_eq!(
+        signup("approval.test", "waiting", vec![]).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is needed"
+    );
     let pending = signup("approval.test", "waiting", vec![("reason", "I'd like to join")]).await;
     assert_eq!(pending.status(), StatusCode::OK);
     let token: Value = pending.json().await.unwrap();
@@ -111,7 +124,14 @@ async fn profile_edits_show_everywhere_and_bad_ones_change_nothing() {
     let app = TestApp::start(db, &["a.test"]).await;
     let alice = Session::login(&app, "a.test", "alice").await;
     let bob = Session::login(&app, "a.test", "bob").await;
-    let patch = |body: Value| alice.client.patch("http://a.test/api/v1/accounts/update_credentials").bearer_auth(&alice.token).json(&body).send();
+    let patch = |body: Value| {
+        alice
+            .client
+            .patch("http://a.test/api/v1/accounts/update_credentials")
+            .bearer_auth(&alice.token)
+            .json(&body)
+            .send()
+    };
 
     let updated: Value = patch(json!({
         "display_name": "Alice <3",
@@ -143,7 +163,11 @@ async fn profile_edits_show_everywhere_and_bad_ones_change_nothing() {
         .client
         .patch("http://a.test/api/v1/accounts/update_credentials")
         .bearer_auth(&alice.token)
-        .form(&[("display_name", "Alice"), ("fields_attributes[0][name]", "Only"), ("fields_attributes[0][value]", "one")])
+        .form(&[
+            ("display_name", "Alice"),
+            ("fields_attributes[0][name]", "Only"),
+            ("fields_attributes[0][value]", "one"),
+        ])
         .send()
         .await
         .unwrap();

@@ -118,8 +118,14 @@ async fn a_page_linking_back_with_rel_me_verifies_its_field_and_others_stay_unve
     let site = Site::start(
         &[
             ("/no-rel", r#"<html><body><a href="http://a.test/@alice">my profile</a></body></html>"#),
-            ("/someone-else", r#"<a rel="me" href="http://a.test/@bob">bob</a><!-- <a rel="me" href="http://a.test/@alice"> -->"#),
-            ("/links-back", r#"<!DOCTYPE html><html><head><link rel="authn me" href="http://a.test/@alice"></head></html>"#),
+            (
+                "/someone-else",
+                r#"<a rel="me" href="http://a.test/@bob">bob</a><!-- <a rel="me" href="http://a.test/@alice"> -->"#,
+            ),
+            (
+                "/links-back",
+                r#"<!DOCTYPE html><html><head><link rel="authn me" href="http://a.test/@alice"></head></html>"#,
+            ),
         ],
         "/links-back",
     )

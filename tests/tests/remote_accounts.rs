@@ -14,7 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A stand-in for another fediverse server at remote.test, counting requests.
-async fn remote_server(public_key_pem: String, hits: Arc<AtomicUsize>) -> (std::net::SocketAddr, actix_web::dev::ServerHandle) {
+async fn remote_server(
+    public_key_pem: String,
+    hits: Arc<AtomicUsize>,
+) -> (std::net::SocketAddr, actix_web::dev::ServerHandle) {
     let server = HttpServer::new(move || {
         let pem = public_key_pem.clone();
         let hits = hits.clone();
@@ -105,7 +108,10 @@ async fn a_search_that_resolves_finds_a_remote_account_through_webfinger() {
     assert_eq!(hits.load(Ordering::SeqCst), after_first, "fresh accounts are not fetched again");
     // ...but not on b.test, which never looked.
     assert_eq!(bob.get("/api/v1/accounts/lookup?acct=zoe@remote.test").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(bob.get(&format!("/api/v1/accounts/{}", zoe["id"].as_str().unwrap())).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get(&format!("/api/v1/accounts/{}", zoe["id"].as_str().unwrap())).await.status(),
+        StatusCode::NOT_FOUND
+    );
 
     // Following a remote account waits for its server's Accept.
     let rel = alice.post_json(&format!("/api/v1/accounts/{}/follow", zoe["id"].as_str().unwrap()), &[]).await;
@@ -113,8 +119,14 @@ async fn a_search_that_resolves_finds_a_remote_account_through_webfinger() {
     assert_eq!(rel["following"], false);
 
     // An actor served for another origin, or an unknown handle, resolves to nothing.
-    assert_eq!(alice.get_json("/api/v2/search?q=evil@remote.test&type=accounts&resolve=true").await["accounts"], json!([]));
-    assert_eq!(alice.get_json("/api/v2/search?q=nobody@remote.test&type=accounts&resolve=true").await["accounts"], json!([]));
+    assert_eq!(
+        alice.get_json("/api/v2/search?q=evil@remote.test&type=accounts&resolve=true").await["accounts"],
+        json!([])
+    );
+    assert_eq!(
+        alice.get_json("/api/v2/search?q=nobody@remote.test&type=accounts&resolve=true").await["accounts"],
+        json!([])
+    );
     let response: Value = alice.get_json("/api/v2/search?q=zoe@unmapped.test&type=accounts&resolve=true").await;
     assert_eq!(response["accounts"], json!([]), "a host outside the resolve table is refused, not looked up");
     remote.stop(true).await;

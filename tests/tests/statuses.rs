@@ -56,7 +56,11 @@ async fn posting_reading_and_the_rules_of_a_status() {
         (vec![("status", "hi"), ("in_reply_to_id", "123")], "unknown parent"),
     ] {
         let response = alice.post("/api/v1/statuses", &form).await;
-        assert!(matches!(response.status(), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::NOT_FOUND), "{what}: {}", response.status());
+        assert!(
+            matches!(response.status(), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::NOT_FOUND),
+            "{what}: {}",
+            response.status()
+        );
         assert!(response.json::<Value>().await.unwrap()["error"].is_string());
     }
     let mine = alice.get_json(&format!("/api/v1/accounts/{}/statuses", alice.account_id)).await;
@@ -119,9 +123,8 @@ async fn following_across_tenants_delivers_by_visibility_and_notifies() {
     assert_eq!(remote, vec![public.clone()]);
 
     // A reply with a mention reaches bob and notifies him; the thread holds together.
-    let reply = alice
-        .post_json("/api/v1/statuses", &[("status", "@bob@b.test nice!"), ("in_reply_to_id", &public)])
-        .await;
+    let reply =
+        alice.post_json("/api/v1/statuses", &[("status", "@bob@b.test nice!"), ("in_reply_to_id", &public)]).await;
     assert_eq!(reply["in_reply_to_id"], public.as_str());
     assert_eq!(reply["mentions"][0]["acct"], "bob@b.test");
     let reply_id = reply["id"].as_str().unwrap().to_string();
@@ -140,7 +143,14 @@ async fn following_across_tenants_delivers_by_visibility_and_notifies() {
     let boost = alice.post_json(&format!("/api/v1/statuses/{public}/reblog"), &[]).await;
     assert_eq!(boost["reblog"]["id"], public.as_str());
     assert_eq!(boost["reblogged"], true);
-    let kinds: Vec<String> = bob.get_json("/api/v1/notifications").await.as_array().unwrap().iter().map(|n| n["type"].as_str().unwrap().to_string()).collect();
+    let kinds: Vec<String> = bob
+        .get_json("/api/v1/notifications")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap().to_string())
+        .collect();
     assert!(kinds.contains(&"favourite".to_string()) && kinds.contains(&"reblog".to_string()), "{kinds:?}");
     let by = bob.get_json(&format!("/api/v1/statuses/{public}/favourited_by")).await;
     assert_eq!(by[0]["acct"], "alice@a.test");
@@ -169,7 +179,11 @@ async fn locked_accounts_approve_followers_and_direct_messages_reach_only_the_me
         use kereru_store::schema::accounts;
         let mut conn = pool.get().await.unwrap();
         // The profile API (update_credentials) is not built yet: lock the account directly.
-        diesel::update(accounts::table.find(locked.id.0)).set(accounts::locked.eq(true)).execute(&mut conn).await.unwrap();
+        diesel::update(accounts::table.find(locked.id.0))
+            .set(accounts::locked.eq(true))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     let app = TestApp::start(db, &["a.test"]).await;
     let alice = Session::login(&app, "a.test", "alice").await;
@@ -224,15 +238,22 @@ async fn timelines_page_with_link_headers_and_ids() {
     ids.reverse(); // newest first
     let response = alice.get("/api/v1/timelines/home?limit=2").await;
     let link = response.headers()["link"].to_str().unwrap().to_string();
-    let page: Vec<String> = response.json::<Vec<Value>>().await.unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    let page: Vec<String> =
+        response.json::<Vec<Value>>().await.unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(page, ids[..2].to_vec());
     assert!(link.contains(&format!("max_id={}>; rel=\"next\"", ids[1])), "{link}");
     assert!(link.contains(&format!("min_id={}>; rel=\"prev\"", ids[0])), "{link}");
     assert!(link.contains("limit=2"), "{link}");
-    assert_eq!(alice.timeline_ids(&format!("/api/v1/timelines/home?limit=2&max_id={}", ids[1])).await, ids[2..4].to_vec());
+    assert_eq!(
+        alice.timeline_ids(&format!("/api/v1/timelines/home?limit=2&max_id={}", ids[1])).await,
+        ids[2..4].to_vec()
+    );
     assert_eq!(alice.timeline_ids(&format!("/api/v1/timelines/home?since_id={}", ids[2])).await, ids[..2].to_vec());
     // min_id gives the oldest newer ones, still newest first.
-    assert_eq!(alice.timeline_ids(&format!("/api/v1/timelines/home?limit=2&min_id={}", ids[4])).await, vec![ids[2].clone(), ids[3].clone()]);
+    assert_eq!(
+        alice.timeline_ids(&format!("/api/v1/timelines/home?limit=2&min_id={}", ids[4])).await,
+        vec![ids[2].clone(), ids[3].clone()]
+    );
     assert_eq!(alice.get("/api/v1/timelines/home?max_id=abc").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }

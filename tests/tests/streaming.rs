@@ -31,7 +31,8 @@ struct Sse {
 
 impl Sse {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("{} payload is not JSON ({e}): {}", self.event, self.data))
+        serde_json::from_str(&self.data)
+            .unwrap_or_else(|e| panic!("{} payload is not JSON ({e}): {}", self.event, self.data))
     }
 }
 
@@ -108,7 +109,9 @@ fn ids_of(events: &[Sse], kind: &str) -> Vec<String> {
     events
         .iter()
         .filter(|e| e.event == kind)
-        .map(|e| if kind == "delete" { e.data.clone() } else { e.json()["id"].as_str().unwrap_or_default().to_string() })
+        .map(
+            |e| if kind == "delete" { e.data.clone() } else { e.json()["id"].as_str().unwrap_or_default().to_string() },
+        )
         .collect()
 }
 
@@ -167,7 +170,14 @@ async fn the_user_stream_carries_home_posts_notifications_and_deletes() {
     assert!(notification["id"].is_string());
 
     // Edits and deletions follow.
-    let edited = alice.client.put(format!("http://a.test/api/v1/statuses/{own}")).bearer_auth(&alice.token).form(&[("status", "hello, edited")]).send().await.unwrap();
+    let edited = alice
+        .client
+        .put(format!("http://a.test/api/v1/statuses/{own}"))
+        .bearer_auth(&alice.token)
+        .form(&[("status", "hello, edited")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(edited.status(), StatusCode::OK);
     let events = stream.until("status.update", |e| e.event == "status.update").await;
     let status = events.last().unwrap().json();
@@ -187,7 +197,8 @@ async fn the_user_stream_carries_home_posts_notifications_and_deletes() {
     let marker = bob.toot("bob's own marker", "public").await;
     let favourite = alice.post_json(&format!("/api/v1/statuses/{marker}/favourite"), &[]).await;
     assert_eq!(favourite["favourited"], true);
-    let events = notes.until("favourite notification", |e| e.event == "notification" && e.json()["type"] == "favourite").await;
+    let events =
+        notes.until("favourite notification", |e| e.event == "notification" && e.json()["type"] == "favourite").await;
     assert!(events.iter().all(|e| e.event == "notification"), "{events:?}");
     let kinds: Vec<Value> = events.iter().map(|e| e.json()["type"].clone()).collect();
     assert_eq!(kinds, vec![json!("mention"), json!("favourite")]);
@@ -249,7 +260,14 @@ async fn followers_only_posts_never_reach_a_non_follower() {
     let events = follower.until_update(&private).await;
     assert_eq!(events.last().unwrap().json()["visibility"], "private");
     // An edit is announced to every stream on the tenants holding it, and checked per viewer.
-    let edited = alice.client.put(format!("http://a.test/api/v1/statuses/{private}")).bearer_auth(&alice.token).form(&[("status", "for my followers, edited")]).send().await.unwrap();
+    let edited = alice
+        .client
+        .put(format!("http://a.test/api/v1/statuses/{private}"))
+        .bearer_auth(&alice.token)
+        .form(&[("status", "for my followers, edited")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(edited.status(), StatusCode::OK);
     let events = follower.until("status.update", |e| e.event == "status.update").await;
     assert_eq!(events.last().unwrap().json()["id"], private.as_str());
@@ -285,7 +303,10 @@ async fn websocket(
     host: &str,
     query: &str,
     protocol: Option<&str>,
-) -> Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>> {
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>,
+> {
     let mut request = format!("ws://{host}/api/v1/streaming{query}").into_client_request().unwrap();
     if let Some(protocol) = protocol {
         request.headers_mut().insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
@@ -327,7 +348,9 @@ async fn ws_until(socket: &mut Socket, what: &str, found: impl Fn(&Value) -> boo
     let deadline = Instant::now() + WAIT;
     let mut seen = Vec::new();
     loop {
-        let next = timeout_at(deadline, socket.next()).await.unwrap_or_else(|_| panic!("no {what} within {WAIT:?}; got {seen:?}"));
+        let next = timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}; got {seen:?}"));
         match next {
             Some(Ok(Message::Text(text))) => {
                 let message: Value = serde_json::from_str(&text).unwrap();
@@ -387,8 +410,11 @@ async fn the_websocket_subscribes_unsubscribes_and_answers_mistakes() {
     }
 
     // The first stream from the URL, the token from the query.
-    let mut notes = websocket(&app, "a.test", &format!("?stream=user:notification&access_token={}", alice.token), None).await.unwrap();
-    let mut public = websocket(&app, "a.test", &format!("?stream=public:local&access_token={}", alice.token), None).await.unwrap();
+    let mut notes = websocket(&app, "a.test", &format!("?stream=user:notification&access_token={}", alice.token), None)
+        .await
+        .unwrap();
+    let mut public =
+        websocket(&app, "a.test", &format!("?stream=public:local&access_token={}", alice.token), None).await.unwrap();
     follow(&carol, "alice").await;
     let messages = ws_until(&mut notes, "a notification", |m| m["event"] == "notification").await;
     assert_eq!(messages[0]["stream"], json!(["user:notification"]));
@@ -456,21 +482,61 @@ async fn streams_refuse_bad_tokens_before_they_start() {
         }
     };
     refused(get("a.test", "/api/v1/streaming/public", None).await.unwrap(), StatusCode::UNAUTHORIZED, "no token").await;
-    refused(get("a.test", "/api/v1/streaming/user", Some("not-a-token")).await.unwrap(), StatusCode::UNAUTHORIZED, "bad token").await;
+    refused(
+        get("a.test", "/api/v1/streaming/user", Some("not-a-token")).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "bad token",
+    )
+    .await;
     // A token is known only where it was issued.
-    refused(get("b.test", "/api/v1/streaming/public", Some(&alice.token)).await.unwrap(), StatusCode::UNAUTHORIZED, "another tenant's token").await;
-    refused(get("b.test", "/api/v1/streaming/user", Some(&alice.token)).await.unwrap(), StatusCode::UNAUTHORIZED, "another tenant's token").await;
+    refused(
+        get("b.test", "/api/v1/streaming/public", Some(&alice.token)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "another tenant's token",
+    )
+    .await;
+    refused(
+        get("b.test", "/api/v1/streaming/user", Some(&alice.token)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "another tenant's token",
+    )
+    .await;
     // An app token streams public timelines, not a user's.
     let app_only = app_token(&alice).await;
-    refused(get("a.test", "/api/v1/streaming/user", Some(&app_only)).await.unwrap(), StatusCode::UNAUTHORIZED, "app token, user stream").await;
-    refused(get("a.test", "/api/v1/streaming/direct", Some(&app_only)).await.unwrap(), StatusCode::UNAUTHORIZED, "app token, direct").await;
+    refused(
+        get("a.test", "/api/v1/streaming/user", Some(&app_only)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "app token, user stream",
+    )
+    .await;
+    refused(
+        get("a.test", "/api/v1/streaming/direct", Some(&app_only)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "app token, direct",
+    )
+    .await;
     let public = get("a.test", "/api/v1/streaming/public/local", Some(&app_only)).await.unwrap();
     assert_eq!(public.status(), StatusCode::OK);
     drop(public);
     // Bad parameters.
-    refused(get("a.test", "/api/v1/streaming/hashtag", Some(&alice.token)).await.unwrap(), StatusCode::BAD_REQUEST, "no tag").await;
-    refused(get("a.test", "/api/v1/streaming/list", Some(&alice.token)).await.unwrap(), StatusCode::BAD_REQUEST, "no list").await;
-    refused(get("a.test", "/api/v1/streaming/firehose", Some(&alice.token)).await.unwrap(), StatusCode::NOT_FOUND, "unknown stream").await;
+    refused(
+        get("a.test", "/api/v1/streaming/hashtag", Some(&alice.token)).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "no tag",
+    )
+    .await;
+    refused(
+        get("a.test", "/api/v1/streaming/list", Some(&alice.token)).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "no list",
+    )
+    .await;
+    refused(
+        get("a.test", "/api/v1/streaming/firehose", Some(&alice.token)).await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "unknown stream",
+    )
+    .await;
     // No lists exist: a list stream is accepted and silent.
     let list = get("a.test", "/api/v1/streaming/list?list=1", Some(&alice.token)).await.unwrap();
     assert_eq!(list.status(), StatusCode::OK);
@@ -489,11 +555,23 @@ async fn streams_refuse_bad_tokens_before_they_start() {
         }
     }
     // A plain GET of the WebSocket endpoint is a clear 400.
-    refused(get("a.test", "/api/v1/streaming", Some(&bob.token)).await.unwrap(), StatusCode::UNAUTHORIZED, "bob's token on a.test").await;
-    refused(get("a.test", "/api/v1/streaming", Some(&alice.token)).await.unwrap(), StatusCode::BAD_REQUEST, "no upgrade").await;
+    refused(
+        get("a.test", "/api/v1/streaming", Some(&bob.token)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "bob's token on a.test",
+    )
+    .await;
+    refused(
+        get("a.test", "/api/v1/streaming", Some(&alice.token)).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "no upgrade",
+    )
+    .await;
 
     // Health answers on any host, without a token.
-    for url in ["http://a.test/api/v1/streaming/health".to_string(), format!("http://{}/api/v1/streaming/health", app.addr)] {
+    for url in
+        ["http://a.test/api/v1/streaming/health".to_string(), format!("http://{}/api/v1/streaming/health", app.addr)]
+    {
         let response = client.get(&url).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{url}");
         assert_eq!(response.text().await.unwrap(), "OK");
@@ -519,7 +597,8 @@ async fn a_revoked_token_ends_its_stream() {
         .json()
         .await
         .unwrap();
-    let (client_id, client_secret) = (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
+    let (client_id, client_secret) =
+        (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
     let token: Value = client
         .post("http://a.test/oauth/token")
         .form(&[
@@ -537,7 +616,8 @@ async fn a_revoked_token_ends_its_stream() {
         .await
         .unwrap();
     let token = token["access_token"].as_str().unwrap().to_string();
-    let alice = Session { client: client.clone(), host: "a.test".into(), token: token.clone(), account_id: String::new() };
+    let alice =
+        Session { client: client.clone(), host: "a.test".into(), token: token.clone(), account_id: String::new() };
     let mut stream = SseStream::open(&alice, "/api/v1/streaming/user").await;
     // Heartbeats keep an idle stream open.
     let deadline = Instant::now() + WAIT;
@@ -582,7 +662,9 @@ async fn events_reach_streams_on_another_node() {
     let bob_on_second = Session::login(&second, "b.test", "bob").await;
 
     let mut stream = SseStream::open(&alice_on_first, "/api/v1/streaming/user").await;
-    let mut socket = websocket(&second, "a.test", &format!("?stream=user&access_token={}", alice_on_first.token), None).await.unwrap();
+    let mut socket = websocket(&second, "a.test", &format!("?stream=user&access_token={}", alice_on_first.token), None)
+        .await
+        .unwrap();
     let id = alice_on_second.toot("posted on the second node", "public").await;
     assert_eq!(stream.until_update(&id).await.len(), 1);
     assert_eq!(ws_until(&mut socket, "the post", is_update_of(&id)).await.len(), 1);
@@ -591,7 +673,11 @@ async fn events_reach_streams_on_another_node() {
     let events = stream.until("follow notification", |e| e.event == "notification").await;
     assert_eq!(events.last().unwrap().json()["account"]["acct"], "bob@b.test");
     let on_first = alice_on_first.toot("posted on the first node", "public").await;
-    assert_eq!(ws_until(&mut socket, "the post", is_update_of(&on_first)).await.len(), 2, "notification, then the post");
+    assert_eq!(
+        ws_until(&mut socket, "the post", is_update_of(&on_first)).await.len(),
+        2,
+        "notification, then the post"
+    );
     first.stop().await;
     second.stop().await;
 }
@@ -647,14 +733,22 @@ async fn the_advertised_streaming_url_leads_back_to_this_server() {
     let alice = Session::login(&app, "a.test", "alice").await;
     // Reached with an explicit port (a port mapping), the port is kept.
     let port = app.addr.port();
-    let instance: Value = alice.client.get(format!("http://a.test:{port}/api/v1/instance")).send().await.unwrap().json().await.unwrap();
+    let instance: Value =
+        alice.client.get(format!("http://a.test:{port}/api/v1/instance")).send().await.unwrap().json().await.unwrap();
     let streaming = instance["urls"]["streaming_api"].as_str().unwrap().to_string();
     assert_eq!(streaming, format!("ws://a.test:{port}"));
-    let v2: Value = alice.client.get(format!("http://a.test:{port}/api/v2/instance")).send().await.unwrap().json().await.unwrap();
+    let v2: Value =
+        alice.client.get(format!("http://a.test:{port}/api/v2/instance")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v2["configuration"]["urls"]["streaming"], streaming.as_str());
     // What Mastodon.py does with it: ws -> http, then the SSE path.
     let base = streaming.replacen("ws://", "http://", 1);
-    let mut response = alice.client.get(format!("{base}/api/v1/streaming/public/local")).bearer_auth(&alice.token).send().await.unwrap();
+    let mut response = alice
+        .client
+        .get(format!("{base}/api/v1/streaming/public/local"))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let id = alice.toot("heard through the advertised URL", "public").await;
     let deadline = Instant::now() + WAIT;

@@ -54,12 +54,16 @@ pub fn validity_for(leaf: &CertificateDer<'_>, host: &str) -> Result<(DateTime<U
     let (_, cert) = X509Certificate::from_der(leaf.as_ref()).map_err(|e| CertError::X509(e.to_string()))?;
     let names = cert.subject_alternative_name().map_err(|e| CertError::X509(e.to_string()))?;
     let named = names.is_some_and(|san| {
-        san.value.general_names.iter().any(|name| matches!(name, GeneralName::DNSName(dns) if dns.eq_ignore_ascii_case(host)))
+        san.value
+            .general_names
+            .iter()
+            .any(|name| matches!(name, GeneralName::DNSName(dns) if dns.eq_ignore_ascii_case(host)))
     });
     if !named {
         return Err(CertError::WrongHost(host.to_string()));
     }
-    let time = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).ok_or_else(|| CertError::X509("validity out of range".into()));
+    let time =
+        |t: i64| DateTime::<Utc>::from_timestamp(t, 0).ok_or_else(|| CertError::X509("validity out of range".into()));
     Ok((time(cert.validity().not_before.timestamp())?, time(cert.validity().not_after.timestamp())?))
 }
 
@@ -121,7 +125,8 @@ mod tests {
     fn the_alpn_challenge_certificate_carries_the_digest_as_a_critical_extension() {
         let certified = alpn_challenge_cert("a.test", "token.thumbprint").unwrap();
         let der = certified.cert[0].as_ref().to_vec();
-        let (_, cert) = <x509_parser::prelude::X509Certificate as x509_parser::prelude::FromDer<'_, _>>::from_der(&der).unwrap();
+        let (_, cert) =
+            <x509_parser::prelude::X509Certificate as x509_parser::prelude::FromDer<'_, _>>::from_der(&der).unwrap();
         let acme_id = cert.extensions().iter().find(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.1.31").unwrap();
         assert!(acme_id.critical);
         let digest = ring::digest::digest(&ring::digest::SHA256, b"token.thumbprint");

@@ -27,23 +27,33 @@ pub struct StoredCert {
 const CERT_COLUMNS: &str = "host, chain_pem, key_pkcs8, not_before, not_after, issued_at";
 
 /// Certificates issued at or after `since` (all of them for `None`).
-pub async fn certificates_since(conn: &mut AsyncPgConnection, since: Option<DateTime<Utc>>) -> DbResult<Vec<StoredCert>> {
+pub async fn certificates_since(
+    conn: &mut AsyncPgConnection,
+    since: Option<DateTime<Utc>>,
+) -> DbResult<Vec<StoredCert>> {
     match since {
         Some(since) => {
-            diesel::sql_query(format!("SELECT {CERT_COLUMNS} FROM acme_certificates WHERE issued_at >= $1 ORDER BY issued_at"))
-                .bind::<Timestamptz, _>(since)
+            diesel::sql_query(format!(
+                "SELECT {CERT_COLUMNS} FROM acme_certificates WHERE issued_at >= $1 ORDER BY issued_at"
+            ))
+            .bind::<Timestamptz, _>(since)
+            .load(conn)
+            .await
+        }
+        None => {
+            diesel::sql_query(format!("SELECT {CERT_COLUMNS} FROM acme_certificates ORDER BY issued_at"))
                 .load(conn)
                 .await
         }
-        None => diesel::sql_query(format!("SELECT {CERT_COLUMNS} FROM acme_certificates ORDER BY issued_at")).load(conn).await,
     }
 }
 
 pub async fn certificate(conn: &mut AsyncPgConnection, host: &str) -> DbResult<Option<StoredCert>> {
-    let mut rows: Vec<StoredCert> = diesel::sql_query(format!("SELECT {CERT_COLUMNS} FROM acme_certificates WHERE host = $1"))
-        .bind::<Text, _>(host)
-        .load(conn)
-        .await?;
+    let mut rows: Vec<StoredCert> =
+        diesel::sql_query(format!("SELECT {CERT_COLUMNS} FROM acme_certificates WHERE host = $1"))
+            .bind::<Text, _>(host)
+            .load(conn)
+            .await?;
     Ok(rows.pop())
 }
 
@@ -195,11 +205,13 @@ pub async fn account(conn: &mut AsyncPgConnection, directory: &str) -> DbResult<
 
 /// Stores the account unless another node stored one first; returns the one stored.
 pub async fn put_account(conn: &mut AsyncPgConnection, directory: &str, credentials: &str) -> DbResult<String> {
-    diesel::sql_query("INSERT INTO acme_accounts (directory, credentials) VALUES ($1, $2) ON CONFLICT (directory) DO NOTHING")
-        .bind::<Text, _>(directory)
-        .bind::<Text, _>(credentials)
-        .execute(conn)
-        .await?;
+    diesel::sql_query(
+        "INSERT INTO acme_accounts (directory, credentials) VALUES ($1, $2) ON CONFLICT (directory) DO NOTHING",
+    )
+    .bind::<Text, _>(directory)
+    .bind::<Text, _>(credentials)
+    .execute(conn)
+    .await?;
     Ok(account(conn, directory).await?.unwrap_or_else(|| credentials.to_string()))
 }
 
@@ -238,12 +250,14 @@ pub async fn release_success(conn: &mut AsyncPgConnection, host: &str, node: &st
 
 /// Gives the lease back without trying (the certificate was fine after all).
 pub async fn release_unused(conn: &mut AsyncPgConnection, host: &str, node: &str) -> DbResult<()> {
-    diesel::sql_query("UPDATE acme_issuance SET lease_owner = NULL, lease_until = NULL WHERE host = $1 AND lease_owner = $2")
-        .bind::<Text, _>(host)
-        .bind::<Text, _>(node)
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::sql_query(
+        "UPDATE acme_issuance SET lease_owner = NULL, lease_until = NULL WHERE host = $1 AND lease_owner = $2",
+    )
+    .bind::<Text, _>(host)
+    .bind::<Text, _>(node)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Gives the lease back after a failure: one more failure, the next attempt
@@ -296,11 +310,12 @@ async fn failures(conn: &mut AsyncPgConnection, host: &str) -> DbResult<i32> {
 
 /// Records an order placed by `node`; the global rate limit counts these.
 pub async fn record_order(conn: &mut AsyncPgConnection, host: &str, node: &str) -> DbResult<i64> {
-    let rows: Vec<CountRow> = diesel::sql_query("INSERT INTO acme_orders (host, node) VALUES ($1, $2) RETURNING id AS n")
-        .bind::<Text, _>(host)
-        .bind::<Text, _>(node)
-        .load(conn)
-        .await?;
+    let rows: Vec<CountRow> =
+        diesel::sql_query("INSERT INTO acme_orders (host, node) VALUES ($1, $2) RETURNING id AS n")
+            .bind::<Text, _>(host)
+            .bind::<Text, _>(node)
+            .load(conn)
+            .await?;
     Ok(rows.as_slice().first().map(|r| r.n).unwrap_or(0))
 }
 
@@ -350,14 +365,18 @@ pub async fn orders(conn: &mut AsyncPgConnection) -> DbResult<Vec<OrderRecord>> 
 /// Orders placed by all nodes in the last hour.
 pub async fn orders_last_hour(conn: &mut AsyncPgConnection) -> DbResult<i64> {
     let rows: Vec<CountRow> =
-        diesel::sql_query("SELECT count(*) AS n FROM acme_orders WHERE placed_at > now() - interval '1 hour'").load(conn).await?;
+        diesel::sql_query("SELECT count(*) AS n FROM acme_orders WHERE placed_at > now() - interval '1 hour'")
+            .load(conn)
+            .await?;
     Ok(rows.as_slice().first().map(|r| r.n).unwrap_or(0))
 }
 
 /// Orders ever placed for `host` (tests and `domain show`).
 pub async fn orders_for(conn: &mut AsyncPgConnection, host: &str) -> DbResult<i64> {
-    let rows: Vec<CountRow> =
-        diesel::sql_query("SELECT count(*) AS n FROM acme_orders WHERE host = $1").bind::<Text, _>(host).load(conn).await?;
+    let rows: Vec<CountRow> = diesel::sql_query("SELECT count(*) AS n FROM acme_orders WHERE host = $1")
+        .bind::<Text, _>(host)
+        .load(conn)
+        .await?;
     Ok(rows.as_slice().first().map(|r| r.n).unwrap_or(0))
 }
 

@@ -204,9 +204,22 @@ mod tests {
 
     #[test]
     fn answers_are_decoded_and_hostile_ones_refused() {
-        let ok = answer(7, &[(5, b"\x01x\x00"), (1, &[192, 0, 2, 1]), (28, &[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])]);
+        let ok = answer(
+            7,
+            &[
+                (5, b"\x01x\x00"),
+                (1, &[192, 0, 2, 1]),
+                (28, &[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            ],
+        );
         let found = decode_answer(7, &ok).ok().flatten().unwrap_or_default();
-        assert_eq!(found, ["192.0.2.1".parse::<IpAddr>().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), "2001:db8::1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))]);
+        assert_eq!(
+            found,
+            [
+                "192.0.2.1".parse::<IpAddr>().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+                "2001:db8::1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+            ]
+        );
         assert_eq!(decode_answer(8, &ok), Ok(None), "another id is not our answer");
         for cut in 13..ok.len() {
             // Truncated anywhere: an error or fewer records, never a panic or a wrong address.
@@ -226,7 +239,10 @@ mod tests {
         assert_eq!(check, DnsCheck::Skipped);
         assert!(check.ok());
         assert!(check.to_string().contains("public_addresses"));
-        let elsewhere = DnsCheck::PointsElsewhere { found: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 9))], expected: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))] };
+        let elsewhere = DnsCheck::PointsElsewhere {
+            found: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 9))],
+            expected: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))],
+        };
         assert_eq!(elsewhere.to_string(), "points at 192.0.2.9, not at this host (192.0.2.1)");
         assert!(!elsewhere.ok());
     }

@@ -5,8 +5,8 @@
 use crate::settings::{AcmeSettings, ChallengeKind};
 use crate::{certs, db, resolver::CertResolver};
 use instant_acme::{
-    Account, AccountCredentials, AuthorizationStatus, ExternalAccountKey, Identifier, NewAccount, NewOrder, OrderStatus,
-    RetryPolicy,
+    Account, AccountCredentials, AuthorizationStatus, ExternalAccountKey, Identifier, NewAccount, NewOrder,
+    OrderStatus, RetryPolicy,
 };
 use kereru_store::Pool;
 use std::sync::Arc;
@@ -95,7 +95,8 @@ impl Issuer {
             }
             None => {
                 let contact: Vec<&str> = self.settings.contact.iter().map(String::as_str).collect();
-                let eab = self.settings.eab.as_ref().map(|eab| ExternalAccountKey::new(eab.key_id.clone(), &eab.hmac_key));
+                let eab =
+                    self.settings.eab.as_ref().map(|eab| ExternalAccountKey::new(eab.key_id.clone(), &eab.hmac_key));
                 let new = NewAccount { contact: &contact, terms_of_service_agreed: true, only_return_existing: false };
                 let (account, credentials) = self.builder()?.create(&new, directory.clone(), eab.as_ref()).await?;
                 let json = serde_json::to_string(&credentials).map_err(|e| IssueError::Account(e.to_string()))?;
@@ -149,7 +150,9 @@ impl Issuer {
             match authorization.status {
                 AuthorizationStatus::Valid => continue,
                 AuthorizationStatus::Pending => {}
-                other => return Err(IssueError::Authorization { host: host.to_string(), status: format!("{other:?}") }),
+                other => {
+                    return Err(IssueError::Authorization { host: host.to_string(), status: format!("{other:?}") });
+                }
             }
             let kind = self
                 .settings
@@ -158,7 +161,8 @@ impl Issuer {
                 .copied()
                 .find(|kind| authorization.challenges.iter().any(|c| c.r#type == kind.acme()))
                 .ok_or_else(|| IssueError::NoChallenge(host.to_string()))?;
-            let mut challenge = authorization.challenge(kind.acme()).ok_or_else(|| IssueError::NoChallenge(host.to_string()))?;
+            let mut challenge =
+                authorization.challenge(kind.acme()).ok_or_else(|| IssueError::NoChallenge(host.to_string()))?;
             let key_authorization = challenge.key_authorization().as_str().to_string();
             {
                 let mut conn = self.pool.get().await?;
@@ -174,7 +178,10 @@ impl Issuer {
             used = Some(kind);
             challenge.set_ready().await?;
         }
-        let retries = RetryPolicy::new().initial_delay(Duration::from_millis(250)).backoff(1.5).timeout(self.settings.order_timeout);
+        let retries = RetryPolicy::new()
+            .initial_delay(Duration::from_millis(250))
+            .backoff(1.5)
+            .timeout(self.settings.order_timeout);
         let status = order.poll_ready(&retries).await?;
         if status != OrderStatus::Ready {
             let why = order.state().error.as_ref().map(|p| p.to_string()).unwrap_or_else(|| format!("{status:?}"));

@@ -65,7 +65,8 @@ impl CertManager {
     /// Loads everything once (so that serving starts with every stored
     /// certificate), then spawns the loops on the current runtime.
     pub async fn start(self) -> ManagerHandle {
-        let mut sync = Sync { pool: self.pool.clone(), resolver: self.resolver.clone(), seen: HashMap::new(), since: None };
+        let mut sync =
+            Sync { pool: self.pool.clone(), resolver: self.resolver.clone(), seen: HashMap::new(), since: None };
         sync.round().await;
         let interval = self.settings.sync_interval;
         let mut tasks = vec![tokio::spawn(async move {
@@ -76,7 +77,8 @@ impl CertManager {
         })];
         if self.settings.issue {
             let issuer = Issuer::new(self.settings.clone(), self.pool.clone(), self.resolver.clone());
-            let looper = IssueLoop { settings: self.settings.clone(), pool: self.pool, resolver: self.resolver.clone(), issuer };
+            let looper =
+                IssueLoop { settings: self.settings.clone(), pool: self.pool, resolver: self.resolver.clone(), issuer };
             let wanted = self.wanted;
             tasks.push(tokio::spawn(looper.run(wanted)));
         }
@@ -119,7 +121,9 @@ impl Sync {
                     // Not served; the issuer sees no certificate and orders a new one.
                     tracing::error!(host = %stored.host, "stored certificate is corrupt: {error}");
                     self.resolver.remove(&stored.host);
-                    let _ = db::note_problem(&mut conn, &stored.host, &format!("stored certificate is corrupt: {error}")).await;
+                    let _ =
+                        db::note_problem(&mut conn, &stored.host, &format!("stored certificate is corrupt: {error}"))
+                            .await;
                 }
             }
         }
@@ -127,7 +131,9 @@ impl Sync {
         let hosts: HashSet<String> = challenges.iter().map(|c| c.host.clone()).collect();
         self.resolver.retain_alpn(&hosts);
         for challenge in challenges {
-            if self.resolver.alpn_key_authorization(&challenge.host).as_deref() == Some(challenge.key_authorization.as_str()) {
+            if self.resolver.alpn_key_authorization(&challenge.host).as_deref()
+                == Some(challenge.key_authorization.as_str())
+            {
                 continue;
             }
             match certs::alpn_challenge_cert(&challenge.host, &challenge.key_authorization) {

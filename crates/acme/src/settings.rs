@@ -115,7 +115,10 @@ fn rand_u32() -> u32 {
 /// When a certificate valid from `not_before` to `not_after` should be
 /// renewed: with a third of its lifetime left, or half for one shorter
 /// than ten days.
-pub fn renew_at(not_before: chrono::DateTime<chrono::Utc>, not_after: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+pub fn renew_at(
+    not_before: chrono::DateTime<chrono::Utc>,
+    not_after: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
     let lifetime = not_after - not_before;
     let left = if lifetime < chrono::TimeDelta::days(10) { lifetime / 2 } else { lifetime / 3 };
     not_after - left

@@ -84,7 +84,13 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-async fn fanout(n: usize, latency: Duration, fail_rate: f64, concurrency: usize, retry_base_ms: u64) -> anyhow::Result<()> {
+async fn fanout(
+    n: usize,
+    latency: Duration,
+    fail_rate: f64,
+    concurrency: usize,
+    retry_base_ms: u64,
+) -> anyhow::Result<()> {
     anyhow::ensure!(n > 0, "--inboxes must be at least 1");
     let db = kereru_tests::fresh_database().await;
     let pool = kereru_store::pool::connect(&db.url, 16)?;
@@ -122,7 +128,11 @@ async fn fanout(n: usize, latency: Duration, fail_rate: f64, concurrency: usize,
         16,
         1,
         Arc::new(move |i, before| {
-            if before == 0 && fails_first(i, fail_rate) { Answer::status(500) } else { Answer::status(202).after(latency) }
+            if before == 0 && fails_first(i, fail_rate) {
+                Answer::status(500)
+            } else {
+                Answer::status(202).after(latency)
+            }
         }),
     );
     mocks.trust(&urls.actor_key_id("alice"), &account.public_key_pem);
@@ -186,23 +196,32 @@ async fn fanout(n: usize, latency: Duration, fail_rate: f64, concurrency: usize,
     let verified = (0..n)
         .filter(|&i| {
             let c = mocks.counts(i);
-            c.accepted.load(Ordering::SeqCst) > 0 && c.verified.load(Ordering::SeqCst) == c.requests.load(Ordering::SeqCst)
+            c.accepted.load(Ordering::SeqCst) > 0
+                && c.verified.load(Ordering::SeqCst) == c.requests.load(Ordering::SeqCst)
         })
         .count();
     let retried = counters.retried.load(Ordering::SeqCst);
     let rounds = n.div_ceil(concurrency.max(1)) as f64;
     let ideal = rounds * latency.as_secs_f64();
     let stats = queue::stats(&mut conn, 3).await?;
-    println!("inboxes            {n} hosts on 16 loopback addresses, {} ms latency, fail rate {fail_rate}", latency.as_millis());
+    println!(
+        "inboxes            {n} hosts on 16 loopback addresses, {} ms latency, fail rate {fail_rate}",
+        latency.as_millis()
+    );
     println!("concurrency        {concurrency} in flight, 8 per host");
     println!("wall time          {wall:.3} s from post to last successful delivery");
     println!("deliveries/s       {:.1}", delivered as f64 / wall.max(f64::EPSILON));
-    println!("CPU per delivery   {:.3} ms (whole process: queue, worker, signing, and the mock inboxes verifying)", cpu * 1000.0 / delivered.max(1) as f64);
+    println!(
+        "CPU per delivery   {:.3} ms (whole process: queue, worker, signing, and the mock inboxes verifying)",
+        cpu * 1000.0 / delivered.max(1) as f64
+    );
     println!("ideal              {ideal:.3} s ({rounds} rounds of {} ms at this concurrency)", latency.as_millis());
     println!("retried            {retried} deliveries needed a retry (retry base {retry_base_ms} ms)");
     println!("bad signatures     {}", mocks.bad_signatures());
     println!("queue              {}", stats.totals);
-    println!("fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried}");
+    println!(
+        "fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried}"
+    );
     mocks.stop().await;
     Ok(())
 }

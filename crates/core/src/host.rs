@@ -30,9 +30,7 @@ impl HostName {
             return Err(HostError::Empty);
         }
         let shown = || trimmed.chars().take(80).collect::<String>();
-        if trimmed.parse::<std::net::IpAddr>().is_ok()
-            || (trimmed.starts_with('[') && trimmed.ends_with(']'))
-        {
+        if trimmed.parse::<std::net::IpAddr>().is_ok() || (trimmed.starts_with('[') && trimmed.ends_with(']')) {
             return Err(HostError::IpAddress(shown()));
         }
         // Plain ASCII is checked strictly below; only IDNs go through UTS 46, so
@@ -140,8 +138,22 @@ mod tests {
     #[test]
     fn rejects_invalid_names() {
         for bad in [
-            "", " ", "localhost", "a..b", ".a.b", "a_b.test", "-a.test", "a-.test", "a b.test",
-            "a.test/x", "a.test:80", "@a.test", "1.2.3.4", "[::1]", "::1", "a.123",
+            "",
+            " ",
+            "localhost",
+            "a..b",
+            ".a.b",
+            "a_b.test",
+            "-a.test",
+            "a-.test",
+            "a b.test",
+            "a.test/x",
+            "a.test:80",
+            "@a.test",
+            "1.2.3.4",
+            "[::1]",
+            "::1",
+            "a.123",
         ] {
             assert!(HostName::parse(bad).is_err(), "{bad:?} was accepted");
         }

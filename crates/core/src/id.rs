@@ -44,10 +44,7 @@ impl IdGenerator {
 
     /// The next id for now.
     pub fn next(&self) -> i64 {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         // Random low bits only at the start of a millisecond: half the range, so
         // the sequence has room to count up before spilling into the next ms.
         let low: u16 = rand::random::<u16>() >> 1;

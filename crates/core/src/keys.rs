@@ -27,10 +27,8 @@ pub fn generate_rsa_keypair(bits: usize) -> Result<KeyPair, KeyError> {
     let mut rng = rand::rngs::OsRng;
     let private = rsa::RsaPrivateKey::new(&mut rng, bits).map_err(|e| KeyError::Generate(e.to_string()))?;
     let der = private.to_pkcs8_der().map_err(|e| KeyError::Encode(e.to_string()))?;
-    let public_pem = private
-        .to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| KeyError::Encode(e.to_string()))?;
+    let public_pem =
+        private.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| KeyError::Encode(e.to_string()))?;
     Ok(KeyPair { private_pkcs8_der: der.as_bytes().to_vec(), public_pem })
 }
 

@@ -19,7 +19,13 @@ pub fn schema_url(version: &str) -> String {
 }
 
 /// The document for `version` ("2.0" or "2.1"); `None` for any other version.
-pub fn document(version: &str, software_version: &str, node_name: &str, open_registrations: bool, usage: Usage) -> Option<Value> {
+pub fn document(
+    version: &str,
+    software_version: &str,
+    node_name: &str,
+    open_registrations: bool,
+    usage: Usage,
+) -> Option<Value> {
     let software = match version {
         "2.0" => json!({ "name": SOFTWARE_NAME, "version": software_version }),
         // 2.1 allows repository and homepage too; Kererū has no public one yet.

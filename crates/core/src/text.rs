@@ -39,7 +39,8 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
     let mut i = 0;
     let bytes = text.as_bytes();
     while i < text.len() {
-        let at_boundary = i == 0 || !text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/');
+        let at_boundary =
+            i == 0 || !text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/');
         let rest = &text[i..];
         let found = if !at_boundary {
             None
@@ -79,7 +80,8 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
 }
 
 fn mention_at(rest: &str) -> Option<(Token<'_>, usize)> {
-    let name_len = rest[1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.' || *c == '-').count();
+    let name_len =
+        rest[1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.' || *c == '-').count();
     let name = rest[1..1 + name_len].trim_end_matches(['.', '-']);
     if name.is_empty() {
         return None;
@@ -177,7 +179,10 @@ mod tests {
 
     #[test]
     fn escapes_and_keeps_paragraphs() {
-        assert_eq!(to_html("<b>hi</b> & bye\nnext\n\npara", no_mentions, tag), "<p>&lt;b&gt;hi&lt;/b&gt; &amp; bye<br />next</p><p>para</p>");
+        assert_eq!(
+            to_html("<b>hi</b> & bye\nnext\n\npara", no_mentions, tag),
+            "<p>&lt;b&gt;hi&lt;/b&gt; &amp; bye<br />next</p><p>para</p>"
+        );
     }
 
     #[test]
@@ -199,7 +204,10 @@ mod tests {
             |m| (m.username == "alice").then(|| ResolvedMention { profile_url: "https://a.test/@alice".into() }),
             tag,
         );
-        assert!(html.contains("<a href=\"https://a.test/@alice\" class=\"u-url mention\">@<span>alice</span></a>"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://a.test/@alice\" class=\"u-url mention\">@<span>alice</span></a>"),
+            "{html}"
+        );
         assert!(html.contains(" @ghost</p>"), "{html}");
     }
 

@@ -127,9 +127,19 @@ mod tests {
     fn refuses_malformed_resources() {
         assert_eq!(Resource::parse(""), Err(ResourceError::Missing));
         for bad in [
-            "acct:", "acct:alice", "acct:@a.test", "acct:alice@", "acct:al ice@a.test", "acct:alice@bad_host",
-            "https://a.test", "https://a.test/", "https://a.test/users/", "https://a.test/users/a/b",
-            "https://a.test/notes/1", "mailto:alice@a.test", "acct:alice@1.2.3.4",
+            "acct:",
+            "acct:alice",
+            "acct:@a.test",
+            "acct:alice@",
+            "acct:al ice@a.test",
+            "acct:alice@bad_host",
+            "https://a.test",
+            "https://a.test/",
+            "https://a.test/users/",
+            "https://a.test/users/a/b",
+            "https://a.test/notes/1",
+            "mailto:alice@a.test",
+            "acct:alice@1.2.3.4",
         ] {
             assert!(Resource::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -289,7 +289,11 @@ pub async fn mark_gone(conn: &mut AsyncPgConnection, row: &Claimed) -> Result<()
     diesel::update(deliveries::table)
         .filter(deliveries::inbox.eq(&row.inbox))
         .filter(deliveries::state.eq("queued"))
-        .filter(deliveries::id.eq(row.id).or(deliveries::lease_until.is_null().or(deliveries::lease_until.le(diesel::dsl::now))))
+        .filter(
+            deliveries::id
+                .eq(row.id)
+                .or(deliveries::lease_until.is_null().or(deliveries::lease_until.le(diesel::dsl::now))),
+        )
         .set((
             deliveries::state.eq("given_up"),
             deliveries::lease_until.eq(None::<DateTime<Utc>>),
@@ -481,7 +485,10 @@ mod tests {
 
     #[test]
     fn inboxes_are_checked() {
-        assert_eq!(check_inbox(&url("https://a.test/inbox#x")).map(|u| u.to_string()), Some("https://a.test/inbox".into()));
+        assert_eq!(
+            check_inbox(&url("https://a.test/inbox#x")).map(|u| u.to_string()),
+            Some("https://a.test/inbox".into())
+        );
         assert!(check_inbox(&url("ftp://a.test/inbox")).is_none());
         assert!(check_inbox(&url("https://u:p@a.test/inbox")).is_none());
         assert!(check_inbox(&url("data:text/plain,hi")).is_none());

@@ -250,7 +250,9 @@ impl Worker {
         }
         let all = u32::try_from(self.settings.concurrency.max(1)).unwrap_or(u32::MAX);
         if tokio::time::timeout(self.settings.lease, self.global.acquire_many(all)).await.is_err() {
-            tracing::warn!("deliveries still in flight at shutdown; their leases will run out and they will be sent again");
+            tracing::warn!(
+                "deliveries still in flight at shutdown; their leases will run out and they will be sent again"
+            );
         }
     }
 
@@ -293,7 +295,9 @@ impl Worker {
             // Forget idle hosts (no one holds or waits on their semaphore).
             hosts.retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
         }
-        Arc::clone(hosts.entry(host.to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1)))))
+        Arc::clone(
+            hosts.entry(host.to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1)))),
+        )
     }
 
     async fn signer(&self, account: i64, key_id: &str) -> Result<Arc<Signer>, AttemptError> {
@@ -337,7 +341,8 @@ impl Worker {
         let body = cell
             .get_or_try_init(|| async {
                 let mut conn = self.pool.get().await.map_err(|e| AttemptError::Store(e.to_string()))?;
-                let found = queue::bodies(&mut conn, &[activity]).await.map_err(|e| AttemptError::Store(e.to_string()))?;
+                let found =
+                    queue::bodies(&mut conn, &[activity]).await.map_err(|e| AttemptError::Store(e.to_string()))?;
                 let (_, body) = found.into_iter().next().ok_or(AttemptError::NoActivity)?;
                 Ok::<_, AttemptError>(Arc::<str>::from(body))
             })
@@ -349,12 +354,17 @@ impl Worker {
         let host = self.host_semaphore(&row.host);
         let Ok(_host_permit) = host.acquire().await else { return };
         self.counters.attempts.fetch_add(1, Ordering::Relaxed);
-        let prepared = async { Ok::<_, AttemptError>((self.signer(row.account_id, &row.key_id).await?, self.body(row.activity_id).await?)) }.await;
+        let prepared = async {
+            Ok::<_, AttemptError>((self.signer(row.account_id, &row.key_id).await?, self.body(row.activity_id).await?))
+        }
+        .await;
         let outcome = match prepared {
             Ok((signer, body)) => classify(&self.fetcher.post_activity(&row.inbox, body, signer).await),
             // Our own trouble (the database, a key that does not parse):
             // retried, not counted against the remote host.
-            Err(AttemptError::Key(error)) => Outcome::Final { status: None, reason: format!("the sender's key: {error}") },
+            Err(AttemptError::Key(error)) => {
+                Outcome::Final { status: None, reason: format!("the sender's key: {error}") }
+            }
             Err(AttemptError::NoActivity) => Outcome::Final { status: None, reason: "the activity is gone".into() },
             Err(error) => Outcome::Retry { status: None, after: None, error: error.to_string(), host_failure: false },
         };

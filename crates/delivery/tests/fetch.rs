@@ -27,7 +27,11 @@ impl Seen {
 }
 
 enum Reply {
-    Respond { status: u16, headers: Vec<(&'static str, String)>, body: Vec<u8> },
+    Respond {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
     /// Reads the request and never answers.
     Silent,
     /// Declares a body of this length, sends none and holds the connection.
@@ -122,7 +126,8 @@ async fn serve(
     seen.lock().unwrap().push(request.clone());
     match handler(&request, addr) {
         Reply::Respond { status, headers, body } => {
-            let mut response = format!("HTTP/1.1 {status} Whatever\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+            let mut response =
+                format!("HTTP/1.1 {status} Whatever\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
             for (name, value) in headers {
                 response.push_str(&format!("{name}: {value}\r\n"));
             }
@@ -133,7 +138,9 @@ async fn serve(
         }
         Reply::Silent => std::future::pending::<()>().await,
         Reply::DeclareLength(length) => {
-            let response = format!("HTTP/1.1 200 OK\r\nContent-Type: application/activity+json\r\nContent-Length: {length}\r\n\r\n");
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/activity+json\r\nContent-Length: {length}\r\n\r\n"
+            );
             let _ = stream.write_all(response.as_bytes()).await;
             std::future::pending::<()>().await;
         }
@@ -295,7 +302,10 @@ async fn bodies_over_the_cap_are_refused_without_reading_them() {
     let started = Instant::now();
     let declared = fetcher.get_activity_json("http://peer.test/declared", None).await;
     assert!(matches!(declared, Err(FetchError::TooLarge { limit: 1_048_576 })), "{declared:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "refused on the declared length, not after waiting for the body");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused on the declared length, not after waiting for the body"
+    );
 
     let streamed = fetcher.get_activity_json("http://peer.test/stream", None).await;
     assert!(matches!(streamed, Err(FetchError::TooLarge { .. })), "{streamed:?}");

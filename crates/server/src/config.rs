@@ -183,7 +183,10 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         if self.public_scheme().is_none() {
-            return invalid(format!("http.public_scheme must be \"http\" or \"https\", not {:?}", self.http.public_scheme));
+            return invalid(format!(
+                "http.public_scheme must be \"http\" or \"https\", not {:?}",
+                self.http.public_scheme
+            ));
         }
         if self.http.listen.parse::<SocketAddr>().is_err() {
             return invalid(format!("http.listen must be an address like 127.0.0.1:8080, not {:?}", self.http.listen));
@@ -211,7 +214,10 @@ impl Config {
             return invalid("acme.eab_hmac_key must be base64url".into());
         }
         for contact in &self.acme.contact {
-            if !contact.starts_with("mailto:") || contact.len() < 10 || contact.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            if !contact.starts_with("mailto:")
+                || contact.len() < 10
+                || contact.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
                 return invalid(format!("acme.contact: {contact:?} must be a mailto: URI"));
             }
         }
@@ -230,12 +236,22 @@ impl Config {
             return invalid("database.pool_size must be at least 1".into());
         }
         let d = &self.delivery;
-        if d.concurrency == 0 || d.per_host == 0 || d.batch == 0 || d.poll_interval_ms == 0 || d.host_failure_threshold == 0 {
-            return invalid("delivery.concurrency, per_host, batch, poll_interval_ms and host_failure_threshold must be at least 1".into());
+        if d.concurrency == 0
+            || d.per_host == 0
+            || d.batch == 0
+            || d.poll_interval_ms == 0
+            || d.host_failure_threshold == 0
+        {
+            return invalid(
+                "delivery.concurrency, per_host, batch, poll_interval_ms and host_failure_threshold must be at least 1"
+                    .into(),
+            );
         }
         // The lease must outlast a request (10 s) so a live worker keeps its rows.
         if d.lease_seconds < 15 || d.retry_base_ms == 0 || d.horizon_hours == 0 {
-            return invalid("delivery.lease_seconds must be at least 15, retry_base_ms and horizon_hours at least 1".into());
+            return invalid(
+                "delivery.lease_seconds must be at least 15, retry_base_ms and horizon_hours at least 1".into(),
+            );
         }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {
@@ -271,7 +287,8 @@ impl Config {
         settings.sync_interval = std::time::Duration::from_secs(acme.sync_interval_seconds);
         settings.check_interval = std::time::Duration::from_secs(acme.check_interval_seconds);
         if let (Some(key_id), Some(key)) = (&acme.eab_key_id, &acme.eab_hmac_key) {
-            let hmac_key = decode_base64url(key).ok_or_else(|| ConfigError::Invalid("acme.eab_hmac_key must be base64url".into()))?;
+            let hmac_key = decode_base64url(key)
+                .ok_or_else(|| ConfigError::Invalid("acme.eab_hmac_key must be base64url".into()))?;
             settings.eab = Some(kereru_acme::settings::Eab { key_id: key_id.clone(), hmac_key });
         }
         Ok(settings)
@@ -284,7 +301,10 @@ impl Config {
 
 fn decode_base64url(text: &str) -> Option<Vec<u8>> {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')).ok().filter(|k| !k.is_empty())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim().trim_end_matches('='))
+        .ok()
+        .filter(|k| !k.is_empty())
 }
 
 fn one_line(text: &str) -> String {

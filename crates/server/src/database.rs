@@ -98,10 +98,7 @@ fn open_private_cluster(root: &Path, bins: &PostgresBinaries) -> Result<PrivateC
 }
 
 fn fallback_root() -> Result<PathBuf, ClusterError> {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
+    let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let target = Path::new(FALLBACK_CLUSTERS).join(format!("{millis}-{}", std::process::id()));
     std::fs::create_dir_all(&target).map_err(|error| io_error("creating the fallback cluster directory", error))?;
     Ok(target)

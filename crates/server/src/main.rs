@@ -86,7 +86,9 @@ fn init_logging(config: &Config, serving: bool) {
     use tracing_subscriber::EnvFilter;
     // Commands print their results on stdout; only problems go to stderr.
     let default = if serving { config.log.filter.clone() } else { "warn".to_string() };
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&default)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&default))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }

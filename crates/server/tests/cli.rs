@@ -80,12 +80,8 @@ impl Served {
 
     /// Runs `kereru ARGS` until it prints `prefix` followed by its address.
     fn start_listening(mut command: Command, args: &[&str], prefix: &'static str) -> Served {
-        let mut child = command
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("kereru serve starts");
+        let mut child =
+            command.args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("kereru serve starts");
         let stdout = child.stdout.take().expect("stdout");
         // The server prints its address once it listens; a reader thread keeps
         // the wait bounded even if it never does.
@@ -154,10 +150,22 @@ async fn provisioned_domains_and_users_are_discoverable_on_their_own_tenant_only
     let added = ok(cmd(), &["domain", "add", "a.test", "--owner", "owner@mail.test"], "");
     assert!(added.contains("a.test"), "{added}");
     ok(cmd(), &["domain", "add", "b.test"], "");
-    let handle = ok(cmd(), &["user", "create", "--domain", "a.test", "--username", "alice", "--email", "alice@mail.test"], "correct horse battery\n");
+    let handle = ok(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "alice", "--email", "alice@mail.test"],
+        "correct horse battery\n",
+    );
     assert_eq!(handle.trim(), "@alice@a.test");
-    ok(cmd(), &["user", "create", "--domain", "a.test", "--username", "ann", "--email", "ann@mail.test", "--admin"], "another good password\n");
-    ok(cmd(), &["user", "create", "--domain", "b.test", "--username", "bob", "--email", "bob@mail.test"], "bobs password here\n");
+    ok(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "ann", "--email", "ann@mail.test", "--admin"],
+        "another good password\n",
+    );
+    ok(
+        cmd(),
+        &["user", "create", "--domain", "b.test", "--username", "bob", "--email", "bob@mail.test"],
+        "bobs password here\n",
+    );
 
     let listed = ok(cmd(), &["domain", "list"], "");
     assert!(listed.contains("a.test\tactive") && listed.contains("b.test\tactive"), "{listed}");
@@ -171,10 +179,11 @@ async fn provisioned_domains_and_users_are_discoverable_on_their_own_tenant_only
     let client = served.client(&["a.test", "b.test"]);
     let (status, jrd) = get_json(&client, "http://a.test/.well-known/webfinger?resource=acct:alice@a.test").await;
     assert_eq!(status, 200);
-    let self_href = jrd["links"].as_array().expect("links").iter().find(|l| l["rel"] == "self").expect("self link")["href"]
-        .as_str()
-        .expect("href")
-        .to_string();
+    let self_href =
+        jrd["links"].as_array().expect("links").iter().find(|l| l["rel"] == "self").expect("self link")["href"]
+            .as_str()
+            .expect("href")
+            .to_string();
     let (status, actor) = get_json(&client, &self_href).await;
     assert_eq!(status, 200);
     assert_eq!(actor["id"], self_href);
@@ -203,7 +212,11 @@ async fn bad_input_gets_a_one_line_reason_and_changes_nothing() {
     let data = scratch_dir("cli-errors");
     let cmd = || kereru(&data, Some(&db.url));
     ok(cmd(), &["domain", "add", "a.test", "--service-host", "social.a.test"], "");
-    ok(cmd(), &["user", "create", "--domain", "a.test", "--username", "alice", "--email", "alice@mail.test"], "a good long password\n");
+    ok(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "alice", "--email", "alice@mail.test"],
+        "a good long password\n",
+    );
 
     fails(cmd(), &["domain", "add", "not a host"], "", "not a valid host name");
     fails(cmd(), &["domain", "add", "127.0.0.1"], "", "IP address");
@@ -212,11 +225,36 @@ async fn bad_input_gets_a_one_line_reason_and_changes_nothing() {
     fails(cmd(), &["domain", "add", "new.test", "--owner", "not-an-email"], "", "e-mail");
     fails(cmd(), &["domain", "show", "nowhere.test"], "", "no domain nowhere.test");
     fails(cmd(), &["domain", "suspend", "nowhere.test"], "", "no domain nowhere.test");
-    fails(cmd(), &["user", "create", "--domain", "nowhere.test", "--username", "x", "--email", "x@mail.test"], "a good long password\n", "no domain nowhere.test");
-    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "ALICE", "--email", "other@mail.test"], "a good long password\n", "already taken");
-    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "bad name", "--email", "x@mail.test"], "a good long password\n", "not a valid username");
-    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "carol", "--email", "carol@mail.test"], "short\n", "at least 8");
-    fails(cmd(), &["user", "create", "--domain", "a.test", "--username", "carol", "--email", "carol@mail.test"], "", "no password");
+    fails(
+        cmd(),
+        &["user", "create", "--domain", "nowhere.test", "--username", "x", "--email", "x@mail.test"],
+        "a good long password\n",
+        "no domain nowhere.test",
+    );
+    fails(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "ALICE", "--email", "other@mail.test"],
+        "a good long password\n",
+        "already taken",
+    );
+    fails(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "bad name", "--email", "x@mail.test"],
+        "a good long password\n",
+        "not a valid username",
+    );
+    fails(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "carol", "--email", "carol@mail.test"],
+        "short\n",
+        "at least 8",
+    );
+    fails(
+        cmd(),
+        &["user", "create", "--domain", "a.test", "--username", "carol", "--email", "carol@mail.test"],
+        "",
+        "no password",
+    );
     let mut missing_config = cmd();
     missing_config.args(["--config", "/nonexistent/kereru.toml"]);
     fails(missing_config, &["domain", "list"], "", "does not exist");
@@ -251,7 +289,11 @@ async fn with_no_database_configured_kereru_runs_its_own_cluster_and_stops_it() 
     let served = Served::start(cmd());
     assert!(postmaster_running(&data));
     // A command while serve runs uses the same cluster and leaves it running.
-    let handle = ok(cmd(), &["user", "create", "--domain", "z.test", "--username", "zed", "--email", "zed@mail.test"], "zeds password!\n");
+    let handle = ok(
+        cmd(),
+        &["user", "create", "--domain", "z.test", "--username", "zed", "--email", "zed@mail.test"],
+        "zeds password!\n",
+    );
     assert_eq!(handle.trim(), "@zed@z.test");
     assert!(postmaster_running(&data), "the command must not stop the cluster serve uses");
     let client = served.client(&["z.test"]);
@@ -278,9 +320,9 @@ async fn a_data_directory_holding_another_cluster_is_refused_and_left_alone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn as_root_a_data_directory_postgres_cannot_reach_gets_its_cluster_elsewhere() {
     use std::os::unix::fs::PermissionsExt;
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string()));
+    let uid = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string())
+    });
     if uid.as_deref() != Some("0") {
         eprintln!("not root: PostgreSQL runs as this user, so every data directory it can use is reachable");
         return;
@@ -352,7 +394,9 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
                 assert!(body.contains("https://t.test/.well-known/webfinger"), "{body}");
                 break;
             }
-            Err(error) => assert!(Instant::now() < deadline, "no HTTPS for t.test within 60 s: {error}\n{}", pebble.log()),
+            Err(error) => {
+                assert!(Instant::now() < deadline, "no HTTPS for t.test within 60 s: {error}\n{}", pebble.log())
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -374,7 +418,9 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
     };
     assert!(shown.contains("  far.test: none yet"), "{shown}");
     assert!(
-        shown.contains("last problem (1 failed attempt in a row): DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"),
+        shown.contains(
+            "last problem (1 failed attempt in a row): DNS: far.test points at 127.0.0.2, not at this host (127.0.0.1)"
+        ),
         "{shown}"
     );
     assert!(shown.contains("next attempt: "), "{shown}");

@@ -92,7 +92,10 @@ pub async fn status(
     };
     match &boosted {
         Some(original) => {
-            notify(notifications::notify(conn, AccountId(original.account_id), author, "reblog", Some(original.id)).await?);
+            notify(
+                notifications::notify(conn, AccountId(original.account_id), author, "reblog", Some(original.id))
+                    .await?,
+            );
         }
         None => {
             for (account, _) in mentioned {
@@ -115,7 +118,9 @@ pub async fn status(
 pub async fn audience(conn: &mut AsyncPgConnection, status: &Status) -> Result<Vec<i64>, ServiceError> {
     let mut accounts = vec![status.account_id];
     if status.visibility() != Visibility::Direct {
-        accounts.extend(followers_with_tenants(conn, status.account_id).await?.into_iter().map(|(follower, _, _)| follower));
+        accounts.extend(
+            followers_with_tenants(conn, status.account_id).await?.into_iter().map(|(follower, _, _)| follower),
+        );
     }
     accounts.extend(statuses::mentioned_accounts(conn, &[status.id]).await?.into_iter().map(|(_, account)| account));
     accounts.sort_unstable();

@@ -19,7 +19,10 @@ pub enum Event {
         #[serde(default)]
         home_of_all: bool,
     },
-    StatusUpdated { status_id: i64, tenants: Vec<i64> },
+    StatusUpdated {
+        status_id: i64,
+        tenants: Vec<i64>,
+    },
     /// A status is gone. The row is, too, so who may hear of it is decided
     /// here: public streams if it was `public`, and the streams of `home_of`
     /// (its author, followers unless it was direct, and those it mentioned).
@@ -34,7 +37,10 @@ pub enum Event {
         #[serde(default)]
         home_of_all: bool,
     },
-    Notification { account_id: i64, notification_id: i64 },
+    Notification {
+        account_id: i64,
+        notification_id: i64,
+    },
 }
 
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
@@ -67,26 +73,47 @@ mod tests {
 
     #[test]
     fn events_are_tagged_json_and_deletes_from_older_nodes_still_parse() {
-        let event = Event::StatusDeleted { status_id: 7, tenants: vec![1], public: true, home_of: vec![3], home_of_all: false };
+        let event =
+            Event::StatusDeleted { status_id: 7, tenants: vec![1], public: true, home_of: vec![3], home_of_all: false };
         let json = serde_json::to_value(&event).unwrap_or_default();
         assert_eq!(json["event"], "status_deleted");
         assert_eq!(serde_json::from_value::<Event>(json).ok(), Some(event));
         let old: Result<Event, _> = serde_json::from_str(r#"{"event":"status_deleted","status_id":7,"tenants":[1]}"#);
         assert_eq!(
             old.ok(),
-            Some(Event::StatusDeleted { status_id: 7, tenants: vec![1], public: false, home_of: vec![], home_of_all: false })
+            Some(Event::StatusDeleted {
+                status_id: 7,
+                tenants: vec![1],
+                public: false,
+                home_of: vec![],
+                home_of_all: false
+            })
         );
     }
 
     #[test]
     fn a_follower_list_too_long_for_notify_becomes_everyone() {
         let followers: Vec<i64> = (0..5000).map(|n| 7_000_000_000_000_000 + n).collect();
-        let event = Event::StatusCreated { status_id: 1, tenants: vec![1, 2], home_of: followers, public: true, home_of_all: false };
+        let event = Event::StatusCreated {
+            status_id: 1,
+            tenants: vec![1, 2],
+            home_of: followers,
+            public: true,
+            home_of_all: false,
+        };
         let payload = event.to_payload().unwrap();
         assert!(payload.len() <= MAX_PAYLOAD, "{}", payload.len());
         let back: Event = serde_json::from_str(&payload).unwrap();
-        assert!(matches!(back, Event::StatusCreated { home_of_all: true, ref home_of, ref tenants, .. } if home_of.is_empty() && tenants == &vec![1, 2]));
-        let small = Event::StatusCreated { status_id: 1, tenants: vec![1], home_of: vec![5], public: false, home_of_all: false };
+        assert!(
+            matches!(back, Event::StatusCreated { home_of_all: true, ref home_of, ref tenants, .. } if home_of.is_empty() && tenants == &vec![1, 2])
+        );
+        let small = Event::StatusCreated {
+            status_id: 1,
+            tenants: vec![1],
+            home_of: vec![5],
+            public: false,
+            home_of_all: false,
+        };
         assert_eq!(serde_json::from_str::<Event>(&small.to_payload().unwrap()).unwrap(), small);
     }
 }

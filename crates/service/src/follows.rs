@@ -1,8 +1,8 @@
 //! Following, follow requests, blocking and muting.
 
+use crate::Actor;
 use crate::error::ServiceError;
 use crate::events::Event;
-use crate::Actor;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kereru_store::accounts::{self, Account};
@@ -77,7 +77,11 @@ async fn backfill(conn: &mut AsyncPgConnection, tenant: DomainId, author: Accoun
     Ok(())
 }
 
-pub async fn unfollow(conn: &mut AsyncPgConnection, actor: &Actor<'_>, target_id: AccountId) -> Result<(), ServiceError> {
+pub async fn unfollow(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    target_id: AccountId,
+) -> Result<(), ServiceError> {
     let target = target(conn, actor, target_id).await?;
     if relationships::remove_follow(conn, actor.account.id, target.id).await? {
         notifications::withdraw(conn, target.id, actor.account.id, "follow", None).await?;
@@ -87,7 +91,11 @@ pub async fn unfollow(conn: &mut AsyncPgConnection, actor: &Actor<'_>, target_id
 }
 
 /// The actor (a locked account) accepts `follower`'s request.
-pub async fn authorize(conn: &mut AsyncPgConnection, actor: &Actor<'_>, follower: AccountId) -> Result<Vec<Event>, ServiceError> {
+pub async fn authorize(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    follower: AccountId,
+) -> Result<Vec<Event>, ServiceError> {
     let follower = target(conn, actor, follower).await?;
     if !relationships::accept_follow(conn, follower.id, actor.account.id).await? {
         return Err(ServiceError::NotFound);
@@ -114,7 +122,12 @@ pub async fn reject(conn: &mut AsyncPgConnection, actor: &Actor<'_>, follower: A
 }
 
 /// Blocking ends follows both ways.
-pub async fn block(conn: &mut AsyncPgConnection, actor: &Actor<'_>, target_id: AccountId, on: bool) -> Result<(), ServiceError> {
+pub async fn block(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    target_id: AccountId,
+    on: bool,
+) -> Result<(), ServiceError> {
     let target = target(conn, actor, target_id).await?;
     if target.id == actor.account.id {
         return Err(ServiceError::Forbidden("You cannot block yourself".into()));

@@ -142,7 +142,12 @@ async fn fetch_remote_actor(
         public_key_pem,
         url: actor.url.as_ref().and_then(|u| u.first()).and_then(|r| r.id()).map(str::to_string),
         inbox_url: actor.inbox.clone(),
-        shared_inbox_url: actor.endpoints.as_ref().and_then(|e| e.get("sharedInbox")).and_then(|s| s.as_str()).map(str::to_string),
+        shared_inbox_url: actor
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.get("sharedInbox"))
+            .and_then(|s| s.as_str())
+            .map(str::to_string),
         followers_url: actor.followers.as_ref().and_then(|f| f.as_str()).map(str::to_string),
         avatar_remote_url: first_url(&actor.extra.get("icon").cloned()),
         header_remote_url: first_url(&actor.extra.get("image").cloned()),

@@ -1,10 +1,10 @@
 //! Posting, editing and deleting statuses; favourites, boosts, bookmarks, pins.
 
+use crate::Actor;
 use crate::deliver;
 use crate::error::ServiceError;
 use crate::events::Event;
 use crate::resolve;
-use crate::Actor;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kereru_core::text;
@@ -52,7 +52,9 @@ async fn resolve_mentions(
 ) -> Result<Vec<(kereru_store::accounts::Account, String, text::MentionRef)>, ServiceError> {
     let mut found = Vec::new();
     for mention in text::mentions(text) {
-        let Some(account) = resolve::local_handle(conn, actor.tenant, &mention.username, mention.host.as_deref()).await? else {
+        let Some(account) =
+            resolve::local_handle(conn, actor.tenant, &mention.username, mention.host.as_deref()).await?
+        else {
             continue;
         };
         let Some(tenant) = account.domain_id else { continue };
@@ -65,7 +67,11 @@ async fn resolve_mentions(
 
 /// Posts a status (or returns the one an earlier request with the same
 /// `Idempotency-Key` posted). Returns it with the events to publish.
-pub async fn post(conn: &mut AsyncPgConnection, actor: &Actor<'_>, new: NewPost) -> Result<(Status, Vec<Event>), ServiceError> {
+pub async fn post(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    new: NewPost,
+) -> Result<(Status, Vec<Event>), ServiceError> {
     if let Some(key) = &new.idempotency_key {
         if key.len() > 255 {
             return Err(ServiceError::Invalid("Idempotency-Key is too long".into()));
@@ -88,12 +94,17 @@ pub async fn post(conn: &mut AsyncPgConnection, actor: &Actor<'_>, new: NewPost)
         return Err(ServiceError::Invalid("Validation failed: Text can't be blank".into()));
     }
     if counted_length(&text) + new.spoiler_text.chars().count() > MAX_CHARACTERS {
-        return Err(ServiceError::Invalid(format!("Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")));
+        return Err(ServiceError::Invalid(format!(
+            "Validation failed: Text character limit of {MAX_CHARACTERS} exceeded"
+        )));
     }
     if new.media_ids.len() > MAX_MEDIA {
-        return Err(ServiceError::Invalid(format!("Validation failed: You can attach at most {MAX_MEDIA} media files")));
+        return Err(ServiceError::Invalid(format!(
+            "Validation failed: You can attach at most {MAX_MEDIA} media files"
+        )));
     }
-    if new.language.as_ref().is_some_and(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+    if new.language.as_ref().is_some_and(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
         return Err(ServiceError::Invalid("Validation failed: Language is not a language code".into()));
     }
     let urls = actor.urls();
@@ -102,13 +113,20 @@ pub async fn post(conn: &mut AsyncPgConnection, actor: &Actor<'_>, new: NewPost)
     let result = conn
         .transaction(async |conn| -> Result<(Status, Vec<Event>), ServiceError> {
             let parent = match new.in_reply_to {
-                Some(id) => Some(statuses::visible_one(conn, actor_tenant, Some(author), id).await?.ok_or(ServiceError::NotFound)?),
+                Some(id) => Some(
+                    statuses::visible_one(conn, actor_tenant, Some(author), id).await?.ok_or(ServiceError::NotFound)?,
+                ),
                 None => None,
             };
             let mentions = resolve_mentions(conn, actor, &text).await?;
             let content = text::to_html(
                 &text,
-                |m| mentions.iter().find(|(_, _, r)| r == m).map(|(_, url, _)| text::ResolvedMention { profile_url: url.clone() }),
+                |m| {
+                    mentions
+                        .iter()
+                        .find(|(_, _, r)| r == m)
+                        .map(|(_, url, _)| text::ResolvedMention { profile_url: url.clone() })
+                },
                 |tag| format!("{}/tags/{tag}", urls.base()),
             );
             let id = next_id();
@@ -142,12 +160,14 @@ pub async fn post(conn: &mut AsyncPgConnection, actor: &Actor<'_>, new: NewPost)
             statuses::add_mentions(conn, status.id, &mention_ids).await?;
             statuses::add_tags(conn, status.id, &text::hashtags(&text)).await?;
             if !new.media_ids.is_empty() {
-                media::attach_to_status(conn, actor_tenant, author, status.id, &new.media_ids).await.map_err(|e| match e {
-                    media::MediaError::Store(s) => ServiceError::Store(s),
-                    media::MediaError::NotFound(id) | media::MediaError::AlreadyAttached(id) => {
-                        ServiceError::Invalid(format!("Media {id} not found or already attached to another post"))
+                media::attach_to_status(conn, actor_tenant, author, status.id, &new.media_ids).await.map_err(|e| {
+                    match e {
+                        media::MediaError::Store(s) => ServiceError::Store(s),
+                        media::MediaError::NotFound(id) | media::MediaError::AlreadyAttached(id) => {
+                            ServiceError::Invalid(format!("Media {id} not found or already attached to another post"))
+                        }
+                        other => ServiceError::Invalid(other.to_string()),
                     }
-                    other => ServiceError::Invalid(other.to_string()),
                 })?;
             }
             if let Some(key) = &new.idempotency_key {
@@ -217,13 +237,20 @@ pub async fn edit(
         return Err(ServiceError::Invalid("Validation failed: Text can't be blank".into()));
     }
     if counted_length(&new_text) + spoiler_text.chars().count() > MAX_CHARACTERS {
-        return Err(ServiceError::Invalid(format!("Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")));
+        return Err(ServiceError::Invalid(format!(
+            "Validation failed: Text character limit of {MAX_CHARACTERS} exceeded"
+        )));
     }
     let urls = actor.urls();
     let mentions = resolve_mentions(conn, actor, &new_text).await?;
     let content = text::to_html(
         &new_text,
-        |m| mentions.iter().find(|(_, _, r)| r == m).map(|(_, url, _)| text::ResolvedMention { profile_url: url.clone() }),
+        |m| {
+            mentions
+                .iter()
+                .find(|(_, _, r)| r == m)
+                .map(|(_, url, _)| text::ResolvedMention { profile_url: url.clone() })
+        },
         |tag| format!("{}/tags/{tag}", urls.base()),
     );
     let updated = conn
@@ -261,7 +288,9 @@ pub async fn edit(
         .load(conn)
         .await?;
     for booster in boosters {
-        if let Some(n) = notifications::notify(conn, AccountId(booster), actor.account.id, "update", Some(status.id)).await? {
+        if let Some(n) =
+            notifications::notify(conn, AccountId(booster), actor.account.id, "update", Some(status.id)).await?
+        {
             events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
         }
     }
@@ -288,12 +317,18 @@ async fn save_version(
     Ok(())
 }
 
-pub async fn favourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(Status, Vec<Event>), ServiceError> {
+pub async fn favourite(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: i64,
+) -> Result<(Status, Vec<Event>), ServiceError> {
     let status = visible(conn, actor, id).await?;
     let status = original_of(conn, status).await?;
     let mut events = Vec::new();
     if interactions::favourite(conn, actor.account.id, status.id).await?
-        && let Some(n) = notifications::notify(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id)).await?
+        && let Some(n) =
+            notifications::notify(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id))
+                .await?
     {
         events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
     }
@@ -304,7 +339,8 @@ pub async fn unfavourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i6
     let seen = visible(conn, actor, id).await?;
     let status = original_of(conn, seen).await?;
     if interactions::unfavourite(conn, actor.account.id, status.id).await? {
-        notifications::withdraw(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id)).await?;
+        notifications::withdraw(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id))
+            .await?;
     }
     Ok(status)
 }
@@ -380,7 +416,11 @@ pub async fn reblog(
 }
 
 /// Undoes the actor's boost; returns the status that was boosted.
-pub async fn unreblog(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(Status, Vec<Event>), ServiceError> {
+pub async fn unreblog(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: i64,
+) -> Result<(Status, Vec<Event>), ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let original = original_of(conn, seen).await?;
     let boost: Option<Status> = statuses_table::table
@@ -394,13 +434,19 @@ pub async fn unreblog(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) 
     if let Some(boost) = boost {
         let event = deliver::deleted(conn, &boost).await?;
         diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
-        notifications::withdraw(conn, AccountId(original.account_id), actor.account.id, "reblog", Some(original.id)).await?;
+        notifications::withdraw(conn, AccountId(original.account_id), actor.account.id, "reblog", Some(original.id))
+            .await?;
         events.push(event);
     }
     Ok((original, events))
 }
 
-pub async fn bookmark(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64, on: bool) -> Result<Status, ServiceError> {
+pub async fn bookmark(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: i64,
+    on: bool,
+) -> Result<Status, ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let status = original_of(conn, seen).await?;
     if on {
@@ -415,7 +461,9 @@ pub async fn pin(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64, on: b
     let status = own(conn, actor, id).await?;
     if on {
         if !matches!(status.visibility(), Visibility::Public | Visibility::Unlisted) {
-            return Err(ServiceError::Invalid("Validation failed: Only public and unlisted posts can be pinned".into()));
+            return Err(ServiceError::Invalid(
+                "Validation failed: Only public and unlisted posts can be pinned".into(),
+            ));
         }
         if interactions::pin_count(conn, actor.account.id).await? >= MAX_PINS {
             return Err(ServiceError::Invalid(format!("Validation failed: You can pin at most {MAX_PINS} posts")));

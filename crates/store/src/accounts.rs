@@ -302,8 +302,8 @@ pub async fn authenticate(
         let hash = if hash.is_empty() { dummy_hash() } else { hash };
         password::verify(&password, &hash)
     })
-        .await
-        .map_err(|e| StoreError::Connect(format!("worker thread failed: {e}")))?;
+    .await
+    .map_err(|e| StoreError::Connect(format!("worker thread failed: {e}")))?;
     match (id, matches) {
         (Some(id), true) => {
             diesel::update(users::table.filter(users::account_id.eq(id)))
@@ -351,9 +351,8 @@ pub async fn many_visible(
     ids: &[i64],
 ) -> Result<Vec<Account>, StoreError> {
     use crate::schema::known_accounts;
-    let known = known_accounts::table
-        .filter(known_accounts::domain_id.eq(viewer_tenant.0))
-        .select(known_accounts::account_id);
+    let known =
+        known_accounts::table.filter(known_accounts::domain_id.eq(viewer_tenant.0)).select(known_accounts::account_id);
     Ok(accounts::table
         .filter(accounts::id.eq_any(ids))
         .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))

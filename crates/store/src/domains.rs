@@ -182,7 +182,11 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewDomain) -> Result<Doma
                     .await?;
                 for (host, role) in &hosts {
                     diesel::insert_into(domain_hosts::table)
-                        .values((domain_hosts::host.eq(host), domain_hosts::domain_id.eq(id), domain_hosts::role.eq(role)))
+                        .values((
+                            domain_hosts::host.eq(host),
+                            domain_hosts::domain_id.eq(id),
+                            domain_hosts::role.eq(role),
+                        ))
                         .execute(conn)
                         .await?;
                 }

@@ -21,15 +21,25 @@ macro_rules! toggle_table {
         }
 
         /// Removes the row; whether there was one.
-        pub async fn $remove(conn: &mut AsyncPgConnection, account: AccountId, status: i64) -> Result<bool, StoreError> {
-            let n = diesel::delete($table::table.filter($table::account_id.eq(account.0)).filter($table::status_id.eq(status)))
-                .execute(conn)
-                .await?;
+        pub async fn $remove(
+            conn: &mut AsyncPgConnection,
+            account: AccountId,
+            status: i64,
+        ) -> Result<bool, StoreError> {
+            let n = diesel::delete(
+                $table::table.filter($table::account_id.eq(account.0)).filter($table::status_id.eq(status)),
+            )
+            .execute(conn)
+            .await?;
             Ok(n > 0)
         }
 
         /// (row id, status id) of the account's rows, newest first, paged by row id.
-        pub async fn $list(conn: &mut AsyncPgConnection, account: AccountId, page: Page) -> Result<Vec<(i64, i64)>, StoreError> {
+        pub async fn $list(
+            conn: &mut AsyncPgConnection,
+            account: AccountId,
+            page: Page,
+        ) -> Result<Vec<(i64, i64)>, StoreError> {
             let query = $table::table
                 .filter($table::account_id.eq(account.0))
                 .select(($table::id, $table::status_id))
@@ -49,8 +59,15 @@ toggle_table!(bookmark, unbookmark, bookmarks_of, bookmarks);
 toggle_table!(pin, unpin, pins_of, status_pins);
 
 /// Accounts that favourited a status, newest first.
-pub async fn favourited_by(conn: &mut AsyncPgConnection, status: i64, page: Page) -> Result<Vec<(i64, AccountId)>, StoreError> {
-    let query = favourites::table.filter(favourites::status_id.eq(status)).select((favourites::id, favourites::account_id)).into_boxed();
+pub async fn favourited_by(
+    conn: &mut AsyncPgConnection,
+    status: i64,
+    page: Page,
+) -> Result<Vec<(i64, AccountId)>, StoreError> {
+    let query = favourites::table
+        .filter(favourites::status_id.eq(status))
+        .select((favourites::id, favourites::account_id))
+        .into_boxed();
     let query = page_filter!(query, favourites::id, page);
     let mut rows: Vec<(i64, i64)> = query.limit(page.limit).load(conn).await?;
     if page.ascending() {

@@ -278,12 +278,8 @@ pub async fn update_unattached(
                 .filter(media_attachments::id.eq(id))
                 .filter(media_attachments::status_id.is_null());
             // Locks the row, so the old thumbnail name read is the one replaced.
-            let old_thumbnail: Option<String> = target
-                .select(media_attachments::thumbnail_file_name)
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
+            let old_thumbnail: Option<String> =
+                target.select(media_attachments::thumbnail_file_name).for_update().first(conn).await.optional()?;
             let Some(old_thumbnail) = old_thumbnail else { return Ok(None) };
             let row: Row = diesel::update(target).set(&changes).returning(Row::as_returning()).get_result(conn).await?;
             let replaced = (row.thumbnail_file_name != old_thumbnail).then_some(old_thumbnail);
@@ -365,7 +361,11 @@ pub async fn for_statuses(
     let rows: Vec<Row> = media_attachments::table
         .filter(media_attachments::domain_id.eq(domain.0))
         .filter(media_attachments::status_id.eq_any(status_ids))
-        .order((media_attachments::status_id.asc(), media_attachments::status_position.asc(), media_attachments::id.asc()))
+        .order((
+            media_attachments::status_id.asc(),
+            media_attachments::status_position.asc(),
+            media_attachments::id.asc(),
+        ))
         .select(Row::as_select())
         .load(conn)
         .await?;

@@ -87,7 +87,10 @@ pub async fn list(
     from_account: Option<AccountId>,
     page: Page,
 ) -> Result<Vec<Notification>, StoreError> {
-    let mut query = notifications::table.filter(notifications::account_id.eq(recipient.0)).select(Notification::as_select()).into_boxed();
+    let mut query = notifications::table
+        .filter(notifications::account_id.eq(recipient.0))
+        .select(Notification::as_select())
+        .into_boxed();
     if !types.is_empty() {
         query = query.filter(notifications::kind.eq_any(types.to_vec()));
     }
@@ -105,7 +108,11 @@ pub async fn list(
     Ok(rows)
 }
 
-pub async fn get(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64) -> Result<Option<Notification>, StoreError> {
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    id: i64,
+) -> Result<Option<Notification>, StoreError> {
     Ok(notifications::table
         .filter(notifications::account_id.eq(recipient.0))
         .filter(notifications::id.eq(id))
@@ -117,9 +124,11 @@ pub async fn get(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64) ->
 
 /// Dismisses one notification of `recipient`; whether it existed.
 pub async fn dismiss(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64) -> Result<bool, StoreError> {
-    let n = diesel::delete(notifications::table.filter(notifications::account_id.eq(recipient.0)).filter(notifications::id.eq(id)))
-        .execute(conn)
-        .await?;
+    let n = diesel::delete(
+        notifications::table.filter(notifications::account_id.eq(recipient.0)).filter(notifications::id.eq(id)),
+    )
+    .execute(conn)
+    .await?;
     Ok(n > 0)
 }
 

@@ -40,7 +40,8 @@ pub async fn ensure_database(maintenance_url: &str, name: &str) -> Result<(), St
     if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || name.is_empty() {
         return Err(StoreError::Connect(format!("invalid database name {name:?}")));
     }
-    let mut conn = AsyncPgConnection::establish(maintenance_url).await.map_err(|e| StoreError::Connect(e.to_string()))?;
+    let mut conn =
+        AsyncPgConnection::establish(maintenance_url).await.map_err(|e| StoreError::Connect(e.to_string()))?;
     let exists: bool = diesel::select(
         diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ").bind::<Text, _>(name).sql(")"),
     )

@@ -50,9 +50,15 @@ impl From<diesel::result::Error> for ProfileError {
 }
 
 /// Checks everything first, then applies it in one transaction.
-pub async fn update(conn: &mut AsyncPgConnection, account: AccountId, change: ProfileUpdate) -> Result<Account, ProfileError> {
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    change: ProfileUpdate,
+) -> Result<Account, ProfileError> {
     if change.display_name.as_ref().is_some_and(|n| n.chars().count() > MAX_DISPLAY_NAME) {
-        return Err(ProfileError::Invalid(format!("Display name is too long (maximum is {MAX_DISPLAY_NAME} characters)")));
+        return Err(ProfileError::Invalid(format!(
+            "Display name is too long (maximum is {MAX_DISPLAY_NAME} characters)"
+        )));
     }
     if change.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
         return Err(ProfileError::Invalid(format!("Note is too long (maximum is {MAX_NOTE} characters)")));
@@ -67,10 +73,16 @@ pub async fn update(conn: &mut AsyncPgConnection, account: AccountId, change: Pr
     }
     conn.transaction(async |conn| -> Result<(), ProfileError> {
         if let Some(name) = &change.display_name {
-            diesel::update(accounts::table.find(account.0)).set(accounts::display_name.eq(name.trim())).execute(conn).await?;
+            diesel::update(accounts::table.find(account.0))
+                .set(accounts::display_name.eq(name.trim()))
+                .execute(conn)
+                .await?;
         }
         if let Some(note) = &change.note {
-            diesel::update(accounts::table.find(account.0)).set(accounts::summary.eq(note.trim())).execute(conn).await?;
+            diesel::update(accounts::table.find(account.0))
+                .set(accounts::summary.eq(note.trim()))
+                .execute(conn)
+                .await?;
         }
         if let Some(locked) = change.locked {
             diesel::update(accounts::table.find(account.0)).set(accounts::locked.eq(locked)).execute(conn).await?;
@@ -85,10 +97,15 @@ pub async fn update(conn: &mut AsyncPgConnection, account: AccountId, change: Pr
             diesel::update(accounts::table.find(account.0)).set(accounts::header_file.eq(file)).execute(conn).await?;
         }
         if let Some(discoverable) = change.discoverable {
-            diesel::update(accounts::table.find(account.0)).set(accounts::discoverable.eq(discoverable)).execute(conn).await?;
+            diesel::update(accounts::table.find(account.0))
+                .set(accounts::discoverable.eq(discoverable))
+                .execute(conn)
+                .await?;
         }
         if let Some(fields) = &change.fields {
-            diesel::delete(account_fields::table.filter(account_fields::account_id.eq(account.0))).execute(conn).await?;
+            diesel::delete(account_fields::table.filter(account_fields::account_id.eq(account.0)))
+                .execute(conn)
+                .await?;
             let rows: Vec<_> = fields
                 .iter()
                 .filter(|(n, v)| !n.trim().is_empty() || !v.trim().is_empty())
@@ -104,7 +121,10 @@ pub async fn update(conn: &mut AsyncPgConnection, account: AccountId, change: Pr
                 .collect();
             diesel::insert_into(account_fields::table).values(rows).execute(conn).await?;
         }
-        diesel::update(accounts::table.find(account.0)).set(accounts::updated_at.eq(diesel::dsl::now)).execute(conn).await?;
+        diesel::update(accounts::table.find(account.0))
+            .set(accounts::updated_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .await?;
         Ok(())
     })
     .await?;
@@ -155,7 +175,13 @@ pub struct Preferences {
 pub async fn preferences(conn: &mut AsyncPgConnection, account: AccountId) -> Result<Preferences, StoreError> {
     Ok(users::table
         .find(account.0)
-        .select((users::default_visibility, users::default_sensitive, users::default_language, users::approved, users::admin))
+        .select((
+            users::default_visibility,
+            users::default_sensitive,
+            users::default_language,
+            users::approved,
+            users::admin,
+        ))
         .first(conn)
         .await?)
 }
@@ -168,7 +194,10 @@ pub async fn set_posting_defaults(
     language: Option<Option<String>>,
 ) -> Result<(), StoreError> {
     if let Some(visibility) = visibility {
-        diesel::update(users::table.find(account.0)).set(users::default_visibility.eq(visibility)).execute(conn).await?;
+        diesel::update(users::table.find(account.0))
+            .set(users::default_visibility.eq(visibility))
+            .execute(conn)
+            .await?;
     }
     if let Some(sensitive) = sensitive {
         diesel::update(users::table.find(account.0)).set(users::default_sensitive.eq(sensitive)).execute(conn).await?;
@@ -187,7 +216,11 @@ pub struct Marker {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn markers_of(conn: &mut AsyncPgConnection, account: AccountId, timelines: &[String]) -> Result<Vec<Marker>, StoreError> {
+pub async fn markers_of(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    timelines: &[String],
+) -> Result<Vec<Marker>, StoreError> {
     Ok(markers::table
         .filter(markers::account_id.eq(account.0))
         .filter(markers::timeline.eq_any(timelines))
@@ -197,9 +230,18 @@ pub async fn markers_of(conn: &mut AsyncPgConnection, account: AccountId, timeli
 }
 
 /// Saves a marker, bumping its version (Mastodon's optimistic-locking counter).
-pub async fn save_marker(conn: &mut AsyncPgConnection, account: AccountId, timeline: &str, last_read_id: i64) -> Result<Marker, StoreError> {
+pub async fn save_marker(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    timeline: &str,
+    last_read_id: i64,
+) -> Result<Marker, StoreError> {
     Ok(diesel::insert_into(markers::table)
-        .values((markers::account_id.eq(account.0), markers::timeline.eq(timeline), markers::last_read_id.eq(last_read_id)))
+        .values((
+            markers::account_id.eq(account.0),
+            markers::timeline.eq(timeline),
+            markers::last_read_id.eq(last_read_id),
+        ))
         .on_conflict((markers::account_id, markers::timeline))
         .do_update()
         .set((

@@ -23,7 +23,11 @@ impl FollowState {
 }
 
 /// Records that `tenant` knows `accounts` (idempotent).
-pub async fn make_known(conn: &mut AsyncPgConnection, tenant: DomainId, accounts: &[AccountId]) -> Result<(), StoreError> {
+pub async fn make_known(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    accounts: &[AccountId],
+) -> Result<(), StoreError> {
     let rows: Vec<_> =
         accounts.iter().map(|a| (known_accounts::domain_id.eq(tenant.0), known_accounts::account_id.eq(a.0))).collect();
     diesel::insert_into(known_accounts::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
@@ -73,7 +77,11 @@ pub async fn follow_state(
 }
 
 /// Removes a follow or follow request; whether one existed.
-pub async fn remove_follow(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId) -> Result<bool, StoreError> {
+pub async fn remove_follow(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    target: AccountId,
+) -> Result<bool, StoreError> {
     let n = diesel::delete(
         follows::table.filter(follows::account_id.eq(follower.0)).filter(follows::target_account_id.eq(target.0)),
     )
@@ -83,7 +91,11 @@ pub async fn remove_follow(conn: &mut AsyncPgConnection, follower: AccountId, ta
 }
 
 /// Accepts a pending request; whether there was one.
-pub async fn accept_follow(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId) -> Result<bool, StoreError> {
+pub async fn accept_follow(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    target: AccountId,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         follows::table
             .filter(follows::account_id.eq(follower.0))
@@ -183,9 +195,11 @@ pub async fn block(conn: &mut AsyncPgConnection, account: AccountId, target: Acc
 }
 
 pub async fn unblock(conn: &mut AsyncPgConnection, account: AccountId, target: AccountId) -> Result<(), StoreError> {
-    diesel::delete(blocks::table.filter(blocks::account_id.eq(account.0)).filter(blocks::target_account_id.eq(target.0)))
-        .execute(conn)
-        .await?;
+    diesel::delete(
+        blocks::table.filter(blocks::account_id.eq(account.0)).filter(blocks::target_account_id.eq(target.0)),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -286,14 +300,25 @@ pub async fn relationships(
 }
 
 /// (block id, blocked account) of `account`'s blocks, or mutes, newest first.
-pub async fn blocks_of(conn: &mut AsyncPgConnection, account: AccountId, page: Page) -> Result<Vec<(i64, AccountId)>, StoreError> {
-    let query = blocks::table.filter(blocks::account_id.eq(account.0)).select((blocks::id, blocks::target_account_id)).into_boxed();
+pub async fn blocks_of(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    page: Page,
+) -> Result<Vec<(i64, AccountId)>, StoreError> {
+    let query = blocks::table
+        .filter(blocks::account_id.eq(account.0))
+        .select((blocks::id, blocks::target_account_id))
+        .into_boxed();
     let query = page_filter!(query, blocks::id, page);
     let rows: Vec<(i64, i64)> = query.limit(page.limit).load(conn).await?;
     Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
 }
 
-pub async fn mutes_of(conn: &mut AsyncPgConnection, account: AccountId, page: Page) -> Result<Vec<(i64, AccountId)>, StoreError> {
+pub async fn mutes_of(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    page: Page,
+) -> Result<Vec<(i64, AccountId)>, StoreError> {
     let query = mutes::table
         .filter(mutes::account_id.eq(account.0))
         .filter(mutes::expires_at.is_null().or(mutes::expires_at.gt(diesel::dsl::now)))

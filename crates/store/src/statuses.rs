@@ -114,7 +114,8 @@ pub async fn add_receipts(conn: &mut AsyncPgConnection, status: i64, domains: &[
 }
 
 pub async fn add_mentions(conn: &mut AsyncPgConnection, status: i64, accounts: &[AccountId]) -> Result<(), StoreError> {
-    let rows: Vec<_> = accounts.iter().map(|a| (mentions::status_id.eq(status), mentions::account_id.eq(a.0))).collect();
+    let rows: Vec<_> =
+        accounts.iter().map(|a| (mentions::status_id.eq(status), mentions::account_id.eq(a.0))).collect();
     diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
@@ -130,7 +131,10 @@ pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: i64) -> Result<Opti
     Ok(statuses::table.find(id).select(Status::as_select()).first(conn).await.optional()?)
 }
 
-pub async fn mentioned_accounts(conn: &mut AsyncPgConnection, status_ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+pub async fn mentioned_accounts(
+    conn: &mut AsyncPgConnection,
+    status_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
     Ok(mentions::table
         .filter(mentions::status_id.eq_any(status_ids))
         .select((mentions::status_id, mentions::account_id))
@@ -161,8 +165,15 @@ pub enum Feed {
     },
     /// The viewer's home: their own statuses and those of accounts they follow.
     Home,
-    Public { local: bool, remote: bool },
-    Tag { name: String, local: bool, remote: bool },
+    Public {
+        local: bool,
+        remote: bool,
+    },
+    Tag {
+        name: String,
+        local: bool,
+        remote: bool,
+    },
     /// Direct replies to a status (the context walks them).
     RepliesTo(i64),
     /// This tenant's own statuses whose text contains the words (no boosts).
@@ -227,7 +238,8 @@ pub async fn visible(
                 conditions.push("EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)".into());
             }
             if *pinned {
-                conditions.push("EXISTS (SELECT 1 FROM status_pins p WHERE p.account_id = $3 AND p.status_id = s.id)".into());
+                conditions
+                    .push("EXISTS (SELECT 1 FROM status_pins p WHERE p.account_id = $3 AND p.status_id = s.id)".into());
             }
             if let Some(tag) = tagged {
                 feed_text = Some(tag.clone());
@@ -277,10 +289,8 @@ pub async fn visible(
     let (page_conditions, order, page_params) = page.sql("s.id", 6);
     conditions.extend(page_conditions);
     let limit = page.limit.max(1);
-    let sql = format!(
-        "SELECT s.* FROM statuses s WHERE {} ORDER BY s.id {order} LIMIT {limit}",
-        conditions.join(" AND ")
-    );
+    let sql =
+        format!("SELECT s.* FROM statuses s WHERE {} ORDER BY s.id {order} LIMIT {limit}", conditions.join(" AND "));
     let mut query = diesel::sql_query(sql)
         .into_boxed::<diesel::pg::Pg>()
         .bind::<BigInt, _>(tenant.0)
@@ -327,7 +337,8 @@ pub async fn visible_in_feed(
     feed: &Feed,
     id: i64,
 ) -> Result<Option<Status>, StoreError> {
-    let page = Page { max_id: Some(id.saturating_add(1)), since_id: Some(id.saturating_sub(1)), min_id: None, limit: 1 };
+    let page =
+        Page { max_id: Some(id.saturating_add(1)), since_id: Some(id.saturating_sub(1)), min_id: None, limit: 1 };
     Ok(visible(conn, tenant, viewer, feed, page).await?.into_iter().next())
 }
 

@@ -15,7 +15,10 @@ pub struct AcmeHttpState {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/acme-challenge/{token}", web::get().to(challenge))
-        .route("/health", web::get().to(|| async { HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK") }))
+        .route(
+            "/health",
+            web::get().to(|| async { HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK") }),
+        )
         .default_service(web::to(redirect));
 }
 
@@ -45,7 +48,9 @@ async fn challenge(req: HttpRequest, token: web::Path<String>, state: web::Data<
         }
     };
     match kereru_acme::db::http_challenge(&mut conn, host.as_str(), &token).await {
-        Ok(Some(key_authorization)) => HttpResponse::Ok().content_type("application/octet-stream").body(key_authorization),
+        Ok(Some(key_authorization)) => {
+            HttpResponse::Ok().content_type("application/octet-stream").body(key_authorization)
+        }
         Ok(None) => not_found(),
         Err(error) => {
             tracing::warn!("HTTP-01 challenge: {error}");

@@ -63,13 +63,21 @@ fn render_profile(req: &HttpRequest, state: &AppState, tenant: &Tenant, account:
     let mut context = tera::Context::new();
     context.insert("site_name", &tenant.name);
     context.insert("handle", &tenant.urls.handle(&account.username));
-    context.insert("display_name", if account.display_name.is_empty() { &account.username } else { &account.display_name });
-    context.insert("summary_paragraphs", &account.summary.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>());
+    context.insert(
+        "display_name",
+        if account.display_name.is_empty() { &account.username } else { &account.display_name },
+    );
+    context.insert(
+        "summary_paragraphs",
+        &account.summary.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+    );
     context.insert("actor_url", &tenant.urls.actor(&account.username));
     context.insert("profile_url", &tenant.urls.profile_page(&account.username));
     context.insert("joined", &account.created_at.format("%-d %B %Y").to_string());
     match state.templates.render("profile.html", &context) {
-        Ok(html) => HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Vary", "Accept")).body(html),
+        Ok(html) => {
+            HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Vary", "Accept")).body(html)
+        }
         Err(error) => error.respond_to(req),
     }
 }

@@ -43,7 +43,9 @@ impl Auth {
     /// The account acting, with `scope` checked; app-only tokens get Mastodon's 422.
     pub fn user(&self, scope: &str) -> Result<&Account, WebError> {
         self.require(scope)?;
-        self.account.as_ref().ok_or_else(|| WebError::Unprocessable("This method requires an authenticated user".into()))
+        self.account
+            .as_ref()
+            .ok_or_else(|| WebError::Unprocessable("This method requires an authenticated user".into()))
     }
 }
 

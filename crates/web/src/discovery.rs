@@ -20,8 +20,8 @@ pub async fn webfinger(
     tenant: Tenant,
     query: web::Query<WebfingerQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let resource = Resource::parse(query.resource.as_deref().unwrap_or(""))
-        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let resource =
+        Resource::parse(query.resource.as_deref().unwrap_or("")).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let not_here = || WebError::NotFound("no such account on this domain".into());
     let host = resource.host();
     if host != &tenant.account_host && host != tenant.service_host() {
@@ -30,7 +30,8 @@ pub async fn webfinger(
     let mut conn = state.pool.get().await?;
     let account = accounts::find_local(&mut conn, tenant.id, resource.username()).await?.ok_or_else(not_here)?;
     let urls = &tenant.urls;
-    let jrd = account_jrd(urls.acct(&account.username), urls.profile_page(&account.username), urls.actor(&account.username));
+    let jrd =
+        account_jrd(urls.acct(&account.username), urls.profile_page(&account.username), urls.actor(&account.username));
     Ok(HttpResponse::Ok()
         .content_type("application/jrd+json; charset=utf-8")
         .insert_header(("Access-Control-Allow-Origin", "*"))
@@ -84,10 +85,7 @@ pub async fn nodeinfo(
     let doc = kereru_core::nodeinfo::document(&version, env!("CARGO_PKG_VERSION"), &tenant.name, open, usage)
         .ok_or_else(|| WebError::NotFound(format!("no NodeInfo version {version}")))?;
     Ok(HttpResponse::Ok()
-        .content_type(format!(
-            "application/json; profile=\"{}#\"",
-            kereru_core::nodeinfo::schema_url(&version)
-        ))
+        .content_type(format!("application/json; profile=\"{}#\"", kereru_core::nodeinfo::schema_url(&version)))
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .body(doc.to_string()))
 }

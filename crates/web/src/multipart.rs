@@ -96,7 +96,9 @@ where
 fn multipart_error(error: actix_multipart::MultipartError, limit: u64) -> WebError {
     match error {
         actix_multipart::MultipartError::Payload(PayloadError::Overflow) => WebError::PayloadTooLarge(limit),
-        actix_multipart::MultipartError::Payload(other) => WebError::BadRequest(format!("reading the body failed: {other}")),
+        actix_multipart::MultipartError::Payload(other) => {
+            WebError::BadRequest(format!("reading the body failed: {other}"))
+        }
         other => WebError::BadRequest(format!("the multipart body is malformed: {other}")),
     }
 }

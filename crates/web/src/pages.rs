@@ -36,10 +36,8 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) 
         let mut context = tera::Context::new();
         context.insert("site_name", &tenant.name);
         context.insert("account_host", tenant.account_host.as_str());
-        let handles: Vec<(String, String)> = people
-            .iter()
-            .map(|a| (tenant.urls.handle(&a.username), tenant.urls.profile_page(&a.username)))
-            .collect();
+        let handles: Vec<(String, String)> =
+            people.iter().map(|a| (tenant.urls.handle(&a.username), tenant.urls.profile_page(&a.username))).collect();
         context.insert("people", &handles);
         state.templates.render("home.html", &context)
     }

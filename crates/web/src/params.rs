@@ -77,7 +77,9 @@ impl Params {
 
     /// Like [`Params::str`], but a missing value is a 422 naming the parameter.
     pub fn required(&self, key: &str) -> Result<&str, WebError> {
-        self.str(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| WebError::Unprocessable(format!("{key} is missing")))
+        self.str(key)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| WebError::Unprocessable(format!("{key} is missing")))
     }
 
     /// Whether any key starts with `prefix` (for `fields_attributes[...]`).

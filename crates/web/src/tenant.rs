@@ -49,7 +49,11 @@ impl FromRequest for Tenant {
 fn requested_host(req: &ServiceRequest) -> Result<HostName, WebError> {
     let raw = match req.headers().get(header::HOST) {
         Some(value) => value.to_str().map_err(|_| WebError::BadRequest("the Host header is not valid text".into()))?,
-        None => req.uri().authority().map(|a| a.as_str()).ok_or_else(|| WebError::BadRequest("the request has no Host header".into()))?,
+        None => req
+            .uri()
+            .authority()
+            .map(|a| a.as_str())
+            .ok_or_else(|| WebError::BadRequest("the request has no Host header".into()))?,
     };
     HostName::from_host_header(raw).map_err(|e| match e {
         // An IP address is well-formed, just not a tenant.
@@ -80,9 +84,8 @@ pub async fn resolve_tenant(
 }
 
 async fn find_tenant(req: &ServiceRequest) -> Result<Tenant, WebError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| WebError::Internal("application state missing".into()))?;
+    let state =
+        req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("application state missing".into()))?;
     let host = requested_host(req)?;
     let limit = crate::api::media::upload_body_limit(req.method(), req.path()).unwrap_or(state.settings.max_body_bytes);
     if let Some(len) = declared_body_len(req)

@@ -81,7 +81,14 @@ pub fn spawn(state: &AppState, urls: &TenantUrls, account: &Account, fields: &[F
     });
 }
 
-async fn verify_one(fetcher: &Fetcher, pool: &Pool, account: AccountId, targets: &[String], position: i32, value: &str) {
+async fn verify_one(
+    fetcher: &Fetcher,
+    pool: &Pool,
+    account: AccountId,
+    targets: &[String],
+    position: i32,
+    value: &str,
+) {
     let page = match fetcher.get_html(value, MAX_PAGE_BYTES).await {
         Ok(page) => page,
         Err(error) => {
@@ -102,7 +109,9 @@ async fn verify_one(fetcher: &Fetcher, pool: &Pool, account: AccountId, targets:
     };
     match marked {
         Ok(true) => tracing::debug!(account = account.0, url = value, "link verified"),
-        Ok(false) => tracing::debug!(account = account.0, url = value, "link verified, but the field changed meanwhile"),
+        Ok(false) => {
+            tracing::debug!(account = account.0, url = value, "link verified, but the field changed meanwhile")
+        }
         Err(error) => tracing::warn!(account = account.0, "cannot mark a verified link: {error}"),
     }
 }
@@ -372,8 +381,21 @@ mod tests {
     #[test]
     fn broken_markup_ends_without_panicking() {
         for html in [
-            "<", "<a", "<a rel", "<a rel=", "<a rel=\"me", "<a rel=me href=\"https://a.test/@alice", "<!--", "<!", "</",
-            "<script>", "<a =x rel=me href=y>", "<a/rel=me/href=y>", "é<a rel=me href=ü>€", "&", "<a rel=me href=&#99999999;>",
+            "<",
+            "<a",
+            "<a rel",
+            "<a rel=",
+            "<a rel=\"me",
+            "<a rel=me href=\"https://a.test/@alice",
+            "<!--",
+            "<!",
+            "</",
+            "<script>",
+            "<a =x rel=me href=y>",
+            "<a/rel=me/href=y>",
+            "é<a rel=me href=ü>€",
+            "&",
+            "<a rel=me href=&#99999999;>",
         ] {
             let _ = rel_me_links(html);
         }
@@ -389,9 +411,15 @@ mod tests {
         assert_eq!(verifiable_url("http://site.test/me", Scheme::Https), None, "http only where Kererū publishes http");
         assert_eq!(verifiable_url("http://site.test/me", Scheme::Http), Some("http://site.test/me"));
         assert_eq!(verifiable_url("https://Site.Test:8443", Scheme::Https), Some("https://Site.Test:8443"));
-        for value in
-            ["she/her", "https://", "https://site.test/a b", "ftp://site.test/", "javascript:alert(1)", "https:///x", "https://bücher.test/"]
-        {
+        for value in [
+            "she/her",
+            "https://",
+            "https://site.test/a b",
+            "ftp://site.test/",
+            "javascript:alert(1)",
+            "https:///x",
+            "https://bücher.test/",
+        ] {
             assert_eq!(verifiable_url(value, Scheme::Http), None, "{value}");
         }
     }

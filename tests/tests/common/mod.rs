@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use kereru_core::{HostName, Username};
+use kereru_store::Pool;
 use kereru_store::accounts::{self, Account, NewLocalAccount};
 use kereru_store::domains::{self, Domain, DomainState, NewDomain, Registrations};
-use kereru_store::Pool;
 use std::path::PathBuf;
 
 /// An active tenant with open registrations.
@@ -71,7 +71,10 @@ pub async fn raw_status(addr: std::net::SocketAddr, request: &str) -> u16 {
         read += n;
     }
     let head = String::from_utf8_lossy(&buf[..read]);
-    head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status line in {head:?}"))
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head:?}"))
 }
 
 /// A client for one account: registers an app on `host` and logs in with the
@@ -88,7 +91,11 @@ impl Session {
         let client = app.client();
         let registered: serde_json::Value = client
             .post(app.url(host, "/api/v1/apps"))
-            .form(&[("client_name", "tests"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write follow push")])
+            .form(&[
+                ("client_name", "tests"),
+                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+                ("scopes", "read write follow push"),
+            ])
             .send()
             .await
             .unwrap()

@@ -62,21 +62,28 @@ impl ActivityKind {
 }
 
 /// Objects shown as statuses: Notes directly; the others as a Note with a link and attachments.
-pub const STATUS_TYPES: &[&str] = &["Note", "Article", "Page", "Question", "Video", "Event", "Audio", "Image", "ChatMessage"];
+pub const STATUS_TYPES: &[&str] =
+    &["Note", "Article", "Page", "Question", "Video", "Event", "Audio", "Image", "ChatMessage"];
 /// Actor types.
 pub const ACTOR_TYPES: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
 
 /// What a document is to Kererū.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Classified {
-    Activity { kind: ActivityKind, activity: Object },
+    Activity {
+        kind: ActivityKind,
+        activity: Object,
+    },
     /// A status-like object (fetched, or embedded in an activity).
     Status(Object),
     Actor(Object),
     Collection(Object),
     Tombstone(Object),
     /// Understood, and deliberately not acted on (with the reason, for the log).
-    Ignored { type_name: String, reason: &'static str },
+    Ignored {
+        type_name: String,
+        reason: &'static str,
+    },
 }
 
 /// Reads a document and says what it is. Errors only for what is not an

@@ -7,8 +7,25 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 const TAGS: &[&str] = &[
-    "p", "br", "span", "a", "del", "pre", "blockquote", "code", "b", "strong", "u", "i", "em", "ul", "ol", "li",
-    "ruby", "rt", "rp",
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "pre",
+    "blockquote",
+    "code",
+    "b",
+    "strong",
+    "u",
+    "i",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "ruby",
+    "rt",
+    "rp",
 ];
 const URL_SCHEMES: &[&str] =
     &["http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"];

@@ -30,7 +30,11 @@ fn every_fixture_from_every_server_parses() {
             Ok(Classified::Ignored { type_name, .. }) => ignored.push(type_name),
             Ok(Classified::Activity { activity, .. }) => {
                 assert!(activity.actor_id().is_some(), "{}: no actor id", path.display());
-                assert!(activity.object_ref().and_then(Reference::id).is_some() || activity.object_ref().is_some(), "{}", path.display());
+                assert!(
+                    activity.object_ref().and_then(Reference::id).is_some() || activity.object_ref().is_some(),
+                    "{}",
+                    path.display()
+                );
             }
             Ok(Classified::Status(object)) | Ok(Classified::Actor(object)) => {
                 assert!(object.id.is_some(), "{}: no id", path.display());
@@ -47,17 +51,25 @@ fn every_fixture_from_every_server_parses() {
 fn mastodon_documents_read_as_mastodon_means_them() {
     let all = fixtures();
     let find = |suffix: &str| all.iter().find(|(p, _)| p.ends_with(suffix)).map(|(_, d)| d.clone()).unwrap();
-    let Classified::Activity { kind, activity } = classify(&find("mastodon/activities/create_note.json")).unwrap() else {
+    let Classified::Activity { kind, activity } = classify(&find("mastodon/activities/create_note.json")).unwrap()
+    else {
         panic!("not an activity")
     };
     assert_eq!(kind, ActivityKind::Create);
     let note = activity.object_ref().and_then(Reference::object).unwrap();
     assert_eq!(note.primary_type(), Some("Note"));
     assert!(note.content_html().is_some());
-    assert!(activity.addressees().iter().any(|a| a.ends_with("#Public") || a.contains("followers")), "{:?}", activity.addressees());
-    let Classified::Actor(person) = classify(&find("mastodon/objects/person.json")).unwrap() else { panic!("not an actor") };
+    assert!(
+        activity.addressees().iter().any(|a| a.ends_with("#Public") || a.contains("followers")),
+        "{:?}",
+        activity.addressees()
+    );
+    let Classified::Actor(person) = classify(&find("mastodon/objects/person.json")).unwrap() else {
+        panic!("not an actor")
+    };
     assert!(person.inbox.is_some() && person.public_key.is_some() && person.preferred_username.is_some());
-    let Classified::Activity { kind, activity } = classify(&find("mastodon/activities/undo_follow.json")).unwrap() else {
+    let Classified::Activity { kind, activity } = classify(&find("mastodon/activities/undo_follow.json")).unwrap()
+    else {
         panic!("not an activity")
     };
     assert_eq!(kind, ActivityKind::Undo);
@@ -78,7 +90,10 @@ fn shapes_real_servers_send() {
     });
     let Classified::Status(note) = classify(&document).unwrap() else { panic!("not a status") };
     assert_eq!(note.addressees(), vec!["https://www.w3.org/ns/activitystreams#Public", "https://a.example/followers"]);
-    assert_eq!(note.attributed_to.as_ref().and_then(|a| a.first()).and_then(Reference::id), Some("https://a.example/u"));
+    assert_eq!(
+        note.attributed_to.as_ref().and_then(|a| a.first()).and_then(Reference::id),
+        Some("https://a.example/u")
+    );
     assert!(note.extra.contains_key("somethingNew"));
     assert!(note.in_reply_to.is_none());
 }

@@ -352,12 +352,7 @@ impl Fetcher {
     /// signature is made on a blocking thread so a burst of deliveries
     /// does not stall the async workers. Any status is returned as
     /// [`Posted`]; transport failures, refusals and timeouts are errors.
-    pub async fn post_activity(
-        &self,
-        inbox: &str,
-        body: Arc<str>,
-        signer: Arc<Signer>,
-    ) -> Result<Posted, FetchError> {
+    pub async fn post_activity(&self, inbox: &str, body: Arc<str>, signer: Arc<Signer>) -> Result<Posted, FetchError> {
         let url = self.check_url(inbox)?;
         let signed_url = url.clone();
         let signed_body = Arc::clone(&body);

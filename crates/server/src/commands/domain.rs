@@ -25,14 +25,8 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
                 RegistrationsArg::Approval => Registrations::Approval,
                 RegistrationsArg::Closed => Registrations::Closed,
             };
-            let new = NewDomain {
-                account_host,
-                service_host,
-                state: DomainState::Active,
-                registrations,
-                name,
-                owner_email,
-            };
+            let new =
+                NewDomain { account_host, service_host, state: DomainState::Active, registrations, name, owner_email };
             let domain = domains::create(conn, new).await?;
             println!("added {} ({})", domain.account_host, domain.state);
             print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));
@@ -65,7 +59,10 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
         DomainCommand::Suspend { host } => {
             let domain = find(conn, &host).await?;
             let domain = domains::set_state(conn, domain.id, DomainState::Suspended).await?;
-            println!("suspended {}: it answers 404 until `kereru domain activate {}`", domain.account_host, domain.account_host);
+            println!(
+                "suspended {}: it answers 404 until `kereru domain activate {}`",
+                domain.account_host, domain.account_host
+            );
         }
         DomainCommand::Activate { host } => {
             let domain = find(conn, &host).await?;
@@ -83,9 +80,13 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
 
 async fn find(conn: &mut Connection, host: &str) -> anyhow::Result<Domain> {
     let host = HostName::parse(host)?;
-    domains::require_by_host(conn, &host).await.context("unknown domain").map_err(|e| match e.downcast_ref::<domains::DomainError>() {
-        Some(domains::DomainError::NotFound(_)) => anyhow::anyhow!("no domain {host} on this host (see `kereru domain list`)"),
-        _ => e,
+    domains::require_by_host(conn, &host).await.context("unknown domain").map_err(|e| {
+        match e.downcast_ref::<domains::DomainError>() {
+            Some(domains::DomainError::NotFound(_)) => {
+                anyhow::anyhow!("no domain {host} on this host (see `kereru domain list`)")
+            }
+            _ => e,
+        }
     })
 }
 
@@ -104,7 +105,11 @@ async fn tls_status(conn: &mut Connection, domain: &Domain, config: &Config) -> 
         let report = kereru_acme::db::report(conn, host.as_str()).await?;
         let certificate = match (report.not_after, report.issued_at) {
             (Some(until), Some(issued)) if until > now => {
-                format!("valid until {} (issued {})", until.format("%Y-%m-%d %H:%M UTC"), issued.format("%Y-%m-%d %H:%M UTC"))
+                format!(
+                    "valid until {} (issued {})",
+                    until.format("%Y-%m-%d %H:%M UTC"),
+                    issued.format("%Y-%m-%d %H:%M UTC")
+                )
             }
             (Some(until), _) => format!("EXPIRED at {}", until.format("%Y-%m-%d %H:%M UTC")),
             _ if report.lease_owner.is_some() => "being issued now".to_string(),

@@ -15,10 +15,15 @@ pub async fn run(command: QueueCommand, conn: &mut Connection) -> anyhow::Result
             println!("given up   {}", t.given_up);
             if !stats.worst_hosts.is_empty() {
                 println!();
-                println!("{:<40} {:>8} {:>9} {:>8} {:>8} {:>8}  state", "host", "pending", "in flight", "retrying", "given up", "failures");
+                println!(
+                    "{:<40} {:>8} {:>9} {:>8} {:>8} {:>8}  state",
+                    "host", "pending", "in flight", "retrying", "given up", "failures"
+                );
                 for h in &stats.worst_hosts {
                     let state = match h.unavailable_until {
-                        Some(until) if until > chrono::Utc::now() => format!("unavailable until {}", until.format("%Y-%m-%d %H:%M:%S UTC")),
+                        Some(until) if until > chrono::Utc::now() => {
+                            format!("unavailable until {}", until.format("%Y-%m-%d %H:%M:%S UTC"))
+                        }
                         _ => "available".to_string(),
                     };
                     println!(

@@ -29,7 +29,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let tls = if config.tls.enabled {
         let tls_listen = config.tls_listen_addr()?;
         if scheme != kereru_core::Scheme::Https {
-            tracing::warn!("[tls] enabled with [http] public_scheme = \"http\": published ids and URLs will say http://");
+            tracing::warn!(
+                "[tls] enabled with [http] public_scheme = \"http\": published ids and URLs will say http://"
+            );
         }
         let manager = kereru_acme::CertManager::new(config.acme_settings()?, database.pool.clone());
         let resolver = manager.resolver();
@@ -49,11 +51,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (server, challenge_server, manager) = match &tls {
         Some((tls_listen, server_config, manager)) => {
             let https_port = Some(tls_listen.port()).filter(|p| *p != 443);
-            let acme_state = web::Data::new(kereru_web::acme_http::AcmeHttpState { pool: database.pool.clone(), https_port });
-            let challenges = HttpServer::new(move || App::new().app_data(acme_state.clone()).configure(kereru_web::acme_http::routes))
-                .disable_signals()
-                .bind(listen)
-                .with_context(|| format!("cannot listen on {listen}"));
+            let acme_state =
+                web::Data::new(kereru_web::acme_http::AcmeHttpState { pool: database.pool.clone(), https_port });
+            let challenges = HttpServer::new(move || {
+                App::new().app_data(acme_state.clone()).configure(kereru_web::acme_http::routes)
+            })
+            .disable_signals()
+            .bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"));
             let main = server
                 .bind_rustls_0_23(*tls_listen, server_config.clone())
                 .with_context(|| format!("cannot listen on {tls_listen}"));

@@ -19,8 +19,12 @@ pub async fn run(command: UserCommand, conn: &mut Connection) -> anyhow::Result<
                 .await?
                 .with_context(|| format!("no domain {host} on this host (see `kereru domain list`)"))?;
             let password = read_password()?;
-            let account =
-                accounts::create_local(conn, domain.id, NewLocalAccount { username, email, password, admin, approved: true, signup_reason: None, locale: None }).await?;
+            let account = accounts::create_local(
+                conn,
+                domain.id,
+                NewLocalAccount { username, email, password, admin, approved: true, signup_reason: None, locale: None },
+            )
+            .await?;
             println!("@{}@{}", account.username, domain.account_host);
         }
         UserCommand::List { domain } => {

@@ -16,7 +16,11 @@ fn not_found() -> WebError {
 }
 
 /// `GET /api/v1/accounts/verify_credentials`
-pub async fn verify_credentials(state: web::Data<AppState>, tenant: Tenant, auth: Auth) -> Result<HttpResponse, WebError> {
+pub async fn verify_credentials(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+) -> Result<HttpResponse, WebError> {
     let account = auth.user("read:accounts")?;
     let mut conn = state.pool.get().await?;
     let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, account.id).await?;
@@ -149,7 +153,8 @@ pub async fn update_credentials(
         ProfileError::Store(s) => WebError::from(s),
     })?;
     let language = params.str("source[language]").map(|l| Some(l.to_string()).filter(|l| !l.is_empty()));
-    profiles::set_posting_defaults(&mut conn, account.id, visibility, params.bool("source[sensitive]"), language).await?;
+    profiles::set_posting_defaults(&mut conn, account.id, visibility, params.bool("source[sensitive]"), language)
+        .await?;
     let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, updated.id).await?;
     let statuses = accounts::status_count(&mut conn, updated.id).await?;
     let fields = profiles::fields(&mut conn, updated.id).await?;
@@ -176,8 +181,10 @@ pub async fn register(
         return Err(WebError::Forbidden("Registrations are closed on this server".into()));
     }
     let invalid = |what: &str, why: String| WebError::Unprocessable(format!("Validation failed: {what} {why}"));
-    let username = kereru_core::Username::parse(params.required("username")?).map_err(|e| invalid("Username", e.to_string()))?;
-    let email = kereru_core::email::parse_email(params.required("email")?).map_err(|e| invalid("Email", e.to_string()))?;
+    let username =
+        kereru_core::Username::parse(params.required("username")?).map_err(|e| invalid("Username", e.to_string()))?;
+    let email =
+        kereru_core::email::parse_email(params.required("email")?).map_err(|e| invalid("Email", e.to_string()))?;
     let password = params.required("password")?.to_string();
     if !params.bool("agreement").unwrap_or(false) {
         return Err(invalid("Agreement", "must be accepted".into()));
@@ -207,7 +214,9 @@ pub async fn register(
     let app = kereru_store::oauth::application_by_id(&mut conn, tenant.id, auth.grant.application_id)
         .await?
         .ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))?;
-    let token = kereru_store::oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), app.scopes.clone(), true).await?;
+    let token =
+        kereru_store::oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), app.scopes.clone(), true)
+            .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "access_token": token.access_token,
         "token_type": "Bearer",

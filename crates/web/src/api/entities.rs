@@ -48,7 +48,13 @@ pub fn field_json(field: &Field) -> Value {
 /// The Account entity as a tenant sees it: `urls` are those of the account's
 /// own tenant; `local` is whether that is the tenant looking (else `acct`
 /// carries the host, as for any remote account).
-pub fn account_as_seen(urls: &TenantUrls, account: &Account, counts: AccountCounts, local: bool, fields: &[Field]) -> Value {
+pub fn account_as_seen(
+    urls: &TenantUrls,
+    account: &Account,
+    counts: AccountCounts,
+    local: bool,
+    fields: &[Field],
+) -> Value {
     let acct = if local { account.username.clone() } else { format!("{}@{}", account.username, urls.account_host) };
     let avatar = match &account.avatar_file {
         Some(name) => super::media::profile_image_url(urls, name),

@@ -32,9 +32,7 @@ fn streaming_url(req: &HttpRequest, tenant: &Tenant) -> String {
         .and_then(|v| v.to_str().ok())
         .or_else(|| req.uri().authority().map(|a| a.as_str()));
     // The tenant middleware accepted this host, port included; only a valid port is kept.
-    let port = raw_host
-        .and_then(|h| h.trim().rsplit_once(':'))
-        .and_then(|(_, port)| port.parse::<u16>().ok());
+    let port = raw_host.and_then(|h| h.trim().rsplit_once(':')).and_then(|(_, port)| port.parse::<u16>().ok());
     match port {
         Some(port) => format!("{scheme}://{}:{port}", tenant.requested_host),
         None => format!("{scheme}://{}", tenant.requested_host),

@@ -32,7 +32,9 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{AnimationDecoder, DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageFormat, ImageReader};
 use kereru_core::TenantUrls;
-use kereru_store::media::{self, Focus, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment, StoredFile};
+use kereru_store::media::{
+    self, Focus, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment, StoredFile,
+};
 use serde_json::{Value, json};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -318,9 +320,10 @@ fn check_matrix(width: u32, height: u32) -> Result<(), ProcessError> {
 /// 8 bits per channel: what browsers show, and half the memory.
 fn to_8bit(image: DynamicImage) -> DynamicImage {
     match image {
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) | DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
-            image
-        }
+        DynamicImage::ImageLuma8(_)
+        | DynamicImage::ImageLumaA8(_)
+        | DynamicImage::ImageRgb8(_)
+        | DynamicImage::ImageRgba8(_) => image,
         DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(image.to_luma8()),
         DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
         other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
@@ -358,7 +361,8 @@ fn fit(width: u32, height: u32, max_pixels: u64) -> (u32, u32) {
 
 fn scaled(image: &DynamicImage, max_pixels: u64) -> Option<DynamicImage> {
     let (width, height) = fit(image.width(), image.height(), max_pixels);
-    ((width, height) != (image.width(), image.height())).then(|| image.resize_exact(width, height, FilterType::Triangle))
+    ((width, height) != (image.width(), image.height()))
+        .then(|| image.resize_exact(width, height, FilterType::Triangle))
 }
 
 #[derive(Debug)]
@@ -378,7 +382,9 @@ fn encode_still(image: &DynamicImage, format: OutputFormat) -> Result<Encoded, P
         OutputFormat::Jpeg => {
             let encoder = JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY);
             match image {
-                DynamicImage::ImageLuma8(gray) => encoder.write_image(gray.as_raw(), width, height, ExtendedColorType::L8),
+                DynamicImage::ImageLuma8(gray) => {
+                    encoder.write_image(gray.as_raw(), width, height, ExtendedColorType::L8)
+                }
                 other => encoder.write_image(other.to_rgb8().as_raw(), width, height, ExtendedColorType::Rgb8),
             }
             .map_err(encode_error)?;
@@ -430,7 +436,8 @@ fn process_gif(bytes: &[u8]) -> Result<Processed, ProcessError> {
     check_matrix(width, height)?;
     decoder.set_limits(decode_limits()).map_err(decode_error)?;
     let mut frames = decoder.into_frames();
-    let first = frames.next().ok_or_else(|| ProcessError::Corrupt("the GIF has no frames".into()))?.map_err(decode_error)?;
+    let first =
+        frames.next().ok_or_else(|| ProcessError::Corrupt("the GIF has no frames".into()))?.map_err(decode_error)?;
     let Some(second) = frames.next().transpose().map_err(decode_error)? else {
         let image = DynamicImage::ImageRgba8(first.into_buffer());
         return process_still(image, InputFormat::Gif);
@@ -545,7 +552,9 @@ async fn processing_permit() -> Result<tokio::sync::SemaphorePermit<'static>, We
     slots.acquire().await.map_err(|e| WebError::Internal(format!("media processing: {e}")))
 }
 
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, ProcessError> + Send + 'static) -> Result<T, WebError> {
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ProcessError> + Send + 'static,
+) -> Result<T, WebError> {
     let _permit = processing_permit().await?;
     Ok(web::block(work).await.map_err(|e| WebError::Internal(format!("media worker: {e}")))??)
 }
@@ -621,7 +630,12 @@ fn parse_id(id: &str) -> Result<i64, WebError> {
 }
 
 /// `account`'s media `id` on this tenant, while no status has it (as Mastodon finds it).
-async fn find_unattached(state: &AppState, tenant: &Tenant, auth: &Auth, id: &str) -> Result<MediaAttachment, WebError> {
+async fn find_unattached(
+    state: &AppState,
+    tenant: &Tenant,
+    auth: &Auth,
+    id: &str,
+) -> Result<MediaAttachment, WebError> {
     let account = auth.user("write:media")?;
     let id = parse_id(id)?;
     let mut conn = state.pool.get().await?;
@@ -657,7 +671,11 @@ pub async fn update(
     let (description, focus, thumbnail) = if multipart::is_multipart(req.headers()) {
         let mut form = multipart::read(req.headers(), payload, upload_limits(), &["thumbnail"]).await?;
         form.merge_query(req.query_string())?;
-        (parse_description(form.text("description")?)?, parse_focus(form.text("focus")?)?, file_part(&form, "thumbnail")?)
+        (
+            parse_description(form.text("description")?)?,
+            parse_focus(form.text("focus")?)?,
+            file_part(&form, "thumbnail")?,
+        )
     } else {
         let params = Params::from_request(&req, &mut payload.into_inner()).await?;
         (parse_description(params.str("description"))?, parse_focus(params.str("focus"))?, None)
@@ -826,7 +844,11 @@ fn process_profile_image(bytes: &[u8], kind: ProfileImage) -> Result<Encoded, Pr
             let side = image.width().min(image.height());
             let (x, y) = ((image.width() - side) / 2, (image.height() - side) / 2);
             let square = image.crop_imm(x, y, side, side);
-            if side > AVATAR_SIDE { square.resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Triangle) } else { square }
+            if side > AVATAR_SIDE {
+                square.resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Triangle)
+            } else {
+                square
+            }
         }
         ProfileImage::Header => {
             if image.width() > HEADER_SIZE.0 || image.height() > HEADER_SIZE.1 {

@@ -41,7 +41,12 @@ fn markers_json(list: Vec<profiles::Marker>) -> Value {
 }
 
 /// `GET /api/v1/markers?timeline[]=home&timeline[]=notifications`
-pub async fn markers(state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn markers(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "read:statuses")?.account.id;
     let wanted: Vec<String> = params.list("timeline").into_iter().filter(|t| TIMELINES.contains(&t.as_str())).collect();
     let mut conn = state.pool.get().await?;
@@ -50,17 +55,25 @@ pub async fn markers(state: web::Data<AppState>, tenant: Tenant, auth: Auth, par
 }
 
 /// `POST /api/v1/markers` with `home[last_read_id]` and/or `notifications[last_read_id]`.
-pub async fn save_markers(state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn save_markers(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "write:statuses")?.account.id;
     let mut updates = Vec::new();
     for timeline in TIMELINES {
         if let Some(id) = params.str(&format!("{timeline}[last_read_id]")) {
-            let id: i64 = id.parse().map_err(|_| WebError::Unprocessable(format!("{timeline}[last_read_id] must be an id")))?;
+            let id: i64 =
+                id.parse().map_err(|_| WebError::Unprocessable(format!("{timeline}[last_read_id] must be an id")))?;
             updates.push((timeline, id));
         }
     }
     if updates.is_empty() {
-        return Err(WebError::Unprocessable("no marker given: send home[last_read_id] or notifications[last_read_id]".into()));
+        return Err(WebError::Unprocessable(
+            "no marker given: send home[last_read_id] or notifications[last_read_id]".into(),
+        ));
     }
     let mut conn = state.pool.get().await?;
     let mut saved = Vec::new();

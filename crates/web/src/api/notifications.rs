@@ -16,7 +16,13 @@ fn types(params: &Params, key: &str) -> Vec<String> {
     params.list(key).into_iter().filter(|t| TYPES.contains(&t.as_str())).collect()
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "read:notifications")?.account.id;
     let page = paging::page_with_max(&params, 80)?;
     let from = match params.str("account_id").filter(|v| !v.is_empty()) {
@@ -24,13 +30,20 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, 
         None => None,
     };
     let mut conn = state.pool.get().await?;
-    let rows = notifications::list(&mut conn, me, &types(&params, "types"), &types(&params, "exclude_types"), from, page).await?;
+    let rows =
+        notifications::list(&mut conn, me, &types(&params, "types"), &types(&params, "exclude_types"), from, page)
+            .await?;
     let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
     let body = Renderer::new(&tenant, Some(me)).notifications(&mut conn, rows).await?;
     Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
 }
 
-pub async fn show(state: web::Data<AppState>, tenant: Tenant, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, WebError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "read:notifications")?.account.id;
     let id = parse_id(&id)?;
     let mut conn = state.pool.get().await?;
@@ -40,7 +53,12 @@ pub async fn show(state: web::Data<AppState>, tenant: Tenant, auth: Auth, id: we
 }
 
 /// `POST /api/v1/notifications/{id}/dismiss`
-pub async fn dismiss(state: web::Data<AppState>, tenant: Tenant, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, WebError> {
+pub async fn dismiss(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "write:notifications")?.account.id;
     let id = parse_id(&id)?;
     let mut conn = state.pool.get().await?;

@@ -50,7 +50,8 @@ pub async fn act(
         "unblock" => follows::block(&mut conn, &actor, target, false).await?,
         "mute" => {
             let duration = params.str("duration").and_then(|d| d.parse::<i64>().ok());
-            follows::mute(&mut conn, &actor, target, true, params.bool("notifications").unwrap_or(true), duration).await?
+            follows::mute(&mut conn, &actor, target, true, params.bool("notifications").unwrap_or(true), duration)
+                .await?
         }
         _ => follows::mute(&mut conn, &actor, target, false, false, None).await?,
     }
@@ -60,12 +61,18 @@ pub async fn act(
 }
 
 /// `GET /api/v1/accounts/relationships?id[]=...`
-pub async fn relationships_of(state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn relationships_of(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "read:follows")?.account.id;
     let ids: Vec<i64> = params.list("id").iter().filter_map(|id| id.parse().ok()).take(40).collect();
     let mut conn = state.pool.get().await?;
     // Only accounts this tenant knows; unknown ids are left out, as Mastodon does.
-    let known: Vec<i64> = accounts::many_visible(&mut conn, tenant.id, &ids).await?.into_iter().map(|a| a.id.0).collect();
+    let known: Vec<i64> =
+        accounts::many_visible(&mut conn, tenant.id, &ids).await?.into_iter().map(|a| a.id.0).collect();
     let wanted: Vec<i64> = ids.into_iter().filter(|id| known.contains(id)).collect();
     let rows = relationships::relationships(&mut conn, me, &wanted).await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(relationship).collect::<Vec<_>>()))
@@ -125,7 +132,13 @@ pub async fn follows_of(
 }
 
 /// `GET /api/v1/follow_requests`
-pub async fn requests(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn requests(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "read:follows")?.account.id;
     let page = paging::page_with_max(&params, 80)?;
     let mut conn = state.pool.get().await?;
@@ -160,7 +173,13 @@ pub async fn answer_request(
 }
 
 /// `GET /api/v1/blocks` and `/api/v1/mutes`.
-pub async fn blocked_or_muted(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn blocked_or_muted(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let mutes = req.path().ends_with("mutes");
     let me = actor(&tenant, &auth, if mutes { "read:mutes" } else { "read:blocks" })?.account.id;
     let page = paging::page_with_max(&params, 80)?;

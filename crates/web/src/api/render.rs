@@ -140,7 +140,8 @@ impl<'a> Renderer<'a> {
                 .filter(|(s, _)| *s == status.id)
                 .map(|(_, name)| json!({ "name": name, "url": format!("{}/tags/{name}", self.tenant.urls.base()) }))
                 .collect();
-            let url = (status.reblog_of_id.is_none()).then(|| format!("{}/{}", urls.profile_page(&author.username), status.id));
+            let url = (status.reblog_of_id.is_none())
+                .then(|| format!("{}/{}", urls.profile_page(&author.username), status.id));
             let mut value = json!({
                 "id": status.id.to_string(),
                 "uri": status.uri,

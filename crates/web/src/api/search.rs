@@ -15,7 +15,12 @@ use kereru_store::schema::{accounts, known_accounts, status_receipts, status_tag
 use kereru_store::statuses::{self, Feed, contains_pattern};
 use serde_json::{Value, json};
 
-pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn search(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: MaybeAuth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
     let q = params.required("q")?.trim().to_string();
     if q.chars().count() > 500 {
@@ -45,11 +50,20 @@ pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth,
             if resolve || here {
                 found = kereru_service::resolve::local_handle(&mut conn, &tenant.domain, name, Some(host)).await?;
             }
-            if found.is_none() && let Ok(host) = kereru_core::HostName::parse(host) {
+            if found.is_none()
+                && let Ok(host) = kereru_core::HostName::parse(host)
+            {
                 found = if resolve {
                     // A handle on another server: WebFinger and its actor, as Mastodon resolves it.
-                    kereru_service::resolve::remote_handle(&mut conn, &state.fetcher, &tenant.domain, tenant.urls.scheme, name, &host)
-                        .await?
+                    kereru_service::resolve::remote_handle(
+                        &mut conn,
+                        &state.fetcher,
+                        &tenant.domain,
+                        tenant.urls.scheme,
+                        name,
+                        &host,
+                    )
+                    .await?
                 } else {
                     kereru_service::resolve::known_remote(&mut conn, &tenant.domain, name, &host).await?
                 };
@@ -59,7 +73,9 @@ pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth,
             }
         } else {
             let pattern = contains_pattern(handle);
-            let known = known_accounts::table.filter(known_accounts::domain_id.eq(tenant.id.0)).select(known_accounts::account_id);
+            let known = known_accounts::table
+                .filter(known_accounts::domain_id.eq(tenant.id.0))
+                .select(known_accounts::account_id);
             let ids: Vec<i64> = accounts::table
                 .filter(accounts::domain_id.eq(tenant.id.0).or(accounts::id.eq_any(known)))
                 .filter(accounts::username.ilike(&pattern).or(accounts::display_name.ilike(&pattern)))
@@ -78,7 +94,9 @@ pub async fn search(state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth,
     if kind.is_empty() || kind == "hashtags" {
         let name = q.trim_start_matches('#').to_lowercase();
         if !name.is_empty() {
-            let received = status_receipts::table.filter(status_receipts::domain_id.eq(tenant.id.0)).select(status_receipts::status_id);
+            let received = status_receipts::table
+                .filter(status_receipts::domain_id.eq(tenant.id.0))
+                .select(status_receipts::status_id);
             let names: Vec<String> = status_tags::table
                 .filter(status_tags::name.like(format!("{}%", contains_pattern(&name).trim_matches('%'))))
                 .filter(status_tags::status_id.eq_any(received))

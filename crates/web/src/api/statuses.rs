@@ -42,7 +42,9 @@ fn visibility_param(params: &Params) -> Result<Option<Visibility>, WebError> {
     params
         .str("visibility")
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse::<Visibility>().map_err(|e| WebError::Unprocessable(format!("Validation failed: Visibility {e}"))))
+        .map(|v| {
+            v.parse::<Visibility>().map_err(|e| WebError::Unprocessable(format!("Validation failed: Visibility {e}")))
+        })
         .transpose()
 }
 
@@ -153,7 +155,8 @@ pub async fn history(
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
-    let author = accounts::get_unchecked(&mut conn, kereru_store::AccountId(status.account_id)).await?.ok_or_else(not_found)?;
+    let author =
+        accounts::get_unchecked(&mut conn, kereru_store::AccountId(status.account_id)).await?.ok_or_else(not_found)?;
     let mut renderer = Renderer::new(&tenant, viewer);
     let account = renderer.account(&mut conn, &author).await?;
     let versions: Vec<(String, String, bool, chrono::DateTime<chrono::Utc>)> = status_edits::table
@@ -178,7 +181,12 @@ pub async fn history(
 }
 
 /// `GET /api/v1/statuses/{id}/source`
-pub async fn source(state: web::Data<AppState>, tenant: Tenant, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, WebError> {
+pub async fn source(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let actor = actor(&tenant, &auth, "read:statuses")?;
     let id = parse_id(&id)?;
     let mut conn = state.pool.get().await?;
@@ -186,7 +194,8 @@ pub async fn source(state: web::Data<AppState>, tenant: Tenant, auth: Auth, id: 
     if status.account_id != actor.account.id.0 {
         return Err(not_found());
     }
-    Ok(HttpResponse::Ok().json(json!({ "id": status.id.to_string(), "text": status.text, "spoiler_text": status.spoiler_text })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "id": status.id.to_string(), "text": status.text, "spoiler_text": status.spoiler_text })))
 }
 
 /// `GET /api/v1/statuses/{id}/context`: ancestors oldest first, descendants depth-first.
@@ -243,7 +252,8 @@ fn depth_first(root: i64, replies: &[statuses::Status]) -> Vec<i64> {
         if current != root {
             out.push(current);
         }
-        let mut children: Vec<i64> = replies.iter().filter(|s| s.in_reply_to_id == Some(current)).map(|s| s.id).collect();
+        let mut children: Vec<i64> =
+            replies.iter().filter(|s| s.in_reply_to_id == Some(current)).map(|s| s.id).collect();
         children.sort_unstable_by(|a, b| b.cmp(a));
         stack.extend(children);
     }
@@ -314,7 +324,9 @@ pub async fn interacted_by(
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     let rows: Vec<(i64, i64)> = match which.as_str() {
-        "favourited_by" => interactions::favourited_by(&mut conn, status.id, page).await?.into_iter().map(|(r, a)| (r, a.0)).collect(),
+        "favourited_by" => {
+            interactions::favourited_by(&mut conn, status.id, page).await?.into_iter().map(|(r, a)| (r, a.0)).collect()
+        }
         "reblogged_by" => table::table
             .filter(table::reblog_of_id.eq(status.id))
             .filter(table::visibility.ne("direct"))

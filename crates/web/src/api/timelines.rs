@@ -29,7 +29,13 @@ async fn respond_feed(
 }
 
 /// `GET /api/v1/timelines/home`
-pub async fn home(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let me = actor(&tenant, &auth, "read:statuses")?.account.id;
     respond_feed(&req, &state, &tenant, Some(me), Feed::Home, paging::page(&params)?).await
 }
@@ -41,7 +47,13 @@ fn origin(params: &Params) -> (bool, bool) {
 }
 
 /// `GET /api/v1/timelines/public?local=&remote=`
-pub async fn public(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn public(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: MaybeAuth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
     let (local, remote) = origin(&params);
     respond_feed(&req, &state, &tenant, viewer, Feed::Public { local, remote }, paging::page(&params)?).await
@@ -63,7 +75,13 @@ pub async fn tag(
 }
 
 /// `GET /api/v1/favourites` and `/api/v1/bookmarks`: paged by the favourite's (bookmark's) id.
-pub async fn saved(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: Auth, params: Params) -> Result<HttpResponse, WebError> {
+pub async fn saved(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
     let bookmarks = req.path().contains("bookmarks");
     let me = actor(&tenant, &auth, if bookmarks { "read:bookmarks" } else { "read:favourites" })?.account.id;
     let page = paging::page(&params)?;
@@ -74,7 +92,14 @@ pub async fn saved(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant,
         interactions::favourites_of(&mut conn, me, page).await?
     };
     let status_ids: Vec<i64> = rows.iter().map(|(_, s)| *s).collect();
-    let visible = statuses::visible(&mut conn, tenant.id, Some(me), &Feed::Ids(status_ids.clone()), Page { limit: page.limit, ..Page::default() }).await?;
+    let visible = statuses::visible(
+        &mut conn,
+        tenant.id,
+        Some(me),
+        &Feed::Ids(status_ids.clone()),
+        Page { limit: page.limit, ..Page::default() },
+    )
+    .await?;
     let by_id: std::collections::HashMap<i64, _> = visible.into_iter().map(|s| (s.id, s)).collect();
     let ordered: Vec<_> = status_ids.iter().filter_map(|id| by_id.get(id).cloned()).collect();
     let body = Renderer::new(&tenant, Some(me)).statuses(&mut conn, ordered).await?;

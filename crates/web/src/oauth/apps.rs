@@ -22,7 +22,12 @@ pub fn valid_redirect_uri(uri: &str) -> bool {
     let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     let dangerous = matches!(scheme.to_ascii_lowercase().as_str(), "javascript" | "data" | "vbscript" | "file");
-    scheme_ok && !dangerous && !rest.is_empty() && uri.len() <= MAX_URI && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
+    scheme_ok
+        && !dangerous
+        && !rest.is_empty()
+        && uri.len() <= MAX_URI
+        && !uri.contains('#')
+        && !uri.chars().any(char::is_whitespace)
 }
 
 pub fn application_json(app: &Application, secret: Option<&str>) -> serde_json::Value {
@@ -48,12 +53,16 @@ pub fn application_json(app: &Application, secret: Option<&str>) -> serde_json::
 pub async fn create(state: web::Data<AppState>, tenant: Tenant, params: Params) -> Result<HttpResponse, WebError> {
     let name = params.required("client_name")?.trim().to_string();
     if name.chars().count() > MAX_NAME {
-        return Err(WebError::Unprocessable(format!("Validation failed: Application name is too long (maximum is {MAX_NAME} characters)")));
+        return Err(WebError::Unprocessable(format!(
+            "Validation failed: Application name is too long (maximum is {MAX_NAME} characters)"
+        )));
     }
     let mut redirect_uris: Vec<String> = params
         .list("redirect_uris")
         .iter()
-        .flat_map(|value| value.split(['\n', ' ']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|value| {
+            value.split(['\n', ' ']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect::<Vec<_>>()
+        })
         .collect();
     redirect_uris.dedup();
     if redirect_uris.is_empty() {
@@ -70,12 +79,17 @@ pub async fn create(state: web::Data<AppState>, tenant: Tenant, params: Params) 
     }
     let mut conn = state.pool.get().await?;
     let (app, secret) =
-        oauth::create_application(&mut conn, tenant.id, NewApplication { name, website, redirect_uris, scopes }).await?;
+        oauth::create_application(&mut conn, tenant.id, NewApplication { name, website, redirect_uris, scopes })
+            .await?;
     Ok(HttpResponse::Ok().json(application_json(&app, Some(&secret))))
 }
 
 /// `GET /api/v1/apps/verify_credentials`: the app behind the token.
-pub async fn verify_credentials(state: web::Data<AppState>, tenant: Tenant, auth: Auth) -> Result<HttpResponse, WebError> {
+pub async fn verify_credentials(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
     let app = oauth::application_by_id(&mut conn, tenant.id, auth.grant.application_id)
         .await?
@@ -89,10 +103,19 @@ mod tests {
 
     #[test]
     fn redirect_uris_must_be_absolute_and_harmless() {
-        for ok in ["urn:ietf:wg:oauth:2.0:oob", "https://app.example/cb", "com.tapbots.ivory:/oauth", "toot://callback"] {
+        for ok in ["urn:ietf:wg:oauth:2.0:oob", "https://app.example/cb", "com.tapbots.ivory:/oauth", "toot://callback"]
+        {
             assert!(valid_redirect_uri(ok), "{ok}");
         }
-        for bad in ["", "/relative", "https://a.example/cb#frag", "javascript:alert(1)", "1http://x", "https://a b", "noscheme"] {
+        for bad in [
+            "",
+            "/relative",
+            "https://a.example/cb#frag",
+            "javascript:alert(1)",
+            "1http://x",
+            "https://a b",
+            "noscheme",
+        ] {
             assert!(!valid_redirect_uri(bad), "{bad}");
         }
     }

@@ -146,12 +146,19 @@ pub async fn submit(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant
     }
 }
 
-async fn decide(req: &HttpRequest, state: &AppState, tenant: &Tenant, params: &Params) -> Result<HttpResponse, WebError> {
+async fn decide(
+    req: &HttpRequest,
+    state: &AppState,
+    tenant: &Tenant,
+    params: &Params,
+) -> Result<HttpResponse, WebError> {
     let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
     let field = params.str("csrf");
     let csrf_ok = matches!((&cookie, field), (Some(c), Some(f)) if !c.is_empty() && c.as_bytes() == f.as_bytes());
     if !csrf_ok {
-        return Err(WebError::Forbidden("the form expired or came from another site: reload the page and try again".into()));
+        return Err(WebError::Forbidden(
+            "the form expired or came from another site: reload the page and try again".into(),
+        ));
     }
     let request = validate(state, tenant, params).await?;
     let mut pairs: Vec<(&str, &str)> = Vec::new();

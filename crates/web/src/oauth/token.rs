@@ -74,7 +74,8 @@ pub async fn token(
                 }
             };
             let mut conn = state.pool.get().await?;
-            let (account, scopes) = oauth::redeem_code(&mut conn, tenant.id, &app, code, redirect_uri, verifier).await?;
+            let (account, scopes) =
+                oauth::redeem_code(&mut conn, tenant.id, &app, code, redirect_uri, verifier).await?;
             let token = oauth::issue_token(&mut conn, tenant.id, &app, Some(account), scopes, true).await?;
             Ok(token_json(&token))
         }

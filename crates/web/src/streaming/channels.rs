@@ -26,10 +26,19 @@ pub enum Channel {
     UserNotification,
     /// Public statuses this tenant received: all, its own, or others'.
     /// `only_media`: none yet, as no status has media.
-    Public { local: bool, remote: bool, only_media: bool },
-    Hashtag { tag: String, local: bool },
+    Public {
+        local: bool,
+        remote: bool,
+        only_media: bool,
+    },
+    Hashtag {
+        tag: String,
+        local: bool,
+    },
     /// Lists don't exist yet: accepted, and silent.
-    List { list: String },
+    List {
+        list: String,
+    },
     /// Direct statuses the viewer wrote or is mentioned in.
     Direct,
 }
@@ -41,11 +50,7 @@ impl Channel {
         let public = |local: bool, remote: bool, only_media: bool| Channel::Public { local, remote, only_media };
         let tag = || {
             let tag = params.str("tag").unwrap_or("").trim().trim_start_matches('#').to_lowercase();
-            if tag.is_empty() {
-                Err(WebError::BadRequest("Missing tag name parameter".into()))
-            } else {
-                Ok(tag)
-            }
+            if tag.is_empty() { Err(WebError::BadRequest("Missing tag name parameter".into())) } else { Ok(tag) }
         };
         Ok(match name {
             "user" => Channel::User,
@@ -201,7 +206,12 @@ impl Subscriber {
 
     /// The messages `event` makes on these channels, each checked and
     /// rendered for this viewer on this tenant; none for most events.
-    pub async fn messages(&self, state: &AppState, channels: &[Channel], event: &Event) -> Result<Vec<Outgoing>, WebError> {
+    pub async fn messages(
+        &self,
+        state: &AppState,
+        channels: &[Channel],
+        event: &Event,
+    ) -> Result<Vec<Outgoing>, WebError> {
         let candidates: Vec<(&Channel, &'static str, Check)> = channels
             .iter()
             .filter_map(|channel| self.candidate(channel, event).map(|(name, check)| (channel, name, check)))
@@ -210,9 +220,9 @@ impl Subscriber {
             return Ok(Vec::new());
         }
         let status_id = match event {
-            Event::StatusCreated { status_id, .. } | Event::StatusUpdated { status_id, .. } | Event::StatusDeleted { status_id, .. } => {
-                Some(*status_id)
-            }
+            Event::StatusCreated { status_id, .. }
+            | Event::StatusUpdated { status_id, .. }
+            | Event::StatusDeleted { status_id, .. } => Some(*status_id),
             Event::Notification { .. } => None,
         };
         let mut conn = state.pool.get().await?;
@@ -228,12 +238,14 @@ impl Subscriber {
                         None => None,
                     }
                 }
-                (Check::Direct, Some(id)) => match statuses::visible_one(&mut conn, self.tenant.id, self.account, id).await? {
-                    Some(status) if status.visibility() == Visibility::Direct => {
-                        Some(self.render_status(&mut conn, &mut rendered, status).await?)
+                (Check::Direct, Some(id)) => {
+                    match statuses::visible_one(&mut conn, self.tenant.id, self.account, id).await? {
+                        Some(status) if status.visibility() == Visibility::Direct => {
+                            Some(self.render_status(&mut conn, &mut rendered, status).await?)
+                        }
+                        _ => None,
                     }
-                    _ => None,
-                },
+                }
                 (Check::Notification(id), _) => self.render_notification(&mut conn, id).await?,
                 _ => None,
             };
@@ -266,7 +278,8 @@ impl Subscriber {
         let rendered = Renderer::new(&self.tenant, Some(me)).notifications(conn, vec![notification]).await?;
         match rendered.into_iter().next() {
             Some(value) => Ok(Some(
-                serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a notification: {e}")))?,
+                serde_json::to_string(&value)
+                    .map_err(|e| WebError::Internal(format!("rendering a notification: {e}")))?,
             )),
             None => Ok(None),
         }
@@ -295,7 +308,16 @@ mod tests {
     #[test]
     fn streams_parse_by_mastodon_name_and_keep_their_names() {
         let none = params(&[]);
-        for name in ["user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "direct"] {
+        for name in [
+            "user",
+            "user:notification",
+            "public",
+            "public:local",
+            "public:remote",
+            "public:media",
+            "public:local:media",
+            "direct",
+        ] {
             let channel = Channel::parse(name, &none).map_err(|e| e.to_string());
             assert_eq!(channel.map(|c| c.names()), Ok(vec![name.to_string()]), "{name}");
         }

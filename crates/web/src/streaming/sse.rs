@@ -35,7 +35,12 @@ fn stream_name(path: &str) -> Option<&'static str> {
 }
 
 /// `GET /api/v1/streaming/{user,user/notification,public,...}`
-pub async fn stream(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant, auth: MaybeAuth) -> Result<HttpResponse, WebError> {
+pub async fn stream(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: MaybeAuth,
+) -> Result<HttpResponse, WebError> {
     let name = stream_name(req.path()).ok_or_else(|| WebError::NotFound("Unknown stream".into()))?;
     // Every stream needs a token (Mastodon 4.3); an invalid one was refused already.
     let auth = auth.0.ok_or_else(|| WebError::Unauthorized("Missing access token".into()))?;

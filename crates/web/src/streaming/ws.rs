@@ -19,10 +19,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use kereru_service::Event;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use kereru_service::Event;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, interval_at};
@@ -42,7 +42,8 @@ pub async fn protocol_token(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let has_token = req.headers().contains_key(header::AUTHORIZATION) || query_params(req.request()).str("access_token").is_some();
+    let has_token =
+        req.headers().contains_key(header::AUTHORIZATION) || query_params(req.request()).str("access_token").is_some();
     if !has_token
         && let Some(token) = protocol_of(req.request())
         && let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}"))
@@ -72,7 +73,8 @@ pub async fn connect(
     let protocols: Vec<&str> = protocol.iter().map(String::as_str).collect();
     let (response, session, messages) = actix_ws::handle_with_protocols(&req, body, &protocols)
         .map_err(|_| WebError::BadRequest("This endpoint expects a WebSocket upgrade".into()))?;
-    let messages = messages.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations().max_continuation_size(MAX_MESSAGE_BYTES);
+    let messages =
+        messages.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations().max_continuation_size(MAX_MESSAGE_BYTES);
     // Subscribed, and the first stream chosen, before the upgrade is
     // answered: what happens once the client is connected reaches it.
     let events = state.hub.subscribe();
@@ -118,7 +120,12 @@ enum End {
 }
 
 impl Connection {
-    async fn run(mut self, mut messages: AggregatedMessageStream, mut events: Receiver<Arc<Event>>, refused: Option<WebError>) {
+    async fn run(
+        mut self,
+        mut messages: AggregatedMessageStream,
+        mut events: Receiver<Arc<Event>>,
+        refused: Option<WebError>,
+    ) {
         // A refused first stream is answered as a refused subscription would be.
         if let Some(error) = refused
             && self.error(&error).await.is_err()
