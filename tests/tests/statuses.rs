@@ -154,6 +154,11 @@ async fn following_across_tenants_delivers_by_visibility_and_notifies() {
     assert!(kinds.contains(&"favourite".to_string()) && kinds.contains(&"reblog".to_string()), "{kinds:?}");
     let by = bob.get_json(&format!("/api/v1/statuses/{public}/favourited_by")).await;
     assert_eq!(by[0]["acct"], "alice@a.test");
+    // Who liked is known on bob's tenant now, as a remote Like would make them known.
+    let carol_likes = carol.post_json(&format!("/api/v1/statuses/{public}/favourite"), &[]).await;
+    assert_eq!(carol_likes["favourites_count"], 2);
+    let carol_on_b = bob.get(&format!("/api/v1/accounts/{}", carol.account_id)).await;
+    assert_eq!(carol_on_b.status(), StatusCode::OK);
     // Boosting a followers-only post of someone else is not allowed.
     assert_eq!(alice.post(&format!("/api/v1/statuses/{private}/reblog"), &[]).await.status(), StatusCode::FORBIDDEN);
 

@@ -11,7 +11,7 @@ use kereru_core::text;
 use kereru_store::ids::{AccountId, DomainId, next_id};
 use kereru_store::schema::{idempotency_keys, status_edits, statuses as statuses_table};
 use kereru_store::statuses::{self, NewStatus, Status, Visibility};
-use kereru_store::{domains, interactions, media, notifications};
+use kereru_store::{domains, interactions, media, notifications, relationships};
 
 pub const MAX_CHARACTERS: usize = 500;
 pub const MAX_PINS: i64 = 5;
@@ -324,6 +324,8 @@ pub async fn favourite(
 ) -> Result<(Status, Vec<Event>), ServiceError> {
     let status = visible(conn, actor, id).await?;
     let status = original_of(conn, status).await?;
+    // The author's tenant receives the Like, and so learns who liked.
+    relationships::make_known(conn, DomainId(status.domain_id), &[actor.account.id]).await?;
     let mut events = Vec::new();
     if interactions::favourite(conn, actor.account.id, status.id).await?
         && let Some(n) =
