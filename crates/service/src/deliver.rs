@@ -36,7 +36,7 @@ pub async fn status(
     status: &Status,
     mentioned: &[(AccountId, DomainId)],
 ) -> Result<Vec<Event>, ServiceError> {
-    let mut tenants: Vec<i64> = vec![status.domain_id];
+    let mut tenants: Vec<i64> = status.domain_id.into_iter().collect();
     let mut home_of: Vec<i64> = vec![status.account_id];
     let followers = if status.visibility() == Visibility::Direct {
         Vec::new()
@@ -59,7 +59,7 @@ pub async fn status(
         None => None,
     };
     if let Some(original) = &boosted {
-        tenants.push(original.domain_id);
+        tenants.extend(original.domain_id);
     }
     tenants.sort_unstable();
     tenants.dedup();

@@ -135,7 +135,7 @@ pub async fn post(
                 conn,
                 &NewStatus {
                     id,
-                    domain_id: actor_tenant.0,
+                    domain_id: Some(actor_tenant.0),
                     account_id: author.0,
                     uri: format!("{}/statuses/{id}", urls.actor(&actor.account.username)),
                     text: text.clone(),
@@ -148,6 +148,7 @@ pub async fn post(
                     in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
                     reblog_of_id: None,
                     application_id: new.application_id,
+                    url: None,
                 },
             )
             .await?;
@@ -325,7 +326,9 @@ pub async fn favourite(
     let status = visible(conn, actor, id).await?;
     let status = original_of(conn, status).await?;
     // The author's tenant receives the Like, and so learns who liked.
-    relationships::make_known(conn, DomainId(status.domain_id), &[actor.account.id]).await?;
+    if let Some(tenant) = status.domain_id {
+        relationships::make_known(conn, DomainId(tenant), &[actor.account.id]).await?;
+    }
     let mut events = Vec::new();
     if interactions::favourite(conn, actor.account.id, status.id).await?
         && let Some(n) =
@@ -395,7 +398,7 @@ pub async fn reblog(
             conn,
             &NewStatus {
                 id: boost_id,
-                domain_id: actor.tenant.id.0,
+                domain_id: Some(actor.tenant.id.0),
                 account_id: actor.account.id.0,
                 uri: format!("{}/statuses/{boost_id}/activity", urls.actor(&actor.account.username)),
                 text: String::new(),
@@ -408,6 +411,7 @@ pub async fn reblog(
                 in_reply_to_account_id: None,
                 reblog_of_id: Some(original.id),
                 application_id: None,
+                url: None,
             },
         )
         .await?;

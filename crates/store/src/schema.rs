@@ -48,6 +48,8 @@ diesel::table! {
         avatar_remote_url -> Nullable<Text>,
         header_remote_url -> Nullable<Text>,
         fetched_at -> Nullable<Timestamptz>,
+        key_id -> Nullable<Text>,
+        moved_to_uri -> Nullable<Text>,
     }
 }
 
@@ -169,7 +171,7 @@ diesel::table! {
 diesel::table! {
     statuses (id) {
         id -> BigInt,
-        domain_id -> BigInt,
+        domain_id -> Nullable<BigInt>,
         account_id -> BigInt,
         uri -> Text,
         text -> Text,
@@ -184,6 +186,7 @@ diesel::table! {
         application_id -> Nullable<BigInt>,
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
+        url -> Nullable<Text>,
     }
 }
 
@@ -245,6 +248,7 @@ diesel::table! {
         show_reblogs -> Bool,
         notify -> Bool,
         created_at -> Timestamptz,
+        uri -> Nullable<Text>,
     }
 }
 
@@ -353,6 +357,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    remote_attachments (status_id, position) {
+        status_id -> BigInt,
+        position -> SmallInt,
+        id -> BigInt,
+        url -> Text,
+        media_type -> Nullable<Text>,
+        description -> Nullable<Text>,
+        blurhash -> Nullable<Text>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    inbound_activities (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        inbox_account_id -> Nullable<BigInt>,
+        activity_uri -> Text,
+        actor_uri -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        received_at -> Timestamptz,
+        processed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        status_ids -> Array<BigInt>,
+        comment -> Text,
+        uri -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    domain_blocks (id) {
+        id -> BigInt,
+        domain_id -> Nullable<BigInt>,
+        host -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(deliveries -> delivery_activities (activity_id));
 diesel::joinable!(status_receipts -> statuses (status_id));
 diesel::joinable!(known_accounts -> accounts (account_id));
@@ -387,4 +445,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     delivery_hosts,
     gone_inboxes,
+    remote_attachments,
+    inbound_activities,
+    reports,
+    domain_blocks,
 );

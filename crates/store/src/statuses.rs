@@ -58,7 +58,8 @@ impl fmt::Display for Visibility {
 #[diesel(table_name = statuses)]
 pub struct Status {
     pub id: i64,
-    pub domain_id: i64,
+    /// The author's tenant; `None` for a status of another server.
+    pub domain_id: Option<i64>,
     pub account_id: i64,
     pub uri: String,
     pub text: String,
@@ -73,9 +74,15 @@ pub struct Status {
     pub application_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// The HTML page of a remote status.
+    pub url: Option<String>,
 }
 
 impl Status {
+    pub fn is_local(&self) -> bool {
+        self.domain_id.is_some()
+    }
+
     pub fn visibility(&self) -> Visibility {
         // The column's CHECK constraint allows only these four.
         self.visibility.parse().unwrap_or(Visibility::Direct)
@@ -86,7 +93,7 @@ impl Status {
 #[diesel(table_name = statuses)]
 pub struct NewStatus {
     pub id: i64,
-    pub domain_id: i64,
+    pub domain_id: Option<i64>,
     pub account_id: i64,
     pub uri: String,
     pub text: String,
@@ -99,6 +106,7 @@ pub struct NewStatus {
     pub in_reply_to_account_id: Option<i64>,
     pub reblog_of_id: Option<i64>,
     pub application_id: Option<i64>,
+    pub url: Option<String>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewStatus) -> Result<Status, StoreError> {
@@ -311,7 +319,7 @@ pub async fn visible(
 fn push_origin(conditions: &mut Vec<String>, local: bool, remote: bool) {
     match (local, remote) {
         (true, false) => conditions.push("s.domain_id = $1".into()),
-        (false, true) => conditions.push("s.domain_id <> $1".into()),
+        (false, true) => conditions.push("s.domain_id IS DISTINCT FROM $1".into()),
         _ => {}
     }
 }

@@ -98,7 +98,9 @@ impl<'a> Renderer<'a> {
         // Media live with their author's tenant and are served from its host.
         let mut by_domain: HashMap<i64, Vec<i64>> = HashMap::new();
         for status in &all {
-            by_domain.entry(status.domain_id).or_default().push(status.id);
+            if let Some(domain) = status.domain_id {
+                by_domain.entry(domain).or_default().push(status.id);
+            }
         }
         let mut media_json: HashMap<i64, Vec<Value>> = HashMap::new();
         for (domain, status_ids) in by_domain {

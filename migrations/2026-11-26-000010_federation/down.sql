@@ -1,0 +1,13 @@
+DROP TABLE domain_blocks;
+DROP TABLE reports;
+DROP TABLE inbound_activities;
+DROP INDEX follows_uri;
+ALTER TABLE follows DROP COLUMN uri;
+ALTER TABLE accounts DROP COLUMN moved_to_uri;
+DROP INDEX accounts_key_id;
+ALTER TABLE accounts DROP COLUMN key_id;
+DROP TABLE remote_attachments;
+ALTER TABLE statuses DROP COLUMN url;
+ALTER TABLE statuses DROP CONSTRAINT statuses_account;
+DELETE FROM statuses WHERE domain_id IS NULL;
+ALTER TABLE statuses ALTER COLUMN domain_id SET NOT NULL;
