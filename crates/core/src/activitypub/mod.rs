@@ -14,12 +14,14 @@
 
 mod build;
 mod origin;
+mod read;
 
 pub use build::{
     NoteAttachment, NoteInput, NoteTag, TagKind, accept, announce, block, context, create, delete_actor, delete_note,
     flag, follow, like, move_actor, note, ordered_collection, ordered_collection_page, reject, undo, update,
 };
 pub use origin::{is_http_url, same_origin};
+pub use read::{ReadError, RemoteAttachment, RemoteNote, read_note, read_note_json};
 
 /// The special collection addressing everyone.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -92,3 +94,6 @@ pub fn audience_of(to: &[String], cc: &[String], author_followers_url: Option<&s
         Audience::Direct
     }
 }
+
+#[cfg(test)]
+mod tests;
