@@ -2,6 +2,7 @@
 //! documents of discovery and ActivityPub. Nothing here does I/O, so all of it
 //! is unit-testable (and fuzzable) in isolation.
 
+pub mod activitypub;
 pub mod activitystreams;
 pub mod actor;
 pub mod email;
