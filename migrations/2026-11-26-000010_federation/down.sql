@@ -4,6 +4,7 @@ DROP TABLE inbound_activities;
 DROP INDEX follows_uri;
 ALTER TABLE follows DROP COLUMN uri;
 ALTER TABLE accounts DROP COLUMN moved_to_uri;
+ALTER TABLE accounts DROP COLUMN hide_collections;
 DROP INDEX accounts_key_id;
 ALTER TABLE accounts DROP COLUMN key_id;
 DROP TABLE remote_attachments;

@@ -26,6 +26,8 @@ CREATE TABLE remote_attachments (
 -- of an inbound signature without fetching.
 ALTER TABLE accounts ADD COLUMN key_id TEXT;
 CREATE INDEX accounts_key_id ON accounts (key_id) WHERE key_id IS NOT NULL;
+-- Whether a local account's followers and following pages are shown to other servers.
+ALTER TABLE accounts ADD COLUMN hide_collections BOOLEAN NOT NULL DEFAULT false;
 -- Move: where a remote account says it went.
 ALTER TABLE accounts ADD COLUMN moved_to_uri TEXT;
 

@@ -116,6 +116,7 @@ impl TestApp {
         kereru_web::WebSettings {
             public_scheme: kereru_core::Scheme::Http,
             max_body_bytes: 1024 * 1024,
+            max_inbox_bytes: 1024 * 1024,
             password_grant: true,
             rate_limit: kereru_web::rate_limit::RateLimit::default(),
             media_dir: scratch_dir("media"),

@@ -27,6 +27,7 @@ pub fn person(urls: &TenantUrls, actor: &LocalActor<'_>) -> Value {
             "toot": "http://joinmastodon.org/ns#",
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
         }),
     ];
     let mut doc = json!({
@@ -40,6 +41,7 @@ pub fn person(urls: &TenantUrls, actor: &LocalActor<'_>) -> Value {
         "outbox": urls.outbox(actor.username),
         "followers": urls.followers(actor.username),
         "following": urls.following(actor.username),
+        "featured": format!("{}/collections/featured", urls.actor(actor.username)),
         "endpoints": { "sharedInbox": urls.shared_inbox() },
         "manuallyApprovesFollowers": actor.locked,
         "discoverable": actor.discoverable,

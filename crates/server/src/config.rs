@@ -50,6 +50,9 @@ pub struct HttpConfig {
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
     pub allow_private_addresses: bool,
+    pub max_inbox_bytes: u64,
+    pub inbound_in_serve: bool,
+    pub inbound_concurrency: usize,
     #[serde(default)]
     pub resolve: BTreeMap<String, String>,
 }

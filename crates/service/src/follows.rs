@@ -3,6 +3,7 @@
 use crate::Actor;
 use crate::error::ServiceError;
 use crate::events::Event;
+use crate::federation::outbound;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kereru_store::accounts::{self, Account};
@@ -56,6 +57,13 @@ pub async fn follow(
         if state == FollowState::Accepted && before != Some(FollowState::Accepted) {
             backfill(conn, actor.tenant.id, target.id).await?;
         }
+        // A remote account hears of it through its server, until it answers.
+        if !target.is_local() && state == FollowState::Requested {
+            let follow_id = kereru_store::ids::next_id();
+            if let Some(uri) = outbound::follow(conn, actor.scheme, actor.account, &target, follow_id).await? {
+                relationships::set_follow_uri(conn, me, target.id, &uri).await?;
+            }
+        }
         Ok(events)
     })
     .await
@@ -83,6 +91,10 @@ pub async fn unfollow(
     target_id: AccountId,
 ) -> Result<(), ServiceError> {
     let target = target(conn, actor, target_id).await?;
+    if !target.is_local() && relationships::follow_state(conn, actor.account.id, target.id).await?.is_some() {
+        let uri = relationships::follow_uri(conn, actor.account.id, target.id).await?;
+        outbound::unfollow(conn, actor.scheme, actor.account, &target, uri.as_deref()).await?;
+    }
     if relationships::remove_follow(conn, actor.account.id, target.id).await? {
         notifications::withdraw(conn, target.id, actor.account.id, "follow", None).await?;
         notifications::withdraw(conn, target.id, actor.account.id, "follow_request", None).await?;
@@ -100,6 +112,10 @@ pub async fn authorize(
     if !relationships::accept_follow(conn, follower.id, actor.account.id).await? {
         return Err(ServiceError::NotFound);
     }
+    if !follower.is_local() {
+        let uri = relationships::follow_uri(conn, follower.id, actor.account.id).await?;
+        outbound::answer_follow(conn, actor.scheme, actor.account, &follower, uri.as_deref(), true).await?;
+    }
     notifications::withdraw(conn, actor.account.id, follower.id, "follow_request", None).await?;
     if let Some(tenant) = follower.domain_id {
         backfill(conn, tenant, actor.account.id).await?;
@@ -115,6 +131,10 @@ pub async fn reject(conn: &mut AsyncPgConnection, actor: &Actor<'_>, follower: A
     let follower = target(conn, actor, follower).await?;
     if relationships::follow_state(conn, follower.id, actor.account.id).await? != Some(FollowState::Requested) {
         return Err(ServiceError::NotFound);
+    }
+    if !follower.is_local() {
+        let uri = relationships::follow_uri(conn, follower.id, actor.account.id).await?;
+        outbound::answer_follow(conn, actor.scheme, actor.account, &follower, uri.as_deref(), false).await?;
     }
     relationships::remove_follow(conn, follower.id, actor.account.id).await?;
     notifications::withdraw(conn, actor.account.id, follower.id, "follow_request", None).await?;
@@ -138,6 +158,9 @@ pub async fn block(
         relationships::block(conn, actor.account.id, target.id).await?;
     } else {
         relationships::unblock(conn, actor.account.id, target.id).await?;
+    }
+    if !target.is_local() {
+        outbound::block(conn, actor.scheme, actor.account, &target, on).await?;
     }
     Ok(())
 }

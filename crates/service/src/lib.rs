@@ -10,6 +10,7 @@
 pub mod deliver;
 pub mod error;
 pub mod events;
+pub mod federation;
 pub mod follows;
 pub mod resolve;
 pub mod statuses;

@@ -85,7 +85,6 @@ async fn fetch_remote_actor(
     username: &str,
     host: &HostName,
 ) -> Option<accounts::RemoteActor> {
-    use kereru_core::activitystreams::{Classified, Object, classify, sanitize_html};
     let webfinger = format!("{scheme}://{host}/.well-known/webfinger?resource=acct:{username}@{host}");
     let jrd = match fetcher.get_webfinger(&webfinger).await {
         Ok(fetched) => fetched.body,
@@ -106,50 +105,18 @@ async fn fetch_remote_actor(
             return None;
         }
     };
-    let Ok(Classified::Actor(actor)) = classify(&fetched.body) else {
-        tracing::info!(%host, "{actor_url} is not an actor");
-        return None;
-    };
     // The document must come from its own origin, and be the account asked for.
-    let id = actor.id.clone()?;
-    let id_host = kereru_delivery::http::Url::parse(&id).ok()?.host_str()?.to_ascii_lowercase();
-    if Some(id_host.as_str()) != fetched.url.host_str() {
-        tracing::info!(%host, "actor {id} was served from another origin ({})", fetched.url);
-        return None;
-    }
-    let preferred = actor.preferred_username.clone()?;
-    if !preferred.eq_ignore_ascii_case(username) {
-        tracing::info!(%host, "{actor_url} is {preferred}, not {username}");
-        return None;
-    }
-    let public_key_pem = actor.public_key.as_ref()?.get("publicKeyPem")?.as_str()?.to_string();
-    let first_url = |value: &Option<serde_json::Value>| -> Option<String> {
-        match value.as_ref()? {
-            serde_json::Value::String(url) => Some(url.clone()),
-            object => object.get("url").and_then(|u| u.as_str()).map(str::to_string),
+    let mut actor = match crate::federation::actors::parse_actor(&fetched.body, &fetched.url) {
+        Ok(actor) => actor,
+        Err(error) => {
+            tracing::info!(%host, "{actor_url}: {error}");
+            return None;
         }
     };
-    let display_name: String = Object::text(&actor.name).unwrap_or("").chars().take(100).collect();
-    Some(accounts::RemoteActor {
-        uri: id,
-        remote_host: host.to_string(),
-        username: preferred.chars().take(100).collect(),
-        display_name,
-        summary: sanitize_html(Object::text(&actor.summary).unwrap_or("")),
-        locked: actor.manually_approves_followers.unwrap_or(false),
-        bot: matches!(actor.primary_type(), Some("Service" | "Application")),
-        discoverable: actor.extra.get("discoverable").and_then(|d| d.as_bool()).unwrap_or(false),
-        public_key_pem,
-        url: actor.url.as_ref().and_then(|u| u.first()).and_then(|r| r.id()).map(str::to_string),
-        inbox_url: actor.inbox.clone(),
-        shared_inbox_url: actor
-            .endpoints
-            .as_ref()
-            .and_then(|e| e.get("sharedInbox"))
-            .and_then(|s| s.as_str())
-            .map(str::to_string),
-        followers_url: actor.followers.as_ref().and_then(|f| f.as_str()).map(str::to_string),
-        avatar_remote_url: first_url(&actor.extra.get("icon").cloned()),
-        header_remote_url: first_url(&actor.extra.get("image").cloned()),
-    })
+    if !actor.username.eq_ignore_ascii_case(username) {
+        tracing::info!(%host, "{actor_url} is {}, not {username}", actor.username);
+        return None;
+    }
+    actor.remote_host = host.to_string();
+    Some(actor)
 }

@@ -4,6 +4,7 @@ use crate::Actor;
 use crate::deliver;
 use crate::error::ServiceError;
 use crate::events::Event;
+use crate::federation::outbound;
 use crate::resolve;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -52,12 +53,23 @@ async fn resolve_mentions(
 ) -> Result<Vec<(kereru_store::accounts::Account, String, text::MentionRef)>, ServiceError> {
     let mut found = Vec::new();
     for mention in text::mentions(text) {
-        let Some(account) =
-            resolve::local_handle(conn, actor.tenant, &mention.username, mention.host.as_deref()).await?
-        else {
+        let local = resolve::local_handle(conn, actor.tenant, &mention.username, mention.host.as_deref()).await?;
+        // An account of another server is mentioned if this tenant knows it (a search or a follow found it).
+        let account = match (local, mention.host.as_deref().map(kereru_core::HostName::parse)) {
+            (Some(account), _) => account,
+            (None, Some(Ok(host))) => {
+                match resolve::known_remote(conn, actor.tenant, &mention.username, &host).await? {
+                    Some(account) => account,
+                    None => continue,
+                }
+            }
+            (None, _) => continue,
+        };
+        let Some(tenant) = account.domain_id else {
+            let url = account.url.clone().or_else(|| account.uri.clone()).unwrap_or_default();
+            found.push((account, url, mention));
             continue;
         };
-        let Some(tenant) = account.domain_id else { continue };
         let domain = domains::get(conn, tenant).await.map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let url = domain.urls(actor.scheme).profile_page(&account.username);
         found.push((account, url, mention));
@@ -182,6 +194,7 @@ pub async fn post(
                     .await?;
             }
             let events = deliver::status(conn, &status, &mentioned).await?;
+            outbound::created(conn, actor.scheme, &status).await?;
             Ok((status, events))
         })
         .await;
@@ -218,9 +231,13 @@ pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -
 /// Deletes the actor's status (its boosts and replies' links go with it).
 pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Vec<Event>, ServiceError> {
     let status = own(conn, actor, id).await?;
-    let event = deliver::deleted(conn, &status).await?;
-    diesel::delete(statuses_table::table.find(status.id)).execute(conn).await?;
-    Ok(vec![event])
+    conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
+        let event = deliver::deleted(conn, &status).await?;
+        outbound::deleting(conn, actor.scheme, &status).await?;
+        diesel::delete(statuses_table::table.find(status.id)).execute(conn).await?;
+        Ok(vec![event])
+    })
+    .await
 }
 
 /// Edits the actor's status, keeping the earlier version in its history.
@@ -277,6 +294,7 @@ pub async fn edit(
             let mention_ids: Vec<AccountId> = mentions.iter().map(|(a, _, _)| a.id).collect();
             statuses::add_mentions(conn, status.id, &mention_ids).await?;
             statuses::add_tags(conn, status.id, &text::hashtags(&new_text)).await?;
+            outbound::updated(conn, actor.scheme, &updated).await?;
             Ok(updated)
         })
         .await?;
@@ -330,7 +348,11 @@ pub async fn favourite(
         relationships::make_known(conn, DomainId(tenant), &[actor.account.id]).await?;
     }
     let mut events = Vec::new();
-    if interactions::favourite(conn, actor.account.id, status.id).await?
+    let added = interactions::favourite(conn, actor.account.id, status.id).await?;
+    if added && !status.is_local() {
+        outbound::liked(conn, actor.scheme, actor.account, &status, true).await?;
+    }
+    if added
         && let Some(n) =
             notifications::notify(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id))
                 .await?
@@ -344,6 +366,9 @@ pub async fn unfavourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i6
     let seen = visible(conn, actor, id).await?;
     let status = original_of(conn, seen).await?;
     if interactions::unfavourite(conn, actor.account.id, status.id).await? {
+        if !status.is_local() {
+            outbound::liked(conn, actor.scheme, actor.account, &status, false).await?;
+        }
         notifications::withdraw(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id))
             .await?;
     }
@@ -416,6 +441,7 @@ pub async fn reblog(
         )
         .await?;
         let events = deliver::status(conn, &boost, &[]).await?;
+        outbound::created(conn, actor.scheme, &boost).await?;
         Ok((boost, events))
     })
     .await
@@ -439,6 +465,7 @@ pub async fn unreblog(
     let mut events = Vec::new();
     if let Some(boost) = boost {
         let event = deliver::deleted(conn, &boost).await?;
+        outbound::deleting(conn, actor.scheme, &boost).await?;
         diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
         notifications::withdraw(conn, AccountId(original.account_id), actor.account.id, "reblog", Some(original.id))
             .await?;

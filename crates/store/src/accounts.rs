@@ -42,6 +42,10 @@ pub struct Account {
     pub followers_url: Option<String>,
     pub avatar_remote_url: Option<String>,
     pub header_remote_url: Option<String>,
+    /// The id of the key a remote actor signs with.
+    pub key_id: Option<String>,
+    /// Where a remote account said it moved to.
+    pub moved_to_uri: Option<String>,
 }
 
 impl Account {
@@ -400,6 +404,7 @@ pub struct RemoteActor {
     pub bot: bool,
     pub discoverable: bool,
     pub public_key_pem: String,
+    pub key_id: Option<String>,
     pub url: Option<String>,
     pub inbox_url: Option<String>,
     pub shared_inbox_url: Option<String>,
@@ -418,6 +423,7 @@ pub async fn upsert_remote(conn: &mut AsyncPgConnection, actor: &RemoteActor) ->
         accounts::bot.eq(actor.bot),
         accounts::discoverable.eq(actor.discoverable),
         accounts::public_key_pem.eq(&actor.public_key_pem),
+        accounts::key_id.eq(&actor.key_id),
         accounts::remote_host.eq(&actor.remote_host),
         accounts::url.eq(&actor.url),
         accounts::inbox_url.eq(&actor.inbox_url),

@@ -6,9 +6,11 @@
 
 pub mod accounts;
 pub mod cluster;
+pub mod domain_blocks;
 pub mod domains;
 pub mod error;
 pub mod ids;
+pub mod inbound;
 pub mod interactions;
 pub mod media;
 pub mod notifications;

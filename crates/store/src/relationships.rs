@@ -328,3 +328,34 @@ pub async fn mutes_of(
     let rows: Vec<(i64, i64)> = query.limit(page.limit).load(conn).await?;
     Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
 }
+
+/// Keeps the id of the Follow activity a follow came from (or went out as).
+pub async fn set_follow_uri(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    target: AccountId,
+    uri: &str,
+) -> Result<(), StoreError> {
+    diesel::update(follows::table)
+        .filter(follows::account_id.eq(follower.0))
+        .filter(follows::target_account_id.eq(target.0))
+        .set(follows::uri.eq(uri))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn follow_uri(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    target: AccountId,
+) -> Result<Option<String>, StoreError> {
+    let uri: Option<Option<String>> = follows::table
+        .filter(follows::account_id.eq(follower.0))
+        .filter(follows::target_account_id.eq(target.0))
+        .select(follows::uri)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(uri.flatten())
+}

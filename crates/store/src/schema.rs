@@ -49,6 +49,7 @@ diesel::table! {
         header_remote_url -> Nullable<Text>,
         fetched_at -> Nullable<Timestamptz>,
         key_id -> Nullable<Text>,
+        hide_collections -> Bool,
         moved_to_uri -> Nullable<Text>,
     }
 }

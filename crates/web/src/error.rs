@@ -134,3 +134,9 @@ impl From<kereru_store::pool::PoolError> for WebError {
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     WebError::NotFound("the page you are looking for isn't here".into()).respond_to(&req)
 }
+
+impl From<diesel::result::Error> for WebError {
+    fn from(error: diesel::result::Error) -> Self {
+        WebError::from(StoreError::Database(error))
+    }
+}

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod discovery;
 pub mod error;
+pub mod federation;
 pub mod multipart;
 pub mod negotiate;
 pub mod oauth;
@@ -47,6 +48,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(api::routes)
             .configure(streaming::routes)
             .route("/users/{username}", web::get().to(actors::actor))
+            .route("/inbox", web::post().to(federation::inbox::shared))
+            .route("/users/{username}/inbox", web::post().to(federation::inbox::personal))
+            .route("/users/{username}/outbox", web::get().to(federation::collections::outbox))
+            .route("/users/{username}/followers", web::get().to(federation::collections::followers))
+            .route("/users/{username}/following", web::get().to(federation::collections::following))
+            .route("/users/{username}/collections/featured", web::get().to(federation::collections::featured))
+            .route("/users/{username}/statuses/{id}", web::get().to(federation::objects::status))
+            .route("/users/{username}/statuses/{id}/activity", web::get().to(federation::objects::activity))
+            .route("/@{username}/{id}", web::get().to(federation::objects::status_page))
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))
             .route("/system/media/{name}", web::head().to(api::media::serve_file))

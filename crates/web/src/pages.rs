@@ -16,6 +16,7 @@ impl Templates {
             ("base.html", include_str!("../templates/base.html")),
             ("profile.html", include_str!("../templates/profile.html")),
             ("home.html", include_str!("../templates/home.html")),
+            ("status.html", include_str!("../templates/status.html")),
             ("authorize.html", include_str!("../templates/authorize.html")),
             ("authorize_code.html", include_str!("../templates/authorize_code.html")),
         ])

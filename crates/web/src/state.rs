@@ -15,6 +15,8 @@ pub struct WebSettings {
     /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`).
     pub media_dir: PathBuf,
     pub rate_limit: crate::rate_limit::RateLimit,
+    /// Inbox POSTs with a larger body are refused with 413.
+    pub max_inbox_bytes: u64,
     /// The outbound HTTP client's settings ([`AppState::fetcher`] is built from them).
     pub fetch: kereru_delivery::http::FetchSettings,
 }
@@ -28,6 +30,8 @@ pub struct AppState {
     pub fetcher: std::sync::Arc<kereru_delivery::http::Fetcher>,
     /// Where streams hear of events; detached until [`AppState::with_hub`].
     pub hub: crate::streaming::Hub,
+    /// Wakes this process's inbound processor when the inbox stored an activity.
+    pub inbound_wake: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl AppState {
@@ -42,12 +46,18 @@ impl AppState {
             limiter,
             fetcher: std::sync::Arc::new(fetcher),
             hub: crate::streaming::Hub::detached(),
+            inbound_wake: None,
         })
     }
 
     /// The same state with this process's streaming hub ([`crate::streaming::Hub::listen`]).
     pub fn with_hub(self, hub: crate::streaming::Hub) -> Self {
         AppState { hub, ..self }
+    }
+
+    /// The same state, waking `wake` whenever the inbox stores an activity.
+    pub fn with_inbound_wake(self, wake: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        AppState { inbound_wake: Some(wake), ..self }
     }
 }
 

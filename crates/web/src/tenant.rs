@@ -87,7 +87,11 @@ async fn find_tenant(req: &ServiceRequest) -> Result<Tenant, WebError> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("application state missing".into()))?;
     let host = requested_host(req)?;
-    let limit = crate::api::media::upload_body_limit(req.method(), req.path()).unwrap_or(state.settings.max_body_bytes);
+    let limit = if req.method() == actix_web::http::Method::POST && req.path().ends_with("/inbox") {
+        state.settings.max_inbox_bytes
+    } else {
+        crate::api::media::upload_body_limit(req.method(), req.path()).unwrap_or(state.settings.max_body_bytes)
+    };
     if let Some(len) = declared_body_len(req)
         && len > limit
     {

@@ -231,10 +231,8 @@ pub fn update(activity_id: &str, actor: &str, object: Value) -> Value {
             }
         }
     }
-    if !is_actor {
-        if let Some(updated) = field(&object, "updated") {
-            activity = activity.set("published", updated.clone());
-        }
+    if !is_actor && let Some(updated) = field(&object, "updated") {
+        activity = activity.set("published", updated.clone());
     }
     activity.embed("object", object).finish()
 }

@@ -20,10 +20,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
         },
         fetch: fetch_settings(&config)?,
+        max_inbox_bytes: config.federation.max_inbox_bytes,
     };
     // This node's streaming listener: events from every node reach the streams connected here.
     let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;
-    let state = web::Data::new(AppState::new(database.pool.clone(), settings)?.with_hub(hub.clone()));
+    let state = AppState::new(database.pool.clone(), settings)?.with_hub(hub.clone());
+    // The processor of what inboxes accepted, beside HTTP; woken by this node's inbox.
+    let (stop_inbound, inbound_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (state, inbound) = if config.federation.inbound_in_serve {
+        let settings = kereru_service::federation::inbound::worker::InboundSettings {
+            concurrency: config.federation.inbound_concurrency,
+            ..Default::default()
+        };
+        let worker = kereru_service::federation::inbound::worker::InboundWorker::new(
+            database.pool.clone(),
+            std::sync::Arc::clone(&state.fetcher),
+            scheme,
+            settings,
+        );
+        let state = state.with_inbound_wake(std::sync::Arc::clone(&worker.wake));
+        let task = tokio::spawn(worker.run(async move {
+            let _ = inbound_stopped.await;
+        }));
+        (state, Some(task))
+    } else {
+        (state, None)
+    };
+    let state = web::Data::new(state);
     let streams = hub.clone();
     // With TLS: the certificate manager first, so HTTPS starts with every stored certificate.
     let tls = if config.tls.enabled {
@@ -112,6 +135,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         manager.stop();
     }
     drop(stop_delivery);
+    drop(stop_inbound);
+    if let Some(task) = inbound
+        && let Err(error) = task.await
+    {
+        tracing::warn!("inbound processor: {error}");
+    }
     if let Some(task) = delivery
         && let Err(error) = task.await
     {

@@ -1,0 +1,178 @@
+//! The processor of accepted activities: claims due rows, processes each
+//! in a transaction that also marks it finished (so an effect and its
+//! "done" commit together), retries what may pass with back-off, and
+//! publishes the resulting events. Activities of one actor are processed
+//! in order; different actors' concurrently.
+
+use super::{Outcome, ProcessError, process};
+use crate::events;
+use crate::federation::Context;
+use diesel_async::AsyncConnection;
+use kereru_core::Scheme;
+use kereru_delivery::http::Fetcher;
+use kereru_store::Pool;
+use kereru_store::inbound::{self, Finished, Inbound};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone)]
+pub struct InboundSettings {
+    /// Rows claimed per round.
+    pub batch: i64,
+    /// Actors processed at once.
+    pub concurrency: usize,
+    /// How long a claimed row is kept from other processors.
+    pub lease_seconds: i32,
+    /// Attempts before an activity that keeps failing is given up.
+    pub max_attempts: i32,
+    /// How often an idle processor looks for work another node stored.
+    pub poll: Duration,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        InboundSettings {
+            batch: 64,
+            concurrency: 8,
+            lease_seconds: 120,
+            max_attempts: 8,
+            poll: Duration::from_millis(250),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct InboundCounters {
+    pub done: AtomicU64,
+    pub ignored: AtomicU64,
+    pub retried: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+pub struct InboundWorker {
+    pool: Pool,
+    fetcher: Arc<Fetcher>,
+    scheme: Scheme,
+    settings: InboundSettings,
+    /// Rung by this process's inbox after it stores an activity.
+    pub wake: Arc<Notify>,
+    pub counters: InboundCounters,
+}
+
+impl InboundWorker {
+    pub fn new(pool: Pool, fetcher: Arc<Fetcher>, scheme: Scheme, settings: InboundSettings) -> Arc<Self> {
+        Arc::new(InboundWorker {
+            pool,
+            fetcher,
+            scheme,
+            settings,
+            wake: Arc::new(Notify::new()),
+            counters: InboundCounters::default(),
+        })
+    }
+
+    /// Processes until `stop` resolves.
+    pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let claimed = match self.round().await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::warn!("inbound processing: {error}");
+                    0
+                }
+            };
+            if claimed as i64 >= self.settings.batch {
+                continue;
+            }
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.settings.poll) => {}
+            }
+        }
+    }
+
+    /// One round: claims due rows and processes them; how many it claimed.
+    pub async fn round(self: &Arc<Self>) -> Result<usize, kereru_store::StoreError> {
+        let rows = {
+            let mut conn = self.pool.get().await?;
+            inbound::claim(&mut conn, self.settings.batch, self.settings.lease_seconds).await?
+        };
+        let claimed = rows.len();
+        let mut by_actor: BTreeMap<String, Vec<Inbound>> = BTreeMap::new();
+        for row in rows {
+            by_actor.entry(row.actor_uri.clone()).or_default().push(row);
+        }
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (_, rows) in by_actor {
+            let worker = Arc::clone(self);
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let Ok(_permit) = limit.acquire_owned().await else { return };
+                for row in rows {
+                    worker.handle(&row).await;
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(claimed)
+    }
+
+    async fn handle(&self, row: &Inbound) {
+        let mut conn = match self.pool.get().await {
+            Ok(conn) => conn,
+            // The lease runs out and the row comes back.
+            Err(error) => return tracing::warn!("inbound {}: no connection: {error}", row.id),
+        };
+        let context = Context { fetcher: &self.fetcher, scheme: self.scheme };
+        let result = conn
+            .transaction(async |conn| -> Result<super::Processed, ProcessError> {
+                let processed = process(conn, context, row).await?;
+                let (how, text) = match &processed.outcome {
+                    Outcome::Done(what) => (Finished::Done, what.as_str()),
+                    Outcome::Ignored(why) => (Finished::Ignored, why.as_str()),
+                };
+                inbound::finish(conn, row.id, how, text).await?;
+                Ok(processed)
+            })
+            .await;
+        let outcome = match result {
+            Ok(processed) => {
+                let counter = match &processed.outcome {
+                    Outcome::Done(_) => &self.counters.done,
+                    Outcome::Ignored(why) => {
+                        tracing::debug!(activity = %row.activity_uri, "ignored: {why}");
+                        &self.counters.ignored
+                    }
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                events::publish(&mut conn, &processed.events).await;
+                Ok(())
+            }
+            Err(ProcessError::Invalid(reason)) => {
+                tracing::info!(activity = %row.activity_uri, "refused: {reason}");
+                self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                inbound::finish(&mut conn, row.id, Finished::Failed, &reason).await
+            }
+            Err(ProcessError::Retry(reason)) if row.attempts >= self.settings.max_attempts => {
+                tracing::warn!(activity = %row.activity_uri, "given up after {} attempts: {reason}", row.attempts);
+                self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                inbound::finish(&mut conn, row.id, Finished::Failed, &reason).await
+            }
+            Err(ProcessError::Retry(reason)) => {
+                let delay = 10i32.saturating_mul(1 << row.attempts.clamp(0, 11)).min(6 * 3600);
+                tracing::info!(activity = %row.activity_uri, "retrying in {delay} s: {reason}");
+                self.counters.retried.fetch_add(1, Ordering::Relaxed);
+                inbound::retry_later(&mut conn, row.id, delay, &reason).await
+            }
+        };
+        if let Err(error) = outcome {
+            tracing::warn!("inbound {}: {error}", row.id);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Who sent an inbound request: its HTTP signature (draft-cavage or RFC
+//! 9421) verified with the key of a remote actor, fetched and cached; a
+//! key that fails from the cache is fetched once more (key rotation).
+
+use super::actors::{self, ActorError};
+use diesel_async::AsyncPgConnection;
+use kereru_core::HostName;
+use kereru_core::signatures::{self, RequestParts, SignatureError, Signer, VerifyPolicy, VerifyingKey};
+use kereru_delivery::http::Fetcher;
+use kereru_store::accounts::Account;
+use kereru_store::domains::{self, Domain};
+use kereru_store::{StoreError, domain_blocks};
+use std::time::SystemTime;
+
+/// A cached actor is fetched again for a failing signature only if it is older than this.
+const REFETCH_AFTER_SECONDS: i64 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the request is not signed")]
+    Unsigned,
+    #[error("the signature is not valid: {0}")]
+    BadSignature(String),
+    #[error("{0} is blocked here")]
+    Blocked(String),
+    #[error("the signing key is not one of a remote actor: {0}")]
+    Key(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ActorError> for VerifyError {
+    fn from(error: ActorError) -> Self {
+        match error {
+            ActorError::Service(crate::ServiceError::Store(store)) => VerifyError::Store(store),
+            other => VerifyError::Key(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for VerifyError {
+    fn from(error: diesel::result::Error) -> Self {
+        VerifyError::Store(StoreError::Database(error))
+    }
+}
+
+/// The remote account that signed `request`, received by `tenant`.
+/// `signer` signs the key fetch, for servers that require signed fetches.
+pub async fn signer_of(
+    conn: &mut AsyncPgConnection,
+    fetcher: &Fetcher,
+    signer: Option<&Signer>,
+    tenant: &Domain,
+    request: &RequestParts<'_>,
+) -> Result<Account, VerifyError> {
+    let parsed = match signatures::parse(request) {
+        Ok(parsed) => parsed,
+        Err(SignatureError::NotSigned) => return Err(VerifyError::Unsigned),
+        Err(other) => return Err(VerifyError::BadSignature(other.to_string())),
+    };
+    let key_id = parsed.key_id().to_string();
+    let host = actors::host_of(&key_id).ok_or_else(|| VerifyError::Key(format!("{key_id} is not an http(s) URL")))?;
+    if domain_blocks::is_blocked(conn, tenant.id, &host).await? {
+        return Err(VerifyError::Blocked(host));
+    }
+    // This host's own tenants reach each other without HTTP; a signature
+    // naming one of their keys did not come from them.
+    if let Ok(name) = HostName::parse(&host)
+        && domains::find_by_host(conn, &name).await.ok().flatten().is_some()
+    {
+        return Err(VerifyError::Key(format!("{key_id} belongs to this host")));
+    }
+    let (account, fresh) = actors::by_key_id(conn, fetcher, signer, &key_id).await?;
+    let now = SystemTime::now();
+    let policy = VerifyPolicy::default();
+    let check = |account: &Account| -> Result<(), VerifyError> {
+        let key = VerifyingKey::from_pem(&account.public_key_pem).map_err(|e| VerifyError::Key(e.to_string()))?;
+        parsed.verify(request, &key, now, &policy).map_err(|e| VerifyError::BadSignature(e.to_string()))
+    };
+    match check(&account) {
+        Ok(()) => Ok(account),
+        Err(VerifyError::BadSignature(_) | VerifyError::Key(_)) if !fresh => {
+            let uri = account.uri.clone().unwrap_or_default();
+            let stale = match actors::cached(conn, &uri).await? {
+                Some((_, Some(at))) => (chrono::Utc::now() - at).num_seconds() > REFETCH_AFTER_SECONDS,
+                _ => true,
+            };
+            if !stale {
+                return Err(VerifyError::BadSignature("the signature does not verify".into()));
+            }
+            let refreshed = actors::fetch_and_store(conn, fetcher, signer, &uri).await?;
+            if refreshed.key_id.as_deref() != Some(key_id.as_str()) {
+                return Err(VerifyError::Key(format!("{key_id} is no longer the actor's key")));
+            }
+            check(&refreshed)?;
+            Ok(refreshed)
+        }
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,132 @@
+//! The inbox's durable intake: an activity is stored here before the inbox
+//! answers 202, then processed once per tenant and activity id by whichever
+//! node claims it (`FOR UPDATE SKIP LOCKED`, with a lease so a crashed
+//! processor's rows come back).
+
+use crate::error::StoreError;
+use crate::ids::{AccountId, DomainId, next_id};
+use crate::schema::inbound_activities;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+/// PostgreSQL NOTIFY channel that wakes processors when an activity arrives.
+pub const CHANNEL: &str = "kereru_inbound";
+
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub tenant: DomainId,
+    pub inbox_account: Option<AccountId>,
+    pub activity_uri: &'a str,
+    pub actor_uri: &'a str,
+    pub body: &'a str,
+}
+
+/// Stores an accepted activity; false when this tenant has it already
+/// (a redelivery: it is processed once). Wakes the processors.
+pub async fn store(conn: &mut AsyncPgConnection, new: &NewInbound<'_>) -> Result<bool, StoreError> {
+    let inserted = diesel::insert_into(inbound_activities::table)
+        .values((
+            inbound_activities::id.eq(next_id()),
+            inbound_activities::domain_id.eq(new.tenant.0),
+            inbound_activities::inbox_account_id.eq(new.inbox_account.map(|a| a.0)),
+            inbound_activities::activity_uri.eq(new.activity_uri),
+            inbound_activities::actor_uri.eq(new.actor_uri),
+            inbound_activities::body.eq(new.body),
+        ))
+        .on_conflict((inbound_activities::domain_id, inbound_activities::activity_uri))
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted > 0 {
+        diesel::sql_query("SELECT pg_notify($1, '')").bind::<diesel::sql_types::Text, _>(CHANNEL).execute(conn).await?;
+    }
+    Ok(inserted > 0)
+}
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = inbound_activities)]
+pub struct Inbound {
+    pub id: i64,
+    pub domain_id: i64,
+    pub inbox_account_id: Option<i64>,
+    pub activity_uri: String,
+    pub actor_uri: String,
+    pub body: String,
+    pub attempts: i32,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Claims up to `limit` due activities for `lease_seconds`, oldest first.
+pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease_seconds: i32) -> Result<Vec<Inbound>, StoreError> {
+    Ok(diesel::sql_query(
+        "UPDATE inbound_activities SET lease_until = now() + make_interval(secs => $2), attempts = attempts + 1,
+                next_attempt_at = now() + make_interval(secs => $2)
+         WHERE id IN (SELECT id FROM inbound_activities
+                      WHERE state = 'queued' AND next_attempt_at <= now()
+                      ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, domain_id, inbox_account_id, activity_uri, actor_uri, body, attempts, received_at",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Integer, _>(lease_seconds)
+    .load(conn)
+    .await?)
+}
+
+/// How processing ended for one activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    Done,
+    /// Understood and deliberately not acted on.
+    Ignored,
+    /// Given up after errors.
+    Failed,
+}
+
+pub async fn finish(conn: &mut AsyncPgConnection, id: i64, how: Finished, outcome: &str) -> Result<(), StoreError> {
+    let state = match how {
+        Finished::Done => "done",
+        Finished::Ignored => "ignored",
+        Finished::Failed => "failed",
+    };
+    diesel::update(inbound_activities::table.find(id))
+        .set((
+            inbound_activities::state.eq(state),
+            inbound_activities::outcome.eq(outcome.chars().take(500).collect::<String>()),
+            inbound_activities::processed_at.eq(diesel::dsl::now),
+            inbound_activities::lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tries again after `delay_seconds` (a failure that may pass: a remote
+/// server that did not answer, a database hiccup).
+pub async fn retry_later(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    delay_seconds: i32,
+    error: &str,
+) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "UPDATE inbound_activities SET next_attempt_at = now() + make_interval(secs => $2), lease_until = NULL,
+                outcome = $3 WHERE id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Integer, _>(delay_seconds)
+    .bind::<diesel::sql_types::Text, _>(error.chars().take(500).collect::<String>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts by state, for `kereru queue stats` and tests.
+pub async fn counts(conn: &mut AsyncPgConnection) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(inbound_activities::table
+        .group_by(inbound_activities::state)
+        .select((inbound_activities::state, diesel::dsl::count_star()))
+        .load(conn)
+        .await?)
+}

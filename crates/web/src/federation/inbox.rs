@@ -1,0 +1,100 @@
+//! `POST /inbox` (the shared inbox of a service host) and
+//! `POST /users/{name}/inbox`: verify, store, answer 202. Processing
+//! happens later ([`kereru_service::federation::inbound`]).
+
+use super::{SignedRequest, context};
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use kereru_service::federation::{self, InboxError, Received, VerifyError};
+use kereru_store::accounts;
+
+/// Reads the body, refusing it with 413 as soon as it passes `limit`.
+async fn read_body(mut payload: web::Payload, limit: u64) -> Result<Vec<u8>, WebError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| WebError::BadRequest(format!("the body could not be read: {e}")))?;
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(WebError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn refusal(error: InboxError) -> WebError {
+    match error {
+        InboxError::Verify(VerifyError::Blocked(host)) => WebError::Forbidden(format!("{host} is blocked here")),
+        InboxError::Verify(VerifyError::Store(store)) | InboxError::Store(store) => {
+            WebError::Internal(store.to_string())
+        }
+        InboxError::Verify(other) => WebError::Unauthorized(other.to_string()),
+        InboxError::ActorMismatch => WebError::Unauthorized(error.to_string()),
+        InboxError::NotJson(_) | InboxError::NotAnActivity(_) | InboxError::ForeignId => {
+            WebError::BadRequest(error.to_string())
+        }
+    }
+}
+
+async fn receive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    username: Option<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let body = read_body(payload, state.settings.max_inbox_bytes).await?;
+    let mut conn = state.pool.get().await?;
+    let owner = match &username {
+        Some(name) => Some(
+            accounts::find_local(&mut conn, tenant.id, name)
+                .await?
+                .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))?,
+        ),
+        None => None,
+    };
+    let authority = tenant.requested_host.to_string();
+    let request = SignedRequest::new(&req, &state, &authority);
+    let headers = request.header_refs();
+    let parts = request.parts(&headers, &body);
+    let received = federation::receive(&mut conn, context(&state), &tenant.domain, owner.as_ref(), &parts).await;
+    match received.map_err(refusal)? {
+        Received::Stored { new } => {
+            if new && let Some(wake) = &state.inbound_wake {
+                wake.notify_one();
+            }
+            Ok(HttpResponse::Accepted().finish())
+        }
+        Received::Ignored(type_name) => {
+            tracing::debug!(host = %tenant.requested_host, "ignored a {type_name}");
+            Ok(HttpResponse::Accepted().finish())
+        }
+    }
+}
+
+pub async fn shared(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    payload: web::Payload,
+) -> HttpResponse {
+    match receive(req.clone(), state, tenant, None, payload).await {
+        Ok(response) => response,
+        Err(error) => error.json_response(),
+    }
+}
+
+pub async fn personal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    username: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    match receive(req.clone(), state, tenant, Some(username.into_inner()), payload).await {
+        Ok(response) => response,
+        Err(error) => error.json_response(),
+    }
+}

@@ -1,0 +1,147 @@
+//! Local statuses by their ids: ActivityPub JSON for servers (a Note, or
+//! the Create/Announce at `.../activity`), an HTML page for people. What is
+//! not public is shown only to a signed fetch by an actor allowed to see it.
+
+use super::{SignedRequest, context};
+use crate::error::WebError;
+use crate::negotiate::{ACTIVITY_JSON, wants_activity_json};
+use crate::state::AppState;
+use crate::tenant::Tenant;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel_async::AsyncPgConnection;
+use kereru_core::activitypub as ap;
+use kereru_service::federation::{outbound, signing, verify};
+use kereru_store::accounts::{self, Account};
+use kereru_store::ids::AccountId;
+use kereru_store::statuses::{self, Status};
+
+/// The remote actor that signed the request, if it is signed and verifies.
+pub(crate) async fn signed_viewer(
+    conn: &mut AsyncPgConnection,
+    req: &HttpRequest,
+    state: &AppState,
+    tenant: &Tenant,
+) -> Option<AccountId> {
+    let authority = tenant.requested_host.to_string();
+    let request = SignedRequest::new(req, state, &authority);
+    if !request.is_signed() {
+        return None;
+    }
+    let headers = request.header_refs();
+    let parts = request.parts(&headers, &[]);
+    let signer = signing::tenant_signer(conn, &tenant.domain, state.settings.public_scheme).await.ok().flatten();
+    match verify::signer_of(conn, &state.fetcher, signer.as_ref(), &tenant.domain, &parts).await {
+        Ok(account) => Some(account.id),
+        Err(error) => {
+            tracing::info!(path = req.path(), "a signed fetch did not verify: {error}");
+            None
+        }
+    }
+}
+
+/// The author's status `id` as `viewer` may see it.
+async fn load(
+    conn: &mut AsyncPgConnection,
+    tenant: &Tenant,
+    username: &str,
+    id: &str,
+    viewer: Option<AccountId>,
+) -> Result<(Account, Status), WebError> {
+    let missing = || WebError::NotFound("Record not found".into());
+    let author = accounts::find_local(conn, tenant.id, username).await?.ok_or_else(missing)?;
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let status = statuses::visible_one(conn, tenant.id, viewer, id).await?.ok_or_else(missing)?;
+    if status.account_id != author.id.0 || status.domain_id != Some(tenant.id.0) {
+        return Err(missing());
+    }
+    Ok((author, status))
+}
+
+fn activity_json(document: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(document.to_string())
+}
+
+async fn note(
+    req: &HttpRequest,
+    state: &AppState,
+    tenant: &Tenant,
+    username: &str,
+    id: &str,
+) -> Result<HttpResponse, WebError> {
+    let mut conn = state.pool.get().await?;
+    let json = wants_activity_json(req);
+    let viewer = if json { signed_viewer(&mut conn, req, state, tenant).await } else { None };
+    let (author, status) = load(&mut conn, tenant, username, id, viewer).await?;
+    if status.reblog_of_id.is_some() {
+        return Err(WebError::NotFound("Record not found".into()));
+    }
+    if !json {
+        return page(state, tenant, &author, &status);
+    }
+    let (mut note, _) = outbound::note_of(&mut conn, context(state).scheme, &status).await?;
+    note["@context"] = ap::context();
+    Ok(activity_json(&note))
+}
+
+/// `GET /users/{name}/statuses/{id}`
+pub async fn status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (username, id) = path.into_inner();
+    note(&req, &state, &tenant, &username, &id).await.unwrap_or_else(|error| error.respond_to(&req))
+}
+
+/// `GET /@{name}/{id}`: the page people follow links to.
+pub async fn status_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (username, id) = path.into_inner();
+    note(&req, &state, &tenant, &username, &id).await.unwrap_or_else(|error| error.respond_to(&req))
+}
+
+/// `GET /users/{name}/statuses/{id}/activity`: the Create of a status, or the Announce of a boost.
+pub async fn activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (username, id) = path.into_inner();
+    let result = async {
+        let mut conn = state.pool.get().await?;
+        let viewer = signed_viewer(&mut conn, &req, &state, &tenant).await;
+        let (_, status) = load(&mut conn, &tenant, &username, &id, viewer).await?;
+        let scheme = context(&state).scheme;
+        let document = outbound::activity_of(&mut conn, scheme, &status).await?;
+        Ok::<_, WebError>(activity_json(&document))
+    }
+    .await;
+    result.unwrap_or_else(|error| error.respond_to(&req))
+}
+
+fn page(state: &AppState, tenant: &Tenant, author: &Account, status: &Status) -> Result<HttpResponse, WebError> {
+    let mut context = tera::Context::new();
+    let display_name = if author.display_name.is_empty() { &author.username } else { &author.display_name };
+    let text: String = status.text.chars().take(60).collect();
+    context.insert("site_name", &tenant.name);
+    context.insert("display_name", display_name);
+    context.insert("excerpt", &text);
+    context.insert("handle", &tenant.urls.handle(&author.username));
+    context.insert("profile_url", &tenant.urls.profile_page(&author.username));
+    context.insert("status_uri", &status.uri);
+    context.insert("page_url", &format!("{}/{}", tenant.urls.profile_page(&author.username), status.id));
+    context.insert("spoiler_text", &status.spoiler_text);
+    // Local content is HTML Kererū made from plain text (escaped); safe to embed.
+    context.insert("content", &status.content);
+    context.insert("published", &status.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    context.insert("published_human", &status.created_at.format("%-d %B %Y, %H:%M UTC").to_string());
+    context.insert("edited", &status.edited_at.is_some());
+    let html = state.templates.render("status.html", &context)?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Vary", "Accept")).body(html))
+}
