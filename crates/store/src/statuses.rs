@@ -411,3 +411,31 @@ pub async fn viewer_flags(
     .await?;
     Ok(rows.into_iter().map(|f| (f.id, f)).collect())
 }
+
+/// An attachment of a remote status: a link to the file on its server.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::remote_attachments)]
+pub struct RemoteAttachment {
+    pub status_id: i64,
+    pub position: i16,
+    pub id: i64,
+    pub url: String,
+    pub media_type: Option<String>,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+pub async fn remote_attachments(
+    conn: &mut AsyncPgConnection,
+    status_ids: &[i64],
+) -> Result<Vec<RemoteAttachment>, StoreError> {
+    use crate::schema::remote_attachments;
+    Ok(remote_attachments::table
+        .filter(remote_attachments::status_id.eq_any(status_ids))
+        .order((remote_attachments::status_id, remote_attachments::position))
+        .select(RemoteAttachment::as_select())
+        .load(conn)
+        .await?)
+}

@@ -121,9 +121,11 @@ pub async fn send(
     inboxes: &[Url],
 ) -> Result<(), ServiceError> {
     if inboxes.is_empty() {
+        tracing::debug!(activity = activity["id"].as_str().unwrap_or_default(), "no remote recipients");
         return Ok(());
     }
     let id = activity["id"].as_str().unwrap_or_default().to_string();
+    tracing::debug!(activity = %id, "queued for {} inboxes", inboxes.len());
     queue::enqueue(conn, sender, &id, activity, inboxes).await.map_err(|e| match e {
         queue::QueueError::Database(db) => ServiceError::Store(StoreError::Database(db)),
         other => ServiceError::Invalid(other.to_string()),

@@ -138,6 +138,37 @@ pub fn attachment_json(urls: &TenantUrls, attachment: &MediaAttachment) -> Value
     })
 }
 
+/// A remote status's attachment: the file stays on its server.
+pub fn remote_attachment_json(attachment: &kereru_store::statuses::RemoteAttachment) -> Value {
+    let kind = match attachment.media_type.as_deref().and_then(|m| m.split('/').next()) {
+        Some("image") => "image",
+        Some("video") => "video",
+        Some("audio") => "audio",
+        _ => "unknown",
+    };
+    let mut meta = serde_json::Map::new();
+    if let (Some(width), Some(height)) = (attachment.width, attachment.height)
+        && height > 0
+    {
+        let size = json!({ "width": width, "height": height, "size": format!("{width}x{height}"),
+                           "aspect": f64::from(width) / f64::from(height) });
+        meta.insert("original".into(), size.clone());
+        meta.insert("small".into(), size);
+    }
+    json!({
+        "id": attachment.id.to_string(),
+        "type": kind,
+        "url": attachment.url,
+        "preview_url": attachment.url,
+        "remote_url": attachment.url,
+        "preview_remote_url": null,
+        "text_url": null,
+        "meta": meta,
+        "description": attachment.description,
+        "blurhash": attachment.blurhash,
+    })
+}
+
 // ---------------------------------------------------------------------------
 // Parameters
 

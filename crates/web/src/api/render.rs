@@ -109,6 +109,15 @@ impl<'a> Renderer<'a> {
                 media_json.insert(status, list.iter().map(|m| super::media::attachment_json(&urls, m)).collect());
             }
         }
+        let remote_ids: Vec<i64> = all.iter().filter(|s| s.domain_id.is_none()).map(|s| s.id).collect();
+        if !remote_ids.is_empty() {
+            for attachment in statuses::remote_attachments(conn, &remote_ids).await? {
+                media_json
+                    .entry(attachment.status_id)
+                    .or_default()
+                    .push(super::media::remote_attachment_json(&attachment));
+            }
+        }
         let tag_rows = statuses::tags_of(conn, &ids).await?;
         let mut author_ids: Vec<i64> = all.iter().map(|s| s.account_id).collect();
         author_ids.extend(mention_rows.iter().map(|(_, a)| *a));
@@ -124,9 +133,14 @@ impl<'a> Renderer<'a> {
         let mut rendered: HashMap<i64, Value> = HashMap::new();
         for status in all.iter() {
             let Some((author, author_json)) = authors.get(&status.account_id) else { continue };
-            // Statuses of remote authors come with federation.
-            let Some(author_tenant) = author.domain_id else { continue };
-            let urls = self.urls_of(conn, author_tenant).await?;
+            let page_url = match author.domain_id {
+                Some(author_tenant) => {
+                    let urls = self.urls_of(conn, author_tenant).await?;
+                    Some(format!("{}/{}", urls.profile_page(&author.username), status.id))
+                }
+                // A remote status links to its page on its server.
+                None => status.url.clone().or_else(|| Some(status.uri.clone())),
+            };
             let c = counts.get(&status.id).copied().unwrap_or_default();
             let f = flags.get(&status.id).copied().unwrap_or_default();
             let mentions: Vec<Value> = mention_rows
@@ -142,8 +156,7 @@ impl<'a> Renderer<'a> {
                 .filter(|(s, _)| *s == status.id)
                 .map(|(_, name)| json!({ "name": name, "url": format!("{}/tags/{name}", self.tenant.urls.base()) }))
                 .collect();
-            let url = (status.reblog_of_id.is_none())
-                .then(|| format!("{}/{}", urls.profile_page(&author.username), status.id));
+            let url = if status.reblog_of_id.is_none() { page_url } else { None };
             let mut value = json!({
                 "id": status.id.to_string(),
                 "uri": status.uri,

@@ -143,6 +143,7 @@ impl InboundWorker {
             .await;
         let outcome = match result {
             Ok(processed) => {
+                tracing::debug!(activity = %row.activity_uri, "processed: {:?}", processed.outcome);
                 let counter = match &processed.outcome {
                     Outcome::Done(_) => &self.counters.done,
                     Outcome::Ignored(why) => {
