@@ -1,0 +1,416 @@
+//! The inbox against hostile input, and what it promises: a stand-in for a
+//! remote server (remote.test, with its own keys) signs activities and
+//! posts them to a real Kererū with two tenants. Bad requests get a clear
+//! status and change nothing; accepted ones are stored before the 202 and
+//! processed once; embedded objects from another origin are fetched from
+//! there; a rotated key is fetched again; followers-only objects are served
+//! to signed fetches of followers only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
+
+mod common;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use common::{Session, add_domain, add_user};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kereru_core::Scheme;
+use kereru_core::keys::generate_rsa_keypair;
+use kereru_core::signatures::Signer;
+use kereru_delivery::http::{FetchSettings, Fetcher};
+use kereru_service::federation::inbound::worker::{InboundSettings, InboundWorker};
+use kereru_store::schema::{favourites, follows, inbound_activities, statuses};
+use kereru_tests::{TestApp, fresh_database};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+type Documents = Arc<Mutex<HashMap<String, Value>>>;
+
+/// remote.test and other.test: serve whatever documents the test put in `documents`, by host and path.
+async fn remote_server(documents: Documents) -> (SocketAddr, actix_web::dev::ServerHandle) {
+    let server = HttpServer::new(move || {
+        let documents = documents.clone();
+        App::new().default_service(web::to(move |req: HttpRequest| {
+            let host = req.connection_info().host().split(':').next().unwrap_or_default().to_string();
+            let found = documents.lock().unwrap().get(&format!("{host}{}", req.path())).cloned();
+            async move {
+                match found {
+                    Some(doc) => HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string()),
+                    None => HttpResponse::NotFound().finish(),
+                }
+            }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let addr = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (addr, handle)
+}
+
+fn actor_document(host: &str, name: &str, public_pem: &str) -> Value {
+    let id = format!("http://{host}/users/{name}");
+    json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": id, "type": "Person", "preferredUsername": name,
+        "inbox": format!("{id}/inbox"), "followers": format!("{id}/followers"),
+        "endpoints": {"sharedInbox": format!("http://{host}/inbox")},
+        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public_pem},
+    })
+}
+
+/// A remote actor with its key pair, published on the stand-in server.
+struct RemoteActor {
+    id: String,
+    signer: Arc<Signer>,
+}
+
+fn remote_actor(documents: &Documents, host: &str, name: &str) -> RemoteActor {
+    let pair = generate_rsa_keypair(2048).unwrap();
+    documents.lock().unwrap().insert(format!("{host}/users/{name}"), actor_document(host, name, &pair.public_pem));
+    let id = format!("http://{host}/users/{name}");
+    let signer = Arc::new(Signer::from_rsa_pkcs8_der(format!("{id}#main-key"), &pair.private_pkcs8_der).unwrap());
+    RemoteActor { id, signer }
+}
+
+struct World {
+    app: TestApp,
+    documents: Documents,
+    remote: actix_web::dev::ServerHandle,
+    /// The client remote.test's server would use: signs, and reaches the app's hosts.
+    fetcher: Fetcher,
+    worker: Arc<InboundWorker>,
+}
+
+impl World {
+    async fn start() -> World {
+        let documents: Documents = Arc::new(Mutex::new(HashMap::new()));
+        let (remote_addr, remote) = remote_server(documents.clone()).await;
+        let db = fresh_database().await;
+        let pool = db.pool();
+        let a = add_domain(&pool, "a.test", None).await;
+        let c = add_domain(&pool, "c.test", None).await;
+        add_user(&pool, &a, "alice").await;
+        add_user(&pool, &c, "carol").await;
+        let mut settings = TestApp::settings();
+        settings.fetch.resolve.insert("remote.test".into(), remote_addr);
+        settings.fetch.resolve.insert("other.test".into(), remote_addr);
+        let processor_fetcher = Arc::new(Fetcher::new(&settings.fetch).unwrap());
+        let app = TestApp::start_with(db, &["a.test", "c.test"], settings).await;
+        let mut resolve = HashMap::new();
+        resolve.insert("a.test".to_string(), app.addr);
+        resolve.insert("c.test".to_string(), app.addr);
+        let fetcher = Fetcher::new(&FetchSettings {
+            allow_private_addresses: true,
+            system_dns: false,
+            resolve,
+            ..FetchSettings::default()
+        })
+        .unwrap();
+        let worker =
+            InboundWorker::new(app.database.pool(), processor_fetcher, Scheme::Http, InboundSettings::default());
+        World { app, documents, remote, fetcher, worker }
+    }
+
+    async fn post(&self, inbox: &str, body: &str, signer: &Arc<Signer>) -> u16 {
+        self.fetcher.post_activity(inbox, Arc::from(body), Arc::clone(signer)).await.unwrap().status
+    }
+
+    async fn stored(&self) -> i64 {
+        let mut conn = self.app.database.pool().get().await.unwrap();
+        inbound_activities::table.count().get_result(&mut conn).await.unwrap()
+    }
+
+    async fn statuses_with_uri(&self, uri: &str) -> i64 {
+        let mut conn = self.app.database.pool().get().await.unwrap();
+        statuses::table.filter(statuses::uri.eq(uri)).count().get_result(&mut conn).await.unwrap()
+    }
+
+    async fn favourites(&self) -> i64 {
+        let mut conn = self.app.database.pool().get().await.unwrap();
+        favourites::table.count().get_result(&mut conn).await.unwrap()
+    }
+
+    async fn follows(&self) -> i64 {
+        let mut conn = self.app.database.pool().get().await.unwrap();
+        follows::table.count().get_result(&mut conn).await.unwrap()
+    }
+
+    /// Processes everything stored (one round suffices for a handful of activities).
+    async fn process(&self) {
+        self.worker.round().await.unwrap();
+    }
+
+    async fn stop(self) {
+        self.remote.stop(true).await;
+        self.app.stop().await;
+    }
+}
+
+fn follow(actor: &RemoteActor, id: &str, object: &str) -> String {
+    json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}#follows/{id}", actor.id), "type": "Follow", "actor": actor.id, "object": object}).to_string()
+}
+
+const ALICE: &str = "http://a.test/users/alice";
+const ALICE_INBOX: &str = "http://a.test/users/alice/inbox";
+
+#[tokio::test]
+async fn bad_requests_to_an_inbox_get_a_clear_status_and_change_nothing() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let client = world.app.client();
+    let valid = follow(&mallory, "1", ALICE);
+
+    // Unsigned.
+    let unsigned = client
+        .post(world.app.url("a.test", "/users/alice/inbox"))
+        .header("Content-Type", "application/activity+json")
+        .body(valid.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    let body: Value = unsigned.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("not signed"), "{body}");
+
+    // Signed with a key that is not the actor's (same key id, another key pair).
+    let forger = Arc::new(
+        Signer::from_rsa_pkcs8_der(mallory.signer.key_id(), &generate_rsa_keypair(2048).unwrap().private_pkcs8_der)
+            .unwrap(),
+    );
+    assert_eq!(world.post(ALICE_INBOX, &valid, &forger).await, 401);
+    // Not JSON, and JSON that is not an activity.
+    assert_eq!(world.post(ALICE_INBOX, "{not json", &mallory.signer).await, 400);
+    let note = json!({"id": "http://remote.test/notes/1", "type": "Note", "content": "hi", "attributedTo": mallory.id});
+    assert_eq!(world.post(ALICE_INBOX, &note.to_string(), &mallory.signer).await, 400);
+    // Signed by mallory, claiming to be someone else.
+    let zoe = remote_actor(&world.documents, "other.test", "zoe");
+    assert_eq!(world.post(ALICE_INBOX, &follow(&zoe, "2", ALICE), &mallory.signer).await, 401);
+    // An activity whose id is on another server than its actor.
+    let foreign = json!({"id": "http://other.test/follows/1", "type": "Follow", "actor": mallory.id, "object": ALICE});
+    assert_eq!(world.post(ALICE_INBOX, &foreign.to_string(), &mallory.signer).await, 400);
+    // Over 1 MiB.
+    let big = json!({"id": format!("{}#big", mallory.id), "type": "Follow", "actor": mallory.id, "object": ALICE, "padding": "x".repeat(1024 * 1024)});
+    assert_eq!(world.post(ALICE_INBOX, &big.to_string(), &mallory.signer).await, 413);
+    // An inbox of nobody.
+    assert_eq!(world.post("http://a.test/users/nobody/inbox", &valid, &mallory.signer).await, 404);
+    // A blocked domain, however well signed.
+    {
+        let mut conn = world.app.database.pool().get().await.unwrap();
+        let tenant = kereru_store::domains::find_by_host(&mut conn, &kereru_core::HostName::parse("a.test").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        kereru_store::domain_blocks::add(&mut conn, Some(tenant.id), "remote.test").await.unwrap();
+    }
+    assert_eq!(world.post(ALICE_INBOX, &valid, &mallory.signer).await, 403);
+    // ...for that tenant only: c.test still takes it.
+    assert_eq!(
+        world.post("http://c.test/inbox", &follow(&mallory, "3", "http://c.test/users/carol"), &mallory.signer).await,
+        202
+    );
+
+    assert_eq!(world.stored().await, 1, "only the last, valid activity was stored");
+    world.process().await;
+    assert_eq!(world.follows().await, 1);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn an_accepted_activity_is_stored_before_the_answer_and_processed_once() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let activity = follow(&mallory, "1", ALICE);
+    assert_eq!(world.post(ALICE_INBOX, &activity, &mallory.signer).await, 202);
+    // Stored, not yet processed: nothing runs the processor in this app.
+    assert_eq!(world.stored().await, 1);
+    assert_eq!(world.follows().await, 0);
+    // The same activity again (a redelivery), also through the shared inbox.
+    assert_eq!(world.post(ALICE_INBOX, &activity, &mallory.signer).await, 202);
+    assert_eq!(world.post("http://a.test/inbox", &activity, &mallory.signer).await, 202);
+    assert_eq!(world.stored().await, 1, "one row per tenant and activity id");
+    world.process().await;
+    world.process().await;
+    assert_eq!(world.follows().await, 1);
+    let alice = Session::login(&world.app, "a.test", "alice").await;
+    let notifications = alice.get_json("/api/v1/notifications").await;
+    let follows: Vec<&Value> = notifications.as_array().unwrap().iter().filter(|n| n["type"] == "follow").collect();
+    assert_eq!(follows.len(), 1, "{notifications}");
+    assert_eq!(follows[0]["account"]["acct"], "mallory@remote.test");
+    // The Accept is queued for mallory's inbox, signed as alice.
+    let mut conn = world.app.database.pool().get().await.unwrap();
+    let accepts: Vec<String> = kereru_store::schema::deliveries::table
+        .select(kereru_store::schema::deliveries::inbox)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(accepts, vec!["http://remote.test/users/mallory/inbox".to_string()]);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn objects_are_trusted_from_their_origin_only_and_deletes_from_their_author_only() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let zoe = remote_actor(&world.documents, "other.test", "zoe");
+    // Alice follows mallory through the client API; mallory's server accepts.
+    world.documents.lock().unwrap().insert(
+        "remote.test/.well-known/webfinger".into(),
+        json!({"subject": "acct:mallory@remote.test",
+               "links": [{"rel": "self", "type": "application/activity+json", "href": mallory.id}]}),
+    );
+    let alice = Session::login(&world.app, "a.test", "alice").await;
+    let found = alice.get_json("/api/v2/search?q=mallory@remote.test&resolve=true&type=accounts").await;
+    let mallory_id = found["accounts"][0]["id"].as_str().unwrap().to_string();
+    let relationship = alice.post_json(&format!("/api/v1/accounts/{mallory_id}/follow"), &[]).await;
+    assert_eq!(relationship["requested"], true);
+    let accept = json!({"id": format!("{}#accepts/1", mallory.id), "type": "Accept", "actor": mallory.id,
+        "object": {"type": "Follow", "actor": ALICE, "object": mallory.id}});
+    assert_eq!(world.post(ALICE_INBOX, &accept.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    let relationship = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={mallory_id}")).await;
+    assert_eq!(relationship[0]["following"], true, "{relationship}");
+    // Zoe's note, as her server serves it.
+    let zoe_note_id = "http://other.test/users/zoe/statuses/1";
+    world.documents.lock().unwrap().insert(
+        "other.test/users/zoe/statuses/1".into(),
+        json!({"id": zoe_note_id, "type": "Note", "attributedTo": zoe.id, "content": "<p>the real words</p>",
+               "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": []}),
+    );
+    // Mallory announces it, embedding a forged copy: the copy is not trusted, the origin is asked.
+    let announce = json!({"id": format!("{}/statuses/9/activity", mallory.id), "type": "Announce", "actor": mallory.id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {"id": zoe_note_id, "type": "Note", "attributedTo": zoe.id, "content": "<p>forged words</p>",
+                   "to": ["https://www.w3.org/ns/activitystreams#Public"]}});
+    assert_eq!(world.post(ALICE_INBOX, &announce.to_string(), &mallory.signer).await, 202);
+    // Mallory also creates a note claiming to be on another origin: refused when processed.
+    let create = json!({"id": format!("{}/statuses/10/activity", mallory.id), "type": "Create", "actor": mallory.id,
+        "object": {"id": "http://other.test/notes/1", "type": "Note", "attributedTo": mallory.id, "content": "x",
+                   "to": ["https://www.w3.org/ns/activitystreams#Public"]}});
+    assert_eq!(world.post(ALICE_INBOX, &create.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    let mut conn = world.app.database.pool().get().await.unwrap();
+    let content: String =
+        statuses::table.filter(statuses::uri.eq(zoe_note_id)).select(statuses::content).first(&mut conn).await.unwrap();
+    assert!(content.contains("the real words") && !content.contains("forged"), "{content}");
+    let foreign: i64 = statuses::table
+        .filter(statuses::uri.eq("http://other.test/notes/1"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(foreign, 0);
+
+    // Mallory deletes zoe's note: ignored. Zoe deletes it: gone.
+    let delete = |actor: &RemoteActor, n: u32| {
+        json!({"id": format!("{}#delete/{n}", actor.id), "type": "Delete", "actor": actor.id,
+               "object": {"id": zoe_note_id, "type": "Tombstone"}})
+        .to_string()
+    };
+    assert_eq!(world.post(ALICE_INBOX, &delete(&mallory, 1), &mallory.signer).await, 202);
+    world.process().await;
+    assert_eq!(world.statuses_with_uri(zoe_note_id).await, 1, "a Delete of someone else's object is ignored");
+    assert_eq!(world.post(ALICE_INBOX, &delete(&zoe, 2), &zoe.signer).await, 202);
+    world.process().await;
+    assert_eq!(world.statuses_with_uri(zoe_note_id).await, 0);
+    drop(conn);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_again_and_an_old_one_no_longer_verifies() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "1", ALICE), &mallory.signer).await, 202);
+    // Mallory's server rotates the key; the cached one is older than the refetch guard only after a while,
+    // so age the cache as time would.
+    let pair = generate_rsa_keypair(2048).unwrap();
+    world
+        .documents
+        .lock()
+        .unwrap()
+        .insert("remote.test/users/mallory".into(), actor_document("remote.test", "mallory", &pair.public_pem));
+    {
+        let mut conn = world.app.database.pool().get().await.unwrap();
+        diesel::sql_query("UPDATE accounts SET fetched_at = now() - interval '2 minutes' WHERE uri IS NOT NULL")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let rotated = Arc::new(Signer::from_rsa_pkcs8_der(mallory.signer.key_id(), &pair.private_pkcs8_der).unwrap());
+    assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "2", ALICE), &rotated).await, 202);
+    // The old key is now refused (the fresh copy is not fetched again at once).
+    assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "3", ALICE), &mallory.signer).await, 401);
+    assert_eq!(world.stored().await, 2);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn activities_act_on_the_receiving_tenant_only() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let carol = Session::login(&world.app, "c.test", "carol").await;
+    let posted = carol.post_json("/api/v1/statuses", &[("status", "carol's words")]).await;
+    let uri = posted["uri"].as_str().unwrap();
+    // A Like of carol's status, sent to a.test's inbox, does nothing; sent to c.test's, it counts.
+    let like = |n: u32| {
+        json!({"id": format!("{}#likes/{n}", mallory.id), "type": "Like", "actor": mallory.id, "object": uri})
+            .to_string()
+    };
+    assert_eq!(world.post("http://a.test/inbox", &like(1), &mallory.signer).await, 202);
+    world.process().await;
+    assert_eq!(world.favourites().await, 0);
+    // A Follow of carol through a.test's inbox neither.
+    assert_eq!(
+        world.post("http://a.test/inbox", &follow(&mallory, "1", "http://c.test/users/carol"), &mallory.signer).await,
+        202
+    );
+    world.process().await;
+    assert_eq!(world.follows().await, 0);
+    assert_eq!(world.post("http://c.test/inbox", &like(2), &mallory.signer).await, 202);
+    world.process().await;
+    assert_eq!(world.favourites().await, 1);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn followers_only_statuses_are_served_to_signed_fetches_of_followers_only() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let zoe = remote_actor(&world.documents, "other.test", "zoe");
+    assert_eq!(world.post(ALICE_INBOX, &follow(&zoe, "1", ALICE), &zoe.signer).await, 202);
+    world.process().await;
+    let alice = Session::login(&world.app, "a.test", "alice").await;
+    let private = alice.post_json("/api/v1/statuses", &[("status", "for followers"), ("visibility", "private")]).await;
+    let public = alice.post_json("/api/v1/statuses", &[("status", "for all")]).await;
+    let private_uri = private["uri"].as_str().unwrap();
+    let public_uri = public["uri"].as_str().unwrap();
+
+    let unsigned = world.fetcher.get_activity_json(public_uri, None).await.unwrap();
+    assert_eq!(unsigned.body["type"], "Note");
+    assert_eq!(unsigned.body["id"], public_uri);
+    assert!(unsigned.body["content"].as_str().unwrap().contains("for all"));
+    assert!(world.fetcher.get_activity_json(private_uri, None).await.is_err(), "unsigned: not found");
+    assert!(world.fetcher.get_activity_json(private_uri, Some(&mallory.signer)).await.is_err(), "not a follower");
+    let seen = world.fetcher.get_activity_json(private_uri, Some(&zoe.signer)).await.unwrap();
+    assert!(seen.body["content"].as_str().unwrap().contains("for followers"));
+    assert_eq!(seen.body["to"], json!(["http://a.test/users/alice/followers"]));
+
+    // The outbox shows the public one only; followers lists zoe.
+    let outbox = world.fetcher.get_activity_json("http://a.test/users/alice/outbox?page=true", None).await.unwrap();
+    let items = outbox.body["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", outbox.body);
+    assert_eq!(items[0]["object"]["id"], public_uri);
+    let followers =
+        world.fetcher.get_activity_json("http://a.test/users/alice/followers?page=true", None).await.unwrap();
+    assert_eq!(followers.body["orderedItems"], json!([zoe.id]));
+    let collection = world.fetcher.get_activity_json("http://a.test/users/alice/followers", None).await.unwrap();
+    assert_eq!(collection.body["totalItems"], 1);
+    world.stop().await;
+}
