@@ -306,6 +306,13 @@ async fn objects_are_trusted_from_their_origin_only_and_deletes_from_their_autho
         .await
         .unwrap();
     assert_eq!(foreign, 0);
+    let state: String = inbound_activities::table
+        .filter(inbound_activities::activity_uri.eq(format!("{}/statuses/10/activity", mallory.id)))
+        .select(inbound_activities::state)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(state, "failed", "its origin does not have it: given up, not retried");
 
     // Mallory deletes zoe's note: ignored. Zoe deletes it: gone.
     let delete = |actor: &RemoteActor, n: u32| {

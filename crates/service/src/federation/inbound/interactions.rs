@@ -128,7 +128,7 @@ pub async fn move_account(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>)
         .fetcher
         .get_activity_json(target, incoming.signer)
         .await
-        .map_err(|e| ProcessError::Retry(format!("{target}: {e}")))?;
+        .map_err(|e| super::fetch_failure(target, e))?;
     let aliases: Vec<&str> = match fetched.body.get("alsoKnownAs") {
         Some(serde_json::Value::String(one)) => vec![one.as_str()],
         Some(serde_json::Value::Array(many)) => many.iter().filter_map(|v| v.as_str()).collect(),

@@ -88,6 +88,21 @@ impl From<actors::ActorError> for ProcessError {
     }
 }
 
+/// A failed fetch: final when the origin said no (a 4xx but 429, a refused
+/// address, not JSON, too large), else worth another try.
+pub(crate) fn fetch_failure(url: &str, error: kereru_delivery::http::FetchError) -> ProcessError {
+    use kereru_delivery::http::FetchError;
+    match error {
+        FetchError::Status(code) if (400..500).contains(&code) && code != 429 => {
+            ProcessError::Invalid(format!("{url}: {error}"))
+        }
+        FetchError::Refused(_) | FetchError::NotJson | FetchError::TooLarge { .. } | FetchError::Redirects => {
+            ProcessError::Invalid(format!("{url}: {error}"))
+        }
+        other => ProcessError::Retry(format!("{url}: {other}")),
+    }
+}
+
 /// Everything a handler needs about the activity at hand.
 pub(crate) struct Incoming<'a> {
     pub context: Context<'a>,

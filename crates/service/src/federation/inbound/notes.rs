@@ -40,7 +40,7 @@ async fn obtain(incoming: &Incoming<'_>, reference: &Reference) -> Result<Object
         .fetcher
         .get_activity_json(id, incoming.signer)
         .await
-        .map_err(|e| ProcessError::Retry(format!("{id}: {e}")))?;
+        .map_err(|e| super::fetch_failure(id, e))?;
     let object: Object =
         serde_json::from_value(fetched.body).map_err(|e| ProcessError::Invalid(format!("{id}: {e}")))?;
     if object.id.as_deref() != Some(id) || !same_origin(id, fetched.url.as_str()) {
