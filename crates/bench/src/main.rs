@@ -11,6 +11,8 @@
 //! Database: a throwaway cluster from the test harness. Not a test: it
 //! prints figures, ending with one machine-readable line.
 
+mod inbound;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use diesel_async::AsyncConnection;
@@ -54,6 +56,14 @@ enum Bench {
         #[arg(long, default_value_t = 200)]
         retry_base_ms: u64,
     },
+    /// Inbound: signed activities per second accepted by the inbox and processed.
+    Inbound {
+        #[arg(long, default_value_t = 2000)]
+        activities: usize,
+        /// Remote actors sending them, each with its own key.
+        #[arg(long, default_value_t = 50)]
+        senders: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -63,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms } => {
             runtime.block_on(fanout(inboxes, Duration::from_millis(latency_ms), fail_rate, concurrency, retry_base_ms))
         }
+        Bench::Inbound { activities, senders } => runtime.block_on(inbound::inbound(activities, senders)),
     }
 }
 
@@ -74,7 +85,7 @@ fn fails_first(i: usize, rate: f64) -> bool {
 
 /// CPU seconds (user + system) this process used so far, from /proc
 /// (clock ticks at the usual 100 Hz).
-fn cpu_seconds() -> f64 {
+pub(crate) fn cpu_seconds() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return f64::NAN };
     // Fields after the command name (which is in parentheses).
     let Some((_, rest)) = stat.rsplit_once(')') else { return f64::NAN };
