@@ -1,0 +1,1 @@
+ALTER TABLE acme_certificates DROP COLUMN ari_renew_at, DROP COLUMN ari_next_check;
