@@ -155,7 +155,11 @@ impl Issuer {
     /// Orders, validates and stores a certificate for `host`, within the order
     /// timeout. `replaces` names the certificate it renews (RFC 9773 §5), sent
     /// when the CA offers renewal information.
-    pub async fn issue(&self, host: &str, replaces: Option<CertificateIdentifier<'static>>) -> Result<Issued, IssueError> {
+    pub async fn issue(
+        &self,
+        host: &str,
+        replaces: Option<CertificateIdentifier<'static>>,
+    ) -> Result<Issued, IssueError> {
         let timeout = self.settings.order_timeout;
         let result = match tokio::time::timeout(timeout, self.issue_inner(host, replaces)).await {
             Ok(result) => result,
@@ -171,7 +175,11 @@ impl Issuer {
         result
     }
 
-    async fn issue_inner(&self, host: &str, replaces: Option<CertificateIdentifier<'static>>) -> Result<Issued, IssueError> {
+    async fn issue_inner(
+        &self,
+        host: &str,
+        replaces: Option<CertificateIdentifier<'static>>,
+    ) -> Result<Issued, IssueError> {
         let account = self.account().await?;
         let identifiers = [Identifier::Dns(host.to_string())];
         let new_order = || {
@@ -187,7 +195,10 @@ impl Issuer {
                 // or the old certificate was replaced already: a plain order.
                 Err(instant_acme::Error::Unsupported(_)) => account.new_order(&new_order()).await?,
                 Err(instant_acme::Error::Api(problem)) if problem.r#type.as_deref() == Some(ALREADY_REPLACED) => {
-                    tracing::info!(host, "the CA says the certificate was replaced already: ordering without `replaces`");
+                    tracing::info!(
+                        host,
+                        "the CA says the certificate was replaced already: ordering without `replaces`"
+                    );
                     account.new_order(&new_order()).await?
                 }
                 other => other?,

@@ -182,10 +182,15 @@ impl Sync {
 }
 
 impl Sync {
-    /// Loads `host`'s certificate now (it was just announced).
+    /// Loads `host`'s certificate now (it was just announced), with the set of
+    /// active hosts: the host may have become a tenant since the last round.
     async fn load(&mut self, host: &str) {
         let result = async {
             let mut conn = self.pool.get().await?;
+            if !self.resolver.is_active(host) {
+                let active: HashSet<String> = db::active_hosts(&mut conn).await?.into_iter().collect();
+                self.resolver.set_active(active);
+            }
             if let Some(stored) = db::certificate(&mut conn, host).await? {
                 self.apply(&mut conn, stored).await;
             }
