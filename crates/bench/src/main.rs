@@ -149,6 +149,8 @@ async fn fanout(
         poll_interval: Duration::from_millis(10),
         retry_base: Duration::from_millis(retry_base_ms),
         stats_interval: Duration::ZERO,
+        keep_finished: Duration::ZERO,
+        prune_interval: Duration::ZERO,
         ..WorkerSettings::default()
     };
     let worker = Worker::new(pool.clone(), Arc::new(fetcher), settings);

@@ -5,3 +5,8 @@
 ALTER TABLE acme_certificates
     ADD COLUMN ari_renew_at TIMESTAMPTZ,
     ADD COLUMN ari_next_check TIMESTAMPTZ;
+
+-- Pruning of the delivery queue (kereru_delivery::queue::prune): finished
+-- rows by when they finished, activities by age.
+CREATE INDEX deliveries_finished ON deliveries (finished_at) WHERE state <> 'queued';
+CREATE INDEX delivery_activities_created ON delivery_activities (created_at);
