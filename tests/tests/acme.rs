@@ -662,7 +662,7 @@ async fn renewal_information_decides_renewal_and_the_order_names_the_certificate
     // Two long-lived certificates (by lifetime, not due for years): the CA
     // suggests renewing one now and the other in a month.
     let mut ids = Vec::new();
-    for (host, serial) in [("now.test", 0x11u8), ("later.test", 0x22u8)] {
+    for (host, serial) in [("now.test", 0x11u8), ("later.test", 0x22u8), ("unknown.test", 0x44u8)] {
         add_domain(&pool, host, None).await;
         let (chain, key) = certificate_with_aki(host, &[7; 20], &[0x01, serial, 0x33]);
         let loaded = kereru_acme::certs::load(host, &chain, &key).unwrap();
@@ -693,9 +693,28 @@ async fn renewal_information_decides_renewal_and_the_order_names_the_certificate
     let later_report = db::report(&mut conn, "later.test").await.unwrap();
     let at = later_report.ari_renew_at.expect("a renewal time for later.test");
     assert!(at >= later.0 - chrono::TimeDelta::seconds(1) && at <= later.1, "{at} outside {later:?}");
+    // One the CA does not know (404): renewal by lifetime, not ordered, asked
+    // again once the check's ten-minute claim runs out.
+    assert!(requests.contains(&format!("GET /ari/{}", ids[2])), "{requests:?}");
+    let unknown = db::report(&mut conn, "unknown.test").await.unwrap();
+    assert_eq!(unknown.ari_renew_at, None);
+    #[derive(diesel::QueryableByName)]
+    struct NextCheck {
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        hours: f64,
+    }
+    let next: Vec<NextCheck> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT extract(epoch FROM ari_next_check - now())::float8 / 3600 AS hours FROM acme_certificates WHERE host = 'unknown.test'",
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    assert!(next[0].hours > 0.15 && next[0].hours <= 10.0 / 60.0, "{}", next[0].hours);
     let placed = orders(&database).await;
     assert!(placed.iter().all(|o| o.host == "now.test"), "{placed:?}");
     // The failed renewal leaves the old certificate stored (and served).
-    assert_eq!(rows(&database, "acme_certificates").await, 2);
+    assert_eq!(rows(&database, "acme_certificates").await, 3);
     ca.stop().await;
 }

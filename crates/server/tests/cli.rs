@@ -531,6 +531,8 @@ async fn two_serve_processes_on_one_database_order_one_certificate_per_host_and_
         assert_eq!(for_host.len(), 1, "{host}: {placed:?}");
         assert!(for_host[0].outcome.as_deref().unwrap_or("").starts_with("issued"), "{placed:?}");
     }
+    let by: Vec<(&str, &str)> = placed.iter().map(|o| (o.host.as_str(), o.node.as_str())).collect();
+    println!("orders (host, node): {by:?}");
     let at_the_ca = pebble.log().lines().filter(|l| l.contains("POST /order-plz")).count();
     assert_eq!(at_the_ca, hosts.len(), "orders Pebble received");
     for served in processes {
