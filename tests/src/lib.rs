@@ -3,6 +3,7 @@
 //! database per test cloned from a migrated template, and the app served on
 //! loopback for real HTTP clients.
 
+pub mod fake_ca;
 pub mod inbox;
 pub mod pebble;
 pub mod tls;

@@ -256,7 +256,7 @@ impl Drop for Pebble {
 }
 
 /// (root PEM, leaf PEM, leaf key PEM) for Pebble's HTTPS listener.
-fn listener_certificates() -> (String, String, String) {
+pub fn listener_certificates() -> (String, String, String) {
     let fail = |e: rcgen::Error| -> ! { panic!("rcgen: {e}") };
     let root_key = rcgen::KeyPair::generate().unwrap_or_else(|e| fail(e));
     let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| fail(e));

@@ -34,7 +34,8 @@ impl TlsNode {
         use actix_web::{App, HttpServer, web};
         crate::install_crypto_provider();
         let pool = database.pool();
-        let manager = CertManager::new(acme, pool.clone());
+        let manager =
+            CertManager::new(acme, pool.clone()).with_notifications(&database.url).unwrap_or_else(|e| panic!("{e}"));
         let resolver = manager.resolver();
         let manager = manager.start().await;
         let server_config = kereru_acme::server_config(resolver.clone()).unwrap_or_else(|e| panic!("tls config: {e}"));

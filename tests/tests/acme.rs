@@ -530,3 +530,191 @@ async fn a_ca_that_requires_external_account_binding_gets_it() {
     issuer.stop();
     front.stop().await;
 }
+
+/// Waits until `host`'s certificate row exists, returning when it was seen.
+async fn wait_stored(database: &TestDatabase, host: &str, within: Duration) -> Instant {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut conn = database.pool().get().await.unwrap();
+        if db::certificate(&mut conn, host).await.unwrap().is_some() {
+            return Instant::now();
+        }
+        assert!(Instant::now() < deadline, "no certificate stored for {host} within {within:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_certificate_reaches_another_node_by_notification_long_before_its_poll() {
+    let database = fresh_database().await;
+    let pool = database.pool();
+    // The serving node polls every five minutes: only the notification can bring it in time.
+    let mut front_settings = settings("https://unused.invalid/dir", None, "front");
+    front_settings.issue = false;
+    front_settings.sync_interval = Duration::from_secs(300);
+    let front = TlsNode::start(&database, front_settings).await;
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: front.http.port(),
+        tls_port: front.https.port(),
+        validity_seconds: None,
+        eab: None,
+    })
+    .await;
+    add_domain(&pool, "n.test", None).await;
+    let mut issuing = settings(&pebble.directory, Some(pebble.listener_root.clone()), "issuer");
+    issuing.challenges = vec![ChallengeKind::Http01];
+    let issuer = kereru_acme::CertManager::new(issuing, database.pool()).start().await;
+    let stored = wait_stored(&database, "n.test", Duration::from_secs(60)).await;
+    wait_served(&front, "n.test", &pebble, Duration::from_secs(5)).await;
+    let delay = stored.elapsed();
+    println!("the second node served the new certificate {delay:?} after it was stored (poll interval: 300 s)");
+    assert!(delay < Duration::from_secs(3), "picked up after {delay:?}");
+    issuer.stop();
+    front.stop().await;
+}
+
+/// Runs an issuer against `ca` until `host`'s first failure is recorded; returns the report.
+async fn first_failure(
+    database: &TestDatabase,
+    directory: &str,
+    root: &std::path::Path,
+    host: &str,
+) -> db::IssuanceReport {
+    let mut issuing = settings(directory, Some(root.to_path_buf()), "issuer");
+    issuing.challenges = vec![ChallengeKind::Http01];
+    let issuer = kereru_acme::CertManager::new(issuing, database.pool()).start().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let report = loop {
+        let mut conn = database.pool().get().await.unwrap();
+        let report = db::report(&mut conn, host).await.unwrap();
+        if report.failures.unwrap_or(0) >= 1 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no failure recorded for {host}: {report:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    issuer.stop();
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_misbehaving_ca_costs_a_recorded_failure_with_back_off_and_no_certificate() {
+    use kereru_tests::fake_ca::{Behaviour, FakeCa};
+    let database = fresh_database().await;
+    let pool = database.pool();
+    let cases = [
+        (Behaviour::BadNonce, "badnonce.test", "badNonce"),
+        (Behaviour::Garbage, "garbage.test", "JSON"),
+        (Behaviour::ServerError, "five-hundred.test", "newNonce"),
+        // Every request's first nonce is refused: the retries get through (the
+        // account is created), and what fails is the order, which this CA refuses.
+        (Behaviour::FirstNonceBad, "flaky.test", "no orders today"),
+    ];
+    for (behaviour, host, says) in cases {
+        add_domain(&pool, host, None).await;
+        let ca = FakeCa::start(behaviour).await;
+        let report = first_failure(&database, &ca.directory, &ca.root, host).await;
+        let error = report.last_error.clone().unwrap_or_default();
+        assert!(error.contains(says), "{behaviour:?}: {error}");
+        assert_eq!(report.failures, Some(1), "{behaviour:?}: {report:?}");
+        let wait = report.next_attempt_at.unwrap() - chrono::Utc::now();
+        assert!(wait > chrono::TimeDelta::seconds(45), "{behaviour:?}: backs off a minute: {wait:?}");
+        let requests = ca.requests();
+        if behaviour == Behaviour::BadNonce {
+            // instant-acme tries a badNonce request three times (each with the fresh nonce), then gives up.
+            let posts = requests.iter().filter(|r| r.starts_with("POST ")).count();
+            assert_eq!(posts, 3, "{requests:?}");
+        }
+        if behaviour == Behaviour::FirstNonceBad {
+            let count = |what: &str| requests.iter().filter(|r| *r == what).count();
+            assert_eq!((count("POST /account"), count("POST /order")), (2, 2), "{requests:?}");
+            assert_eq!(rows(&database, "acme_accounts").await, 1, "the account was created on the retry");
+        }
+        ca.stop().await;
+    }
+    assert_eq!(rows(&database, "acme_certificates").await, 0, "no certificate row from a CA that misbehaves");
+    let placed = orders(&database).await;
+    assert_eq!(placed.len(), 4, "one order attempt per host, then back-off: {placed:?}");
+    assert!(placed.iter().all(|o| o.outcome.as_deref().unwrap_or("").starts_with("failed: ")), "{placed:?}");
+}
+
+/// A certificate for `host` from a CA whose key identifier (and so every
+/// leaf's Authority Key Identifier) is `aki`: (chain PEM, PKCS#8 key).
+fn certificate_with_aki(host: &str, aki: &[u8], serial: &[u8]) -> (String, Vec<u8>) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(aki.to_vec());
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf = rcgen::CertificateParams::new(vec![host.to_string()]).unwrap();
+    leaf.use_authority_key_identifier_extension = true;
+    leaf.serial_number = Some(rcgen::SerialNumber::from_slice(serial));
+    (leaf.signed_by(&key, &issuer).unwrap().pem(), key.serialize_der())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn renewal_information_decides_renewal_and_the_order_names_the_certificate_it_replaces() {
+    use kereru_tests::fake_ca::{Behaviour, FakeCa};
+    let database = fresh_database().await;
+    let pool = database.pool();
+    let now = chrono::Utc::now();
+    // Two long-lived certificates (by lifetime, not due for years): the CA
+    // suggests renewing one now and the other in a month.
+    let mut ids = Vec::new();
+    for (host, serial) in [("now.test", 0x11u8), ("later.test", 0x22u8), ("unknown.test", 0x44u8)] {
+        add_domain(&pool, host, None).await;
+        let (chain, key) = certificate_with_aki(host, &[7; 20], &[0x01, serial, 0x33]);
+        let loaded = kereru_acme::certs::load(host, &chain, &key).unwrap();
+        let mut conn = pool.get().await.unwrap();
+        db::save_certificate(&mut conn, host, &chain, &key, loaded.not_before, loaded.not_after).await.unwrap();
+        ids.push(kereru_acme::certs::ari_id(&chain).unwrap().to_string());
+    }
+    let ca = FakeCa::start(Behaviour::RenewalInfo).await;
+    ca.set_window(&ids[0], now - chrono::TimeDelta::hours(2), now - chrono::TimeDelta::hours(1));
+    let later = (now + chrono::TimeDelta::days(30), now + chrono::TimeDelta::days(31));
+    ca.set_window(&ids[1], later.0, later.1);
+
+    let report = first_failure(&database, &ca.directory, &ca.root, "now.test").await;
+    // The issuer asked for both windows by their RFC 9773 ids...
+    let requests = ca.requests();
+    for id in &ids {
+        assert!(requests.contains(&format!("GET /ari/{id}")), "{requests:?}");
+    }
+    // ...ordered for the one due, naming the certificate it replaces, and the CA's refusal is recorded.
+    let new_orders = ca.new_orders();
+    assert_eq!(new_orders.len(), 1, "{new_orders:?}");
+    assert_eq!(new_orders[0]["replaces"], serde_json::json!(ids[0]), "{new_orders:?}");
+    assert_eq!(new_orders[0]["identifiers"][0]["value"], "now.test", "{new_orders:?}");
+    assert!(report.last_error.as_deref().unwrap_or("").contains("no orders today"), "{report:?}");
+    assert!(report.ari_renew_at.is_some_and(|at| at <= now), "{report:?}");
+    // The other one keeps its certificate until a time inside its window.
+    let mut conn = pool.get().await.unwrap();
+    let later_report = db::report(&mut conn, "later.test").await.unwrap();
+    let at = later_report.ari_renew_at.expect("a renewal time for later.test");
+    assert!(at >= later.0 - chrono::TimeDelta::seconds(1) && at <= later.1, "{at} outside {later:?}");
+    // One the CA does not know (404): renewal by lifetime, not ordered, asked
+    // again once the check's ten-minute claim runs out.
+    assert!(requests.contains(&format!("GET /ari/{}", ids[2])), "{requests:?}");
+    let unknown = db::report(&mut conn, "unknown.test").await.unwrap();
+    assert_eq!(unknown.ari_renew_at, None);
+    #[derive(diesel::QueryableByName)]
+    struct NextCheck {
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        hours: f64,
+    }
+    let next: Vec<NextCheck> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT extract(epoch FROM ari_next_check - now())::float8 / 3600 AS hours FROM acme_certificates WHERE host = 'unknown.test'",
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    assert!(next[0].hours > 0.15 && next[0].hours <= 10.0 / 60.0, "{}", next[0].hours);
+    let placed = orders(&database).await;
+    assert!(placed.iter().all(|o| o.host == "now.test"), "{placed:?}");
+    // The failed renewal leaves the old certificate stored (and served).
+    assert_eq!(rows(&database, "acme_certificates").await, 3);
+    ca.stop().await;
+}

@@ -35,6 +35,8 @@ fn settings() -> WorkerSettings {
         horizon: Duration::from_secs(3600),
         host_failure_threshold: 1000,
         stats_interval: Duration::ZERO,
+        keep_finished: Duration::ZERO,
+        prune_interval: Duration::ZERO,
     }
 }
 
@@ -417,4 +419,91 @@ async fn two_workers_share_the_queue_without_double_delivery() {
         task.await.unwrap();
     }
     inboxes.stop().await;
+}
+
+/// Sets rows of the queue as a test needs them (raw SQL: states, ages).
+async fn execute(db: &TestDatabase, sql: &str) {
+    let mut conn = db.pool().get().await.unwrap();
+    diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+}
+
+async fn remaining(db: &TestDatabase) -> (Vec<String>, Vec<String>) {
+    use kereru_store::schema::delivery_activities;
+    let mut conn = db.pool().get().await.unwrap();
+    let mut inboxes: Vec<String> = deliveries::table.select(deliveries::inbox).load(&mut conn).await.unwrap();
+    inboxes.sort();
+    let mut activities: Vec<String> =
+        delivery_activities::table.select(delivery_activities::activity_uri).load(&mut conn).await.unwrap();
+    activities.sort();
+    (inboxes.into_iter().map(|i| i.rsplit('/').next().unwrap_or_default().to_string()).collect(), activities)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_rows_past_the_retention_are_pruned_in_batches_and_pending_ones_stay() {
+    let sender = sender().await;
+    let db = sender.db.clone();
+    let inbox = |name: &str| format!("https://far.test/inbox/{name}");
+    // 1: old and all finished; 2: old, one finished and two still pending;
+    // 3: finished an hour ago; 4: an old activity whose one row gave up an hour ago.
+    enqueue(&sender, 1, &[inbox("a1"), inbox("a2"), inbox("a3")]).await;
+    enqueue(&sender, 2, &[inbox("b1"), inbox("b2"), inbox("b3")]).await;
+    enqueue(&sender, 3, &[inbox("c1")]).await;
+    enqueue(&sender, 4, &[inbox("d1")]).await;
+    let old = "now() - interval '3 days'";
+    let recent = "now() - interval '1 hour'";
+    for (name, state, finished) in
+        [("a1", "done", old), ("a2", "given_up", old), ("a3", "done", old), ("b1", "done", old), ("c1", "done", recent)]
+    {
+        execute(
+            &db,
+            &format!(
+                "UPDATE deliveries SET state = '{state}', finished_at = {finished} WHERE inbox = '{}'",
+                inbox(name)
+            ),
+        )
+        .await;
+    }
+    execute(
+        &db,
+        &format!("UPDATE deliveries SET state = 'given_up', finished_at = {recent} WHERE inbox = '{}'", inbox("d1")),
+    )
+    .await;
+    // Still pending, not due for a day: one retrying, one never tried.
+    execute(
+        &db,
+        &format!(
+            "UPDATE deliveries SET attempts = 2, next_attempt_at = now() + interval '1 day' WHERE inbox = '{}'",
+            inbox("b2")
+        ),
+    )
+    .await;
+    execute(
+        &db,
+        &format!("UPDATE deliveries SET next_attempt_at = now() + interval '1 day' WHERE inbox = '{}'", inbox("b3")),
+    )
+    .await;
+    execute(&db, "UPDATE delivery_activities SET created_at = now() - interval '4 days' WHERE activity_uri NOT LIKE '%/3/activity'").await;
+    let keep = Duration::from_secs(48 * 3600);
+
+    // One call deletes at most its batch.
+    {
+        let mut conn = db.pool().get().await.unwrap();
+        let pruned = queue::prune(&mut conn, keep, 2).await.unwrap();
+        assert_eq!(pruned, queue::Pruned { deliveries: 2, activities: 0 });
+    }
+    // The worker prunes the rest on its own, periodically.
+    let pruning = WorkerSettings { keep_finished: keep, prune_interval: Duration::from_millis(50), ..settings() };
+    let (stop, task) = spawn_worker(&db, fetcher(HashMap::new(), Duration::from_secs(1)), pruning);
+    let expected_inboxes: Vec<String> = ["b2", "b3", "c1", "d1"].map(String::from).to_vec();
+    let expected_activities: Vec<String> =
+        [2, 3, 4].map(|n| format!("{}/statuses/{n}/activity", sender.actor)).to_vec();
+    let pruned = wait_for(Duration::from_secs(10), || async {
+        remaining(&db).await == (expected_inboxes.clone(), expected_activities.clone())
+    })
+    .await;
+    assert!(pruned, "left: {:?}", remaining(&db).await);
+    let figures = totals(&db).await;
+    assert_eq!((figures.queued, figures.retrying, figures.done, figures.given_up), (1, 1, 1, 1), "{figures:?}");
+    drop(stop);
+    task.await.unwrap();
 }

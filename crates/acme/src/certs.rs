@@ -83,6 +83,17 @@ pub fn alpn_challenge_cert(host: &str, key_authorization: &str) -> Result<Arc<Ce
     Ok(Arc::new(CertifiedKey::new(vec![cert.der().clone()], signing)))
 }
 
+/// The ACME Renewal Information identifier of a chain's leaf (RFC 9773
+/// §4.1): base64url of its Authority Key Identifier's keyIdentifier, a dot,
+/// base64url of its DER serial number.
+pub fn ari_id(chain_pem: &str) -> Result<instant_acme::CertificateIdentifier<'static>, CertError> {
+    let leaf = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .next()
+        .ok_or(CertError::Empty)?
+        .map_err(|e| CertError::Pem(e.to_string()))?;
+    instant_acme::CertificateIdentifier::try_from(&leaf).map(|id| id.into_owned()).map_err(CertError::X509)
+}
+
 /// A private key in PEM (as instant-acme's `finalize` returns it) as PKCS#8 DER.
 pub fn key_pem_to_pkcs8(pem: &str) -> Result<Vec<u8>, CertError> {
     PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes())
@@ -119,6 +130,30 @@ mod tests {
         let garbled = pem.replacen("MII", "MIX", 1);
         assert!(load("a.test", &garbled, &key).is_err());
         assert!(matches!(load("a.test", &pem, b"not a key"), Err(CertError::Key(_))));
+    }
+
+    #[test]
+    fn the_ari_identifier_is_the_one_of_rfc_9773s_example() {
+        // RFC 9773 §4.1: keyIdentifier 69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4
+        // and serial 00:87:65:43:21 give "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE".
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(vec![
+            0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40, 0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C, 0xDE, 0x01,
+            0xC8, 0xD4,
+        ]);
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf = rcgen::CertificateParams::new(vec!["a.test".to_string()]).unwrap();
+        leaf.use_authority_key_identifier_extension = true;
+        leaf.serial_number = Some(rcgen::SerialNumber::from_slice(&[0x00, 0x87, 0x65, 0x43, 0x21]));
+        let pem = leaf.signed_by(&key, &issuer).unwrap().pem();
+        assert_eq!(ari_id(&pem).unwrap().to_string(), "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+        // Without an Authority Key Identifier there is no identifier (and no panic).
+        let (self_signed, _) = self_signed("a.test");
+        assert!(matches!(ari_id(&self_signed), Err(CertError::X509(_))));
+        assert!(matches!(ari_id(""), Err(CertError::Empty)));
     }
 
     #[test]

@@ -22,9 +22,12 @@ pub struct StoredCert {
     pub not_after: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
     pub issued_at: DateTime<Utc>,
+    /// The renewal time picked from the CA's ARI window, if it suggested one.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub ari_renew_at: Option<DateTime<Utc>>,
 }
 
-const CERT_COLUMNS: &str = "host, chain_pem, key_pkcs8, not_before, not_after, issued_at";
+const CERT_COLUMNS: &str = "host, chain_pem, key_pkcs8, not_before, not_after, issued_at, ari_renew_at";
 
 /// Certificates issued at or after `since` (all of them for `None`).
 pub async fn certificates_since(
@@ -57,9 +60,33 @@ pub async fn certificate(conn: &mut AsyncPgConnection, host: &str) -> DbResult<O
     Ok(rows.pop())
 }
 
-/// Stores (or replaces) `host`'s certificate. `issued_at` is the database's
-/// clock, so every node's "since" comparisons use one clock.
+/// Stores (or replaces) `host`'s certificate and announces it on
+/// [`crate::notify::CHANNEL`] in the same transaction, so listeners hear of
+/// it exactly when it is visible. `issued_at` is the database's clock, so
+/// every node's "since" comparisons use one clock.
 pub async fn save_certificate(
+    conn: &mut AsyncPgConnection,
+    host: &str,
+    chain_pem: &str,
+    key_pkcs8: &[u8],
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+) -> DbResult<()> {
+    use diesel_async::AsyncConnection;
+    let (host, chain_pem, key_pkcs8) = (host.to_string(), chain_pem.to_string(), key_pkcs8.to_vec());
+    conn.transaction(async |conn| {
+        insert_certificate(conn, &host, &chain_pem, &key_pkcs8, not_before, not_after).await?;
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(crate::notify::CHANNEL)
+            .bind::<Text, _>(&host)
+            .execute(conn)
+            .await
+            .map(drop)
+    })
+    .await
+}
+
+async fn insert_certificate(
     conn: &mut AsyncPgConnection,
     host: &str,
     chain_pem: &str,
@@ -71,7 +98,8 @@ pub async fn save_certificate(
         "INSERT INTO acme_certificates (host, chain_pem, key_pkcs8, not_before, not_after, issued_at)
          VALUES ($1, $2, $3, $4, $5, clock_timestamp())
          ON CONFLICT (host) DO UPDATE SET chain_pem = EXCLUDED.chain_pem, key_pkcs8 = EXCLUDED.key_pkcs8,
-           not_before = EXCLUDED.not_before, not_after = EXCLUDED.not_after, issued_at = EXCLUDED.issued_at",
+           not_before = EXCLUDED.not_before, not_after = EXCLUDED.not_after, issued_at = EXCLUDED.issued_at,
+           ari_renew_at = NULL, ari_next_check = NULL",
     )
     .bind::<Text, _>(host)
     .bind::<Text, _>(chain_pem)
@@ -110,11 +138,13 @@ pub struct HostStatus {
     pub not_after: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub ari_renew_at: Option<DateTime<Utc>>,
 }
 
 pub async fn active_host_status(conn: &mut AsyncPgConnection) -> DbResult<Vec<HostStatus>> {
     diesel::sql_query(
-        "SELECT h.host, c.not_before, c.not_after, i.next_attempt_at
+        "SELECT h.host, c.not_before, c.not_after, i.next_attempt_at, c.ari_renew_at
          FROM domain_hosts h JOIN domains d ON d.id = h.domain_id
          LEFT JOIN acme_certificates c ON c.host = h.host
          LEFT JOIN acme_issuance i ON i.host = h.host
@@ -122,6 +152,60 @@ pub async fn active_host_status(conn: &mut AsyncPgConnection) -> DbResult<Vec<Ho
     )
     .load(conn)
     .await
+}
+
+/// A stored certificate whose renewal information is to be asked for.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AriCheck {
+    #[diesel(sql_type = Text)]
+    pub host: String,
+    #[diesel(sql_type = Text)]
+    pub chain_pem: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub issued_at: DateTime<Utc>,
+}
+
+/// Up to `limit` certificates of active hosts due for an ARI check, each
+/// claimed for `claim_seconds` (so that issuing nodes do not all ask at once,
+/// and a failed check is retried after that).
+pub async fn claim_ari_checks(conn: &mut AsyncPgConnection, limit: i64, claim_seconds: i64) -> DbResult<Vec<AriCheck>> {
+    diesel::sql_query(
+        "UPDATE acme_certificates SET ari_next_check = now() + make_interval(secs => $2)
+         WHERE host IN (
+           SELECT c.host FROM acme_certificates c
+           JOIN domain_hosts h ON h.host = c.host JOIN domains d ON d.id = h.domain_id
+           WHERE d.state = 'active' AND (c.ari_next_check IS NULL OR c.ari_next_check <= now())
+           ORDER BY c.ari_next_check NULLS FIRST, c.host LIMIT $1
+           FOR UPDATE OF c SKIP LOCKED)
+         RETURNING host, chain_pem, issued_at",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(claim_seconds)
+    .load(conn)
+    .await
+}
+
+/// Records what the CA said about the certificate of `host` issued at
+/// `issued_at` (nothing happens if it was replaced meanwhile): the renewal
+/// time picked from its window (`None`: no suggestion) and when to ask again.
+pub async fn set_ari(
+    conn: &mut AsyncPgConnection,
+    host: &str,
+    issued_at: DateTime<Utc>,
+    renew_at: Option<DateTime<Utc>>,
+    next_check_seconds: i64,
+) -> DbResult<()> {
+    diesel::sql_query(
+        "UPDATE acme_certificates SET ari_renew_at = $3, ari_next_check = now() + make_interval(secs => $4)
+         WHERE host = $1 AND issued_at = $2",
+    )
+    .bind::<Text, _>(host)
+    .bind::<Timestamptz, _>(issued_at)
+    .bind::<Nullable<Timestamptz>, _>(renew_at)
+    .bind::<BigInt, _>(next_check_seconds)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -400,12 +484,14 @@ pub struct IssuanceReport {
     pub last_error: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub lease_owner: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub ari_renew_at: Option<DateTime<Utc>>,
 }
 
 pub async fn report(conn: &mut AsyncPgConnection, host: &str) -> DbResult<IssuanceReport> {
     let mut rows: Vec<IssuanceReport> = diesel::sql_query(
         "SELECT c.not_after, c.issued_at, i.failures, i.next_attempt_at, i.last_error,
-                CASE WHEN i.lease_until > now() THEN i.lease_owner END AS lease_owner
+                CASE WHEN i.lease_until > now() THEN i.lease_owner END AS lease_owner, c.ari_renew_at
          FROM (SELECT $1::text AS host) q
          LEFT JOIN acme_certificates c ON c.host = q.host
          LEFT JOIN acme_issuance i ON i.host = q.host",
@@ -420,5 +506,6 @@ pub async fn report(conn: &mut AsyncPgConnection, host: &str) -> DbResult<Issuan
         next_attempt_at: None,
         last_error: None,
         lease_owner: None,
+        ari_renew_at: None,
     }))
 }

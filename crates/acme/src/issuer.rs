@@ -4,9 +4,10 @@
 
 use crate::settings::{AcmeSettings, ChallengeKind};
 use crate::{certs, db, resolver::CertResolver};
+use chrono::{DateTime, Utc};
 use instant_acme::{
-    Account, AccountCredentials, AuthorizationStatus, ExternalAccountKey, Identifier, NewAccount, NewOrder,
-    OrderStatus, RetryPolicy,
+    Account, AccountCredentials, AuthorizationStatus, CertificateIdentifier, ExternalAccountKey, Identifier,
+    NewAccount, NewOrder, OrderStatus, RetryPolicy,
 };
 use kereru_store::Pool;
 use std::sync::Arc;
@@ -49,6 +50,17 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for IssueError {
         IssueError::Database(error.to_string())
     }
 }
+
+/// A renewal window suggested by the CA (RFC 9773), and when to ask again.
+#[derive(Debug, Clone)]
+pub struct SuggestedWindow {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub retry_after: Duration,
+}
+
+/// The ACME problem type of an order whose `replaces` names a certificate already replaced.
+const ALREADY_REPLACED: &str = "urn:ietf:params:acme:error:alreadyReplaced";
 
 /// A certificate just issued, and the challenge that proved control (none
 /// when the CA reused an earlier authorization).
@@ -117,10 +129,39 @@ impl Issuer {
         Ok(account)
     }
 
-    /// Orders, validates and stores a certificate for `host`, within the order timeout.
-    pub async fn issue(&self, host: &str) -> Result<Issued, IssueError> {
+    /// The renewal window the CA suggests for the leaf of `chain_pem`;
+    /// `None` when its directory offers no renewal information.
+    pub async fn renewal_info(&self, chain_pem: &str) -> Result<Option<SuggestedWindow>, IssueError> {
+        let id = certs::ari_id(chain_pem)?;
+        let account = self.account().await?;
+        let fetch = account.renewal_info(&id);
+        let (info, retry_after) = match tokio::time::timeout(Duration::from_secs(30), fetch).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(instant_acme::Error::Unsupported(_))) => return Ok(None),
+            Ok(Err(error)) => return Err(error.into()),
+            Err(_) => return Err(IssueError::Timeout(Duration::from_secs(30))),
+        };
+        let time = |t: i64| {
+            DateTime::<Utc>::from_timestamp(t, 0)
+                .ok_or_else(|| IssueError::Order("the suggested renewal window is out of range".into()))
+        };
+        Ok(Some(SuggestedWindow {
+            start: time(info.suggested_window.start.unix_timestamp())?,
+            end: time(info.suggested_window.end.unix_timestamp())?,
+            retry_after,
+        }))
+    }
+
+    /// Orders, validates and stores a certificate for `host`, within the order
+    /// timeout. `replaces` names the certificate it renews (RFC 9773 §5), sent
+    /// when the CA offers renewal information.
+    pub async fn issue(
+        &self,
+        host: &str,
+        replaces: Option<CertificateIdentifier<'static>>,
+    ) -> Result<Issued, IssueError> {
         let timeout = self.settings.order_timeout;
-        let result = match tokio::time::timeout(timeout, self.issue_inner(host)).await {
+        let result = match tokio::time::timeout(timeout, self.issue_inner(host, replaces)).await {
             Ok(result) => result,
             Err(_) => Err(IssueError::Timeout(timeout)),
         };
@@ -134,14 +175,36 @@ impl Issuer {
         result
     }
 
-    async fn issue_inner(&self, host: &str) -> Result<Issued, IssueError> {
+    async fn issue_inner(
+        &self,
+        host: &str,
+        replaces: Option<CertificateIdentifier<'static>>,
+    ) -> Result<Issued, IssueError> {
         let account = self.account().await?;
         let identifiers = [Identifier::Dns(host.to_string())];
-        let mut new_order = NewOrder::new(&identifiers);
-        if let Some(profile) = &self.settings.profile {
-            new_order = new_order.profile(profile);
-        }
-        let mut order = account.new_order(&new_order).await?;
+        let new_order = || {
+            let order = NewOrder::new(&identifiers);
+            match &self.settings.profile {
+                Some(profile) => order.profile(profile),
+                None => order,
+            }
+        };
+        let mut order = match replaces {
+            Some(id) => match account.new_order(&new_order().replaces(id)).await {
+                // No renewal information at this CA (refused before anything is sent),
+                // or the old certificate was replaced already: a plain order.
+                Err(instant_acme::Error::Unsupported(_)) => account.new_order(&new_order()).await?,
+                Err(instant_acme::Error::Api(problem)) if problem.r#type.as_deref() == Some(ALREADY_REPLACED) => {
+                    tracing::info!(
+                        host,
+                        "the CA says the certificate was replaced already: ordering without `replaces`"
+                    );
+                    account.new_order(&new_order()).await?
+                }
+                other => other?,
+            },
+            None => account.new_order(&new_order()).await?,
+        };
         let ttl = self.settings.order_timeout.as_secs().max(60) as i64;
         let mut used = None;
         let mut authorizations = order.authorizations();

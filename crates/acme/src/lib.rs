@@ -12,6 +12,7 @@ pub mod db;
 pub mod dns;
 pub mod issuer;
 pub mod manager;
+pub mod notify;
 pub mod resolver;
 pub mod settings;
 

@@ -4,8 +4,9 @@
 //! one, a host at a time under a lease, within the global order rate limit.
 
 use crate::issuer::Issuer;
+use crate::notify::Notice;
 use crate::resolver::CertResolver;
-use crate::settings::{AcmeSettings, renew_at};
+use crate::settings::{AcmeSettings, ari_recheck_after, ari_renewal_time, renewal_due};
 use crate::{certs, db};
 use chrono::{DateTime, Utc};
 use kereru_store::Pool;
@@ -21,6 +22,12 @@ const LEASE_SECONDS: i64 = 300;
 /// The shortest time between two issuer scans, however many handshakes ask.
 const HINT_SPACING: Duration = Duration::from_secs(1);
 
+/// Renewal information is asked for at most this many certificates per issuer round.
+const ARI_BATCH: i64 = 50;
+
+/// A certificate whose renewal information could not be fetched is asked about again after this.
+const ARI_RETRY_SECONDS: i64 = 600;
+
 /// Certificates are loaded again if issued this long before the newest one
 /// seen: a row stamped earlier may commit after a later one was read.
 const SYNC_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
@@ -30,6 +37,7 @@ pub struct CertManager {
     pool: Pool,
     resolver: Arc<CertResolver>,
     wanted: mpsc::Receiver<String>,
+    listen: Option<tokio_postgres::Config>,
 }
 
 /// The running loops; `stop` ends them.
@@ -55,7 +63,20 @@ impl Drop for ManagerHandle {
 impl CertManager {
     pub fn new(settings: AcmeSettings, pool: Pool) -> CertManager {
         let (tx, wanted) = mpsc::channel(64);
-        CertManager { settings: Arc::new(settings), pool, resolver: Arc::new(CertResolver::with_wanted(tx)), wanted }
+        CertManager {
+            settings: Arc::new(settings),
+            pool,
+            resolver: Arc::new(CertResolver::with_wanted(tx)),
+            wanted,
+            listen: None,
+        }
+    }
+
+    /// Also `LISTEN`s for new certificates on the database at `database_url`,
+    /// loading each as soon as any node stores it (polling stays as the fallback).
+    pub fn with_notifications(mut self, database_url: &str) -> Result<CertManager, crate::notify::NotifyError> {
+        self.listen = Some(crate::notify::config(database_url)?);
+        Ok(self)
     }
 
     pub fn resolver(&self) -> Arc<CertResolver> {
@@ -69,12 +90,44 @@ impl CertManager {
             Sync { pool: self.pool.clone(), resolver: self.resolver.clone(), seen: HashMap::new(), since: None };
         sync.round().await;
         let interval = self.settings.sync_interval;
-        let mut tasks = vec![tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(interval).await;
-                sync.round().await;
+        let mut tasks = Vec::new();
+        let mut notices = match self.listen {
+            Some(config) => {
+                let (tx, rx) = mpsc::channel(256);
+                tasks.push(tokio::spawn(crate::notify::listen(config, tx)));
+                Some(rx)
             }
-        })];
+            None => None,
+        };
+        tasks.push(tokio::spawn(async move {
+            let mut next_round = tokio::time::Instant::now() + interval;
+            loop {
+                let notice = match notices.as_mut() {
+                    Some(receiver) => tokio::select! {
+                        notice = receiver.recv() => notice.ok_or(()),
+                        () = tokio::time::sleep_until(next_round) => Err(()),
+                    },
+                    None => {
+                        tokio::time::sleep_until(next_round).await;
+                        Err(())
+                    }
+                };
+                match notice {
+                    Ok(Notice::Stored(host)) => sync.load(&host).await,
+                    // A (re)connected listener may have missed announcements: a full round.
+                    Ok(Notice::Listening) => sync.round().await,
+                    Err(()) => {
+                        if notices.as_ref().is_some_and(|r| r.is_closed() && r.is_empty()) {
+                            notices = None;
+                        }
+                        if tokio::time::Instant::now() >= next_round {
+                            sync.round().await;
+                            next_round = tokio::time::Instant::now() + interval;
+                        }
+                    }
+                }
+            }
+        }));
         if self.settings.issue {
             let issuer = Issuer::new(self.settings.clone(), self.pool.clone(), self.resolver.clone());
             let looper =
@@ -108,24 +161,7 @@ impl Sync {
         self.resolver.set_active(active);
         for stored in db::certificates_since(&mut conn, self.since.map(|s| s - SYNC_OVERLAP)).await? {
             self.since = Some(self.since.map_or(stored.issued_at, |s| s.max(stored.issued_at)));
-            if self.seen.get(&stored.host) == Some(&stored.issued_at) {
-                continue;
-            }
-            self.seen.insert(stored.host.clone(), stored.issued_at);
-            match certs::load(&stored.host, &stored.chain_pem, &stored.key_pkcs8) {
-                Ok(loaded) => {
-                    tracing::info!(host = %stored.host, not_after = %loaded.not_after, "certificate loaded");
-                    self.resolver.insert(&stored.host, loaded.certified);
-                }
-                Err(error) => {
-                    // Not served; the issuer sees no certificate and orders a new one.
-                    tracing::error!(host = %stored.host, "stored certificate is corrupt: {error}");
-                    self.resolver.remove(&stored.host);
-                    let _ =
-                        db::note_problem(&mut conn, &stored.host, &format!("stored certificate is corrupt: {error}"))
-                            .await;
-                }
-            }
+            self.apply(&mut conn, stored).await;
         }
         let challenges = db::challenges(&mut conn, "tls-alpn-01").await?;
         let hosts: HashSet<String> = challenges.iter().map(|c| c.host.clone()).collect();
@@ -142,6 +178,49 @@ impl Sync {
             }
         }
         Ok(())
+    }
+}
+
+impl Sync {
+    /// Loads `host`'s certificate now (it was just announced), with the set of
+    /// active hosts: the host may have become a tenant since the last round.
+    async fn load(&mut self, host: &str) {
+        let result = async {
+            let mut conn = self.pool.get().await?;
+            if !self.resolver.is_active(host) {
+                let active: HashSet<String> = db::active_hosts(&mut conn).await?.into_iter().collect();
+                self.resolver.set_active(active);
+            }
+            if let Some(stored) = db::certificate(&mut conn, host).await? {
+                self.apply(&mut conn, stored).await;
+            }
+            Ok::<(), crate::issuer::IssueError>(())
+        }
+        .await;
+        if let Err(error) = result {
+            // The next polling round tries again.
+            tracing::warn!(host, "loading an announced certificate: {error}");
+        }
+    }
+
+    /// Serves `stored` unless it is the one already loaded; drops it if corrupt.
+    async fn apply(&mut self, conn: &mut diesel_async::AsyncPgConnection, stored: db::StoredCert) {
+        if self.seen.get(&stored.host) == Some(&stored.issued_at) {
+            return;
+        }
+        self.seen.insert(stored.host.clone(), stored.issued_at);
+        match certs::load(&stored.host, &stored.chain_pem, &stored.key_pkcs8) {
+            Ok(loaded) => {
+                tracing::info!(host = %stored.host, not_after = %loaded.not_after, "certificate loaded");
+                self.resolver.insert(&stored.host, loaded.certified);
+            }
+            Err(error) => {
+                // Not served; the issuer sees no certificate and orders a new one.
+                tracing::error!(host = %stored.host, "stored certificate is corrupt: {error}");
+                self.resolver.remove(&stored.host);
+                let _ = db::note_problem(conn, &stored.host, &format!("stored certificate is corrupt: {error}")).await;
+            }
+        }
     }
 }
 
@@ -176,14 +255,50 @@ impl IssueLoop {
             .into_iter()
             .filter(|s| s.next_attempt_at.is_none_or(|at| at <= now))
             .filter(|s| match (s.not_before, s.not_after) {
-                (Some(from), Some(to)) => renew_at(from, to) <= now || !self.resolver.has_certificate(&s.host),
+                (Some(from), Some(to)) => {
+                    renewal_due(now, from, to, s.ari_renew_at) || !self.resolver.has_certificate(&s.host)
+                }
                 _ => true,
             })
             .map(|s| s.host)
             .collect())
     }
 
+    /// Asks the CA for the renewal window of stored certificates whose last
+    /// answer has expired (RFC 9773), and records the time picked inside it.
+    async fn check_renewal_info(&self) -> Result<(), crate::issuer::IssueError> {
+        let checks = {
+            let mut conn = self.pool.get().await?;
+            db::claim_ari_checks(&mut conn, ARI_BATCH, ARI_RETRY_SECONDS).await?
+        };
+        for check in checks {
+            match self.issuer.renewal_info(&check.chain_pem).await {
+                Ok(Some(window)) => {
+                    let renew_at = ari_renewal_time(window.start, window.end, random_fraction());
+                    let again = ari_recheck_after(window.retry_after).as_secs() as i64;
+                    tracing::info!(
+                        host = %check.host, start = %window.start, end = %window.end,
+                        renew_at = ?renew_at, "renewal window suggested by the CA"
+                    );
+                    let mut conn = self.pool.get().await?;
+                    db::set_ari(&mut conn, &check.host, check.issued_at, renew_at, again).await?;
+                }
+                Ok(None) => {
+                    // The CA offers no renewal information: by lifetime; ask again in a day.
+                    let mut conn = self.pool.get().await?;
+                    db::set_ari(&mut conn, &check.host, check.issued_at, None, 86_400).await?;
+                }
+                // The claim stays as the retry time.
+                Err(error) => tracing::warn!(host = %check.host, "renewal information: {error}"),
+            }
+        }
+        Ok(())
+    }
+
     async fn round(&self) -> Result<(), crate::issuer::IssueError> {
+        if let Err(error) = self.check_renewal_info().await {
+            tracing::warn!("renewal information: {error}");
+        }
         for host in self.due().await? {
             let mut conn = self.pool.get().await?;
             let node = &self.settings.node;
@@ -191,14 +306,17 @@ impl IssueLoop {
                 continue;
             }
             // Another node may have issued it between the scan and the lease.
-            if let Some(stored) = db::certificate(&mut conn, &host).await?
-                && renew_at(stored.not_before, stored.not_after) > Utc::now()
+            let stored = db::certificate(&mut conn, &host).await?;
+            if let Some(stored) = &stored
+                && !renewal_due(Utc::now(), stored.not_before, stored.not_after, stored.ari_renew_at)
                 && let Ok(loaded) = certs::load(&host, &stored.chain_pem, &stored.key_pkcs8)
             {
                 self.resolver.insert(&host, loaded.certified);
                 db::release_unused(&mut conn, &host, node).await?;
                 continue;
             }
+            // The certificate this order renews, for the CA's records (RFC 9773 §5).
+            let replaces = stored.as_ref().and_then(|s| certs::ari_id(&s.chain_pem).ok());
             let dns = crate::dns::check(self.settings.resolver, &host, &self.settings.public_addresses).await;
             if !dns.ok() {
                 tracing::warn!(host, "not ordering: DNS for {host} {dns}");
@@ -214,7 +332,7 @@ impl IssueLoop {
             drop(conn);
             let started = std::time::Instant::now();
             tracing::info!(host, "ordering a certificate");
-            let result = self.issuer.issue(&host).await;
+            let result = self.issuer.issue(&host, replaces).await;
             let mut conn = self.pool.get().await?;
             match result {
                 Ok(issued) => {
@@ -234,6 +352,14 @@ impl IssueLoop {
         }
         Ok(())
     }
+}
+
+/// A uniformly random number in `[0, 1]` (the point of a renewal window to renew at).
+fn random_fraction() -> f64 {
+    let mut bytes = [0u8; 4];
+    // A failing OS RNG gives the window's start: renewing early is safe.
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX)
 }
 
 /// For tests and tools: waits until `resolver` serves `host`, up to `deadline`.

@@ -124,6 +124,47 @@ pub fn renew_at(
     not_after - left
 }
 
+/// The renewal time picked inside a renewal window a CA suggested through
+/// ACME Renewal Information (RFC 9773 §4.2): a uniformly random point of the
+/// window, `fraction` (in `[0, 1]`) of the way through it. The certificate
+/// is renewed once that time has come (at once when it is already past).
+/// `None` for a window that ends before it starts (ignored: renewal by lifetime).
+pub fn ari_renewal_time(
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    fraction: f64,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    if end < start {
+        return None;
+    }
+    let span = (end - start).num_milliseconds() as f64;
+    let offset = (span * fraction.clamp(0.0, 1.0)) as i64;
+    Some(start + chrono::TimeDelta::milliseconds(offset))
+}
+
+/// Whether a certificate valid from `not_before` to `not_after` is due for
+/// renewal at `now`: at the time picked from the CA's renewal window when
+/// there is one (RFC 9773 makes the CA's word the one to follow; it can
+/// bring renewal forward, e.g. before a revocation, or put it later, but
+/// never past expiry), otherwise by lifetime ([`renew_at`]).
+pub fn renewal_due(
+    now: chrono::DateTime<chrono::Utc>,
+    not_before: chrono::DateTime<chrono::Utc>,
+    not_after: chrono::DateTime<chrono::Utc>,
+    ari_renew_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> bool {
+    match ari_renew_at {
+        Some(at) => at.min(not_after) <= now,
+        None => renew_at(not_before, not_after) <= now,
+    }
+}
+
+/// How long to wait before asking the CA for renewal information again: its
+/// Retry-After, kept between a minute and a day.
+pub fn ari_recheck_after(retry_after: Duration) -> Duration {
+    retry_after.clamp(Duration::from_secs(60), Duration::from_secs(86_400))
+}
+
 /// The back-off after `failures` consecutive failures: 1 min, 10 min, 100 min, then a day.
 pub fn backoff(failures: i32) -> Duration {
     match failures {
@@ -145,6 +186,45 @@ mod tests {
         assert_eq!(renew_at(start, start + TimeDelta::days(90)), start + TimeDelta::days(60));
         assert_eq!(renew_at(start, start + TimeDelta::days(6)), start + TimeDelta::days(3));
         assert_eq!(renew_at(start, start + TimeDelta::minutes(2)), start + TimeDelta::minutes(1));
+    }
+
+    #[test]
+    fn the_ari_renewal_time_lies_inside_the_suggested_window() {
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).single().unwrap_or_default();
+        let end = start + TimeDelta::days(2);
+        assert_eq!(ari_renewal_time(start, end, 0.0), Some(start));
+        assert_eq!(ari_renewal_time(start, end, 1.0), Some(end));
+        assert_eq!(ari_renewal_time(start, end, 0.5), Some(start + TimeDelta::days(1)));
+        // Out-of-range fractions stay inside; a reversed window is ignored.
+        assert_eq!(ari_renewal_time(start, end, 7.0), Some(end));
+        assert_eq!(ari_renewal_time(start, end, -1.0), Some(start));
+        assert_eq!(ari_renewal_time(end, start, 0.5), None);
+    }
+
+    #[test]
+    fn renewal_follows_the_cas_window_when_there_is_one_and_the_lifetime_otherwise() {
+        let issued = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
+        let expires = issued + TimeDelta::days(90);
+        let day = |n: i64| issued + TimeDelta::days(n);
+        // By lifetime: from day 60.
+        assert!(!renewal_due(day(59), issued, expires, None));
+        assert!(renewal_due(day(60), issued, expires, None));
+        // A window the CA moved forward (say, before a revocation): due at once.
+        let early = ari_renewal_time(day(9), day(10), 0.3);
+        assert!(!renewal_due(day(8), issued, expires, early));
+        assert!(renewal_due(day(10), issued, expires, early));
+        // A window later than the lifetime rule: the CA's word wins, up to expiry.
+        let late = ari_renewal_time(day(70), day(72), 0.0);
+        assert!(!renewal_due(day(65), issued, expires, late));
+        assert!(renewal_due(day(70), issued, expires, late));
+        assert!(renewal_due(day(90), issued, expires, Some(day(200))));
+    }
+
+    #[test]
+    fn retry_after_is_kept_between_a_minute_and_a_day() {
+        assert_eq!(ari_recheck_after(Duration::from_secs(0)), Duration::from_secs(60));
+        assert_eq!(ari_recheck_after(Duration::from_secs(21_600)), Duration::from_secs(21_600));
+        assert_eq!(ari_recheck_after(Duration::from_secs(10_000_000)), Duration::from_secs(86_400));
     }
 
     #[test]

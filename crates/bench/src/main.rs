@@ -95,6 +95,21 @@ pub(crate) fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// This process's peak resident set size in MiB (VmHWM in /proc/self/status).
+fn peak_rss_mb() -> f64 {
+    proc_status_mb("VmHWM:")
+}
+
+/// A memory figure of /proc/self/status (given in kB) in MiB.
+fn proc_status_mb(field: &str) -> f64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return f64::NAN };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
 async fn fanout(
     n: usize,
     latency: Duration,
@@ -160,6 +175,8 @@ async fn fanout(
         poll_interval: Duration::from_millis(10),
         retry_base: Duration::from_millis(retry_base_ms),
         stats_interval: Duration::ZERO,
+        keep_finished: Duration::ZERO,
+        prune_interval: Duration::ZERO,
         ..WorkerSettings::default()
     };
     let worker = Worker::new(pool.clone(), Arc::new(fetcher), settings);
@@ -171,6 +188,7 @@ async fn fanout(
 
     // The followers' (shared) inboxes, as federation will list them.
     let inboxes: Vec<Url> = (0..n).map(|i| Url::parse(&MockInboxes::inbox(i))).collect::<Result<_, _>>()?;
+    let rss_before = proc_status_mb("VmRSS:");
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     let actor = Actor { tenant: &domain, account: &account, scheme: Scheme::Http };
@@ -230,8 +248,12 @@ async fn fanout(
     println!("retried            {retried} deliveries needed a retry (retry base {retry_base_ms} ms)");
     println!("bad signatures     {}", mocks.bad_signatures());
     println!("queue              {}", stats.totals);
+    let rss = peak_rss_mb();
     println!(
-        "fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried}"
+        "peak RSS           {rss:.1} MiB (VmHWM: the whole process, mock inboxes included; {rss_before:.1} MiB before the post)"
+    );
+    println!(
+        "fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried} max_rss_mb={rss:.0}"
     );
     mocks.stop().await;
     Ok(())

@@ -50,6 +50,11 @@ pub struct WorkerSettings {
     pub host_failure_threshold: u32,
     /// How often the worker logs the queue's figures (zero: never).
     pub stats_interval: Duration,
+    /// Finished deliveries (done or given up), and activities with none
+    /// left, are deleted this long after they finished (zero: kept for ever).
+    pub keep_finished: Duration,
+    /// How often the worker prunes them.
+    pub prune_interval: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -65,6 +70,8 @@ impl Default for WorkerSettings {
             horizon: Duration::from_secs(7 * 24 * 60 * 60),
             host_failure_threshold: 10,
             stats_interval: Duration::from_secs(60),
+            keep_finished: Duration::from_secs(48 * 60 * 60),
+            prune_interval: Duration::from_secs(600),
         }
     }
 }
@@ -164,6 +171,9 @@ pub struct Worker {
 /// Parsed signing keys by (account, key id), each parsed once.
 type SignerCache = HashMap<(i64, String), Arc<OnceCell<Arc<Signer>>>>;
 
+/// Rows deleted per pruning statement.
+pub const PRUNE_BATCH: i64 = 1000;
+
 /// Cached bodies and signers kept before the caches are emptied.
 const CACHE_LIMIT: usize = 4096;
 
@@ -198,6 +208,8 @@ impl Worker {
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         let stats_task = (!self.settings.stats_interval.is_zero()).then(|| tokio::spawn(Arc::clone(&self).log_stats()));
+        let prune_task = (!self.settings.keep_finished.is_zero() && !self.settings.prune_interval.is_zero())
+            .then(|| tokio::spawn(Arc::clone(&self).prune_finished()));
         loop {
             let first = tokio::select! {
                 () = &mut stop => break,
@@ -245,7 +257,7 @@ impl Worker {
                 }
             }
         }
-        if let Some(task) = stats_task {
+        for task in [stats_task, prune_task].into_iter().flatten() {
             task.abort();
         }
         let all = u32::try_from(self.settings.concurrency.max(1)).unwrap_or(u32::MAX);
@@ -285,6 +297,47 @@ impl Worker {
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!("queue stats: {error}"),
+            }
+        }
+    }
+
+    /// Every `prune_interval`, deletes finished rows older than
+    /// `keep_finished`, a batch per statement until a batch comes back short.
+    async fn prune_finished(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(self.settings.prune_interval).await;
+            let mut total = queue::Pruned::default();
+            loop {
+                let pruned = match self.pool.get().await {
+                    Ok(mut conn) => queue::prune(&mut conn, self.settings.keep_finished, PRUNE_BATCH).await,
+                    Err(error) => {
+                        tracing::warn!("pruning the delivery queue: {error}");
+                        break;
+                    }
+                };
+                match pruned {
+                    Ok(pruned) => {
+                        total.deliveries += pruned.deliveries;
+                        total.activities += pruned.activities;
+                        let batch = PRUNE_BATCH as u64;
+                        if pruned.deliveries < batch && pruned.activities < batch {
+                            break;
+                        }
+                        // Let other work at the database between batches.
+                        tokio::task::yield_now().await;
+                    }
+                    Err(error) => {
+                        tracing::warn!("pruning the delivery queue: {error}");
+                        break;
+                    }
+                }
+            }
+            if total != queue::Pruned::default() {
+                tracing::info!(
+                    deliveries = total.deliveries,
+                    activities = total.activities,
+                    "delivery queue: finished rows pruned"
+                );
             }
         }
     }

@@ -78,6 +78,7 @@ pub struct DeliveryConfig {
     pub horizon_hours: u64,
     pub host_failure_threshold: u32,
     pub stats_interval_seconds: u64,
+    pub keep_finished_hours: u64,
 }
 
 impl DeliveryConfig {
@@ -94,6 +95,8 @@ impl DeliveryConfig {
             horizon: Duration::from_secs(self.horizon_hours.saturating_mul(3600)),
             host_failure_threshold: self.host_failure_threshold,
             stats_interval: Duration::from_secs(self.stats_interval_seconds),
+            keep_finished: Duration::from_secs(self.keep_finished_hours.saturating_mul(3600)),
+            ..kereru_delivery::worker::WorkerSettings::default()
         }
     }
 }

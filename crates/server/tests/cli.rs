@@ -316,3 +316,157 @@ async fn serve_with_tls_gets_a_certificate_from_pebble_and_domain_show_reports_i
     assert_eq!(response.headers()["location"], format!("https://t.test:{tls_port}/@alice").as_str());
     assert!(served.terminate(), "kereru serve stops cleanly on SIGTERM with TLS on");
 }
+
+/// The leaf certificate (DER) a TLS server at `addr` presents for `host`,
+/// to a client trusting `root` only; `None` while it has none.
+async fn served_leaf(root: &reqwest::Certificate, host: &str, addr: SocketAddr) -> Option<Vec<u8>> {
+    install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([root.clone()])
+        .tls_info(true)
+        .resolve(host, addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let response = client.get(format!("https://{host}/.well-known/host-meta")).send().await.ok()?;
+    assert_eq!(response.status(), 200, "{host} at {addr}");
+    let info = response.extensions().get::<reqwest::tls::TlsInfo>()?;
+    info.peer_certificate().map(<[u8]>::to_vec)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_serve_processes_on_one_database_order_one_certificate_per_host_and_both_serve_it() {
+    use kereru_tests::pebble::{Pebble, PebbleOptions, free_port};
+    let database = fresh_database().await;
+    let ports = [(free_port(), free_port()), (free_port(), free_port())];
+    // Pebble validates HTTP-01 on the first process's port; either process may order.
+    let pebble =
+        Pebble::start(PebbleOptions { http_port: ports[0].0, tls_port: ports[0].1, validity_seconds: None, eab: None })
+            .await;
+    let hosts = ["p1.test", "p2.test", "p3.test", "social.p3.test"];
+    let mut processes = Vec::new();
+    let mut commands = Vec::new();
+    for (n, (http_port, tls_port)) in ports.iter().enumerate() {
+        let data = scratch_dir(&format!("tls-process-{n}"));
+        let config = data.join("kereru.toml");
+        // The second process polls only every five minutes: what the first
+        // one issues reaches it by notification.
+        let sync = if n == 0 { 1 } else { 300 };
+        std::fs::write(
+            &config,
+            format!(
+                "[http]\nlisten = \"127.0.0.1:{http_port}\"\npublic_scheme = \"https\"\n\
+                 [tls]\nenabled = true\nlisten = \"127.0.0.1:{tls_port}\"\n\
+                 [acme]\ndirectory = \"{}\"\nextra_root = \"{}\"\ncontact = [\"mailto:admin@kereru.test\"]\n\
+                 challenges = [\"http-01\"]\ncheck_interval_seconds = 1\nsync_interval_seconds = {sync}\n\
+                 [delivery]\nworkers_in_serve = false\n",
+                pebble.directory,
+                pebble.listener_root.display(),
+            ),
+        )
+        .unwrap();
+        let database_url = database.url.clone();
+        commands.push(move || {
+            let mut command = kereru(&data, Some(&database_url));
+            command.arg("--config").arg(&config);
+            command
+        });
+    }
+    ok(commands[0](), &["domain", "add", "p1.test"], "");
+    ok(commands[0](), &["domain", "add", "p2.test"], "");
+    ok(commands[1](), &["domain", "add", "p3.test", "--service-host", "social.p3.test"], "");
+    let started = Instant::now();
+    for command in &commands {
+        processes.push(Served::start_listening(command(), &["serve"], "kereru listening on https://"));
+    }
+    let root = reqwest::Certificate::from_pem(pebble.issuing_root_pem().await.as_bytes()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for host in hosts {
+        let mut leaves = Vec::new();
+        for served in &processes {
+            let leaf = loop {
+                if let Some(leaf) = served_leaf(&root, host, served.addr).await {
+                    break leaf;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{host} not served at {} within 90 s\n{}",
+                    served.addr,
+                    pebble.log()
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            leaves.push(leaf);
+        }
+        assert_eq!(leaves[0], leaves[1], "{host}: both processes serve the one certificate");
+    }
+    println!("two processes serve {} hosts after {:?}", hosts.len(), started.elapsed());
+
+    // Exactly one order per host, in Kererū's records and at the CA.
+    let mut conn = database.pool().get().await.unwrap();
+    let placed = kereru_acme::db::orders(&mut conn).await.unwrap();
+    for host in hosts {
+        let for_host: Vec<_> = placed.iter().filter(|o| o.host == host).collect();
+        assert_eq!(for_host.len(), 1, "{host}: {placed:?}");
+        assert!(for_host[0].outcome.as_deref().unwrap_or("").starts_with("issued"), "{placed:?}");
+    }
+    let by: Vec<(&str, &str)> = placed.iter().map(|o| (o.host.as_str(), o.node.as_str())).collect();
+    println!("orders (host, node): {by:?}");
+    let at_the_ca = pebble.log().lines().filter(|l| l.contains("POST /order-plz")).count();
+    assert_eq!(at_the_ca, hosts.len(), "orders Pebble received");
+    for served in processes {
+        assert!(served.terminate(), "kereru serve stops cleanly");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_with_a_ca_answering_garbage_records_the_failure_and_domain_show_reports_it() {
+    use kereru_tests::fake_ca::{Behaviour, FakeCa};
+    use kereru_tests::pebble::free_port;
+    let database = fresh_database().await;
+    let data = scratch_dir("tls-garbage");
+    let ca = FakeCa::start(Behaviour::Garbage).await;
+    let (http_port, tls_port) = (free_port(), free_port());
+    let config = data.join("kereru.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[http]\nlisten = \"127.0.0.1:{http_port}\"\n[tls]\nenabled = true\nlisten = \"127.0.0.1:{tls_port}\"\n\
+             [acme]\ndirectory = \"{}\"\nextra_root = \"{}\"\ncheck_interval_seconds = 1\n",
+            ca.directory,
+            ca.root.display(),
+        ),
+    )
+    .unwrap();
+    let cmd = || {
+        let mut command = kereru(&data, Some(&database.url));
+        command.arg("--config").arg(&config);
+        command
+    };
+    ok(cmd(), &["domain", "add", "g.test"], "");
+    let mut served = Served::start_listening(cmd(), &["serve"], "kereru listening on https://");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        let shown = ok(cmd(), &["domain", "show", "g.test"], "");
+        if shown.contains("last problem") {
+            break shown;
+        }
+        assert!(Instant::now() < deadline, "no problem reported for g.test: {shown}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(shown.contains("  g.test: none yet"), "{shown}");
+    assert!(shown.contains("last problem (1 failed attempt in a row): the ACME server: "), "{shown}");
+    assert!(shown.contains("JSON"), "says what was wrong: {shown}");
+    assert!(shown.contains("next attempt: "), "{shown}");
+    // Still running, still answering, and no certificate anywhere.
+    assert!(served.child.try_wait().unwrap().is_none(), "kereru serve is still running");
+    let plain = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = plain.get(format!("http://127.0.0.1:{http_port}/")).header("Host", "g.test").send().await.unwrap();
+    assert_eq!(response.status(), 308);
+    let mut conn = database.pool().get().await.unwrap();
+    assert!(kereru_acme::db::certificate(&mut conn, "g.test").await.unwrap().is_none());
+    assert_eq!(kereru_acme::db::orders_for(&mut conn, "g.test").await.unwrap(), 1, "then backs off");
+    assert!(served.terminate(), "kereru serve stops cleanly");
+    ca.stop().await;
+}

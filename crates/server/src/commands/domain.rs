@@ -116,6 +116,9 @@ async fn tls_status(conn: &mut Connection, domain: &Domain, config: &Config) -> 
             _ => "none yet".to_string(),
         };
         let _ = writeln!(out, "  {host}: {certificate}");
+        if let Some(renew) = report.ari_renew_at.filter(|_| report.not_after.is_some()) {
+            let _ = writeln!(out, "    renewal suggested by the CA: {}", renew.format("%Y-%m-%d %H:%M UTC"));
+        }
         if let Some(error) = &report.last_error {
             let failures = report.failures.unwrap_or(0);
             let _ = write!(out, "    last problem");

@@ -56,7 +56,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 "[tls] enabled with [http] public_scheme = \"http\": published ids and URLs will say http://"
             );
         }
-        let manager = kereru_acme::CertManager::new(config.acme_settings()?, database.pool.clone());
+        let manager = kereru_acme::CertManager::new(config.acme_settings()?, database.pool.clone())
+            .with_notifications(&database.url)?;
         let resolver = manager.resolver();
         let handle = manager.start().await;
         let server_config = kereru_acme::server_config(resolver).context("TLS configuration")?;
