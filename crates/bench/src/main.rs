@@ -5,9 +5,11 @@
 //! each on a port of its own, mapped by the fetcher's resolve table; each
 //! verifies every signature for real and answers 202 after the injected
 //! latency, except that a `--fail-rate` share of hosts answers 500 the
-//! first time. The post is made with the service layer and queued with
-//! `kereru_delivery::queue::enqueue` in the same transaction, and a
-//! `Worker` drains the queue, as `kereru serve` / `kereru deliver` do.
+//! first time. Alice has one follower on each host (a remote account whose
+//! shared inbox is that host's), and posts through the service layer, as
+//! the client API does: the status, its Create and one delivery per inbox
+//! in one transaction. A `Worker` drains the queue, as `kereru serve` /
+//! `kereru deliver` do.
 //! Database: a throwaway cluster from the test harness. Not a test: it
 //! prints figures, ending with one machine-readable line.
 
@@ -15,9 +17,8 @@ mod inbound;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use diesel_async::AsyncConnection;
 use kereru_core::{HostName, Scheme, Username};
-use kereru_delivery::http::{FetchSettings, Fetcher, Url};
+use kereru_delivery::http::{FetchSettings, Fetcher};
 use kereru_delivery::queue;
 use kereru_delivery::worker::{Worker, WorkerSettings};
 use kereru_service::Actor;
@@ -186,30 +187,52 @@ async fn fanout(
         let _ = stopped.await;
     }));
 
-    // The followers' (shared) inboxes, as federation will list them.
-    let inboxes: Vec<Url> = (0..n).map(|i| Url::parse(&MockInboxes::inbox(i))).collect::<Result<_, _>>()?;
+    // N followers, one on each mock host, as accepted Follows leave them:
+    // remote accounts whose shared inbox is that host's inbox.
+    for i in 0..n {
+        let host = format!("inbox-{i}.test");
+        let uri = format!("http://{host}/users/follower");
+        let follower = accounts::upsert_remote(
+            &mut conn,
+            &accounts::RemoteActor {
+                uri: uri.clone(),
+                remote_host: host,
+                username: "follower".into(),
+                display_name: String::new(),
+                summary: String::new(),
+                locked: false,
+                bot: false,
+                discoverable: false,
+                public_key_pem: String::new(),
+                key_id: Some(format!("{uri}#main-key")),
+                url: None,
+                inbox_url: Some(format!("{uri}/inbox")),
+                shared_inbox_url: Some(MockInboxes::inbox(i)),
+                followers_url: None,
+                avatar_remote_url: None,
+                header_remote_url: None,
+            },
+        )
+        .await?;
+        kereru_store::relationships::upsert_follow(
+            &mut conn,
+            follower.id,
+            account.id,
+            kereru_store::relationships::FollowState::Accepted,
+            true,
+            false,
+        )
+        .await?;
+    }
     let rss_before = proc_status_mb("VmRSS:");
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     let actor = Actor { tenant: &domain, account: &account, scheme: Scheme::Http };
-    let actor_url = urls.actor("alice");
-    let enqueued = conn
-        .transaction(async |conn| -> anyhow::Result<queue::Enqueued> {
-            let (status, _events) =
-                statuses::post(conn, &actor, NewPost { text: "Hello, fediverse".into(), ..NewPost::default() }).await?;
-            let activity_id = format!("{}/activity", status.uri);
-            let activity = serde_json::json!({
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": activity_id,
-                "type": "Create",
-                "actor": actor_url,
-                "to": ["https://www.w3.org/ns/activitystreams#Public"],
-                "object": {"id": status.uri, "type": "Note", "attributedTo": actor_url, "content": status.content},
-            });
-            Ok(queue::enqueue(conn, account.id, &activity_id, &activity, &inboxes).await?)
-        })
-        .await?;
-    anyhow::ensure!(enqueued.queued == n, "queued {} of {n}", enqueued.queued);
+    // The real post path: the status, its Create and one delivery per follower inbox, in one transaction.
+    statuses::post(&mut conn, &actor, NewPost { text: "Hello, fediverse".into(), ..NewPost::default() }).await?;
+    let totals = queue::stats(&mut conn, 0).await?.totals;
+    let queued = totals.queued + totals.in_flight + totals.retrying + totals.done + totals.given_up;
+    anyhow::ensure!(queued as usize == n, "queued {queued} of {n}");
 
     let deadline = Instant::now() + Duration::from_secs(600);
     while mocks.hosts_accepted() < n && Instant::now() < deadline {

@@ -43,6 +43,31 @@ pub enum Command {
     /// Inspect the outbound delivery queue.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Refuse remote servers: their signed requests get 403, nothing of theirs is processed.
+    #[command(subcommand)]
+    Block(BlockCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlockCommand {
+    /// Block a remote host (and its subdomains), for one tenant or, without --domain, for all.
+    Add {
+        host: String,
+        /// The tenant that blocks it; unset: the whole host.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Lift a block.
+    Remove {
+        host: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// The blocked hosts of one tenant, or the host-wide ones.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

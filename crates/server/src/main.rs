@@ -62,6 +62,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .await;
                 close_after(database, result).await
             }
+            Command::Block(command) => {
+                let database = Database::open(&config).await?;
+                let result = async {
+                    let mut conn = database.pool.get().await?;
+                    commands::block::run(command, &mut conn).await
+                }
+                .await;
+                close_after(database, result).await
+            }
             Command::User(command) => {
                 let database = Database::open(&config).await?;
                 let result = async {

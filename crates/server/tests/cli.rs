@@ -5,10 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
 use kereru_tests::{fresh_database, install_crypto_provider, scratch_dir};
-use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 mod common;

@@ -23,7 +23,18 @@ fn free_port() -> u16 {
 struct Node {
     served: Served,
     hosts: Vec<&'static str>,
-    _dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    config: std::path::PathBuf,
+    database_url: String,
+}
+
+impl Node {
+    /// A `kereru` command on this node's configuration and database.
+    fn command(&self) -> std::process::Command {
+        let mut command = kereru(&self.dir, Some(&self.database_url));
+        command.arg("--config").arg(&self.config);
+        command
+    }
 }
 
 /// Provisions `tenants` (host, users) on a new database and serves them on `port`,
@@ -54,7 +65,8 @@ fn node(tenants: &[(&'static str, &[&str])], port: u16, map: &[(&str, u16)], dat
     }
     let listen = format!("127.0.0.1:{port}");
     let served = Served::start_listening(cmd(), &["serve", "--http", &listen], "kereru listening on http://");
-    Node { served, hosts: tenants.iter().map(|(h, _)| *h).collect(), _dir: dir }
+    let hosts = tenants.iter().map(|(h, _)| *h).collect();
+    Node { served, hosts, dir, config, database_url: database_url.to_string() }
 }
 
 /// One account's Mastodon API session.
@@ -312,4 +324,16 @@ async fn two_servers_and_two_tenants_federate_through_the_client_api() {
     assert!(contains_text(&bob.home().await, "after the block").is_none());
     assert!(contains_text(&bob.home().await, "for dave").is_none());
     assert!(contains_text(&dave.home().await, "after the block").is_none(), "sent before anyone there followed");
+
+    // B's admin blocks a.test for b.test: A's next delivery is refused (403) and given up, and dave never sees it.
+    ok(b.command(), &["block", "add", "a.test", "--domain", "b.test"], "");
+    assert_eq!(ok(b.command(), &["block", "list", "--domain", "b.test"], "").trim(), "a.test");
+    post(&alice, "after the domain block", "public").await;
+    eventually("a.test's delivery to b.test is refused and given up", || async {
+        let stats = ok(a.command(), &["queue", "stats"], "");
+        let given_up = stats.lines().find_map(|l| l.strip_prefix("given up"))?.trim().parse::<u64>().ok()?;
+        (given_up >= 1).then_some(())
+    })
+    .await;
+    assert!(contains_text(&dave.home().await, "after the domain block").is_none());
 }
