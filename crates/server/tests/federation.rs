@@ -136,6 +136,13 @@ impl User {
         response.json().await.unwrap()
     }
 
+    async fn patch(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        let response =
+            self.client.patch(format!("{}{path}", self.base)).bearer_auth(&self.token).form(form).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{} PATCH {path}", self.handle);
+        response.json().await.unwrap()
+    }
+
     async fn delete(&self, path: &str) {
         let response =
             self.client.delete(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
@@ -294,6 +301,14 @@ async fn two_servers_and_two_tenants_federate_through_the_client_api() {
     alice.delete(&format!("/api/v1/statuses/{hello_id_a}")).await;
     eventually("the delete reaches bob", || async {
         (bob.get(&format!("/api/v1/statuses/{hello_id_b}")).await.0 == 404).then_some(())
+    })
+    .await;
+
+    // A profile change reaches the followers' server.
+    alice.patch("/api/v1/accounts/update_credentials", &[("display_name", "Alice Liddell")]).await;
+    eventually("bob's server shows alice's new name", || async {
+        let (_, account) = bob.get(&format!("/api/v1/accounts/{alice_at_b}")).await;
+        (account["display_name"] == "Alice Liddell").then_some(())
     })
     .await;
 

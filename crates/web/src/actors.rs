@@ -5,7 +5,6 @@ use crate::negotiate::{ACTIVITY_JSON, wants_activity_json};
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kereru_core::actor::{LocalActor, person};
 use kereru_store::accounts::{self, Account};
 
 async fn load(state: &AppState, tenant: &Tenant, username: &str) -> Result<Account, WebError> {
@@ -30,19 +29,7 @@ pub async fn actor(
     if !json {
         return render_profile(&req, &state, &tenant, &account);
     }
-    let published = account.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let doc = person(
-        &tenant.urls,
-        &LocalActor {
-            username: &account.username,
-            display_name: &account.display_name,
-            summary: &account.summary,
-            locked: account.locked,
-            discoverable: account.discoverable,
-            published: &published,
-            public_key_pem: &account.public_key_pem,
-        },
-    );
+    let doc = kereru_service::federation::outbound::person_of(&tenant.urls, &account);
     HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(doc.to_string())
 }
 

@@ -419,3 +419,35 @@ pub async fn activity_of(conn: &mut AsyncPgConnection, scheme: Scheme, status: &
     let actor = note["attributedTo"].as_str().unwrap_or_default().to_string();
     Ok(ap::create(&format!("{}/activity", status.uri), &actor, note))
 }
+
+/// A local account's actor document, as `GET /users/{name}` serves it.
+pub fn person_of(urls: &kereru_core::TenantUrls, account: &Account) -> Value {
+    let published = account.created_at.to_rfc3339_opts(RFC3339, true);
+    kereru_core::actor::person(
+        urls,
+        &kereru_core::actor::LocalActor {
+            username: &account.username,
+            display_name: &account.display_name,
+            summary: &account.summary,
+            locked: account.locked,
+            discoverable: account.discoverable,
+            published: &published,
+            public_key_pem: &account.public_key_pem,
+        },
+    )
+}
+
+/// A changed profile goes out as Update of the actor, to its followers' servers.
+pub async fn profile_updated(
+    conn: &mut AsyncPgConnection,
+    scheme: Scheme,
+    tenant: &Domain,
+    account: &Account,
+) -> Result<(), ServiceError> {
+    let urls = tenant.urls(scheme);
+    let actor = urls.actor(&account.username);
+    let stamp = chrono::Utc::now().timestamp_millis();
+    let activity = ap::update(&format!("{actor}#updates/{stamp}"), &actor, person_of(&urls, account));
+    let inboxes = follower_inboxes(conn, account.id).await?;
+    send(conn, account.id, &activity, &inboxes).await
+}

@@ -152,6 +152,14 @@ pub async fn update_credentials(
         ProfileError::Invalid(_) => WebError::Unprocessable(e.to_string()),
         ProfileError::Store(s) => WebError::from(s),
     })?;
+    // Other servers hear of the new profile (through the delivery queue).
+    kereru_service::federation::outbound::profile_updated(
+        &mut conn,
+        state.settings.public_scheme,
+        &tenant.domain,
+        &updated,
+    )
+    .await?;
     let language = params.str("source[language]").map(|l| Some(l.to_string()).filter(|l| !l.is_empty()));
     profiles::set_posting_defaults(&mut conn, account.id, visibility, params.bool("source[sensitive]"), language)
         .await?;
