@@ -251,6 +251,17 @@ async fn an_accepted_activity_is_stored_before_the_answer_and_processed_once() {
         .await
         .unwrap();
     assert_eq!(accepts, vec!["http://remote.test/users/mallory/inbox".to_string()]);
+
+    // Finished activities are pruned after the retention; queued ones never are.
+    assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "2", ALICE), &mallory.signer).await, 202);
+    diesel::sql_query("UPDATE inbound_activities SET processed_at = now() - interval '3 days' WHERE state = 'done'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kereru_store::inbound::prune(&mut conn, 48, 1000).await.unwrap(), 1);
+    let left: Vec<String> = inbound_activities::table.select(inbound_activities::state).load(&mut conn).await.unwrap();
+    assert_eq!(left, vec!["queued".to_string()]);
+    drop(conn);
     world.stop().await;
 }
 
@@ -419,5 +430,93 @@ async fn followers_only_statuses_are_served_to_signed_fetches_of_followers_only(
     assert_eq!(followers.body["orderedItems"], json!([zoe.id]));
     let collection = world.fetcher.get_activity_json("http://a.test/users/alice/followers", None).await.unwrap();
     assert_eq!(collection.body["totalItems"], 1);
+    assert!(collection.body["first"].is_string());
+    // With hide_collections the count stays, the pages go.
+    let response = world
+        .app
+        .client()
+        .patch(world.app.url("a.test", "/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice.token)
+        .form(&[("hide_collections", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["hide_collections"], true);
+    let hidden = world.fetcher.get_activity_json("http://a.test/users/alice/followers?page=true", None).await.unwrap();
+    assert_eq!(hidden.body["totalItems"], 1);
+    assert!(hidden.body.get("first").is_none() && hidden.body.get("orderedItems").is_none(), "{}", hidden.body);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn blocks_reports_and_moves_from_remote_actors() {
+    let world = World::start().await;
+    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let zoe = remote_actor(&world.documents, "other.test", "zoe");
+    world.documents.lock().unwrap().insert(
+        "remote.test/.well-known/webfinger".into(),
+        json!({"subject": "acct:mallory@remote.test",
+               "links": [{"rel": "self", "type": "application/activity+json", "href": mallory.id}]}),
+    );
+    let alice = Session::login(&world.app, "a.test", "alice").await;
+    let found = alice.get_json("/api/v2/search?q=mallory@remote.test&resolve=true&type=accounts").await;
+    let mallory_id = found["accounts"][0]["id"].as_str().unwrap().to_string();
+    alice.post_json(&format!("/api/v1/accounts/{mallory_id}/follow"), &[]).await;
+    let accept = json!({"id": format!("{}#accepts/1", mallory.id), "type": "Accept", "actor": mallory.id,
+        "object": {"type": "Follow", "actor": ALICE, "object": mallory.id}});
+    assert_eq!(world.post(ALICE_INBOX, &accept.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    let posted = alice.post_json("/api/v1/statuses", &[("status", "reportable")]).await;
+
+    // A report about alice and her status, for a.test's moderators.
+    let flag = json!({"id": format!("{}#flags/1", mallory.id), "type": "Flag", "actor": mallory.id,
+        "object": [ALICE, posted["uri"]], "content": "spam"});
+    assert_eq!(world.post("http://a.test/inbox", &flag.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    let mut conn = world.app.database.pool().get().await.unwrap();
+    use kereru_store::schema::reports;
+    let report: (String, Vec<i64>) =
+        reports::table.select((reports::comment, reports::status_ids)).first(&mut conn).await.unwrap();
+    assert_eq!(report.0, "spam");
+    assert_eq!(report.1, vec![posted["id"].as_str().unwrap().parse::<i64>().unwrap()]);
+
+    // Mallory moves to zoe, who names mallory as an alias: alice now asks to follow zoe instead.
+    let zoe_doc_key = "other.test/users/zoe".to_string();
+    {
+        let mut documents = world.documents.lock().unwrap();
+        let mut doc = documents.get(&zoe_doc_key).cloned().unwrap();
+        doc["alsoKnownAs"] = json!([mallory.id]);
+        documents.insert(zoe_doc_key, doc);
+    }
+    let moved = json!({"id": format!("{}#moves/1", mallory.id), "type": "Move", "actor": mallory.id,
+        "object": mallory.id, "target": zoe.id});
+    assert_eq!(world.post(ALICE_INBOX, &moved.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    let rows: Vec<(String, String)> = follows::table
+        .inner_join(
+            kereru_store::schema::accounts::table.on(kereru_store::schema::accounts::id.eq(follows::target_account_id)),
+        )
+        .select((kereru_store::schema::accounts::username, follows::state))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![("zoe".to_string(), "requested".to_string())]);
+    let queued: Vec<String> = kereru_store::schema::deliveries::table
+        .select(kereru_store::schema::deliveries::inbox)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(queued.contains(&"http://other.test/users/zoe/inbox".to_string()), "{queued:?}");
+
+    // Zoe blocks alice: the follow request ends, and zoe's block is recorded.
+    let block = json!({"id": format!("{}#blocks/1", zoe.id), "type": "Block", "actor": zoe.id, "object": ALICE});
+    assert_eq!(world.post(ALICE_INBOX, &block.to_string(), &zoe.signer).await, 202);
+    world.process().await;
+    assert_eq!(world.follows().await, 0);
+    let blocks: i64 = kereru_store::schema::blocks::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!(blocks, 1);
+    drop(conn);
     world.stop().await;
 }

@@ -67,6 +67,29 @@ impl Event {
     }
 }
 
+/// Sends events to every node's streams (PostgreSQL NOTIFY). Call after
+/// the transaction that caused them committed; failures are logged only.
+pub async fn publish(conn: &mut diesel_async::AsyncPgConnection, events: &[Event]) {
+    use diesel_async::RunQueryDsl;
+    for event in events {
+        let payload = match event.to_payload() {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::warn!("cannot encode event: {error}");
+                continue;
+            }
+        };
+        let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(payload)
+            .execute(conn)
+            .await;
+        if let Err(error) = sent {
+            tracing::warn!("cannot publish an event: {error}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,28 +138,5 @@ mod tests {
             home_of_all: false,
         };
         assert_eq!(serde_json::from_str::<Event>(&small.to_payload().unwrap()).unwrap(), small);
-    }
-}
-
-/// Sends events to every node's streams (PostgreSQL NOTIFY). Call after
-/// the transaction that caused them committed; failures are logged only.
-pub async fn publish(conn: &mut diesel_async::AsyncPgConnection, events: &[Event]) {
-    use diesel_async::RunQueryDsl;
-    for event in events {
-        let payload = match event.to_payload() {
-            Ok(payload) => payload,
-            Err(error) => {
-                tracing::warn!("cannot encode event: {error}");
-                continue;
-            }
-        };
-        let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(payload)
-            .execute(conn)
-            .await;
-        if let Err(error) = sent {
-            tracing::warn!("cannot publish an event: {error}");
-        }
     }
 }

@@ -44,6 +44,8 @@ pub struct Account {
     pub header_remote_url: Option<String>,
     /// The id of the key a remote actor signs with.
     pub key_id: Option<String>,
+    /// A local account's followers and following pages are not shown to other servers.
+    pub hide_collections: bool,
     /// Where a remote account said it moved to.
     pub moved_to_uri: Option<String>,
 }

@@ -130,3 +130,18 @@ pub async fn counts(conn: &mut AsyncPgConnection) -> Result<Vec<(String, i64)>, 
         .load(conn)
         .await?)
 }
+
+/// Deletes up to `batch` finished activities (done, ignored, failed) processed
+/// more than `hours` ago; returns how many. Queued ones are never pruned.
+pub async fn prune(conn: &mut AsyncPgConnection, hours: i32, batch: i64) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM inbound_activities WHERE id IN (
+             SELECT id FROM inbound_activities
+             WHERE state <> 'queued' AND processed_at < now() - make_interval(hours => $1)
+             LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<Integer, _>(hours)
+    .bind::<BigInt, _>(batch)
+    .execute(conn)
+    .await?)
+}

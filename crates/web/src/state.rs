@@ -66,33 +66,12 @@ impl AppState {
     /// streaming listeners (PostgreSQL NOTIFY). A failure is logged, never
     /// returned: the action itself has happened.
     pub async fn publish(&self, events: &[kereru_service::Event]) {
-        use diesel_async::RunQueryDsl;
         if events.is_empty() {
             return;
         }
-        let mut conn = match self.pool.get().await {
-            Ok(conn) => conn,
-            Err(error) => {
-                tracing::warn!("cannot publish {} events: {error}", events.len());
-                return;
-            }
-        };
-        for event in events {
-            let payload = match event.to_payload() {
-                Ok(payload) => payload,
-                Err(error) => {
-                    tracing::warn!("cannot encode event: {error}");
-                    continue;
-                }
-            };
-            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<diesel::sql_types::Text, _>(kereru_service::events::CHANNEL)
-                .bind::<diesel::sql_types::Text, _>(payload)
-                .execute(&mut conn)
-                .await;
-            if let Err(error) = sent {
-                tracing::warn!("cannot publish an event: {error}");
-            }
+        match self.pool.get().await {
+            Ok(mut conn) => kereru_service::events::publish(&mut conn, events).await,
+            Err(error) => tracing::warn!("cannot publish {} events: {error}", events.len()),
         }
     }
 }

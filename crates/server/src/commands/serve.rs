@@ -30,6 +30,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (state, inbound) = if config.federation.inbound_in_serve {
         let settings = kereru_service::federation::inbound::worker::InboundSettings {
             concurrency: config.federation.inbound_concurrency,
+            keep_finished_hours: i32::try_from(config.delivery.keep_finished_hours).unwrap_or(i32::MAX),
             ..Default::default()
         };
         let worker = kereru_service::federation::inbound::worker::InboundWorker::new(

@@ -152,6 +152,16 @@ pub async fn update_credentials(
         ProfileError::Invalid(_) => WebError::Unprocessable(e.to_string()),
         ProfileError::Store(s) => WebError::from(s),
     })?;
+    if let Some(hide) = params.bool("hide_collections") {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use kereru_store::schema::accounts as accounts_table;
+        diesel::update(accounts_table::table.find(updated.id.0))
+            .set(accounts_table::hide_collections.eq(hide))
+            .execute(&mut conn)
+            .await?;
+    }
+    let updated = accounts::get_unchecked(&mut conn, updated.id).await?.ok_or_else(not_found)?;
     // Other servers hear of the new profile (through the delivery queue).
     kereru_service::federation::outbound::profile_updated(
         &mut conn,

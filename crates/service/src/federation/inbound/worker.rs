@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+const PRUNE_BATCH: i64 = 1000;
+
 #[derive(Debug, Clone)]
 pub struct InboundSettings {
     /// Rows claimed per round.
@@ -30,6 +33,8 @@ pub struct InboundSettings {
     pub max_attempts: i32,
     /// How often an idle processor looks for work another node stored.
     pub poll: Duration,
+    /// Finished activities are deleted this long after processing (0: kept).
+    pub keep_finished_hours: i32,
 }
 
 impl Default for InboundSettings {
@@ -40,6 +45,7 @@ impl Default for InboundSettings {
             lease_seconds: 120,
             max_attempts: 8,
             poll: Duration::from_millis(250),
+            keep_finished_hours: 48,
         }
     }
 }
@@ -77,7 +83,12 @@ impl InboundWorker {
     /// Processes until `stop` resolves.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        let mut next_prune = tokio::time::Instant::now();
         loop {
+            if self.settings.keep_finished_hours > 0 && tokio::time::Instant::now() >= next_prune {
+                self.prune().await;
+                next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
+            }
             let claimed = match self.round().await {
                 Ok(claimed) => claimed,
                 Err(error) => {
@@ -92,6 +103,19 @@ impl InboundWorker {
                 _ = &mut stop => return,
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.settings.poll) => {}
+            }
+        }
+    }
+
+    /// Deletes old finished activities, a batch at a time (the ids stay unique
+    /// only while kept: a redelivery after that is processed again, harmlessly).
+    async fn prune(&self) {
+        let Ok(mut conn) = self.pool.get().await else { return };
+        loop {
+            match inbound::prune(&mut conn, self.settings.keep_finished_hours, PRUNE_BATCH).await {
+                Ok(deleted) if deleted as i64 == PRUNE_BATCH => continue,
+                Ok(_) => return,
+                Err(error) => return tracing::warn!("pruning inbound activities: {error}"),
             }
         }
     }
