@@ -56,6 +56,9 @@ enum Bench {
         /// default configuration says 30000).
         #[arg(long, default_value_t = 200)]
         retry_base_ms: u64,
+        /// How long idle connections are kept ([delivery] idle_connection_seconds).
+        #[arg(long, default_value_t = 5)]
+        idle_seconds: u64,
     },
     /// Inbound: signed activities per second accepted by the inbox and processed.
     Inbound {
@@ -71,9 +74,9 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms } => {
-            runtime.block_on(fanout(inboxes, Duration::from_millis(latency_ms), fail_rate, concurrency, retry_base_ms))
-        }
+        Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms, idle_seconds } => runtime.block_on(
+            fanout(inboxes, Duration::from_millis(latency_ms), fail_rate, concurrency, retry_base_ms, idle_seconds),
+        ),
         Bench::Inbound { activities, senders } => runtime.block_on(inbound::inbound(activities, senders)),
     }
 }
@@ -117,6 +120,7 @@ async fn fanout(
     fail_rate: f64,
     concurrency: usize,
     retry_base_ms: u64,
+    idle_seconds: u64,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(n > 0, "--inboxes must be at least 1");
     let db = kereru_tests::fresh_database().await;
@@ -168,6 +172,7 @@ async fn fanout(
         allow_private_addresses: true,
         system_dns: false,
         resolve: mocks.resolve.clone(),
+        idle_timeout: Duration::from_secs(idle_seconds),
         ..FetchSettings::default()
     })?;
     let settings = WorkerSettings {

@@ -79,6 +79,7 @@ pub struct DeliveryConfig {
     pub host_failure_threshold: u32,
     pub stats_interval_seconds: u64,
     pub keep_finished_hours: u64,
+    pub idle_connection_seconds: u64,
 }
 
 impl DeliveryConfig {

@@ -61,6 +61,10 @@ pub struct FetchSettings {
     /// Deadline for a whole fetch: every redirect hop and the body.
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// How long an idle keep-alive connection is kept for reuse. Fetches
+    /// keep them long; the delivery worker briefly, so a fan-out to many
+    /// hosts doesn't hold one idle connection per host.
+    pub idle_timeout: Duration,
     pub user_agent: String,
     /// Counts of what the fetcher did, shared with whoever built the
     /// settings (metrics, tests).
@@ -75,6 +79,7 @@ impl Default for FetchSettings {
             system_dns: true,
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(90),
             user_agent: concat!("Kereru/", env!("CARGO_PKG_VERSION")).to_string(),
             counters: Arc::default(),
         }
@@ -203,7 +208,7 @@ impl Fetcher {
             .connect_timeout(settings.connect_timeout)
             // A backstop: `fetch` also bounds every call as a whole.
             .timeout(settings.timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_idle_timeout(settings.idle_timeout)
             .pool_max_idle_per_host(8)
             .tcp_keepalive(Duration::from_secs(60))
             .build()

@@ -9,7 +9,11 @@ use std::sync::Arc;
 
 /// A worker on `pool` with `[delivery]` and `[federation]` settings.
 pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
-    let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
+    let settings = kereru_delivery::http::FetchSettings {
+        idle_timeout: std::time::Duration::from_secs(config.delivery.idle_connection_seconds),
+        ..super::serve::fetch_settings(config)?
+    };
+    let fetcher = kereru_delivery::http::Fetcher::new(&settings)?;
     Ok(Worker::new(pool, Arc::new(fetcher), config.delivery.worker_settings()))
 }
 
