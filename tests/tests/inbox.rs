@@ -147,6 +147,26 @@ impl World {
         self.worker.round().await.unwrap();
     }
 
+    /// Alice follows `actor` (on remote.test) through the client API, and its server accepts.
+    async fn follow_accepted(&self, alice: &Session, actor: &RemoteActor) {
+        let name = actor.id.rsplit('/').next().unwrap();
+        self.documents.lock().unwrap().insert(
+            "remote.test/.well-known/webfinger".into(),
+            json!({"subject": format!("acct:{name}@remote.test"),
+                   "links": [{"rel": "self", "type": "application/activity+json", "href": actor.id}]}),
+        );
+        let found = alice.get_json(&format!("/api/v2/search?q={name}@remote.test&resolve=true&type=accounts")).await;
+        let id = found["accounts"][0]["id"].as_str().unwrap().to_string();
+        let relationship = alice.post_json(&format!("/api/v1/accounts/{id}/follow"), &[]).await;
+        assert_eq!(relationship["requested"], true, "a remote follow waits for the Accept");
+        let accept = json!({"id": format!("{}#accepts/1", actor.id), "type": "Accept", "actor": actor.id,
+            "object": {"type": "Follow", "actor": ALICE, "object": actor.id}});
+        assert_eq!(self.post(ALICE_INBOX, &accept.to_string(), &actor.signer).await, 202);
+        self.process().await;
+        let relationship = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={id}")).await;
+        assert_eq!(relationship[0]["following"], true, "{relationship}");
+    }
+
     async fn stop(self) {
         self.remote.stop(true).await;
         self.app.stop().await;
@@ -270,23 +290,8 @@ async fn objects_are_trusted_from_their_origin_only_and_deletes_from_their_autho
     let world = World::start().await;
     let mallory = remote_actor(&world.documents, "remote.test", "mallory");
     let zoe = remote_actor(&world.documents, "other.test", "zoe");
-    // Alice follows mallory through the client API; mallory's server accepts.
-    world.documents.lock().unwrap().insert(
-        "remote.test/.well-known/webfinger".into(),
-        json!({"subject": "acct:mallory@remote.test",
-               "links": [{"rel": "self", "type": "application/activity+json", "href": mallory.id}]}),
-    );
     let alice = Session::login(&world.app, "a.test", "alice").await;
-    let found = alice.get_json("/api/v2/search?q=mallory@remote.test&resolve=true&type=accounts").await;
-    let mallory_id = found["accounts"][0]["id"].as_str().unwrap().to_string();
-    let relationship = alice.post_json(&format!("/api/v1/accounts/{mallory_id}/follow"), &[]).await;
-    assert_eq!(relationship["requested"], true);
-    let accept = json!({"id": format!("{}#accepts/1", mallory.id), "type": "Accept", "actor": mallory.id,
-        "object": {"type": "Follow", "actor": ALICE, "object": mallory.id}});
-    assert_eq!(world.post(ALICE_INBOX, &accept.to_string(), &mallory.signer).await, 202);
-    world.process().await;
-    let relationship = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={mallory_id}")).await;
-    assert_eq!(relationship[0]["following"], true, "{relationship}");
+    world.follow_accepted(&alice, &mallory).await;
     // Zoe's note, as her server serves it.
     let zoe_note_id = "http://other.test/users/zoe/statuses/1";
     world.documents.lock().unwrap().insert(
@@ -455,19 +460,8 @@ async fn blocks_reports_and_moves_from_remote_actors() {
     let world = World::start().await;
     let mallory = remote_actor(&world.documents, "remote.test", "mallory");
     let zoe = remote_actor(&world.documents, "other.test", "zoe");
-    world.documents.lock().unwrap().insert(
-        "remote.test/.well-known/webfinger".into(),
-        json!({"subject": "acct:mallory@remote.test",
-               "links": [{"rel": "self", "type": "application/activity+json", "href": mallory.id}]}),
-    );
     let alice = Session::login(&world.app, "a.test", "alice").await;
-    let found = alice.get_json("/api/v2/search?q=mallory@remote.test&resolve=true&type=accounts").await;
-    let mallory_id = found["accounts"][0]["id"].as_str().unwrap().to_string();
-    alice.post_json(&format!("/api/v1/accounts/{mallory_id}/follow"), &[]).await;
-    let accept = json!({"id": format!("{}#accepts/1", mallory.id), "type": "Accept", "actor": mallory.id,
-        "object": {"type": "Follow", "actor": ALICE, "object": mallory.id}});
-    assert_eq!(world.post(ALICE_INBOX, &accept.to_string(), &mallory.signer).await, 202);
-    world.process().await;
+    world.follow_accepted(&alice, &mallory).await;
     let posted = alice.post_json("/api/v1/statuses", &[("status", "reportable")]).await;
 
     // A report about alice and her status, for a.test's moderators.

@@ -1,29 +1,8 @@
 use super::*;
 use crate::activitystreams::{ActivityKind, Classified, STATUS_TYPES, classify, sanitize_html};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 
-/// Every JSON document under the shared fixtures (as in `activitystreams::tests`).
-fn fixtures() -> Vec<(PathBuf, Value)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/activitypub");
-    let mut found = Vec::new();
-    let mut dirs = vec![root.clone()];
-    while let Some(dir) = dirs.pop() {
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                found.push((path, serde_json::from_str(&text).unwrap()));
-            }
-        }
-    }
-    assert!(found.len() >= 100, "fixtures not found under {}", root.display());
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    found
-}
+use crate::activitystreams::tests::fixtures;
 
 fn fixture(suffix: &str) -> Value {
     fixtures().into_iter().find(|(path, _)| path.ends_with(suffix)).map(|(_, document)| document).unwrap()

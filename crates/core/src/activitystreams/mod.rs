@@ -117,4 +117,4 @@ pub fn classify(document: &Value) -> Result<Classified, ParseError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,8 +1,8 @@
 use super::*;
 use std::path::{Path, PathBuf};
 
-/// Every JSON document under the shared fixtures (`../shared/fixtures/activitypub`).
-fn fixtures() -> Vec<(PathBuf, Value)> {
+/// Every JSON document under the shared fixtures (`../shared/fixtures/activitypub`), in path order.
+pub(crate) fn fixtures() -> Vec<(PathBuf, Value)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/activitypub");
     let mut found = Vec::new();
     let mut dirs = vec![root.clone()];
@@ -19,6 +19,7 @@ fn fixtures() -> Vec<(PathBuf, Value)> {
         }
     }
     assert!(found.len() >= 100, "fixtures not found under {}", root.display());
+    found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }
 

@@ -83,19 +83,8 @@ async fn note(
     Ok(activity_json(&note))
 }
 
-/// `GET /users/{name}/statuses/{id}`
+/// `GET /users/{name}/statuses/{id}` and `GET /@{name}/{id}` (the page people follow links to).
 pub async fn status(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tenant: Tenant,
-    path: web::Path<(String, String)>,
-) -> HttpResponse {
-    let (username, id) = path.into_inner();
-    note(&req, &state, &tenant, &username, &id).await.unwrap_or_else(|error| error.respond_to(&req))
-}
-
-/// `GET /@{name}/{id}`: the page people follow links to.
-pub async fn status_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
