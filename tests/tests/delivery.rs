@@ -507,3 +507,44 @@ async fn finished_rows_past_the_retention_are_pruned_in_batches_and_pending_ones
     drop(stop);
     task.await.unwrap();
 }
+
+/// A fetcher with its own counters, to tell which client sent what.
+fn counted_fetcher(resolve: HashMap<String, SocketAddr>) -> (Arc<Fetcher>, Arc<kereru_delivery::http::FetchCounters>) {
+    install_crypto_provider();
+    let counters = Arc::new(kereru_delivery::http::FetchCounters::default());
+    let fetcher = Fetcher::new(&FetchSettings {
+        allow_private_addresses: true,
+        system_dns: false,
+        resolve,
+        counters: Arc::clone(&counters),
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    (Arc::new(fetcher), counters)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_hosts_get_kept_alive_connections_and_single_deliveries_one_shot_ones() {
+    let sender = sender().await;
+    let inboxes = MockInboxes::start(4, 2, 1, always(202));
+    inboxes.trust(&sender.key_id, &sender.account.public_key_pem);
+    // Host 0 has three deliveries at hand (three personal inboxes); hosts 1-3 one each.
+    let mut targets: Vec<String> =
+        ["a", "b", "c"].iter().map(|name| format!("http://inbox-0.test/users/{name}/inbox")).collect();
+    targets.extend((1..4).map(MockInboxes::inbox));
+    assert_eq!(enqueue(&sender, 1, &targets).await.queued, 6);
+    let (one_shot, one_shot_counts) = counted_fetcher(inboxes.resolve.clone());
+    let (keep_alive, keep_alive_counts) = counted_fetcher(inboxes.resolve.clone());
+    let worker = Worker::with_clients(sender.db.pool(), one_shot, keep_alive, settings());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+    let db = sender.db.clone();
+    assert!(wait_for(Duration::from_secs(20), || async { totals(&db).await.done == 6 }).await);
+    assert_eq!(keep_alive_counts.requests(), 3, "the three deliveries to inbox-0.test share kept-alive connections");
+    assert_eq!(one_shot_counts.requests(), 3, "one each to the other hosts, on connections closed after them");
+    drop(stop);
+    task.await.unwrap();
+    inboxes.stop().await;
+}

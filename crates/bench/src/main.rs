@@ -1,7 +1,8 @@
 //! `kereru-bench fanout`: one local account with followers on N remote
 //! hosts posts once; how long until every inbox has the activity?
 //!
-//! N mock inbox hosts (`inbox-{i}.test`) listen on 16 loopback addresses,
+//! N mock inbox hosts (`inbox-{i}.test`, in a child process of their own so
+//! that memory and CPU figures are Kererū's alone) listen on 16 loopback addresses,
 //! each on a port of its own, mapped by the fetcher's resolve table; each
 //! verifies every signature for real and answers 202 after the injected
 //! latency, except that a `--fail-rate` share of hosts answers 500 the
@@ -14,6 +15,7 @@
 //! prints figures, ending with one machine-readable line.
 
 mod inbound;
+mod mock_process;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -25,7 +27,7 @@ use kereru_service::Actor;
 use kereru_service::statuses::{self, NewPost};
 use kereru_store::accounts::{self, NewLocalAccount};
 use kereru_store::domains::{self, DomainState, NewDomain, Registrations};
-use kereru_tests::inbox::{Answer, MockInboxes};
+use kereru_tests::inbox::MockInboxes;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -56,9 +58,23 @@ enum Bench {
         /// default configuration says 30000).
         #[arg(long, default_value_t = 200)]
         retry_base_ms: u64,
-        /// How long idle connections are kept ([delivery] idle_connection_seconds).
-        #[arg(long, default_value_t = 5)]
+        /// How long kept-alive connections to busy hosts stay idle ([delivery] idle_connection_seconds).
+        #[arg(long, default_value_t = 30)]
         idle_seconds: u64,
+    },
+    /// The fan-out's mock inboxes, run by `fanout` as a child process.
+    #[command(hide = true)]
+    MockInboxes {
+        #[arg(long)]
+        inboxes: usize,
+        #[arg(long)]
+        latency_ms: u64,
+        #[arg(long)]
+        fail_rate: f64,
+        #[arg(long)]
+        key_id: String,
+        #[arg(long)]
+        pem_file: String,
     },
     /// Inbound: signed activities per second accepted by the inbox and processed.
     Inbound {
@@ -77,20 +93,22 @@ fn main() -> anyhow::Result<()> {
         Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms, idle_seconds } => runtime.block_on(
             fanout(inboxes, Duration::from_millis(latency_ms), fail_rate, concurrency, retry_base_ms, idle_seconds),
         ),
+        Bench::MockInboxes { inboxes, latency_ms, fail_rate, key_id, pem_file } => {
+            runtime.block_on(mock_process::serve(inboxes, latency_ms, fail_rate, key_id, pem_file))
+        }
         Bench::Inbound { activities, senders } => runtime.block_on(inbound::inbound(activities, senders)),
     }
-}
-
-/// Whether host `i` fails its first request: a fixed, well-spread choice.
-fn fails_first(i: usize, rate: f64) -> bool {
-    let spread = (i as u64).wrapping_mul(2_654_435_761) % 10_000;
-    (spread as f64) < rate.clamp(0.0, 1.0) * 10_000.0
 }
 
 /// CPU seconds (user + system) this process used so far, from /proc
 /// (clock ticks at the usual 100 Hz).
 pub(crate) fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return f64::NAN };
+    cpu_seconds_of("self")
+}
+
+/// CPU seconds of process `pid` ("self" for this one).
+pub(crate) fn cpu_seconds_of(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return f64::NAN };
     // Fields after the command name (which is in parentheses).
     let Some((_, rest)) = stat.rsplit_once(')') else { return f64::NAN };
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -101,12 +119,12 @@ pub(crate) fn cpu_seconds() -> f64 {
 
 /// This process's peak resident set size in MiB (VmHWM in /proc/self/status).
 fn peak_rss_mb() -> f64 {
-    proc_status_mb("VmHWM:")
+    proc_status_mb("self", "VmHWM:")
 }
 
-/// A memory figure of /proc/self/status (given in kB) in MiB.
-fn proc_status_mb(field: &str) -> f64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return f64::NAN };
+/// A memory figure of /proc/PID/status (given in kB) in MiB.
+pub(crate) fn proc_status_mb(pid: &str, field: &str) -> f64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { return f64::NAN };
     status
         .lines()
         .find_map(|line| line.strip_prefix(field))
@@ -154,27 +172,27 @@ async fn fanout(
     .await?;
     let urls = domain.urls(Scheme::Http);
 
-    let mocks = MockInboxes::start(
+    // The mock inboxes run in a child process: the figures below are this process's, Kererū's.
+    let pem_file = std::env::temp_dir().join(format!("kereru-bench-{}.pem", std::process::id()));
+    std::fs::write(&pem_file, &account.public_key_pem)?;
+    let mut mocks = mock_process::MockProcess::start(
         n,
-        16,
-        1,
-        Arc::new(move |i, before| {
-            if before == 0 && fails_first(i, fail_rate) {
-                Answer::status(500)
-            } else {
-                Answer::status(202).after(latency)
-            }
-        }),
-    );
-    mocks.trust(&urls.actor_key_id("alice"), &account.public_key_pem);
+        latency.as_millis() as u64,
+        fail_rate,
+        &urls.actor_key_id("alice"),
+        &pem_file.to_string_lossy(),
+    )
+    .await?;
+    let _ = std::fs::remove_file(&pem_file);
     kereru_tests::install_crypto_provider();
-    let fetcher = Fetcher::new(&FetchSettings {
+    let fetch = FetchSettings {
         allow_private_addresses: true,
         system_dns: false,
         resolve: mocks.resolve.clone(),
-        idle_timeout: Duration::from_secs(idle_seconds),
         ..FetchSettings::default()
-    })?;
+    };
+    let one_shot = Fetcher::new(&FetchSettings { idle_timeout: Duration::ZERO, ..fetch.clone() })?;
+    let keep_alive = Fetcher::new(&FetchSettings { idle_timeout: Duration::from_secs(idle_seconds), ..fetch })?;
     let settings = WorkerSettings {
         concurrency,
         batch: concurrency,
@@ -185,7 +203,8 @@ async fn fanout(
         prune_interval: Duration::ZERO,
         ..WorkerSettings::default()
     };
-    let worker = Worker::new(pool.clone(), Arc::new(fetcher), settings);
+    // As `kereru serve` builds it: one-shot connections for hosts with one delivery, kept-alive ones for busy hosts.
+    let worker = Worker::with_clients(pool.clone(), Arc::new(one_shot), Arc::new(keep_alive), settings);
     let counters = Arc::clone(&worker.counters);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker_task = tokio::spawn(worker.run(async move {
@@ -229,9 +248,9 @@ async fn fanout(
         )
         .await?;
     }
-    let rss_before = proc_status_mb("VmRSS:");
+    let rss_before = proc_status_mb("self", "VmRSS:");
     let cpu_before = cpu_seconds();
-    let started = Instant::now();
+    let started = std::time::SystemTime::now();
     let actor = Actor { tenant: &domain, account: &account, scheme: Scheme::Http };
     // The real post path: the status, its Create and one delivery per follower inbox, in one transaction.
     statuses::post(&mut conn, &actor, NewPost { text: "Hello, fediverse".into(), ..NewPost::default() }).await?;
@@ -240,23 +259,19 @@ async fn fanout(
     anyhow::ensure!(queued as usize == n, "queued {queued} of {n}");
 
     let deadline = Instant::now() + Duration::from_secs(600);
-    while mocks.hosts_accepted() < n && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut figures = mocks.figures().await?;
+    while figures.accepted < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        figures = mocks.figures().await?;
     }
-    let finished = mocks.last_accepted().unwrap_or_else(Instant::now);
-    let wall = finished.saturating_duration_since(started).as_secs_f64();
+    let started_ms = started.duration_since(std::time::UNIX_EPOCH)?.as_millis();
+    let wall = figures.last_ms.saturating_sub(started_ms) as f64 / 1000.0;
     let cpu = cpu_seconds() - cpu_before;
     let _ = stop.send(());
     worker_task.await.context("worker")?;
 
-    let delivered = mocks.hosts_accepted();
-    let verified = (0..n)
-        .filter(|&i| {
-            let c = mocks.counts(i);
-            c.accepted.load(Ordering::SeqCst) > 0
-                && c.verified.load(Ordering::SeqCst) == c.requests.load(Ordering::SeqCst)
-        })
-        .count();
+    let delivered = figures.accepted;
+    let verified = figures.verified;
     let retried = counters.retried.load(Ordering::SeqCst);
     let rounds = n.div_ceil(concurrency.max(1)) as f64;
     let ideal = rounds * latency.as_secs_f64();
@@ -269,16 +284,18 @@ async fn fanout(
     println!("wall time          {wall:.3} s from post to last successful delivery");
     println!("deliveries/s       {:.1}", delivered as f64 / wall.max(f64::EPSILON));
     println!(
-        "CPU per delivery   {:.3} ms (whole process: queue, worker, signing, and the mock inboxes verifying)",
-        cpu * 1000.0 / delivered.max(1) as f64
+        "CPU per delivery   {:.3} ms (Kererū's process: queue, worker, signing; the mock inboxes used {:.2} s verifying)",
+        cpu * 1000.0 / delivered.max(1) as f64,
+        figures.cpu_seconds
     );
     println!("ideal              {ideal:.3} s ({rounds} rounds of {} ms at this concurrency)", latency.as_millis());
     println!("retried            {retried} deliveries needed a retry (retry base {retry_base_ms} ms)");
-    println!("bad signatures     {}", mocks.bad_signatures());
+    println!("bad signatures     {}", figures.bad_signatures);
     println!("queue              {}", stats.totals);
     let rss = peak_rss_mb();
     println!(
-        "peak RSS           {rss:.1} MiB (VmHWM: the whole process, mock inboxes included; {rss_before:.1} MiB before the post)"
+        "peak RSS           {rss:.1} MiB (VmHWM of Kererū's process; {rss_before:.1} MiB before the post; the mock inboxes' process: {:.1} MiB)",
+        figures.peak_rss_mb
     );
     println!(
         "fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried} max_rss_mb={rss:.0}"

@@ -159,7 +159,12 @@ pub struct WorkerCounters {
 /// One process's delivery worker. Build it once, `run` it on the runtime.
 pub struct Worker {
     pool: Pool,
+    /// For a host with one delivery at hand: no idle connection is kept,
+    /// so a fan-out to many hosts holds nothing per host once it is done.
     fetcher: Arc<Fetcher>,
+    /// For a host with several deliveries at hand (in one claim, or one in
+    /// flight already): connections are kept alive between them.
+    keep_alive: Arc<Fetcher>,
     settings: WorkerSettings,
     global: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -188,11 +193,25 @@ enum AttemptError {
 }
 
 impl Worker {
+    /// A worker sending everything with one client.
     pub fn new(pool: Pool, fetcher: Arc<Fetcher>, settings: WorkerSettings) -> Arc<Worker> {
+        Self::with_clients(pool, Arc::clone(&fetcher), fetcher, settings)
+    }
+
+    /// A worker with a client that keeps no idle connections (`one_shot`)
+    /// for hosts with a single delivery, and a pooled one (`keep_alive`) for
+    /// hosts with several at hand.
+    pub fn with_clients(
+        pool: Pool,
+        one_shot: Arc<Fetcher>,
+        keep_alive: Arc<Fetcher>,
+        settings: WorkerSettings,
+    ) -> Arc<Worker> {
         let concurrency = settings.concurrency.max(1);
         Arc::new(Worker {
             pool,
-            fetcher,
+            fetcher: one_shot,
+            keep_alive,
             settings,
             global: Arc::new(Semaphore::new(concurrency)),
             hosts: Mutex::new(HashMap::new()),
@@ -235,10 +254,16 @@ impl Worker {
             let got = match claimed {
                 Ok(rows) => {
                     let got = rows.len();
-                    for (row, permit) in rows.into_iter().zip(permits.drain(..)) {
+                    let mut per_host: HashMap<&str, usize> = HashMap::new();
+                    for row in &rows {
+                        *per_host.entry(row.host.as_str()).or_default() += 1;
+                    }
+                    let busy: Vec<bool> =
+                        rows.iter().map(|row| per_host[row.host.as_str()] > 1 || self.in_flight(&row.host)).collect();
+                    for ((row, permit), keep_alive) in rows.into_iter().zip(permits.drain(..)).zip(busy) {
                         let worker = Arc::clone(&self);
                         tokio::spawn(async move {
-                            worker.deliver(row).await;
+                            worker.deliver(row, keep_alive).await;
                             drop(permit);
                         });
                     }
@@ -342,6 +367,12 @@ impl Worker {
         }
     }
 
+    /// Whether a delivery to `host` is in flight or waiting right now.
+    fn in_flight(&self, host: &str) -> bool {
+        let hosts = self.hosts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        hosts.get(host).is_some_and(|semaphore| Arc::strong_count(semaphore) > 1)
+    }
+
     fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if hosts.len() > CACHE_LIMIT {
@@ -403,7 +434,7 @@ impl Worker {
         Ok(Arc::clone(body))
     }
 
-    async fn deliver(&self, row: Claimed) {
+    async fn deliver(&self, row: Claimed, keep_alive: bool) {
         let host = self.host_semaphore(&row.host);
         let Ok(_host_permit) = host.acquire().await else { return };
         self.counters.attempts.fetch_add(1, Ordering::Relaxed);
@@ -412,7 +443,10 @@ impl Worker {
         }
         .await;
         let outcome = match prepared {
-            Ok((signer, body)) => classify(&self.fetcher.post_activity(&row.inbox, body, signer).await),
+            Ok((signer, body)) => {
+                let client = if keep_alive { &self.keep_alive } else { &self.fetcher };
+                classify(&client.post_activity(&row.inbox, body, signer).await)
+            }
             // Our own trouble (the database, a key that does not parse):
             // retried, not counted against the remote host.
             Err(AttemptError::Key(error)) => {

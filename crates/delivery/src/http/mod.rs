@@ -209,7 +209,8 @@ impl Fetcher {
             // A backstop: `fetch` also bounds every call as a whole.
             .timeout(settings.timeout)
             .pool_idle_timeout(settings.idle_timeout)
-            .pool_max_idle_per_host(8)
+            // Zero keeps no idle connections at all.
+            .pool_max_idle_per_host(if settings.idle_timeout.is_zero() { 0 } else { 8 })
             .tcp_keepalive(Duration::from_secs(60))
             .build()
             .map_err(|e| FetchError::Client(error_chain(&e)))?;

@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 /// A worker on `pool` with `[delivery]` and `[federation]` settings.
 pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
-    let settings = kereru_delivery::http::FetchSettings {
-        idle_timeout: std::time::Duration::from_secs(config.delivery.idle_connection_seconds),
-        ..super::serve::fetch_settings(config)?
-    };
-    let fetcher = kereru_delivery::http::Fetcher::new(&settings)?;
-    Ok(Worker::new(pool, Arc::new(fetcher), config.delivery.worker_settings()))
+    use kereru_delivery::http::{FetchSettings, Fetcher};
+    let base = super::serve::fetch_settings(config)?;
+    let idle = std::time::Duration::from_secs(config.delivery.idle_connection_seconds);
+    let one_shot = Fetcher::new(&FetchSettings { idle_timeout: std::time::Duration::ZERO, ..base.clone() })?;
+    let keep_alive = Fetcher::new(&FetchSettings { idle_timeout: idle, ..base })?;
+    Ok(Worker::with_clients(pool, Arc::new(one_shot), Arc::new(keep_alive), config.delivery.worker_settings()))
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
