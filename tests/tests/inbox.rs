@@ -81,6 +81,8 @@ fn remote_actor(documents: &Documents, host: &str, name: &str) -> RemoteActor {
 
 struct World {
     app: TestApp,
+    /// slow.test: accepts connections and never answers.
+    _slow: kereru_tests::inbox::RawPeer,
     documents: Documents,
     remote: actix_web::dev::ServerHandle,
     /// The client remote.test's server would use: signs, and reaches the app's hosts.
@@ -101,6 +103,8 @@ impl World {
         let mut settings = TestApp::settings();
         settings.fetch.resolve.insert("remote.test".into(), remote_addr);
         settings.fetch.resolve.insert("other.test".into(), remote_addr);
+        let slow = kereru_tests::inbox::RawPeer::start(kereru_tests::inbox::RawKind::Silent).await;
+        settings.fetch.resolve.insert("slow.test".into(), slow.addr);
         let processor_fetcher = Arc::new(Fetcher::new(&settings.fetch).unwrap());
         let app = TestApp::start_with(db, &["a.test", "c.test"], settings).await;
         let mut resolve = HashMap::new();
@@ -110,12 +114,14 @@ impl World {
             allow_private_addresses: true,
             system_dns: false,
             resolve,
+            // Longer than the app's own fetch deadline, which a request may wait out.
+            timeout: std::time::Duration::from_secs(30),
             ..FetchSettings::default()
         })
         .unwrap();
         let worker =
             InboundWorker::new(app.database.pool(), processor_fetcher, Scheme::Http, InboundSettings::default());
-        World { app, documents, remote, fetcher, worker }
+        World { app, _slow: slow, documents, remote, fetcher, worker }
     }
 
     async fn post(&self, inbox: &str, body: &str, signer: &Arc<Signer>) -> u16 {
@@ -513,4 +519,41 @@ async fn blocks_reports_and_moves_from_remote_actors() {
     assert_eq!(blocks, 1);
     drop(conn);
     world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_whose_key_server_never_answers_do_not_starve_the_server() {
+    let world = World::start().await;
+    let slow = Arc::new(
+        Signer::from_rsa_pkcs8_der(
+            "http://slow.test/users/sloth#main-key",
+            &generate_rsa_keypair(2048).unwrap().private_pkcs8_der,
+        )
+        .unwrap(),
+    );
+    let world = Arc::new(world);
+    // Twice as many as the app's database pool has connections, each waiting on slow.test.
+    let mut posts = Vec::new();
+    for n in 0..8 {
+        let world = Arc::clone(&world);
+        let slow = Arc::clone(&slow);
+        posts.push(tokio::spawn(async move {
+            let body = json!({"id": format!("http://slow.test/users/sloth#follows/{n}"), "type": "Follow",
+                              "actor": "http://slow.test/users/sloth", "object": ALICE});
+            world.post(ALICE_INBOX, &body.to_string(), &slow).await
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let instance = world.app.client().get(world.app.url("a.test", "/api/v1/instance")).send().await.unwrap();
+    assert_eq!(instance.status().as_u16(), 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the server waited {:?} for a connection",
+        started.elapsed()
+    );
+    for post in posts {
+        assert_eq!(post.await.unwrap(), 401, "a key that cannot be fetched verifies nothing");
+    }
+    assert_eq!(world.stored().await, 0);
 }

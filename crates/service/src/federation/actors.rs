@@ -124,8 +124,7 @@ pub async fn fetch_and_store(
     signer: Option<&Signer>,
     url: &str,
 ) -> Result<Account, ActorError> {
-    let fetched = fetcher.get_activity_json(url, signer).await.map_err(|e| ActorError::Fetch(e.to_string()))?;
-    let actor = parse_actor(&fetched.body, &fetched.url)?;
+    let actor = fetch(fetcher, signer, url).await?;
     Ok(accounts::upsert_remote(conn, &actor).await?)
 }
 
@@ -157,14 +156,8 @@ pub async fn by_uri(
     fetch_and_store(conn, fetcher, signer, uri).await
 }
 
-/// The remote account whose key is `key_id`, from the cache if known.
-/// Returns whether it was fetched just now (a failing cached key earns one refetch).
-pub async fn by_key_id(
-    conn: &mut AsyncPgConnection,
-    fetcher: &Fetcher,
-    signer: Option<&Signer>,
-    key_id: &str,
-) -> Result<(Account, bool), ActorError> {
+/// The remote account whose key is `key_id`, if it is cached.
+pub async fn by_key_id_cached(conn: &mut AsyncPgConnection, key_id: &str) -> Result<Option<Account>, ActorError> {
     let known: Option<Account> = accounts_table::table
         .filter(accounts_table::key_id.eq(key_id))
         .filter(accounts_table::domain_id.is_null())
@@ -172,16 +165,22 @@ pub async fn by_key_id(
         .first(conn)
         .await
         .optional()?;
-    if let Some(account) = known {
-        return Ok((account, false));
+    if known.is_some() {
+        return Ok(known);
     }
     let document_url = key_id.split('#').next().unwrap_or(key_id);
-    if let Some((account, _)) = cached(conn, document_url).await?
-        && account.key_id.as_deref() == Some(key_id)
-    {
-        return Ok((account, false));
-    }
-    // The key id names the actor (`{actor}#main-key`) or a key document with an owner.
+    Ok(cached(conn, document_url).await?.map(|(account, _)| account).filter(|a| a.key_id.as_deref() == Some(key_id)))
+}
+
+/// Fetches the actor that `key_id` belongs to: the key id names the actor
+/// (`{actor}#main-key`) or a key document with an owner. No database
+/// connection is needed (or held) while the remote server answers.
+pub async fn fetch_key_owner(
+    fetcher: &Fetcher,
+    signer: Option<&Signer>,
+    key_id: &str,
+) -> Result<RemoteActor, ActorError> {
+    let document_url = key_id.split('#').next().unwrap_or(key_id);
     let fetched =
         fetcher.get_activity_json(document_url, signer).await.map_err(|e| ActorError::Fetch(e.to_string()))?;
     let actor = match parse_actor(&fetched.body, &fetched.url) {
@@ -200,5 +199,11 @@ pub async fn by_key_id(
     if actor.key_id.as_deref() != Some(key_id) {
         return Err(ActorError::KeyNotOwned(key_id.into()));
     }
-    Ok((accounts::upsert_remote(conn, &actor).await?, true))
+    Ok(actor)
+}
+
+/// Fetches the actor at `url` without touching the database.
+pub async fn fetch(fetcher: &Fetcher, signer: Option<&Signer>, url: &str) -> Result<RemoteActor, ActorError> {
+    let fetched = fetcher.get_activity_json(url, signer).await.map_err(|e| ActorError::Fetch(e.to_string()))?;
+    parse_actor(&fetched.body, &fetched.url)
 }

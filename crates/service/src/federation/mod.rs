@@ -9,15 +9,14 @@ pub mod outbound;
 pub mod signing;
 pub mod verify;
 
-use diesel_async::AsyncPgConnection;
 use kereru_core::Scheme;
 use kereru_core::activitystreams::{Classified, classify};
 use kereru_core::signatures::RequestParts;
 use kereru_delivery::http::Fetcher;
-use kereru_store::StoreError;
 use kereru_store::accounts::Account;
 use kereru_store::domains::Domain;
 use kereru_store::inbound::{self as intake, NewInbound};
+use kereru_store::{Pool, StoreError};
 pub use verify::VerifyError;
 
 /// What federation code needs from the process.
@@ -58,7 +57,7 @@ pub enum Received {
 /// and store it for processing. `inbox_owner` is the local account whose
 /// inbox was posted to (`None` for the shared inbox).
 pub async fn receive(
-    conn: &mut AsyncPgConnection,
+    pool: &Pool,
     context: Context<'_>,
     tenant: &Domain,
     inbox_owner: Option<&Account>,
@@ -74,8 +73,11 @@ pub async fn receive(
     let document: serde_json::Value =
         serde_json::from_slice(request.body).map_err(|e| InboxError::NotJson(e.to_string()))?;
     let classified = classify(&document).map_err(|e| InboxError::NotAnActivity(e.to_string()))?;
-    let signer = signing::tenant_signer(conn, tenant, context.scheme).await.ok().flatten();
-    let account = verify::signer_of(conn, context.fetcher, signer.as_ref(), tenant, request).await?;
+    let signer = {
+        let mut conn = pool.get().await.map_err(StoreError::from)?;
+        signing::tenant_signer(&mut conn, tenant, context.scheme).await.ok().flatten()
+    };
+    let account = verify::signer_of(pool, context.fetcher, signer.as_ref(), tenant, request).await?;
     let activity = match classified {
         Classified::Activity { activity, .. } => activity,
         Classified::Ignored { type_name, .. } => {
@@ -98,8 +100,9 @@ pub async fn receive(
         None => format!("{actor_uri}#sha256-{}", hex_sha256(request.body)),
     };
     let body = String::from_utf8_lossy(request.body);
+    let mut conn = pool.get().await.map_err(StoreError::from)?;
     let new = intake::store(
-        conn,
+        &mut conn,
         &NewInbound {
             tenant: tenant.id,
             inbox_account: inbox_owner.map(|a| a.id),

@@ -3,11 +3,11 @@
 //! key that fails from the cache is fetched once more (key rotation).
 
 use super::actors::{self, ActorError};
-use diesel_async::AsyncPgConnection;
 use kereru_core::HostName;
 use kereru_core::signatures::{self, RequestParts, SignatureError, Signer, VerifyPolicy, VerifyingKey};
 use kereru_delivery::http::Fetcher;
-use kereru_store::accounts::Account;
+use kereru_store::Pool;
+use kereru_store::accounts::{self, Account};
 use kereru_store::domains::{self, Domain};
 use kereru_store::{StoreError, domain_blocks};
 use std::time::SystemTime;
@@ -38,6 +38,12 @@ impl From<ActorError> for VerifyError {
     }
 }
 
+impl From<kereru_store::pool::PoolError> for VerifyError {
+    fn from(error: kereru_store::pool::PoolError) -> Self {
+        VerifyError::Store(StoreError::from(error))
+    }
+}
+
 impl From<diesel::result::Error> for VerifyError {
     fn from(error: diesel::result::Error) -> Self {
         VerifyError::Store(StoreError::Database(error))
@@ -46,8 +52,10 @@ impl From<diesel::result::Error> for VerifyError {
 
 /// The remote account that signed `request`, received by `tenant`.
 /// `signer` signs the key fetch, for servers that require signed fetches.
+/// Connections are taken from `pool` for each lookup and never held while
+/// a remote server answers: a slow key server cannot starve the pool.
 pub async fn signer_of(
-    conn: &mut AsyncPgConnection,
+    pool: &Pool,
     fetcher: &Fetcher,
     signer: Option<&Signer>,
     tenant: &Domain,
@@ -60,17 +68,28 @@ pub async fn signer_of(
     };
     let key_id = parsed.key_id().to_string();
     let host = actors::host_of(&key_id).ok_or_else(|| VerifyError::Key(format!("{key_id} is not an http(s) URL")))?;
-    if domain_blocks::is_blocked(conn, tenant.id, &host).await? {
-        return Err(VerifyError::Blocked(host));
-    }
-    // This host's own tenants reach each other without HTTP; a signature
-    // naming one of their keys did not come from them.
-    if let Ok(name) = HostName::parse(&host)
-        && domains::find_by_host(conn, &name).await.ok().flatten().is_some()
-    {
-        return Err(VerifyError::Key(format!("{key_id} belongs to this host")));
-    }
-    let (account, fresh) = actors::by_key_id(conn, fetcher, signer, &key_id).await?;
+    let cached = {
+        let mut conn = pool.get().await?;
+        if domain_blocks::is_blocked(&mut conn, tenant.id, &host).await? {
+            return Err(VerifyError::Blocked(host));
+        }
+        // This host's own tenants reach each other without HTTP; a signature
+        // naming one of their keys did not come from them.
+        if let Ok(name) = HostName::parse(&host)
+            && domains::find_by_host(&mut conn, &name).await.ok().flatten().is_some()
+        {
+            return Err(VerifyError::Key(format!("{key_id} belongs to this host")));
+        }
+        actors::by_key_id_cached(&mut conn, &key_id).await?
+    };
+    let (account, fresh) = match cached {
+        Some(account) => (account, false),
+        None => {
+            let actor = actors::fetch_key_owner(fetcher, signer, &key_id).await?;
+            let mut conn = pool.get().await?;
+            (accounts::upsert_remote(&mut conn, &actor).await?, true)
+        }
+    };
     let now = SystemTime::now();
     let policy = VerifyPolicy::default();
     let check = |account: &Account| -> Result<(), VerifyError> {
@@ -81,14 +100,21 @@ pub async fn signer_of(
         Ok(()) => Ok(account),
         Err(VerifyError::BadSignature(_) | VerifyError::Key(_)) if !fresh => {
             let uri = account.uri.clone().unwrap_or_default();
-            let stale = match actors::cached(conn, &uri).await? {
-                Some((_, Some(at))) => (chrono::Utc::now() - at).num_seconds() > REFETCH_AFTER_SECONDS,
-                _ => true,
+            let stale = {
+                let mut conn = pool.get().await?;
+                match actors::cached(&mut conn, &uri).await? {
+                    Some((_, Some(at))) => (chrono::Utc::now() - at).num_seconds() > REFETCH_AFTER_SECONDS,
+                    _ => true,
+                }
             };
             if !stale {
                 return Err(VerifyError::BadSignature("the signature does not verify".into()));
             }
-            let refreshed = actors::fetch_and_store(conn, fetcher, signer, &uri).await?;
+            let actor = actors::fetch(fetcher, signer, &uri).await?;
+            let refreshed = {
+                let mut conn = pool.get().await?;
+                accounts::upsert_remote(&mut conn, &actor).await?
+            };
             if refreshed.key_id.as_deref() != Some(key_id.as_str()) {
                 return Err(VerifyError::Key(format!("{key_id} is no longer the actor's key")));
             }

@@ -46,20 +46,22 @@ async fn receive(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let body = read_body(payload, state.settings.max_inbox_bytes).await?;
-    let mut conn = state.pool.get().await?;
     let owner = match &username {
-        Some(name) => Some(
-            accounts::find_local(&mut conn, tenant.id, name)
-                .await?
-                .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))?,
-        ),
+        Some(name) => {
+            let mut conn = state.pool.get().await?;
+            Some(
+                accounts::find_local(&mut conn, tenant.id, name)
+                    .await?
+                    .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))?,
+            )
+        }
         None => None,
     };
     let authority = tenant.requested_host.to_string();
     let request = SignedRequest::new(&req, &state, &authority);
     let headers = request.header_refs();
     let parts = request.parts(&headers, &body);
-    let received = federation::receive(&mut conn, context(&state), &tenant.domain, owner.as_ref(), &parts).await;
+    let received = federation::receive(&state.pool, context(&state), &tenant.domain, owner.as_ref(), &parts).await;
     match received.map_err(refusal)? {
         Received::Stored { new } => {
             if new && let Some(wake) = &state.inbound_wake {

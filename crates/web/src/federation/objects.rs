@@ -16,12 +16,7 @@ use kereru_store::ids::AccountId;
 use kereru_store::statuses::{self, Status};
 
 /// The remote actor that signed the request, if it is signed and verifies.
-pub(crate) async fn signed_viewer(
-    conn: &mut AsyncPgConnection,
-    req: &HttpRequest,
-    state: &AppState,
-    tenant: &Tenant,
-) -> Option<AccountId> {
+pub(crate) async fn signed_viewer(req: &HttpRequest, state: &AppState, tenant: &Tenant) -> Option<AccountId> {
     let authority = tenant.requested_host.to_string();
     let request = SignedRequest::new(req, state, &authority);
     if !request.is_signed() {
@@ -29,8 +24,11 @@ pub(crate) async fn signed_viewer(
     }
     let headers = request.header_refs();
     let parts = request.parts(&headers, &[]);
-    let signer = signing::tenant_signer(conn, &tenant.domain, state.settings.public_scheme).await.ok().flatten();
-    match verify::signer_of(conn, &state.fetcher, signer.as_ref(), &tenant.domain, &parts).await {
+    let signer = {
+        let mut conn = state.pool.get().await.ok()?;
+        signing::tenant_signer(&mut conn, &tenant.domain, state.settings.public_scheme).await.ok().flatten()
+    };
+    match verify::signer_of(&state.pool, &state.fetcher, signer.as_ref(), &tenant.domain, &parts).await {
         Ok(account) => Some(account.id),
         Err(error) => {
             tracing::info!(path = req.path(), "a signed fetch did not verify: {error}");
@@ -68,9 +66,10 @@ async fn note(
     username: &str,
     id: &str,
 ) -> Result<HttpResponse, WebError> {
-    let mut conn = state.pool.get().await?;
     let json = wants_activity_json(req);
-    let viewer = if json { signed_viewer(&mut conn, req, state, tenant).await } else { None };
+    // Verified before a connection is taken: verifying may wait on the signer's server.
+    let viewer = if json { signed_viewer(req, state, tenant).await } else { None };
+    let mut conn = state.pool.get().await?;
     let (author, status) = load(&mut conn, tenant, username, id, viewer).await?;
     if status.reblog_of_id.is_some() {
         return Err(WebError::NotFound("Record not found".into()));
@@ -103,8 +102,8 @@ pub async fn activity(
 ) -> HttpResponse {
     let (username, id) = path.into_inner();
     let result = async {
+        let viewer = signed_viewer(&req, &state, &tenant).await;
         let mut conn = state.pool.get().await?;
-        let viewer = signed_viewer(&mut conn, &req, &state, &tenant).await;
         let (_, status) = load(&mut conn, &tenant, &username, &id, viewer).await?;
         let scheme = context(&state).scheme;
         let document = outbound::activity_of(&mut conn, scheme, &status).await?;
