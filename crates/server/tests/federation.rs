@@ -273,6 +273,16 @@ async fn two_servers_and_two_tenants_federate_through_the_client_api() {
     eventually("bob's reply reaches alice's home", || async { contains_text(&alice.home().await, "hello back") }).await;
     assert!(contains_text(&carol.home().await, "hello back").is_none());
 
+    // A reply that mentions nobody still reaches the server of the account it answers.
+    dave.post("/api/v1/statuses", &[("status", "a reply without a mention"), ("in_reply_to_id", &hello_id_b)]).await;
+    let hello_id = hello["id"].as_str().unwrap().to_string();
+    eventually("dave's reply reaches alice's thread", || async {
+        let (_, context) = alice.get(&format!("/api/v1/statuses/{hello_id}/context")).await;
+        let descendants = context["descendants"].as_array()?;
+        descendants.iter().any(|s| s["content"].as_str().is_some_and(|c| c.contains("without a mention"))).then_some(())
+    })
+    .await;
+
     // A like and a boost reach the author.
     bob.post(&format!("/api/v1/statuses/{hello_id_b}/favourite"), &[]).await;
     bob.post(&format!("/api/v1/statuses/{hello_id_b}/reblog"), &[]).await;

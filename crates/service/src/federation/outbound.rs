@@ -209,7 +209,8 @@ pub async fn note_of(
 }
 
 /// Who receives a status's activities: followers on other servers unless
-/// it is direct, and the remote accounts it mentions.
+/// it is direct, the remote accounts it mentions, and the author of the
+/// status it replies to.
 async fn status_inboxes(
     conn: &mut AsyncPgConnection,
     status: &Status,
@@ -221,6 +222,13 @@ async fn status_inboxes(
         follower_inboxes(conn, AccountId(status.account_id)).await?
     };
     inboxes.extend(mentioned.iter().filter_map(inbox_of));
+    // A reply reaches the server of the account it answers, as Mastodon's do.
+    if let Some(parent_author) = status.in_reply_to_account_id
+        && status.visibility() != Visibility::Direct
+        && let Some(account) = accounts::get_unchecked(conn, AccountId(parent_author)).await?
+    {
+        inboxes.extend(inbox_of(&account));
+    }
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)
