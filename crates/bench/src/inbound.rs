@@ -87,35 +87,7 @@ pub async fn inbound(n: usize, senders: usize) -> anyhow::Result<()> {
     anyhow::ensure!(n > 0 && senders > 0, "--activities and --senders must be at least 1");
     let db = kereru_tests::fresh_database().await;
     let pool = db.pool();
-    {
-        let mut conn = pool.get().await?;
-        let domain = kereru_store::domains::create(
-            &mut conn,
-            kereru_store::domains::NewDomain {
-                account_host: kereru_core::HostName::parse("home.test")?,
-                service_host: None,
-                state: kereru_store::domains::DomainState::Active,
-                registrations: kereru_store::domains::Registrations::Open,
-                name: None,
-                owner_email: None,
-            },
-        )
-        .await?;
-        kereru_store::accounts::create_local(
-            &mut conn,
-            domain.id,
-            kereru_store::accounts::NewLocalAccount {
-                username: kereru_core::Username::parse("alice")?,
-                email: "alice@mail.example".into(),
-                password: "a long enough password".into(),
-                admin: false,
-                approved: true,
-                signup_reason: None,
-                locale: None,
-            },
-        )
-        .await?;
-    }
+    crate::home_and_alice(&mut *pool.get().await?).await?;
     println!("generating {senders} sender keys...");
     let mut documents = HashMap::new();
     let mut signers = Vec::with_capacity(senders);

@@ -132,20 +132,12 @@ pub(crate) fn proc_status_mb(pid: &str, field: &str) -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-async fn fanout(
-    n: usize,
-    latency: Duration,
-    fail_rate: f64,
-    concurrency: usize,
-    retry_base_ms: u64,
-    idle_seconds: u64,
-) -> anyhow::Result<()> {
-    anyhow::ensure!(n > 0, "--inboxes must be at least 1");
-    let db = kereru_tests::fresh_database().await;
-    let pool = kereru_store::pool::connect(&db.url, 16)?;
-    let mut conn = pool.get().await?;
+/// The benchmarks' tenant home.test and its account alice.
+pub(crate) async fn home_and_alice(
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> anyhow::Result<(domains::Domain, accounts::Account)> {
     let domain = domains::create(
-        &mut conn,
+        conn,
         NewDomain {
             account_host: HostName::parse("home.test")?,
             service_host: None,
@@ -157,7 +149,7 @@ async fn fanout(
     )
     .await?;
     let account = accounts::create_local(
-        &mut conn,
+        conn,
         domain.id,
         NewLocalAccount {
             username: Username::parse("alice")?,
@@ -170,6 +162,22 @@ async fn fanout(
         },
     )
     .await?;
+    Ok((domain, account))
+}
+
+async fn fanout(
+    n: usize,
+    latency: Duration,
+    fail_rate: f64,
+    concurrency: usize,
+    retry_base_ms: u64,
+    idle_seconds: u64,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(n > 0, "--inboxes must be at least 1");
+    let db = kereru_tests::fresh_database().await;
+    let pool = kereru_store::pool::connect(&db.url, 16)?;
+    let mut conn = pool.get().await?;
+    let (domain, account) = home_and_alice(&mut conn).await?;
     let urls = domain.urls(Scheme::Http);
 
     // The mock inboxes run in a child process: the figures below are this process's, Kererū's.
