@@ -6,6 +6,7 @@
 pub mod fake_ca;
 pub mod inbox;
 pub mod pebble;
+pub mod remote;
 pub mod tls;
 
 use kereru_store::Pool;
@@ -125,6 +126,11 @@ impl TestApp {
                 allow_private_addresses: true,
                 system_dns: false,
                 ..kereru_delivery::http::FetchSettings::default()
+            },
+            key_fetch: kereru_service::federation::KeyFetchSettings::default(),
+            login_failures: kereru_web::rate_limit::RateLimit {
+                requests: 10,
+                window: std::time::Duration::from_secs(300),
             },
         }
     }
