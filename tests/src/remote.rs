@@ -17,6 +17,8 @@ struct Served {
     documents: HashMap<String, Value>,
     /// `host/path` → requests seen.
     requests: HashMap<String, u64>,
+    /// `host/path` → how long to wait before answering.
+    delays: HashMap<String, std::time::Duration>,
 }
 
 pub struct RemoteServer {
@@ -38,12 +40,15 @@ impl RemoteServer {
             App::new().default_service(web::to(move |req: HttpRequest| {
                 let host = req.connection_info().host().split(':').next().unwrap_or_default().to_string();
                 let key = format!("{host}{}", req.path());
-                let found = {
+                let (found, delay) = {
                     let mut served = lock(&served);
                     *served.requests.entry(key.clone()).or_default() += 1;
-                    served.documents.get(&key).cloned()
+                    (served.documents.get(&key).cloned(), served.delays.get(&key).copied())
                 };
                 async move {
+                    if let Some(delay) = delay {
+                        tokio::time::sleep(delay).await;
+                    }
                     match found {
                         Some(doc) => HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string()),
                         None => HttpResponse::NotFound().finish(),
@@ -66,6 +71,11 @@ impl RemoteServer {
     /// Serves `document` at `http://{host}{path}`.
     pub fn put(&self, host: &str, path: &str, document: Value) {
         lock(&self.served).documents.insert(format!("{host}{path}"), document);
+    }
+
+    /// Answers requests for `host` + `path` only after `delay` (a slow server).
+    pub fn delay(&self, host: &str, path: &str, delay: std::time::Duration) {
+        lock(&self.served).delays.insert(format!("{host}{path}"), delay);
     }
 
     /// Requests seen for `host` + `path`.

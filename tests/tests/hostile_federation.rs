@@ -185,8 +185,10 @@ async fn hostile_many_concurrent_requests_for_a_stale_key_fetch_it_once() {
     assert_eq!(world.post(ALICE_INBOX, &unknown_type(&mallory.id, 0), &mallory.signer).await, 202);
     assert_eq!(world.remote.requests("remote.test", "/users/mallory"), 1);
     // Mallory's server rotates its key, and the cached copy is old enough to be fetched again.
+    // Its server is slow, so that the requests overlap the fetch they cause.
     let rotated = mallory.rotated();
     world.remote.publish(&rotated);
+    world.remote.delay("remote.test", "/users/mallory", Duration::from_millis(1500));
     {
         let mut conn = world.app.database.pool().get().await.unwrap();
         diesel::sql_query("UPDATE accounts SET fetched_at = now() - interval '10 minutes' WHERE uri IS NOT NULL")
