@@ -72,7 +72,8 @@ fn unresolved(path: &str) -> Option<String> {
     let modules = (0..=rest.len()).rev().find(|&n| module_file(&src, &rest[..n]).is_some())?;
     let file = std::fs::read_to_string(module_file(&src, &rest[..modules])?).unwrap();
     let items = &rest[modules..];
-    let Some((first, members)) = items.split_first() else { return None };
+    // A module path alone names a module, which exists.
+    let (first, members) = items.split_first()?;
     // Defined in the module, or re-exported by it and defined somewhere in the crate.
     let here = defines(&file, first)
         || (file.contains("pub use") && file.contains(first) && all.iter().any(|t| defines(t, first)));
