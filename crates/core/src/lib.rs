@@ -10,6 +10,7 @@ pub mod host;
 pub mod id;
 pub mod keys;
 pub mod nodeinfo;
+pub mod rel_me;
 pub mod scopes;
 pub mod signatures;
 pub mod text;

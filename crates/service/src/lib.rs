@@ -14,6 +14,7 @@ pub mod federation;
 pub mod follows;
 pub mod resolve;
 pub mod statuses;
+pub mod verify_links;
 
 pub use error::ServiceError;
 pub use events::Event;
