@@ -9,6 +9,7 @@ pub mod email;
 pub mod host;
 pub mod id;
 pub mod keys;
+pub mod media;
 pub mod nodeinfo;
 pub mod rel_me;
 pub mod scopes;
