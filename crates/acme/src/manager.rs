@@ -4,12 +4,12 @@
 //! one, a host at a time under a lease, within the global order rate limit.
 
 use crate::issuer::Issuer;
-use crate::notify::Notice;
 use crate::resolver::CertResolver;
 use crate::settings::{AcmeSettings, ari_recheck_after, ari_renewal_time, renewal_due};
 use crate::{certs, db};
 use chrono::{DateTime, Utc};
 use kereru_store::Pool;
+use kereru_store::listen::{Listener, Notice};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +37,7 @@ pub struct CertManager {
     pool: Pool,
     resolver: Arc<CertResolver>,
     wanted: mpsc::Receiver<String>,
-    listen: Option<tokio_postgres::Config>,
+    listen: Option<Listener>,
 }
 
 /// The running loops; `stop` ends them.
@@ -75,7 +75,7 @@ impl CertManager {
     /// Also `LISTEN`s for new certificates on the database at `database_url`,
     /// loading each as soon as any node stores it (polling stays as the fallback).
     pub fn with_notifications(mut self, database_url: &str) -> Result<CertManager, crate::notify::NotifyError> {
-        self.listen = Some(crate::notify::config(database_url)?);
+        self.listen = Some(crate::notify::listener(database_url)?);
         Ok(self)
     }
 
@@ -92,9 +92,9 @@ impl CertManager {
         let interval = self.settings.sync_interval;
         let mut tasks = Vec::new();
         let mut notices = match self.listen {
-            Some(config) => {
+            Some(listener) => {
                 let (tx, rx) = mpsc::channel(256);
-                tasks.push(tokio::spawn(crate::notify::listen(config, tx)));
+                tasks.push(tokio::spawn(listener.run(tx)));
                 Some(rx)
             }
             None => None,
@@ -113,9 +113,10 @@ impl CertManager {
                     }
                 };
                 match notice {
-                    Ok(Notice::Stored(host)) => sync.load(&host).await,
+                    Ok(Notice::Notification { payload: host, .. }) => sync.load(&host).await,
                     // A (re)connected listener may have missed announcements: a full round.
                     Ok(Notice::Listening) => sync.round().await,
+                    Ok(Notice::Lost) => {}
                     Err(()) => {
                         if notices.as_ref().is_some_and(|r| r.is_closed() && r.is_empty()) {
                             notices = None;

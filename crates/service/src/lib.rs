@@ -12,8 +12,10 @@ pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
+pub mod media;
 pub mod resolve;
 pub mod statuses;
+pub mod verify_links;
 
 pub use error::ServiceError;
 pub use events::Event;

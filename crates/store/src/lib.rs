@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod inbound;
 pub mod interactions;
+pub mod listen;
 pub mod media;
 pub mod notifications;
 pub mod oauth;

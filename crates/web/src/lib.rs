@@ -19,7 +19,6 @@ pub mod rate_limit;
 pub mod state;
 pub mod streaming;
 pub mod tenant;
-pub mod verify_links;
 
 pub use error::WebError;
 pub use state::{AppState, WebSettings};

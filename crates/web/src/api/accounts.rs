@@ -177,7 +177,14 @@ pub async fn update_credentials(
     let statuses = accounts::status_count(&mut conn, updated.id).await?;
     let fields = profiles::fields(&mut conn, updated.id).await?;
     if params.has_prefix("fields_attributes") {
-        crate::verify_links::spawn(&state, &tenant.urls, &updated, &fields);
+        kereru_service::verify_links::spawn(
+            &state.fetcher,
+            &state.pool,
+            state.settings.public_scheme,
+            &tenant.urls,
+            &updated,
+            &fields,
+        );
     }
     let preferences = profiles::preferences(&mut conn, updated.id).await?;
     let counts = AccountCounts { followers, following, statuses };

@@ -1,5 +1,5 @@
-//! This process's end of the event bus: one PostgreSQL connection that
-//! `LISTEN`s on [`CHANNEL`] and hands every event to the streams connected
+//! This process's end of the event bus: one PostgreSQL connection (a
+//! [`kereru_store::listen::Listener`]) that `LISTEN`s on [`CHANNEL`] and hands every event to the streams connected
 //! here, through a broadcast channel.
 //!
 //! Events are published with `pg_notify` by whichever node acted
@@ -10,27 +10,15 @@
 
 use kereru_service::Event;
 use kereru_service::events::CHANNEL;
-use std::future::poll_fn;
+use kereru_store::listen::{ListenError, Listener, Notice};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::AbortHandle;
-use tokio::time::{Instant, timeout};
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio::time::timeout;
 
 /// How many events a slow stream may fall behind before it misses some.
 const CAPACITY: usize = 1024;
-/// Reconnection waits double from the first to the last, and start over
-/// after a connection that lasted [`STABLE_AFTER`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-const STABLE_AFTER: Duration = Duration::from_secs(60);
-/// Connecting and `LISTEN` must finish within this.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// A `SELECT 1` this often, answered within [`CONNECT_TIMEOUT`], shows the
-/// connection is alive even when no event comes (a silently dropped TCP
-/// connection would otherwise go unnoticed for hours).
-const PING_EVERY: Duration = Duration::from_secs(30);
 /// How the listener's connection shows in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "kereru-streaming";
 /// The SSE comment heartbeat that keeps proxies from closing idle streams.
@@ -42,18 +30,6 @@ pub enum HubError {
     NoRuntime,
     #[error("bad database URL for the streaming listener: {0}")]
     BadUrl(String),
-}
-
-#[derive(Debug, thiserror::Error)]
-enum ListenError {
-    #[error("{0}")]
-    Postgres(#[from] tokio_postgres::Error),
-    #[error("no answer within {0:?}")]
-    Timeout(Duration),
-    #[error("the server closed the connection")]
-    Closed,
-    #[error("the connection task failed: {0}")]
-    Driver(String),
 }
 
 /// The broadcast hub streams subscribe to. Cheap to clone.
@@ -85,12 +61,16 @@ impl Hub {
     /// hub is dropped). SSE streams send a comment every `heartbeat`.
     pub fn listen(database_url: &str, heartbeat: Duration) -> Result<Hub, HubError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| HubError::NoRuntime)?;
-        let mut config: tokio_postgres::Config =
-            database_url.parse().map_err(|e: tokio_postgres::Error| HubError::BadUrl(e.to_string()))?;
-        config.connect_timeout(CONNECT_TIMEOUT).application_name(APPLICATION_NAME);
+        let listener = Listener::new(database_url, APPLICATION_NAME, "streaming listener", &[CHANNEL]).map_err(
+            |error| match error {
+                ListenError::BadUrl(detail) => HubError::BadUrl(detail),
+                // The channel is a constant: a bug, reported as clearly as a bad URL would be.
+                ListenError::BadChannel(_) => HubError::BadUrl(error.to_string()),
+            },
+        )?;
         let (sender, _) = broadcast::channel(CAPACITY);
         let (status, listening) = watch::channel(false);
-        let task = runtime.spawn(run(config, sender.clone(), status));
+        let task = runtime.spawn(run(listener, sender.clone(), status));
         let listener = Some(task.abort_handle());
         let closing = watch::Sender::new(false);
         Ok(Hub { inner: Arc::new(Inner { sender, listening, closing, heartbeat, listener }) })
@@ -150,72 +130,24 @@ impl Hub {
     }
 }
 
-/// Connects, listens until the connection fails, waits, and again, for ever.
-async fn run(config: tokio_postgres::Config, sender: broadcast::Sender<Arc<Event>>, status: watch::Sender<bool>) {
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let started = Instant::now();
-        let error = listen_once(&config, &sender, &status).await;
-        status.send_replace(false);
-        if started.elapsed() >= STABLE_AFTER {
-            backoff = FIRST_BACKOFF;
-        }
-        tracing::warn!("streaming listener: {error}; reconnecting in {backoff:?}");
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-/// One connection's life: connect, `LISTEN`, pass events on, check it is
-/// alive; returns why it ended.
-async fn listen_once(
-    config: &tokio_postgres::Config,
-    sender: &broadcast::Sender<Arc<Event>>,
-    status: &watch::Sender<bool>,
-) -> ListenError {
-    let (client, mut connection) = match timeout(CONNECT_TIMEOUT, config.connect(NoTls)).await {
-        Ok(Ok(pair)) => pair,
-        Ok(Err(error)) => return error.into(),
-        Err(_) => return ListenError::Timeout(CONNECT_TIMEOUT),
-    };
-    // The connection does the I/O of the client's queries and brings the
-    // notifications; it runs beside this task and ends with the reason.
-    let events = sender.clone();
-    let mut driver = tokio::spawn(async move {
-        loop {
-            match poll_fn(|cx| connection.poll_message(cx)).await {
-                Some(Ok(AsyncMessage::Notification(note))) => {
-                    if note.channel() == CHANNEL {
-                        dispatch(&events, note.payload());
-                    }
+/// Runs the listener for ever, passing its events to the streams and its
+/// state to [`Hub::is_listening`].
+async fn run(listener: Listener, sender: broadcast::Sender<Arc<Event>>, status: watch::Sender<bool>) {
+    let (notices, mut heard) = mpsc::channel(CAPACITY);
+    let forward = async move {
+        while let Some(notice) = heard.recv().await {
+            match notice {
+                Notice::Listening => {
+                    status.send_replace(true);
                 }
-                // Notices: nothing to do.
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return ListenError::from(error),
-                None => return ListenError::Closed,
+                Notice::Lost => {
+                    status.send_replace(false);
+                }
+                Notice::Notification { payload, .. } => dispatch(&sender, &payload),
             }
         }
-    });
-    let _stop_driver = AbortOnDrop(driver.abort_handle());
-    let statement = format!("LISTEN {CHANNEL}");
-    match timeout(CONNECT_TIMEOUT, client.batch_execute(&statement)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => return error.into(),
-        Err(_) => return ListenError::Timeout(CONNECT_TIMEOUT),
-    }
-    status.send_replace(true);
-    tracing::info!("streaming listener: listening on {CHANNEL}");
-    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
-    loop {
-        tokio::select! {
-            ended = &mut driver => return ended.unwrap_or_else(|e| ListenError::Driver(e.to_string())),
-            _ = ping.tick() => match timeout(CONNECT_TIMEOUT, client.simple_query("SELECT 1")).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => return error.into(),
-                Err(_) => return ListenError::Timeout(CONNECT_TIMEOUT),
-            },
-        }
-    }
+    };
+    tokio::join!(listener.run(notices), forward);
 }
 
 /// Decodes one notification and passes it on; a malformed one is logged and dropped.
@@ -224,14 +156,6 @@ fn dispatch(sender: &broadcast::Sender<Arc<Event>>, payload: &str) {
         // An error only means no stream is connected here now.
         Ok(event) => drop(sender.send(Arc::new(event))),
         Err(error) => tracing::warn!("streaming listener: dropping a malformed event ({error}): {payload:.200}"),
-    }
-}
-
-struct AbortOnDrop(AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

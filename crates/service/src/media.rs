@@ -1,0 +1,168 @@
+//! Media attachments: an upload processed ([`kereru_media`]), written to the
+//! tenant's directory and recorded; a description, focus or thumbnail
+//! changed; a profile image stored. Images are processed before any
+//! database connection is taken, and files a failed action wrote are
+//! removed again.
+
+use kereru_core::media::{Focus, StoredFile};
+use kereru_media::files::{remove_files, write_new};
+use kereru_media::{ProcessError, ProfileImage};
+use kereru_store::media::{self, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment};
+use kereru_store::{AccountId, DomainId, Pool, StoreError};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaActionError {
+    /// Not this account's unattached media on this tenant.
+    #[error("Record not found")]
+    NotFound,
+    #[error(transparent)]
+    Image(#[from] ProcessError),
+    #[error(transparent)]
+    Attachment(#[from] MediaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a client uploads: the file, maybe its own preview, and what it says about them.
+#[derive(Debug)]
+pub struct Upload<B> {
+    pub file: B,
+    pub thumbnail: Option<B>,
+    pub description: Option<String>,
+    pub focus: Option<Focus>,
+}
+
+/// Changes to an unattached attachment; `None` leaves a value as it is.
+#[derive(Debug)]
+pub struct Change<B> {
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<String>>,
+    pub focus: Option<Focus>,
+    pub thumbnail: Option<B>,
+}
+
+/// Processes and stores an upload of `account` on `tenant`, whose files live in `dir`.
+pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
+    pool: &Pool,
+    dir: PathBuf,
+    tenant: DomainId,
+    account: AccountId,
+    upload: Upload<B>,
+) -> Result<MediaAttachment, MediaActionError> {
+    let Upload { file, thumbnail, description, focus } = upload;
+    let work_dir = dir.clone();
+    let (stored, stored_small, file_size, blurhash) = kereru_media::blocking(move || {
+        let processed = kereru_media::process_file(file.as_ref())?;
+        let (small, blurhash) = match thumbnail {
+            Some(bytes) => kereru_media::process_thumbnail(bytes.as_ref())?,
+            None => (processed.small, processed.blurhash),
+        };
+        let stored = write_new(&work_dir, &processed.original)?;
+        let stored_small = match write_new(&work_dir, &small) {
+            Ok(small) => small,
+            Err(error) => {
+                let _ = std::fs::remove_file(work_dir.join(&stored.file_name));
+                return Err(error);
+            }
+        };
+        Ok((stored, stored_small, processed.original.bytes.len() as i64, blurhash))
+    })
+    .await?;
+
+    let names = vec![stored.file_name.clone(), stored_small.file_name.clone()];
+    let new = NewMediaAttachment {
+        media_type: MediaType::Image,
+        file: stored,
+        file_size,
+        thumbnail: stored_small,
+        description,
+        focus,
+        blurhash,
+    };
+    let created = match pool.get().await {
+        Ok(mut conn) => media::create(&mut conn, tenant, account, new).await.map_err(MediaActionError::from),
+        Err(error) => Err(StoreError::from(error).into()),
+    };
+    if created.is_err() {
+        remove_files(dir, names).await;
+    }
+    created
+}
+
+/// `account`'s media `id` on `tenant`, while no status has it (as Mastodon finds it).
+pub async fn unattached(
+    pool: &Pool,
+    tenant: DomainId,
+    account: AccountId,
+    id: i64,
+) -> Result<MediaAttachment, MediaActionError> {
+    let mut conn = pool.get().await.map_err(StoreError::from)?;
+    media::get_own(&mut conn, tenant, account, id)
+        .await?
+        .filter(|attachment| attachment.status_id.is_none())
+        .ok_or(MediaActionError::NotFound)
+}
+
+/// Changes `account`'s unattached media `id`; a new thumbnail replaces the
+/// old one, whose file is removed.
+pub async fn update<B: AsRef<[u8]> + Send + 'static>(
+    pool: &Pool,
+    dir: PathBuf,
+    tenant: DomainId,
+    account: AccountId,
+    id: i64,
+    change: Change<B>,
+) -> Result<MediaAttachment, MediaActionError> {
+    let new_thumbnail: Option<(StoredFile, Option<String>)> = match change.thumbnail {
+        Some(bytes) => {
+            let work_dir = dir.clone();
+            Some(
+                kereru_media::blocking(move || {
+                    let (small, blurhash) = kereru_media::process_thumbnail(bytes.as_ref())?;
+                    Ok((write_new(&work_dir, &small)?, blurhash))
+                })
+                .await?,
+            )
+        }
+        None => None,
+    };
+    let new_name = new_thumbnail.as_ref().map(|(file, _)| file.file_name.clone());
+    let update =
+        MediaUpdate { description: change.description, focus: change.focus.map(Some), thumbnail: new_thumbnail };
+    let updated = match pool.get().await {
+        Ok(mut conn) => media::update_unattached(&mut conn, tenant, account, id, &update)
+            .await
+            .map_err(MediaActionError::from)
+            .and_then(|found| found.ok_or(MediaActionError::NotFound)),
+        Err(error) => Err(StoreError::from(error).into()),
+    };
+    match updated {
+        Ok((attachment, replaced)) => {
+            if let Some(old) = replaced {
+                remove_files(dir, vec![old]).await;
+            }
+            Ok(attachment)
+        }
+        Err(error) => {
+            if let Some(name) = new_name {
+                remove_files(dir, vec![name]).await;
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Processes and stores a profile image in `dir` (its tenant's); returns its file name.
+pub async fn store_profile_image<B: AsRef<[u8]> + Send + 'static>(
+    dir: PathBuf,
+    bytes: B,
+    kind: ProfileImage,
+) -> Result<String, ProcessError> {
+    let stored = kereru_media::blocking(move || {
+        let encoded = kereru_media::process_profile_image(bytes.as_ref(), kind)?;
+        write_new(&dir, &encoded)
+    })
+    .await?;
+    Ok(stored.file_name)
+}
