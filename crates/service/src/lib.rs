@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
+pub mod profiles;
 pub mod resolve;
 pub mod statuses;
 

@@ -29,6 +29,8 @@ pub struct ProfileUpdate {
     pub locked: Option<bool>,
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
+    /// Withhold the followers and following collections' pages.
+    pub hide_collections: Option<bool>,
     pub fields: Option<Vec<(String, String)>>,
     /// New image file names (already stored); `Some(None)` removes the image.
     pub avatar_file: Option<Option<String>>,
@@ -99,6 +101,12 @@ pub async fn update(
         if let Some(discoverable) = change.discoverable {
             diesel::update(accounts::table.find(account.0))
                 .set(accounts::discoverable.eq(discoverable))
+                .execute(conn)
+                .await?;
+        }
+        if let Some(hide) = change.hide_collections {
+            diesel::update(accounts::table.find(account.0))
+                .set(accounts::hide_collections.eq(hide))
                 .execute(conn)
                 .await?;
         }

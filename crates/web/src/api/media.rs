@@ -603,7 +603,7 @@ pub async fn upload(
     auth: Auth,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let account = auth.user("write:media")?;
+    let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let mut form = multipart::read(req.headers(), payload, upload_limits(), &["file", "thumbnail"]).await?;
     form.merge_query(req.query_string())?;
     let description = parse_description(form.text("description")?)?.flatten();
@@ -667,7 +667,7 @@ async fn find_unattached(
     auth: &Auth,
     id: &str,
 ) -> Result<MediaAttachment, WebError> {
-    let account = auth.user("write:media")?;
+    let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let id = parse_id(id)?;
     let mut conn = state.pool.get().await?;
     media::get_own(&mut conn, tenant.id, account.id, id)
@@ -698,7 +698,7 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let existing = find_unattached(&state, &tenant, &auth, &id).await?;
-    let account = auth.user("write:media")?;
+    let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let (description, focus, thumbnail) = if multipart::is_multipart(req.headers()) {
         let mut form = multipart::read(req.headers(), payload, upload_limits(), &["thumbnail"]).await?;
         form.merge_query(req.query_string())?;
