@@ -32,8 +32,9 @@ pub async fn update_credentials(
             ProfileError::Invalid(_) => ServiceError::Invalid(e.to_string()),
             ProfileError::Store(s) => ServiceError::Store(s),
         })?;
-        let visibility = change.default_visibility.map(Visibility::as_str);
-        profiles::set_posting_defaults(conn, me, visibility, change.default_sensitive, change.default_language).await?;
+        let (visibility, sensitive, language) =
+            (change.default_visibility, change.default_sensitive, change.default_language);
+        profiles::set_posting_defaults(conn, me, visibility, sensitive, language).await?;
         let updated = accounts::get_unchecked(conn, me).await?.ok_or(ServiceError::NotFound)?;
         // Other servers hear of the new profile (through the delivery queue).
         outbound::profile_updated(conn, actor.scheme, actor.tenant, &updated).await?;

@@ -16,7 +16,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who may see a status; stored as its Mastodon name in a text column
+/// (`statuses.visibility`, `users.default_visibility`), read and written as this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub enum Visibility {
     Public,
     Unlisted,
@@ -48,6 +51,19 @@ impl FromStr for Visibility {
     }
 }
 
+impl diesel::serialize::ToSql<Text, diesel::pg::Pg> for Visibility {
+    fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<Text, diesel::pg::Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for Visibility {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = <String as diesel::deserialize::FromSql<Text, diesel::pg::Pg>>::from_sql(bytes)?;
+        Ok(text.parse()?)
+    }
+}
+
 impl fmt::Display for Visibility {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -66,7 +82,7 @@ pub struct Status {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub language: Option<String>,
     pub in_reply_to_id: Option<i64>,
     pub in_reply_to_account_id: Option<i64>,
@@ -84,8 +100,7 @@ impl Status {
     }
 
     pub fn visibility(&self) -> Visibility {
-        // The column's CHECK constraint allows only these four.
-        self.visibility.parse().unwrap_or(Visibility::Direct)
+        self.visibility
     }
 }
 
@@ -100,7 +115,7 @@ pub struct NewStatus {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub language: Option<String>,
     pub in_reply_to_id: Option<i64>,
     pub in_reply_to_account_id: Option<i64>,

@@ -69,10 +69,7 @@ pub async fn save_markers(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let mut saved = Vec::new();
-    for (timeline, id) in updates {
-        saved.push(profiles::save_marker(&mut conn, me.id(), timeline, id).await?);
-    }
+    let saved = profiles::save_markers(&mut conn, me.id(), &updates).await?;
     Ok(HttpResponse::Ok().json(markers_json(saved)))
 }
 

@@ -165,7 +165,7 @@ impl<'a> Renderer<'a> {
                 "edited_at": status.edited_at.map(timestamp),
                 "account": author_json,
                 "content": status.content,
-                "visibility": status.visibility,
+                "visibility": status.visibility.as_str(),
                 "sensitive": status.sensitive,
                 "spoiler_text": status.spoiler_text,
                 "language": status.language,
