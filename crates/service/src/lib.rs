@@ -7,6 +7,7 @@
 //! action delivers to the tenants it concerns ([`deliver`]), which then know
 //! the status and its author; nothing is shared otherwise.
 
+pub mod accounts;
 pub mod deliver;
 pub mod error;
 pub mod events;

@@ -175,6 +175,7 @@ pub async fn register(
     auth: Auth,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
+    use kereru_service::accounts::{RegisterError, register as register_account};
     use kereru_store::domains::Registrations;
     auth.require(Scope::WriteAccounts)?;
     if tenant.registrations == Registrations::Closed {
@@ -195,7 +196,6 @@ pub async fn register(
         return Err(invalid("Reason", "can't be blank".into()));
     }
     let locale = params.str("locale").filter(|l| l.len() <= 16).map(str::to_string);
-    let mut conn = state.pool.get().await?;
     let new = accounts::NewLocalAccount {
         username,
         email,
@@ -205,18 +205,16 @@ pub async fn register(
         signup_reason: reason,
         locale,
     };
-    let account = accounts::create_local(&mut conn, tenant.id, new).await.map_err(|e| match e {
-        accounts::AccountError::UsernameTaken(_) => invalid("Username", "is already taken".into()),
-        accounts::AccountError::EmailTaken(_) => invalid("Email", "is already taken".into()),
-        accounts::AccountError::Password(p) => invalid("Password", p.to_string()),
-        other => WebError::from(other),
+    let mut conn = state.pool.get().await?;
+    let token = register_account(&mut conn, tenant.id, auth.grant.application_id, new).await.map_err(|e| match e {
+        RegisterError::Account(accounts::AccountError::UsernameTaken(_)) => {
+            invalid("Username", "is already taken".into())
+        }
+        RegisterError::Account(accounts::AccountError::EmailTaken(_)) => invalid("Email", "is already taken".into()),
+        RegisterError::Account(accounts::AccountError::Password(p)) => invalid("Password", p.to_string()),
+        RegisterError::Account(other) => WebError::from(other),
+        RegisterError::UnknownApplication => WebError::Unauthorized("The access token is invalid".into()),
     })?;
-    let app = kereru_store::oauth::application_by_id(&mut conn, tenant.id, auth.grant.application_id)
-        .await?
-        .ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))?;
-    let token =
-        kereru_store::oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), app.scopes.clone(), true)
-            .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "access_token": token.access_token,
         "token_type": "Bearer",
