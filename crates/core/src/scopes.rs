@@ -112,6 +112,87 @@ impl Scopes {
     }
 }
 
+/// A scope an endpoint requires, named by the type system instead of a
+/// string: the fine-grained scopes Kererū's endpoints check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    ReadAccounts,
+    WriteAccounts,
+    ReadBlocks,
+    WriteBlocks,
+    ReadBookmarks,
+    WriteBookmarks,
+    ReadFavourites,
+    WriteFavourites,
+    ReadFollows,
+    WriteFollows,
+    WriteMedia,
+    ReadMutes,
+    WriteMutes,
+    ReadNotifications,
+    WriteNotifications,
+    ReadStatuses,
+    WriteStatuses,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 17] = [
+        Scope::ReadAccounts,
+        Scope::WriteAccounts,
+        Scope::ReadBlocks,
+        Scope::WriteBlocks,
+        Scope::ReadBookmarks,
+        Scope::WriteBookmarks,
+        Scope::ReadFavourites,
+        Scope::WriteFavourites,
+        Scope::ReadFollows,
+        Scope::WriteFollows,
+        Scope::WriteMedia,
+        Scope::ReadMutes,
+        Scope::WriteMutes,
+        Scope::ReadNotifications,
+        Scope::WriteNotifications,
+        Scope::ReadStatuses,
+        Scope::WriteStatuses,
+    ];
+
+    /// Mastodon's name for it (`read:statuses`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ReadAccounts => "read:accounts",
+            Scope::WriteAccounts => "write:accounts",
+            Scope::ReadBlocks => "read:blocks",
+            Scope::WriteBlocks => "write:blocks",
+            Scope::ReadBookmarks => "read:bookmarks",
+            Scope::WriteBookmarks => "write:bookmarks",
+            Scope::ReadFavourites => "read:favourites",
+            Scope::WriteFavourites => "write:favourites",
+            Scope::ReadFollows => "read:follows",
+            Scope::WriteFollows => "write:follows",
+            Scope::WriteMedia => "write:media",
+            Scope::ReadMutes => "read:mutes",
+            Scope::WriteMutes => "write:mutes",
+            Scope::ReadNotifications => "read:notifications",
+            Scope::WriteNotifications => "write:notifications",
+            Scope::ReadStatuses => "read:statuses",
+            Scope::WriteStatuses => "write:statuses",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Scopes {
+    /// Whether these scopes grant `scope` (directly, or through `read`, `write` or `follow`).
+    pub fn grants(&self, scope: Scope) -> bool {
+        self.allows(scope.as_str())
+    }
+}
+
 impl fmt::Display for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let list: Vec<&str> = self.iter().collect();
@@ -132,6 +213,17 @@ mod tests {
         assert!(scopes.allows("write:follows"), "follow grants write:follows");
         assert!(!scopes.allows("push"));
         assert!(Scopes::parse("admin:read").unwrap().allows("admin:read:accounts"));
+    }
+
+    #[test]
+    fn every_typed_scope_is_a_known_one() {
+        for scope in Scope::ALL {
+            assert!(is_known(scope.as_str()), "{scope}");
+        }
+        let scopes = Scopes::parse("read follow").unwrap();
+        assert!(scopes.grants(Scope::ReadStatuses));
+        assert!(scopes.grants(Scope::WriteBlocks), "follow grants write:blocks");
+        assert!(!scopes.grants(Scope::WriteStatuses));
     }
 
     #[test]

@@ -141,6 +141,17 @@ pub async fn reject(conn: &mut AsyncPgConnection, actor: &Actor<'_>, follower: A
     Ok(())
 }
 
+/// Ends another account's follow of the actor (Mastodon's "remove from followers").
+pub async fn remove_from_followers(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    follower: AccountId,
+) -> Result<(), ServiceError> {
+    let follower = target(conn, actor, follower).await?;
+    relationships::remove_follow(conn, follower.id, actor.account.id).await?;
+    Ok(())
+}
+
 /// Blocking ends follows both ways.
 pub async fn block(
     conn: &mut AsyncPgConnection,

@@ -7,12 +7,14 @@
 //! action delivers to the tenants it concerns ([`deliver`]), which then know
 //! the status and its author; nothing is shared otherwise.
 
+pub mod accounts;
 pub mod deliver;
 pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
 pub mod media;
+pub mod profiles;
 pub mod resolve;
 pub mod statuses;
 pub mod verify_links;

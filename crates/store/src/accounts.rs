@@ -390,6 +390,36 @@ pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: AccountId) -> Resul
     Ok(accounts::table.find(id.0).select(Account::as_select()).first(conn).await.optional()?)
 }
 
+/// Accounts by id with no tenant check, in no particular order: for
+/// collections that name whoever follows (or is followed by) a local account.
+pub async fn many_unchecked(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<Vec<Account>, StoreError> {
+    Ok(accounts::table.filter(accounts::id.eq_any(ids)).select(Account::as_select()).load(conn).await?)
+}
+
+/// Accounts tenant `viewer_tenant` may see whose username or display name
+/// contains `text` (case-insensitively), by username, for search.
+pub async fn search_visible(
+    conn: &mut AsyncPgConnection,
+    viewer_tenant: DomainId,
+    text: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    use crate::schema::known_accounts;
+    let pattern = crate::statuses::contains_pattern(text);
+    let known =
+        known_accounts::table.filter(known_accounts::domain_id.eq(viewer_tenant.0)).select(known_accounts::account_id);
+    Ok(accounts::table
+        .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
+        .filter(accounts::username.ilike(&pattern).or(accounts::display_name.ilike(&pattern)))
+        .order(accounts::username.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(accounts::id)
+        .load(conn)
+        .await?)
+}
+
 /// Statuses written (boosts included), for the Account entity.
 pub async fn status_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
     use crate::schema::statuses;

@@ -27,3 +27,7 @@ pub mod statuses;
 pub use error::StoreError;
 pub use ids::{AccountId, DomainId};
 pub use pool::{Connection, Pool};
+
+/// The connection every store function takes (a pooled [`Connection`] derefs to it):
+/// callers name it through here and never need diesel themselves.
+pub type PgConn = diesel_async::AsyncPgConnection;

@@ -4,6 +4,7 @@ use crate::accounts::Account;
 use crate::error::StoreError;
 use crate::ids::AccountId;
 use crate::schema::{account_fields, accounts, markers, users};
+use crate::statuses::Visibility;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -29,6 +30,8 @@ pub struct ProfileUpdate {
     pub locked: Option<bool>,
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
+    /// Withhold the followers and following collections' pages.
+    pub hide_collections: Option<bool>,
     pub fields: Option<Vec<(String, String)>>,
     /// New image file names (already stored); `Some(None)` removes the image.
     pub avatar_file: Option<Option<String>>,
@@ -99,6 +102,12 @@ pub async fn update(
         if let Some(discoverable) = change.discoverable {
             diesel::update(accounts::table.find(account.0))
                 .set(accounts::discoverable.eq(discoverable))
+                .execute(conn)
+                .await?;
+        }
+        if let Some(hide) = change.hide_collections {
+            diesel::update(accounts::table.find(account.0))
+                .set(accounts::hide_collections.eq(hide))
                 .execute(conn)
                 .await?;
         }
@@ -189,7 +198,7 @@ pub async fn preferences(conn: &mut AsyncPgConnection, account: AccountId) -> Re
 pub async fn set_posting_defaults(
     conn: &mut AsyncPgConnection,
     account: AccountId,
-    visibility: Option<&str>,
+    visibility: Option<Visibility>,
     sensitive: Option<bool>,
     language: Option<Option<String>>,
 ) -> Result<(), StoreError> {
@@ -252,4 +261,20 @@ pub async fn save_marker(
         .returning((markers::timeline, markers::last_read_id, markers::version, markers::updated_at))
         .get_result(conn)
         .await?)
+}
+
+/// Saves several markers at once, all or none.
+pub async fn save_markers(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    updates: &[(&str, i64)],
+) -> Result<Vec<Marker>, StoreError> {
+    conn.transaction(async |conn| -> Result<Vec<Marker>, StoreError> {
+        let mut saved = Vec::with_capacity(updates.len());
+        for (timeline, last_read_id) in updates {
+            saved.push(save_marker(conn, account, timeline, *last_read_id).await?);
+        }
+        Ok(saved)
+    })
+    .await
 }

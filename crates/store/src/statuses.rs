@@ -16,7 +16,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who may see a status; stored as its Mastodon name in a text column
+/// (`statuses.visibility`, `users.default_visibility`), read and written as this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub enum Visibility {
     Public,
     Unlisted,
@@ -48,6 +51,19 @@ impl FromStr for Visibility {
     }
 }
 
+impl diesel::serialize::ToSql<Text, diesel::pg::Pg> for Visibility {
+    fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<Text, diesel::pg::Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for Visibility {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = <String as diesel::deserialize::FromSql<Text, diesel::pg::Pg>>::from_sql(bytes)?;
+        Ok(text.parse()?)
+    }
+}
+
 impl fmt::Display for Visibility {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -66,7 +82,7 @@ pub struct Status {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub language: Option<String>,
     pub in_reply_to_id: Option<i64>,
     pub in_reply_to_account_id: Option<i64>,
@@ -84,8 +100,7 @@ impl Status {
     }
 
     pub fn visibility(&self) -> Visibility {
-        // The column's CHECK constraint allows only these four.
-        self.visibility.parse().unwrap_or(Visibility::Direct)
+        self.visibility
     }
 }
 
@@ -100,7 +115,7 @@ pub struct NewStatus {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub language: Option<String>,
     pub in_reply_to_id: Option<i64>,
     pub in_reply_to_account_id: Option<i64>,
@@ -184,6 +199,8 @@ pub enum Feed {
     },
     /// Direct replies to a status (the context walks them).
     RepliesTo(i64),
+    /// Boosts of a status (who boosted it).
+    ReblogsOf(i64),
     /// This tenant's own statuses whose text contains the words (no boosts).
     Search(String),
 }
@@ -289,6 +306,10 @@ pub async fn visible(
             feed_id = Some(*parent);
             conditions.push("s.in_reply_to_id = $3".into());
         }
+        Feed::ReblogsOf(original) => {
+            feed_id = Some(*original);
+            conditions.push("s.reblog_of_id = $3".into());
+        }
         Feed::Search(words) => {
             feed_text = Some(contains_pattern(words));
             conditions.push("s.domain_id = $1 AND s.reblog_of_id IS NULL AND s.text ILIKE $4".into());
@@ -348,6 +369,71 @@ pub async fn visible_in_feed(
     let page =
         Page { max_id: Some(id.saturating_add(1)), since_id: Some(id.saturating_sub(1)), min_id: None, limit: 1 };
     Ok(visible(conn, tenant, viewer, feed, page).await?.into_iter().next())
+}
+
+/// Hashtags starting with `prefix` (lower case) used in statuses `viewer`
+/// may see on `tenant` (the rules of [`visible`]), by name, for search.
+pub async fn search_tags(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    viewer: Option<AccountId>,
+    prefix: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Tag {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let sql = format!(
+        "SELECT DISTINCT t.name FROM status_tags t JOIN statuses s ON s.id = t.status_id \
+         WHERE t.name LIKE $3 \
+           AND EXISTS (SELECT 1 FROM status_receipts r WHERE r.domain_id = $1 AND r.status_id = s.id) \
+           AND {} \
+         ORDER BY t.name ASC OFFSET $4 LIMIT $5",
+        visibility_sql("s")
+    );
+    let pattern = format!("{}%", contains_pattern(prefix).trim_matches('%'));
+    let rows: Vec<Tag> = diesel::sql_query(sql)
+        .bind::<BigInt, _>(tenant.0)
+        .bind::<Nullable<BigInt>, _>(viewer.map(|v| v.0))
+        .bind::<Text, _>(pattern)
+        .bind::<BigInt, _>(offset)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|t| t.name).collect())
+}
+
+/// A status's earlier versions (and its current one), oldest first, for its history.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Edit {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The recorded versions of status `id`; the caller checked that the viewer may see it.
+pub async fn edits(conn: &mut AsyncPgConnection, id: i64) -> Result<Vec<Edit>, StoreError> {
+    use crate::schema::status_edits;
+    Ok(status_edits::table
+        .filter(status_edits::status_id.eq(id))
+        .order(status_edits::id.asc())
+        .select((status_edits::content, status_edits::spoiler_text, status_edits::sensitive, status_edits::created_at))
+        .load(conn)
+        .await?)
+}
+
+/// Public and unlisted statuses (boosts included) of an account: the size of its outbox.
+pub async fn outbox_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
+    Ok(statuses::table
+        .filter(statuses::account_id.eq(account.0))
+        .filter(statuses::visibility.eq_any(["public", "unlisted"]))
+        .count()
+        .get_result(conn)
+        .await?)
 }
 
 /// Counts shown on a status.

@@ -7,6 +7,7 @@ use crate::tenant::Tenant;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use kereru_core::scopes::Scope;
 use kereru_store::accounts::{self, Account};
 use kereru_store::oauth::{self, TokenGrant};
 use std::future::Future;
@@ -32,8 +33,8 @@ impl MaybeAuth {
 
 impl Auth {
     /// 403 unless the token's scopes grant `scope`, as Mastodon answers.
-    pub fn require(&self, scope: &str) -> Result<(), WebError> {
-        if self.grant.scopes.allows(scope) {
+    pub fn require(&self, scope: Scope) -> Result<(), WebError> {
+        if self.grant.scopes.grants(scope) {
             Ok(())
         } else {
             Err(WebError::Forbidden("This action is outside the authorized scopes".into()))
@@ -41,7 +42,7 @@ impl Auth {
     }
 
     /// The account acting, with `scope` checked; app-only tokens get Mastodon's 422.
-    pub fn user(&self, scope: &str) -> Result<&Account, WebError> {
+    pub fn user(&self, scope: Scope) -> Result<&Account, WebError> {
         self.require(scope)?;
         self.account
             .as_ref()

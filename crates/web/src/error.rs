@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use kereru_service::ServiceError;
 use kereru_store::StoreError;
 use kereru_store::accounts::AccountError;
 use kereru_store::domains::DomainError;
@@ -109,6 +110,24 @@ impl ResponseError for WebError {
     }
 }
 
+/// Mastodon's answer for anything that isn't there, or that this viewer may not see.
+pub fn not_found() -> WebError {
+    WebError::NotFound("Record not found".into())
+}
+
+// The one mapping from the layers below to HTTP: handlers use `?` on store
+// and service results and never look at a database error themselves.
+impl From<ServiceError> for WebError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound => not_found(),
+            ServiceError::Invalid(message) => WebError::Unprocessable(message),
+            ServiceError::Forbidden(message) => WebError::Forbidden(message),
+            ServiceError::Store(e) => WebError::from(e),
+        }
+    }
+}
+
 impl From<StoreError> for WebError {
     fn from(error: StoreError) -> Self {
         WebError::Internal(error.to_string())
@@ -134,12 +153,6 @@ impl From<kereru_store::pool::PoolError> for WebError {
 }
 
 /// The default service: a route that doesn't exist on this tenant.
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
+pub async fn unknown_route(req: HttpRequest) -> HttpResponse {
     WebError::NotFound("the page you are looking for isn't here".into()).respond_to(&req)
-}
-
-impl From<diesel::result::Error> for WebError {
-    fn from(error: diesel::result::Error) -> Self {
-        WebError::from(StoreError::Database(error))
-    }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cors;
 pub mod discovery;
 pub mod error;
+pub mod extract;
 pub mod federation;
 pub mod multipart;
 pub mod negotiate;
@@ -65,7 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/", web::get().to(pages::home))
             .route("/avatars/original/missing.png", web::get().to(api::media::missing_image))
             .route("/headers/original/missing.png", web::get().to(api::media::missing_image))
-            .default_service(web::to(error::not_found)),
+            .default_service(web::to(error::unknown_route)),
     );
 }
 

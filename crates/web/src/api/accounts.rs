@@ -3,45 +3,49 @@
 use super::entities::{self, AccountCounts};
 use super::render::Renderer;
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::WebError;
+use crate::error::{WebError, not_found};
+use crate::extract::{Id, Scope, User, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpResponse, web};
-use kereru_store::AccountId;
-use kereru_store::accounts;
-
-fn not_found() -> WebError {
-    WebError::NotFound("Record not found".into())
-}
+use kereru_store::accounts::{self, Account};
+use kereru_store::{PgConn, profiles};
 
 /// `GET /api/v1/accounts/verify_credentials`
 pub async fn verify_credentials(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::ReadAccounts>,
 ) -> Result<HttpResponse, WebError> {
-    let account = auth.user("read:accounts")?;
     let mut conn = state.pool.get().await?;
-    let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, account.id).await?;
-    let statuses = accounts::status_count(&mut conn, account.id).await?;
+    let fields = profiles::fields(&mut conn, me.id()).await?;
+    Ok(HttpResponse::Ok().json(credential_account(&mut conn, &me.tenant, &me.account, &fields).await?))
+}
+
+/// The CredentialAccount entity: the account as its owner sees it, with its source and preferences.
+async fn credential_account(
+    conn: &mut PgConn,
+    tenant: &Tenant,
+    account: &Account,
+    fields: &[profiles::Field],
+) -> Result<serde_json::Value, WebError> {
+    let (followers, following) = kereru_store::relationships::follow_counts(conn, account.id).await?;
+    let statuses = accounts::status_count(conn, account.id).await?;
     let counts = AccountCounts { followers, following, statuses };
-    let fields = kereru_store::profiles::fields(&mut conn, account.id).await?;
-    let preferences = kereru_store::profiles::preferences(&mut conn, account.id).await?;
-    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, account, counts, &fields, &preferences)))
+    let preferences = profiles::preferences(conn, account.id).await?;
+    Ok(entities::credential_account(&tenant.urls, account, counts, fields, &preferences))
 }
 
 /// `GET /api/v1/accounts/{id}`: any account of this tenant; ids of other tenants are unknown here.
 pub async fn show(
     state: web::Data<AppState>,
     tenant: Tenant,
-    _auth: MaybeAuth,
-    id: web::Path<String>,
+    auth: MaybeAuth,
+    id: Id,
 ) -> Result<HttpResponse, WebError> {
-    let id: i64 = id.parse().map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
-    let account = accounts::get_visible(&mut conn, tenant.id, AccountId(id)).await?.ok_or_else(not_found)?;
-    let viewer = _auth.viewer();
+    let account = accounts::get_visible(&mut conn, tenant.id, id.account()).await?.ok_or_else(not_found)?;
+    let viewer = auth.viewer();
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }
 
@@ -49,7 +53,7 @@ pub async fn show(
 pub async fn lookup(
     state: web::Data<AppState>,
     tenant: Tenant,
-    _auth: MaybeAuth,
+    auth: MaybeAuth,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let acct = params.required("acct")?;
@@ -69,7 +73,7 @@ pub async fn lookup(
         account = kereru_service::resolve::known_remote(&mut conn, &tenant.domain, username, &host).await?;
     }
     let account = account.ok_or_else(not_found)?;
-    let viewer = _auth.viewer();
+    let viewer = auth.viewer();
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).account(&mut conn, &account).await?))
 }
 
@@ -77,14 +81,15 @@ pub async fn lookup(
 pub async fn update_credentials(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::WriteAccounts>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     use super::media::{ProfileImage, store_profile_image};
     use actix_web::FromRequest;
-    use kereru_store::profiles::{self, ProfileError, ProfileUpdate};
-    let account = auth.user("write:accounts")?;
+    use kereru_service::profiles::CredentialsUpdate;
+    use kereru_store::profiles::ProfileUpdate;
+    use kereru_store::statuses::Visibility;
+    let tenant = &me.tenant;
     // Images come as multipart; everything else may too, or as a form or JSON.
     let (params, avatar, header) = if crate::multipart::is_multipart(req.headers()) {
         let limits = crate::multipart::Limits {
@@ -110,73 +115,52 @@ pub async fn update_credentials(
         (Params::from_request(&req, &mut payload.into_inner()).await?, None, None)
     };
     let text = |key: &str| params.str(key).map(str::to_string);
-    let fields = if params.has_prefix("fields_attributes") {
-        let mut fields = Vec::new();
-        for index in 0..8 {
-            let name = params.str(&format!("fields_attributes[{index}][name]"));
-            let value = params.str(&format!("fields_attributes[{index}][value]"));
-            if name.is_none() && value.is_none() {
-                continue;
-            }
-            fields.push((name.unwrap_or("").to_string(), value.unwrap_or("").to_string()));
-        }
-        Some(fields)
-    } else {
-        None
-    };
-    let visibility = params.str("source[privacy]");
-    if let Some(v) = visibility
-        && v.parse::<kereru_store::statuses::Visibility>().is_err()
-    {
-        return Err(WebError::Unprocessable(format!("Validation failed: Privacy `{v}` is not a visibility")));
-    }
-    let mut change = ProfileUpdate {
+    let fields_given = params.has_prefix("fields_attributes");
+    let fields = fields_given.then(|| {
+        (0..8)
+            .filter_map(|index| {
+                let name = params.str(&format!("fields_attributes[{index}][name]"));
+                let value = params.str(&format!("fields_attributes[{index}][value]"));
+                (name.is_some() || value.is_some())
+                    .then(|| (name.unwrap_or("").to_string(), value.unwrap_or("").to_string()))
+            })
+            .collect()
+    });
+    let default_visibility = params
+        .str("source[privacy]")
+        .map(|v| {
+            v.parse::<Visibility>()
+                .map_err(|_| WebError::Unprocessable(format!("Validation failed: Privacy `{v}` is not a visibility")))
+        })
+        .transpose()?;
+    let mut profile = ProfileUpdate {
         display_name: text("display_name"),
         note: text("note"),
         locked: params.bool("locked"),
         bot: params.bool("bot"),
         discoverable: params.bool("discoverable"),
+        hide_collections: params.bool("hide_collections"),
         fields,
         avatar_file: None,
         header_file: None,
     };
     // Validated and stored before the profile changes; a bad image changes nothing.
     if let Some(bytes) = avatar {
-        change.avatar_file = Some(Some(store_profile_image(&state, &tenant, bytes, ProfileImage::Avatar).await?));
+        profile.avatar_file = Some(Some(store_profile_image(&state, tenant, bytes, ProfileImage::Avatar).await?));
     }
     if let Some(bytes) = header {
-        change.header_file = Some(Some(store_profile_image(&state, &tenant, bytes, ProfileImage::Header).await?));
+        profile.header_file = Some(Some(store_profile_image(&state, tenant, bytes, ProfileImage::Header).await?));
     }
+    let change = CredentialsUpdate {
+        profile,
+        default_visibility,
+        default_sensitive: params.bool("source[sensitive]"),
+        default_language: params.str("source[language]").map(|l| Some(l.to_string()).filter(|l| !l.is_empty())),
+    };
     let mut conn = state.pool.get().await?;
-    let updated = profiles::update(&mut conn, account.id, change).await.map_err(|e| match e {
-        ProfileError::Invalid(_) => WebError::Unprocessable(e.to_string()),
-        ProfileError::Store(s) => WebError::from(s),
-    })?;
-    if let Some(hide) = params.bool("hide_collections") {
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        use kereru_store::schema::accounts as accounts_table;
-        diesel::update(accounts_table::table.find(updated.id.0))
-            .set(accounts_table::hide_collections.eq(hide))
-            .execute(&mut conn)
-            .await?;
-    }
-    let updated = accounts::get_unchecked(&mut conn, updated.id).await?.ok_or_else(not_found)?;
-    // Other servers hear of the new profile (through the delivery queue).
-    kereru_service::federation::outbound::profile_updated(
-        &mut conn,
-        state.settings.public_scheme,
-        &tenant.domain,
-        &updated,
-    )
-    .await?;
-    let language = params.str("source[language]").map(|l| Some(l.to_string()).filter(|l| !l.is_empty()));
-    profiles::set_posting_defaults(&mut conn, account.id, visibility, params.bool("source[sensitive]"), language)
-        .await?;
-    let (followers, following) = kereru_store::relationships::follow_counts(&mut conn, updated.id).await?;
-    let statuses = accounts::status_count(&mut conn, updated.id).await?;
+    let updated = kereru_service::profiles::update_credentials(&mut conn, &me.actor(), change).await?;
     let fields = profiles::fields(&mut conn, updated.id).await?;
-    if params.has_prefix("fields_attributes") {
+    if fields_given {
         kereru_service::verify_links::spawn(
             &state.fetcher,
             &state.pool,
@@ -186,9 +170,7 @@ pub async fn update_credentials(
             &fields,
         );
     }
-    let preferences = profiles::preferences(&mut conn, updated.id).await?;
-    let counts = AccountCounts { followers, following, statuses };
-    Ok(HttpResponse::Ok().json(entities::credential_account(&tenant.urls, &updated, counts, &fields, &preferences)))
+    Ok(HttpResponse::Ok().json(credential_account(&mut conn, tenant, &updated, &fields).await?))
 }
 
 /// `POST /api/v1/accounts`: sign up on this tenant, as its registration mode allows.
@@ -200,8 +182,9 @@ pub async fn register(
     auth: Auth,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
+    use kereru_service::accounts::{RegisterError, register as register_account};
     use kereru_store::domains::Registrations;
-    auth.require("write:accounts")?;
+    auth.require(Scope::WriteAccounts)?;
     if tenant.registrations == Registrations::Closed {
         return Err(WebError::Forbidden("Registrations are closed on this server".into()));
     }
@@ -220,7 +203,6 @@ pub async fn register(
         return Err(invalid("Reason", "can't be blank".into()));
     }
     let locale = params.str("locale").filter(|l| l.len() <= 16).map(str::to_string);
-    let mut conn = state.pool.get().await?;
     let new = accounts::NewLocalAccount {
         username,
         email,
@@ -230,18 +212,16 @@ pub async fn register(
         signup_reason: reason,
         locale,
     };
-    let account = accounts::create_local(&mut conn, tenant.id, new).await.map_err(|e| match e {
-        accounts::AccountError::UsernameTaken(_) => invalid("Username", "is already taken".into()),
-        accounts::AccountError::EmailTaken(_) => invalid("Email", "is already taken".into()),
-        accounts::AccountError::Password(p) => invalid("Password", p.to_string()),
-        other => WebError::from(other),
+    let mut conn = state.pool.get().await?;
+    let token = register_account(&mut conn, tenant.id, auth.grant.application_id, new).await.map_err(|e| match e {
+        RegisterError::Account(accounts::AccountError::UsernameTaken(_)) => {
+            invalid("Username", "is already taken".into())
+        }
+        RegisterError::Account(accounts::AccountError::EmailTaken(_)) => invalid("Email", "is already taken".into()),
+        RegisterError::Account(accounts::AccountError::Password(p)) => invalid("Password", p.to_string()),
+        RegisterError::Account(other) => WebError::from(other),
+        RegisterError::UnknownApplication => WebError::Unauthorized("The access token is invalid".into()),
     })?;
-    let app = kereru_store::oauth::application_by_id(&mut conn, tenant.id, auth.grant.application_id)
-        .await?
-        .ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))?;
-    let token =
-        kereru_store::oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), app.scopes.clone(), true)
-            .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "access_token": token.access_token,
         "token_type": "Bearer",

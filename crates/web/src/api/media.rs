@@ -49,10 +49,6 @@ pub fn upload_body_limit(method: &Method, path: &str) -> Option<u64> {
     (upload || update || profile).then_some(UPLOAD_BODY_LIMIT)
 }
 
-fn not_found() -> WebError {
-    WebError::NotFound("Record not found".into())
-}
-
 fn too_large_file(field: &str) -> WebError {
     let field = if field == "file" { "File" } else { "Thumbnail" };
     WebError::Unprocessable(format!(
@@ -84,7 +80,7 @@ fn process_error(error: ProcessError) -> WebError {
 
 fn action_error(error: MediaActionError) -> WebError {
     match error {
-        MediaActionError::NotFound => not_found(),
+        MediaActionError::NotFound => crate::error::not_found(),
         MediaActionError::Image(error) => process_error(error),
         MediaActionError::Attachment(error) => media_error(error),
         MediaActionError::Store(error) => error.into(),
@@ -206,7 +202,7 @@ pub async fn upload(
     auth: Auth,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let account = auth.user("write:media")?;
+    let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let mut form = multipart::read(req.headers(), payload, upload_limits(), &["file", "thumbnail"]).await?;
     form.merge_query(req.query_string())?;
     let description = media_params::description(form.text("description")?).map_err(invalid)?.flatten();
@@ -229,8 +225,8 @@ async fn find_unattached(
     auth: &Auth,
     id: &str,
 ) -> Result<MediaAttachment, WebError> {
-    let account = auth.user("write:media")?;
-    let id = id.parse().map_err(|_| not_found())?;
+    let account = auth.user(crate::extract::Scope::WriteMedia)?;
+    let id = crate::extract::parse_id(id)?;
     actions::unattached(&state.pool, tenant.id, account.id, id).await.map_err(action_error)
 }
 
@@ -256,7 +252,7 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let existing = find_unattached(&state, &tenant, &auth, &id).await?;
-    let account = auth.user("write:media")?;
+    let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let change = if multipart::is_multipart(req.headers()) {
         let mut form = multipart::read(req.headers(), payload, upload_limits(), &["thumbnail"]).await?;
         form.merge_query(req.query_string())?;

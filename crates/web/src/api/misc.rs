@@ -1,21 +1,18 @@
 //! Small endpoints: preferences, markers, custom emojis.
 
 use super::render::timestamp;
-use super::statuses::actor;
-use crate::auth::Auth;
 use crate::error::WebError;
+use crate::extract::{User, scope};
 use crate::params::Params;
 use crate::state::AppState;
-use crate::tenant::Tenant;
 use actix_web::{HttpResponse, web};
 use kereru_store::profiles;
 use serde_json::{Map, Value, json};
 
 /// `GET /api/v1/preferences`
-pub async fn preferences(state: web::Data<AppState>, tenant: Tenant, auth: Auth) -> Result<HttpResponse, WebError> {
-    let me = actor(&tenant, &auth, "read:accounts")?.account.id;
+pub async fn preferences(state: web::Data<AppState>, me: User<scope::ReadAccounts>) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
-    let p = profiles::preferences(&mut conn, me).await?;
+    let p = profiles::preferences(&mut conn, me.id()).await?;
     Ok(HttpResponse::Ok().json(json!({
         "posting:default:visibility": p.default_visibility,
         "posting:default:sensitive": p.default_sensitive,
@@ -43,25 +40,21 @@ fn markers_json(list: Vec<profiles::Marker>) -> Value {
 /// `GET /api/v1/markers?timeline[]=home&timeline[]=notifications`
 pub async fn markers(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::ReadStatuses>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let me = actor(&tenant, &auth, "read:statuses")?.account.id;
     let wanted: Vec<String> = params.list("timeline").into_iter().filter(|t| TIMELINES.contains(&t.as_str())).collect();
     let mut conn = state.pool.get().await?;
-    let list = profiles::markers_of(&mut conn, me, &wanted).await?;
+    let list = profiles::markers_of(&mut conn, me.id(), &wanted).await?;
     Ok(HttpResponse::Ok().json(markers_json(list)))
 }
 
 /// `POST /api/v1/markers` with `home[last_read_id]` and/or `notifications[last_read_id]`.
 pub async fn save_markers(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::WriteStatuses>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let me = actor(&tenant, &auth, "write:statuses")?.account.id;
     let mut updates = Vec::new();
     for timeline in TIMELINES {
         if let Some(id) = params.str(&format!("{timeline}[last_read_id]")) {
@@ -76,10 +69,7 @@ pub async fn save_markers(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let mut saved = Vec::new();
-    for (timeline, id) in updates {
-        saved.push(profiles::save_marker(&mut conn, me, timeline, id).await?);
-    }
+    let saved = profiles::save_markers(&mut conn, me.id(), &updates).await?;
     Ok(HttpResponse::Ok().json(markers_json(saved)))
 }
 

@@ -5,8 +5,8 @@
 use super::entities::{self, AccountCounts};
 use crate::error::WebError;
 use crate::tenant::Tenant;
-use diesel_async::AsyncPgConnection;
 use kereru_core::{Scheme, TenantUrls};
+use kereru_store::PgConn;
 use kereru_store::accounts::{self, Account};
 use kereru_store::domains::{self, Domain};
 use kereru_store::ids::{AccountId, DomainId};
@@ -35,7 +35,7 @@ impl<'a> Renderer<'a> {
         Renderer { tenant, scheme: tenant.urls.scheme, viewer, domains }
     }
 
-    async fn urls_of(&mut self, conn: &mut AsyncPgConnection, domain: DomainId) -> Result<TenantUrls, WebError> {
+    async fn urls_of(&mut self, conn: &mut PgConn, domain: DomainId) -> Result<TenantUrls, WebError> {
         if let Some(known) = self.domains.get(&domain.0) {
             return Ok(known.urls(self.scheme));
         }
@@ -45,7 +45,7 @@ impl<'a> Renderer<'a> {
         Ok(urls)
     }
 
-    pub async fn account(&mut self, conn: &mut AsyncPgConnection, account: &Account) -> Result<Value, WebError> {
+    pub async fn account(&mut self, conn: &mut PgConn, account: &Account) -> Result<Value, WebError> {
         let Some(tenant) = account.domain_id else {
             // A remote account: what its server published, shown as Mastodon shows remote accounts.
             let (followers, following) = relationships::follow_counts(conn, account.id).await?;
@@ -62,7 +62,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Accounts by id in the given order, leaving out those this tenant doesn't know.
-    pub async fn accounts_by_id(&mut self, conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<Vec<Value>, WebError> {
+    pub async fn accounts_by_id(&mut self, conn: &mut PgConn, ids: &[i64]) -> Result<Vec<Value>, WebError> {
         let found = accounts::many_visible(conn, self.tenant.id, ids).await?;
         let by_id: HashMap<i64, Account> = found.into_iter().map(|a| (a.id.0, a)).collect();
         let mut out = Vec::with_capacity(ids.len());
@@ -74,11 +74,11 @@ impl<'a> Renderer<'a> {
         Ok(out)
     }
 
-    pub async fn status(&mut self, conn: &mut AsyncPgConnection, status: Status) -> Result<Value, WebError> {
+    pub async fn status(&mut self, conn: &mut PgConn, status: Status) -> Result<Value, WebError> {
         self.statuses(conn, vec![status]).await?.into_iter().next().ok_or_else(|| WebError::Internal("render".into()))
     }
 
-    pub async fn statuses(&mut self, conn: &mut AsyncPgConnection, list: Vec<Status>) -> Result<Vec<Value>, WebError> {
+    pub async fn statuses(&mut self, conn: &mut PgConn, list: Vec<Status>) -> Result<Vec<Value>, WebError> {
         // Boosted statuses render nested; load them with the rest.
         let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
         let mut boosted: HashMap<i64, Status> = HashMap::new();
@@ -165,7 +165,7 @@ impl<'a> Renderer<'a> {
                 "edited_at": status.edited_at.map(timestamp),
                 "account": author_json,
                 "content": status.content,
-                "visibility": status.visibility,
+                "visibility": status.visibility.as_str(),
                 "sensitive": status.sensitive,
                 "spoiler_text": status.spoiler_text,
                 "language": status.language,
@@ -215,11 +215,7 @@ impl<'a> Renderer<'a> {
         Ok(out)
     }
 
-    pub async fn notifications(
-        &mut self,
-        conn: &mut AsyncPgConnection,
-        list: Vec<Notification>,
-    ) -> Result<Vec<Value>, WebError> {
+    pub async fn notifications(&mut self, conn: &mut PgConn, list: Vec<Notification>) -> Result<Vec<Value>, WebError> {
         let mut out = Vec::with_capacity(list.len());
         for n in list {
             let Some(from) = accounts::get_unchecked(conn, AccountId(n.from_account_id)).await? else { continue };

@@ -8,11 +8,9 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use kereru_store::accounts;
 use kereru_store::page::Page;
-use kereru_store::schema::{accounts, known_accounts, status_receipts, status_tags};
-use kereru_store::statuses::{self, Feed, contains_pattern};
+use kereru_store::statuses::{self, Feed};
 use serde_json::{Value, json};
 
 pub async fn search(
@@ -72,20 +70,7 @@ pub async fn search(
                 found_accounts.push(renderer.account(&mut conn, &account).await?);
             }
         } else {
-            let pattern = contains_pattern(handle);
-            let known = known_accounts::table
-                .filter(known_accounts::domain_id.eq(tenant.id.0))
-                .select(known_accounts::account_id);
-            let ids: Vec<i64> = accounts::table
-                .filter(accounts::domain_id.eq(tenant.id.0).or(accounts::id.eq_any(known)))
-                .filter(accounts::username.ilike(&pattern).or(accounts::display_name.ilike(&pattern)))
-                .order(accounts::username.asc())
-                .offset(offset)
-                .limit(limit)
-                .select(accounts::id)
-                .load(&mut conn)
-                .await
-                .map_err(kereru_store::StoreError::from)?;
+            let ids = accounts::search_visible(&mut conn, tenant.id, handle, offset, limit).await?;
             found_accounts = renderer.accounts_by_id(&mut conn, &ids).await?;
         }
     }
@@ -94,20 +79,7 @@ pub async fn search(
     if kind.is_empty() || kind == "hashtags" {
         let name = q.trim_start_matches('#').to_lowercase();
         if !name.is_empty() {
-            let received = status_receipts::table
-                .filter(status_receipts::domain_id.eq(tenant.id.0))
-                .select(status_receipts::status_id);
-            let names: Vec<String> = status_tags::table
-                .filter(status_tags::name.like(format!("{}%", contains_pattern(&name).trim_matches('%'))))
-                .filter(status_tags::status_id.eq_any(received))
-                .select(status_tags::name)
-                .distinct()
-                .order(status_tags::name.asc())
-                .offset(offset)
-                .limit(limit)
-                .load(&mut conn)
-                .await
-                .map_err(kereru_store::StoreError::from)?;
+            let names = statuses::search_tags(&mut conn, tenant.id, viewer, &name, offset, limit).await?;
             hashtags = names
                 .into_iter()
                 .map(|n| json!({ "name": n, "url": format!("{}/tags/{n}", tenant.urls.base()), "history": [], "following": false }))

@@ -3,39 +3,54 @@
 use super::paging;
 use super::render::{Renderer, timestamp};
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::WebError;
+use crate::error::{WebError, not_found};
+use crate::extract::{Action, Id, Scope, User, actions, parse_id, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kereru_service::statuses::{self as actions, NewPost};
-use kereru_service::{Actor, ServiceError};
+use kereru_service::statuses::{self as service, NewPost};
 use kereru_store::statuses::{self, Feed, Visibility};
 use kereru_store::{accounts, interactions};
 use serde_json::json;
 
-pub fn not_found() -> WebError {
-    WebError::NotFound("Record not found".into())
+/// `POST /api/v1/statuses/{id}/{action}`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusAction {
+    Favourite,
+    Unfavourite,
+    Reblog,
+    Unreblog,
+    Bookmark,
+    Unbookmark,
+    Pin,
+    Unpin,
+    Mute,
+    Unmute,
 }
 
-impl From<ServiceError> for WebError {
-    fn from(error: ServiceError) -> Self {
-        match error {
-            ServiceError::NotFound => not_found(),
-            ServiceError::Invalid(message) => WebError::Unprocessable(message),
-            ServiceError::Forbidden(message) => WebError::Forbidden(message),
-            ServiceError::Store(e) => WebError::from(e),
+actions!(StatusAction {
+    Favourite = "favourite",
+    Unfavourite = "unfavourite",
+    Reblog = "reblog",
+    Unreblog = "unreblog",
+    Bookmark = "bookmark",
+    Unbookmark = "unbookmark",
+    Pin = "pin",
+    Unpin = "unpin",
+    Mute = "mute",
+    Unmute = "unmute",
+});
+
+impl StatusAction {
+    fn scope(self) -> Scope {
+        use StatusAction::*;
+        match self {
+            Favourite | Unfavourite => Scope::WriteFavourites,
+            Bookmark | Unbookmark => Scope::WriteBookmarks,
+            Reblog | Unreblog | Pin | Unpin | Mute | Unmute => Scope::WriteStatuses,
         }
     }
-}
-
-pub fn parse_id(id: &str) -> Result<i64, WebError> {
-    id.parse().map_err(|_| not_found())
-}
-
-pub fn actor<'a>(tenant: &'a Tenant, auth: &'a Auth, scope: &str) -> Result<Actor<'a>, WebError> {
-    let account = auth.user(scope)?;
-    Ok(Actor { tenant: &tenant.domain, account, scheme: tenant.urls.scheme })
 }
 
 fn visibility_param(params: &Params) -> Result<Option<Visibility>, WebError> {
@@ -52,20 +67,15 @@ fn visibility_param(params: &Params) -> Result<Option<Visibility>, WebError> {
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::WriteStatuses>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let actor = actor(&tenant, &auth, "write:statuses")?;
     let media_ids = params
         .list("media_ids")
         .iter()
         .map(|id| id.parse::<i64>().map_err(|_| WebError::Unprocessable("media_ids must be ids".into())))
         .collect::<Result<Vec<_>, _>>()?;
-    let in_reply_to = match params.str("in_reply_to_id").filter(|v| !v.is_empty()) {
-        Some(id) => Some(parse_id(id)?),
-        None => None,
-    };
+    let in_reply_to = params.str("in_reply_to_id").filter(|v| !v.is_empty()).map(parse_id).transpose()?;
     let new = NewPost {
         text: params.str("status").unwrap_or("").to_string(),
         spoiler_text: params.str("spoiler_text").unwrap_or("").to_string(),
@@ -75,12 +85,12 @@ pub async fn create(
         in_reply_to,
         media_ids,
         idempotency_key: req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()).map(str::to_string),
-        application_id: Some(auth.grant.application_id),
+        application_id: Some(me.application_id),
     };
     let mut conn = state.pool.get().await?;
-    let (status, events) = actions::post(&mut conn, &actor, new).await?;
+    let (status, events) = service::post(&mut conn, &me.actor(), new).await?;
     state.publish(&events).await;
-    let body = Renderer::new(&tenant, Some(actor.account.id)).status(&mut conn, status).await?;
+    let body = Renderer::new(&me.tenant, Some(me.id())).status(&mut conn, status).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -89,9 +99,8 @@ pub async fn show(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    id: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
-    let id = parse_id(&id)?;
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
@@ -101,17 +110,15 @@ pub async fn show(
 /// `DELETE /api/v1/statuses/{id}`: answers with the status and its source text (for "delete and redraft").
 pub async fn delete(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
-    id: web::Path<String>,
+    me: User<scope::WriteStatuses>,
+    Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
-    let actor = actor(&tenant, &auth, "write:statuses")?;
-    let id = parse_id(&id)?;
+    let actor = me.actor();
     let mut conn = state.pool.get().await?;
-    let status = actions::visible(&mut conn, &actor, id).await?;
+    let status = service::visible(&mut conn, &actor, id).await?;
     let text = status.text.clone();
-    let mut body = Renderer::new(&tenant, Some(actor.account.id)).status(&mut conn, status).await?;
-    let events = actions::delete(&mut conn, &actor, id).await?;
+    let mut body = Renderer::new(&me.tenant, Some(me.id())).status(&mut conn, status).await?;
+    let events = service::delete(&mut conn, &actor, id).await?;
     state.publish(&events).await;
     body["text"] = text.into();
     Ok(HttpResponse::Ok().json(body))
@@ -120,17 +127,14 @@ pub async fn delete(
 /// `PUT /api/v1/statuses/{id}`
 pub async fn edit(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
-    id: web::Path<String>,
+    me: User<scope::WriteStatuses>,
+    Id(id): Id,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let actor = actor(&tenant, &auth, "write:statuses")?;
-    let id = parse_id(&id)?;
     let mut conn = state.pool.get().await?;
-    let (status, events) = actions::edit(
+    let (status, events) = service::edit(
         &mut conn,
-        &actor,
+        &me.actor(),
         id,
         params.str("status").unwrap_or("").to_string(),
         params.str("spoiler_text").unwrap_or("").to_string(),
@@ -138,7 +142,7 @@ pub async fn edit(
     )
     .await?;
     state.publish(&events).await;
-    Ok(HttpResponse::Ok().json(Renderer::new(&tenant, Some(actor.account.id)).status(&mut conn, status).await?))
+    Ok(HttpResponse::Ok().json(Renderer::new(&me.tenant, Some(me.id())).status(&mut conn, status).await?))
 }
 
 /// `GET /api/v1/statuses/{id}/history`
@@ -146,12 +150,8 @@ pub async fn history(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    id: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use kereru_store::schema::status_edits;
-    let id = parse_id(&id)?;
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
@@ -159,18 +159,12 @@ pub async fn history(
         accounts::get_unchecked(&mut conn, kereru_store::AccountId(status.account_id)).await?.ok_or_else(not_found)?;
     let mut renderer = Renderer::new(&tenant, viewer);
     let account = renderer.account(&mut conn, &author).await?;
-    let versions: Vec<(String, String, bool, chrono::DateTime<chrono::Utc>)> = status_edits::table
-        .filter(status_edits::status_id.eq(status.id))
-        .order(status_edits::id.asc())
-        .select((status_edits::content, status_edits::spoiler_text, status_edits::sensitive, status_edits::created_at))
-        .load(&mut conn)
-        .await
-        .map_err(kereru_store::StoreError::from)?;
+    let versions = statuses::edits(&mut conn, status.id).await?;
     let mut body: Vec<serde_json::Value> = versions
         .into_iter()
-        .map(|(content, spoiler_text, sensitive, at)| {
-            json!({ "content": content, "spoiler_text": spoiler_text, "sensitive": sensitive, "created_at": timestamp(at),
-                    "account": account, "media_attachments": [], "emojis": [] })
+        .map(|edit| {
+            json!({ "content": edit.content, "spoiler_text": edit.spoiler_text, "sensitive": edit.sensitive,
+                    "created_at": timestamp(edit.created_at), "account": account, "media_attachments": [], "emojis": [] })
         })
         .collect();
     if body.is_empty() {
@@ -183,15 +177,12 @@ pub async fn history(
 /// `GET /api/v1/statuses/{id}/source`
 pub async fn source(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
-    id: web::Path<String>,
+    me: User<scope::ReadStatuses>,
+    Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
-    let actor = actor(&tenant, &auth, "read:statuses")?;
-    let id = parse_id(&id)?;
     let mut conn = state.pool.get().await?;
-    let status = actions::visible(&mut conn, &actor, id).await?;
-    if status.account_id != actor.account.id.0 {
+    let status = service::visible(&mut conn, &me.actor(), id).await?;
+    if status.account_id != me.id().0 {
         return Err(not_found());
     }
     Ok(HttpResponse::Ok()
@@ -203,10 +194,9 @@ pub async fn context(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    id: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
     const LIMIT: usize = 60;
-    let id = parse_id(&id)?;
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
@@ -265,81 +255,66 @@ pub async fn act(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: Auth,
-    path: web::Path<(String, String)>,
+    Id(id): Id,
+    Action(action): Action<StatusAction>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let (id, action) = path.into_inner();
-    let id = parse_id(&id)?;
-    let scope = match action.as_str() {
-        "favourite" | "unfavourite" => "write:favourites",
-        "bookmark" | "unbookmark" => "write:bookmarks",
-        "reblog" | "unreblog" | "pin" | "unpin" | "mute" | "unmute" => "write:statuses",
-        _ => return Err(WebError::NotFound("Record not found".into())),
-    };
-    let actor = actor(&tenant, &auth, scope)?;
+    let actor = auth.actor(&tenant, action.scope())?;
     let mut conn = state.pool.get().await?;
-    let status = match action.as_str() {
-        "favourite" => {
-            let (status, events) = actions::favourite(&mut conn, &actor, id).await?;
-            state.publish(&events).await;
-            status
-        }
-        "unfavourite" => actions::unfavourite(&mut conn, &actor, id).await?,
-        "reblog" => {
-            let (boost, events) = actions::reblog(&mut conn, &actor, id, visibility_param(&params)?).await?;
-            state.publish(&events).await;
-            boost
-        }
-        "unreblog" => {
-            let (original, events) = actions::unreblog(&mut conn, &actor, id).await?;
-            state.publish(&events).await;
-            original
-        }
-        "bookmark" => actions::bookmark(&mut conn, &actor, id, true).await?,
-        "unbookmark" => actions::bookmark(&mut conn, &actor, id, false).await?,
-        "pin" => actions::pin(&mut conn, &actor, id, true).await?,
-        "unpin" => actions::pin(&mut conn, &actor, id, false).await?,
+    let (status, events) = match action {
+        StatusAction::Favourite => service::favourite(&mut conn, &actor, id).await?,
+        StatusAction::Unfavourite => (service::unfavourite(&mut conn, &actor, id).await?, Vec::new()),
+        StatusAction::Reblog => service::reblog(&mut conn, &actor, id, visibility_param(&params)?).await?,
+        StatusAction::Unreblog => service::unreblog(&mut conn, &actor, id).await?,
+        StatusAction::Bookmark => (service::bookmark(&mut conn, &actor, id, true).await?, Vec::new()),
+        StatusAction::Unbookmark => (service::bookmark(&mut conn, &actor, id, false).await?, Vec::new()),
+        StatusAction::Pin => (service::pin(&mut conn, &actor, id, true).await?, Vec::new()),
+        StatusAction::Unpin => (service::pin(&mut conn, &actor, id, false).await?, Vec::new()),
         // Muting a conversation: accepted, not yet acted on.
-        _ => actions::visible(&mut conn, &actor, id).await?,
+        StatusAction::Mute | StatusAction::Unmute => (service::visible(&mut conn, &actor, id).await?, Vec::new()),
     };
+    state.publish(&events).await;
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, Some(actor.account.id)).status(&mut conn, status).await?))
 }
 
-/// `GET /api/v1/statuses/{id}/favourited_by` and `/reblogged_by`.
-pub async fn interacted_by(
+/// `GET /api/v1/statuses/{id}/favourited_by`
+pub async fn favourited_by(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    path: web::Path<(String, String)>,
+    Id(id): Id,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use kereru_store::schema::statuses as table;
-    let (id, which) = path.into_inner();
-    let id = parse_id(&id)?;
     let viewer = auth.viewer();
     let page = paging::page(&params)?;
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
-    let rows: Vec<(i64, i64)> = match which.as_str() {
-        "favourited_by" => {
-            interactions::favourited_by(&mut conn, status.id, page).await?.into_iter().map(|(r, a)| (r, a.0)).collect()
-        }
-        "reblogged_by" => table::table
-            .filter(table::reblog_of_id.eq(status.id))
-            .filter(table::visibility.ne("direct"))
-            .order(table::id.desc())
-            .limit(page.limit)
-            .select((table::id, table::account_id))
-            .load(&mut conn)
-            .await
-            .map_err(kereru_store::StoreError::from)?,
-        _ => return Err(not_found()),
-    };
+    let rows: Vec<(i64, i64)> =
+        interactions::favourited_by(&mut conn, status.id, page).await?.into_iter().map(|(r, a)| (r, a.0)).collect();
     let account_ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
     let body = Renderer::new(&tenant, viewer).accounts_by_id(&mut conn, &account_ids).await?;
     let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();
+    Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
+}
+
+/// `GET /api/v1/statuses/{id}/reblogged_by`: the authors of the boosts this
+/// viewer may see here, by the same rules as any status read.
+pub async fn reblogged_by(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: MaybeAuth,
+    Id(id): Id,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    let viewer = auth.viewer();
+    let page = paging::page(&params)?;
+    let mut conn = state.pool.get().await?;
+    let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
+    let boosts = statuses::visible(&mut conn, tenant.id, viewer, &Feed::ReblogsOf(status.id), page).await?;
+    let account_ids: Vec<i64> = boosts.iter().map(|b| b.account_id).collect();
+    let body = Renderer::new(&tenant, viewer).accounts_by_id(&mut conn, &account_ids).await?;
+    let ids: Vec<i64> = boosts.iter().map(|b| b.id).collect();
     Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
 }

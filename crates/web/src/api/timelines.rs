@@ -2,9 +2,9 @@
 
 use super::paging;
 use super::render::Renderer;
-use super::statuses::actor;
-use crate::auth::{Auth, MaybeAuth};
+use crate::auth::MaybeAuth;
 use crate::error::WebError;
+use crate::extract::{User, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
@@ -12,12 +12,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_store::interactions;
 use kereru_store::page::Page;
 use kereru_store::statuses::{self, Feed};
+use kereru_store::{AccountId, PgConn};
 
 async fn respond_feed(
     req: &HttpRequest,
     state: &AppState,
     tenant: &Tenant,
-    viewer: Option<kereru_store::AccountId>,
+    viewer: Option<AccountId>,
     feed: Feed,
     page: Page,
 ) -> Result<HttpResponse, WebError> {
@@ -32,12 +33,10 @@ async fn respond_feed(
 pub async fn home(
     req: HttpRequest,
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::ReadStatuses>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let me = actor(&tenant, &auth, "read:statuses")?.account.id;
-    respond_feed(&req, &state, &tenant, Some(me), Feed::Home, paging::page(&params)?).await
+    respond_feed(&req, &state, &me.tenant, Some(me.id()), Feed::Home, paging::page(&params)?).await
 }
 
 fn origin(params: &Params) -> (bool, bool) {
@@ -74,26 +73,44 @@ pub async fn tag(
     respond_feed(&req, &state, &tenant, viewer, Feed::Tag { name, local, remote }, paging::page(&params)?).await
 }
 
-/// `GET /api/v1/favourites` and `/api/v1/bookmarks`: paged by the favourite's (bookmark's) id.
-pub async fn saved(
+/// `GET /api/v1/favourites`: paged by the favourite's id.
+pub async fn favourites(
     req: HttpRequest,
     state: web::Data<AppState>,
-    tenant: Tenant,
-    auth: Auth,
+    me: User<scope::ReadFavourites>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let bookmarks = req.path().contains("bookmarks");
-    let me = actor(&tenant, &auth, if bookmarks { "read:bookmarks" } else { "read:favourites" })?.account.id;
     let page = paging::page(&params)?;
     let mut conn = state.pool.get().await?;
-    let rows = if bookmarks {
-        interactions::bookmarks_of(&mut conn, me, page).await?
-    } else {
-        interactions::favourites_of(&mut conn, me, page).await?
-    };
+    let rows = interactions::favourites_of(&mut conn, me.id(), page).await?;
+    respond_saved(&req, &mut conn, &me.tenant, me.id(), &rows, page).await
+}
+
+/// `GET /api/v1/bookmarks`: paged by the bookmark's id.
+pub async fn bookmarks(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: User<scope::ReadBookmarks>,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    let page = paging::page(&params)?;
+    let mut conn = state.pool.get().await?;
+    let rows = interactions::bookmarks_of(&mut conn, me.id(), page).await?;
+    respond_saved(&req, &mut conn, &me.tenant, me.id(), &rows, page).await
+}
+
+/// Saved statuses (`(saved id, status id)` rows) the viewer may still see, in the rows' order.
+async fn respond_saved(
+    req: &HttpRequest,
+    conn: &mut PgConn,
+    tenant: &Tenant,
+    me: AccountId,
+    rows: &[(i64, i64)],
+    page: Page,
+) -> Result<HttpResponse, WebError> {
     let status_ids: Vec<i64> = rows.iter().map(|(_, s)| *s).collect();
     let visible = statuses::visible(
-        &mut conn,
+        conn,
         tenant.id,
         Some(me),
         &Feed::Ids(status_ids.clone()),
@@ -102,7 +119,7 @@ pub async fn saved(
     .await?;
     let by_id: std::collections::HashMap<i64, _> = visible.into_iter().map(|s| (s.id, s)).collect();
     let ordered: Vec<_> = status_ids.iter().filter_map(|id| by_id.get(id).cloned()).collect();
-    let body = Renderer::new(&tenant, Some(me)).statuses(&mut conn, ordered).await?;
+    let body = Renderer::new(tenant, Some(me)).statuses(conn, ordered).await?;
     let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();
-    Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
+    Ok(paging::respond(req, &tenant.urls.base(), &ids, body))
 }

@@ -8,14 +8,12 @@ use crate::negotiate::ACTIVITY_JSON;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kereru_core::activitypub as ap;
 use kereru_service::federation::outbound::{self, ActorIds};
+use kereru_store::PgConn;
 use kereru_store::accounts::{self, Account};
 use kereru_store::page::Page;
 use kereru_store::relationships::{self, FollowState};
-use kereru_store::schema::{accounts as accounts_table, statuses as statuses_table};
 use kereru_store::statuses::{self, Feed};
 
 const PAGE_SIZE: i64 = 20;
@@ -40,7 +38,7 @@ fn activity_json(document: &serde_json::Value) -> HttpResponse {
     HttpResponse::Ok().content_type(ACTIVITY_JSON).body(document.to_string())
 }
 
-async fn owner(conn: &mut AsyncPgConnection, tenant: &Tenant, username: &str) -> Result<Account, WebError> {
+async fn owner(conn: &mut PgConn, tenant: &Tenant, username: &str) -> Result<Account, WebError> {
     accounts::find_local(conn, tenant.id, username)
         .await?
         .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))
@@ -66,12 +64,7 @@ pub async fn outbox(
         let account = owner(&mut conn, &tenant, &username).await?;
         let id = tenant.urls.outbox(&account.username);
         if !query.wants_page() {
-            let total: i64 = statuses_table::table
-                .filter(statuses_table::account_id.eq(account.id.0))
-                .filter(statuses_table::visibility.eq_any(["public", "unlisted"]))
-                .count()
-                .get_result(&mut conn)
-                .await?;
+            let total = statuses::outbox_count(&mut conn, account.id).await?;
             let first = format!("{id}?page=true");
             let last = format!("{id}?min_id=0&page=true");
             return Ok(ap::ordered_collection(&id, total as u64, Some(&first), Some(&last)));
@@ -117,7 +110,7 @@ async fn follow_collection(
         if followers { tenant.urls.followers(&account.username) } else { tenant.urls.following(&account.username) };
     let (follower_count, following_count) = relationships::follow_counts(&mut conn, account.id).await?;
     let total = if followers { follower_count } else { following_count };
-    let hidden = account_hides_collections(&mut conn, &account).await?;
+    let hidden = account.hide_collections;
     if !query.wants_page() || hidden {
         let first = (!hidden).then(|| format!("{id}?page=true"));
         return Ok(ap::ordered_collection(&id, total as u64, first.as_deref(), None));
@@ -129,11 +122,7 @@ async fn follow_collection(
         relationships::following(&mut conn, account.id, page).await?
     };
     let ids: Vec<i64> = rows.iter().map(|(_, a)| a.0).collect();
-    let people: Vec<Account> = accounts_table::table
-        .filter(accounts_table::id.eq_any(&ids))
-        .select(Account::as_select())
-        .load(&mut conn)
-        .await?;
+    let people = accounts::many_unchecked(&mut conn, &ids).await?;
     let mut names = ActorIds::new(context(state).scheme);
     let mut items = Vec::with_capacity(rows.len());
     for (_, account_id) in &rows {
@@ -149,10 +138,6 @@ async fn follow_collection(
         None => format!("{id}?page=true"),
     };
     Ok(ap::ordered_collection_page(&page_id, &id, items, next.as_deref(), None))
-}
-
-async fn account_hides_collections(conn: &mut AsyncPgConnection, account: &Account) -> Result<bool, WebError> {
-    Ok(accounts_table::table.find(account.id.0).select(accounts_table::hide_collections).first(conn).await?)
 }
 
 /// `GET /users/{name}/followers`

@@ -3,14 +3,15 @@
 //! not public is shown only to a signed fetch by an actor allowed to see it.
 
 use super::{SignedRequest, context};
-use crate::error::WebError;
+use crate::error::{WebError, not_found};
+use crate::extract::parse_id;
 use crate::negotiate::{ACTIVITY_JSON, wants_activity_json};
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel_async::AsyncPgConnection;
 use kereru_core::activitypub as ap;
 use kereru_service::federation::{outbound, signing, verify};
+use kereru_store::PgConn;
 use kereru_store::accounts::{self, Account};
 use kereru_store::ids::AccountId;
 use kereru_store::statuses::{self, Status};
@@ -41,18 +42,17 @@ pub(crate) async fn signed_viewer(req: &HttpRequest, state: &AppState, tenant: &
 
 /// The author's status `id` as `viewer` may see it.
 async fn load(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConn,
     tenant: &Tenant,
     username: &str,
     id: &str,
     viewer: Option<AccountId>,
 ) -> Result<(Account, Status), WebError> {
-    let missing = || WebError::NotFound("Record not found".into());
-    let author = accounts::find_local(conn, tenant.id, username).await?.ok_or_else(missing)?;
-    let id: i64 = id.parse().map_err(|_| missing())?;
-    let status = statuses::visible_one(conn, tenant.id, viewer, id).await?.ok_or_else(missing)?;
+    let author = accounts::find_local(conn, tenant.id, username).await?.ok_or_else(not_found)?;
+    let id = parse_id(id)?;
+    let status = statuses::visible_one(conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     if status.account_id != author.id.0 || status.domain_id != Some(tenant.id.0) {
-        return Err(missing());
+        return Err(not_found());
     }
     Ok((author, status))
 }
@@ -74,7 +74,7 @@ async fn note(
     let mut conn = state.pool.get().await?;
     let (author, status) = load(&mut conn, tenant, username, id, viewer).await?;
     if status.reblog_of_id.is_some() {
-        return Err(WebError::NotFound("Record not found".into()));
+        return Err(not_found());
     }
     if !json {
         return page(state, tenant, &author, &status);

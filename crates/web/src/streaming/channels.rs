@@ -9,14 +9,14 @@
 use crate::api::render::Renderer;
 use crate::auth::Auth;
 use crate::error::WebError;
+use crate::extract::Scope;
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use diesel_async::AsyncPgConnection;
 use kereru_service::Event;
-use kereru_store::AccountId;
 use kereru_store::notifications;
 use kereru_store::statuses::{self, Feed, Status, Visibility};
+use kereru_store::{AccountId, PgConn};
 
 /// One of Mastodon's streams, with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,13 +103,13 @@ impl Channel {
     pub fn authorize(&self, auth: &Auth) -> Result<(), WebError> {
         let scope = match self {
             Channel::Public { .. } | Channel::Hashtag { .. } => return Ok(()),
-            Channel::UserNotification => "read:notifications",
-            Channel::User | Channel::List { .. } | Channel::Direct => "read:statuses",
+            Channel::UserNotification => Scope::ReadNotifications,
+            Channel::User | Channel::List { .. } | Channel::Direct => Scope::ReadStatuses,
         };
         if auth.account.is_none() {
             return Err(WebError::Unauthorized("This stream requires a user's access token".into()));
         }
-        if !auth.grant.scopes.allows(scope) {
+        if !auth.grant.scopes.grants(scope) {
             return Err(WebError::Unauthorized("Access token does not have the required scopes".into()));
         }
         Ok(())
@@ -150,7 +150,7 @@ enum Check {
 impl Subscriber {
     pub fn new(tenant: Tenant, auth: &Auth) -> Subscriber {
         let account = auth.account.as_ref().map(|a| a.id);
-        let notifications = account.is_some() && auth.grant.scopes.allows("read:notifications");
+        let notifications = account.is_some() && auth.grant.scopes.grants(Scope::ReadNotifications);
         Subscriber { tenant, account, notifications }
     }
 
@@ -258,7 +258,7 @@ impl Subscriber {
 
     async fn render_status(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut PgConn,
         rendered: &mut Option<String>,
         status: Status,
     ) -> Result<String, WebError> {
@@ -271,7 +271,7 @@ impl Subscriber {
         Ok(text)
     }
 
-    async fn render_notification(&self, conn: &mut AsyncPgConnection, id: i64) -> Result<Option<String>, WebError> {
+    async fn render_notification(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {
         let Some(me) = self.account else { return Ok(None) };
         let Some(notification) = notifications::get(conn, me, id).await? else { return Ok(None) };
         // The renderer leaves out a notification whose status the viewer can't see.

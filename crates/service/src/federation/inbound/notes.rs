@@ -140,7 +140,7 @@ async fn store_note(
             content: note.content_html.clone(),
             spoiler_text: note.summary.chars().take(1000).collect(),
             sensitive: note.sensitive,
-            visibility: visibility(audience).as_str().to_string(),
+            visibility: visibility(audience),
             language: note.language.clone().filter(|l| l.len() <= 16),
             in_reply_to_id: parent.as_ref().map(|p| p.id),
             in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
@@ -396,10 +396,9 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
                     spoiler_text: String::new(),
                     sensitive: false,
                     visibility: match visibility(audience) {
-                        Visibility::Public => "public",
-                        _ => "unlisted",
-                    }
-                    .to_string(),
+                        Visibility::Public => Visibility::Public,
+                        _ => Visibility::Unlisted,
+                    },
                     language: None,
                     in_reply_to_id: None,
                     in_reply_to_account_id: None,
