@@ -11,6 +11,7 @@ pub mod fake_ca;
 pub mod inbox;
 pub mod oauth;
 pub mod pebble;
+pub mod remote;
 pub mod seed;
 pub mod session;
 pub mod tls;
@@ -137,6 +138,11 @@ impl TestApp {
                 allow_private_addresses: true,
                 system_dns: false,
                 ..kereru_delivery::http::FetchSettings::default()
+            },
+            key_fetch: kereru_service::federation::KeyFetchSettings::default(),
+            login_failures: kereru_web::rate_limit::RateLimit {
+                requests: 10,
+                window: std::time::Duration::from_secs(300),
             },
         }
     }

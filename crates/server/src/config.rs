@@ -53,6 +53,8 @@ pub struct FederationConfig {
     pub max_inbox_bytes: u64,
     pub inbound_in_serve: bool,
     pub inbound_concurrency: usize,
+    pub key_fetches_per_host_per_minute: u32,
+    pub key_fetch_failure_seconds: u64,
     #[serde(default)]
     pub resolve: BTreeMap<String, String>,
 }
@@ -131,6 +133,7 @@ pub struct OAuthConfig {
 pub struct RateLimitConfig {
     pub requests: u32,
     pub window_seconds: u64,
+    pub login_failures_per_account: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,6 +241,12 @@ impl Config {
         }
         if self.rate_limit.requests == 0 || self.rate_limit.window_seconds == 0 {
             return invalid("rate_limit.requests and rate_limit.window_seconds must be at least 1".into());
+        }
+        if self.rate_limit.login_failures_per_account == 0 {
+            return invalid("rate_limit.login_failures_per_account must be at least 1".into());
+        }
+        if self.federation.key_fetches_per_host_per_minute == 0 {
+            return invalid("federation.key_fetches_per_host_per_minute must be at least 1".into());
         }
         if self.database.pool_size == 0 {
             return invalid("database.pool_size must be at least 1".into());

@@ -66,6 +66,10 @@ pub async fn remote_handle(
     username: &str,
     host: &HostName,
 ) -> Result<Option<Account>, ServiceError> {
+    // A blocked server's accounts are neither looked up nor shown.
+    if kereru_store::domain_blocks::is_blocked(conn, home.id, host.as_str()).await? {
+        return Ok(None);
+    }
     if let Some((account, fetched_at)) = accounts::find_remote(conn, username, host.as_str()).await?
         && fetched_at.is_some_and(|at| chrono::Utc::now() - at < chrono::Duration::hours(REMOTE_FRESH_HOURS))
     {

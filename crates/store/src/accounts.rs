@@ -282,6 +282,24 @@ pub async fn get_local(
 /// The account whose login (username or e-mail, any case) and password
 /// match, on this tenant. Argon2 runs on a blocking thread; an unknown login
 /// costs a hash too, so timing does not tell which logins exist.
+/// The local account a login (username or e-mail) names on `domain`, without checking any password.
+pub async fn login_account(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    login: &str,
+) -> Result<Option<AccountId>, StoreError> {
+    let login = login.trim().to_lowercase();
+    let found: Option<i64> = users::table
+        .inner_join(accounts::table)
+        .filter(users::domain_id.eq(domain.0))
+        .filter(lower(users::email).eq(&login).or(lower(accounts::username).eq(&login)))
+        .select(accounts::id)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found.map(AccountId))
+}
+
 pub async fn authenticate(
     conn: &mut AsyncPgConnection,
     domain: DomainId,

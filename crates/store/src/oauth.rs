@@ -198,6 +198,11 @@ pub enum GrantError {
     RedirectMismatch,
     #[error("the PKCE code_verifier does not match the code_challenge")]
     PkceMismatch,
+    #[error("a code_verifier was sent for a code issued without code_challenge")]
+    UnexpectedVerifier,
+    /// The code was issued without a challenge, so only the client's secret can redeem it.
+    #[error("client authentication is required for this code")]
+    ClientAuthenticationRequired,
     #[error("the refresh token is invalid or revoked")]
     InvalidRefreshToken,
     #[error(transparent)]
@@ -210,34 +215,52 @@ impl From<diesel::result::Error> for GrantError {
     }
 }
 
+/// How the client redeeming a code proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// With its client secret.
+    Secret,
+    /// With nothing but the PKCE verifier: only codes issued with a challenge qualify.
+    PkceOnly,
+}
+
 /// Consumes a code (deleted whether or not the rest checks out, so it can't
 /// be tried twice) and returns whom it was issued for and with what scopes.
+/// A client without its secret ([`ClientAuth::PkceOnly`]) cannot touch a
+/// code issued without a challenge: it is refused and the code stays.
 pub async fn redeem_code(
     conn: &mut AsyncPgConnection,
     domain: DomainId,
     app: &Application,
+    client: ClientAuth,
     code: &str,
     redirect_uri: &str,
     code_verifier: Option<&str>,
 ) -> Result<(AccountId, Scopes), GrantError> {
     type CodeRow = (i64, String, String, Option<String>, Option<String>, DateTime<Utc>);
-    let row: Option<CodeRow> = diesel::delete(
-        oauth_authorization_codes::table
-            .filter(oauth_authorization_codes::code_sha256.eq(sha256(code)))
-            .filter(oauth_authorization_codes::domain_id.eq(domain.0))
-            .filter(oauth_authorization_codes::application_id.eq(app.id)),
-    )
-    .returning((
-        oauth_authorization_codes::account_id,
-        oauth_authorization_codes::redirect_uri,
-        oauth_authorization_codes::scopes,
-        oauth_authorization_codes::code_challenge,
-        oauth_authorization_codes::code_challenge_method,
-        oauth_authorization_codes::expires_at,
-    ))
-    .get_result(conn)
-    .await
-    .optional()?;
+    let codes = oauth_authorization_codes::table
+        .filter(oauth_authorization_codes::code_sha256.eq(sha256(code)))
+        .filter(oauth_authorization_codes::domain_id.eq(domain.0))
+        .filter(oauth_authorization_codes::application_id.eq(app.id));
+    if client == ClientAuth::PkceOnly {
+        let without_challenge: i64 =
+            codes.clone().filter(oauth_authorization_codes::code_challenge.is_null()).count().get_result(conn).await?;
+        if without_challenge > 0 {
+            return Err(GrantError::ClientAuthenticationRequired);
+        }
+    }
+    let row: Option<CodeRow> = diesel::delete(codes)
+        .returning((
+            oauth_authorization_codes::account_id,
+            oauth_authorization_codes::redirect_uri,
+            oauth_authorization_codes::scopes,
+            oauth_authorization_codes::code_challenge,
+            oauth_authorization_codes::code_challenge_method,
+            oauth_authorization_codes::expires_at,
+        ))
+        .get_result(conn)
+        .await
+        .optional()?;
     let (account, issued_redirect, scopes, challenge, method, expires_at) = row.ok_or(GrantError::InvalidCode)?;
     if expires_at < Utc::now() {
         return Err(GrantError::InvalidCode);
@@ -245,11 +268,18 @@ pub async fn redeem_code(
     if issued_redirect != redirect_uri {
         return Err(GrantError::RedirectMismatch);
     }
-    if let Some(challenge) = challenge {
-        let verifier = code_verifier.ok_or(GrantError::PkceMismatch)?;
-        if !pkce_matches(&challenge, method.as_deref().unwrap_or("plain"), verifier) {
-            return Err(GrantError::PkceMismatch);
+    match (challenge, code_verifier) {
+        (Some(challenge), Some(verifier)) => {
+            if !pkce_matches(&challenge, method.as_deref().unwrap_or("plain"), verifier) {
+                return Err(GrantError::PkceMismatch);
+            }
         }
+        (Some(_), None) => return Err(GrantError::PkceMismatch),
+        // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
+        (None, Some(_)) => return Err(GrantError::UnexpectedVerifier),
+        // Only a client that proved itself with its secret gets here (checked above).
+        (None, None) if client == ClientAuth::Secret => {}
+        (None, None) => return Err(GrantError::ClientAuthenticationRequired),
     }
     let scopes = Scopes::parse(&scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok((AccountId(account), scopes))

@@ -79,6 +79,8 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
     {
         return Err(WebError::Forbidden("Your login is currently pending approval".into()));
     }
+    // From now on this token's requests count against its own rate-limit window.
+    state.limiter.token_is_valid(&token, std::time::Instant::now());
     Ok(Some(Auth { grant, account }))
 }
 
@@ -101,5 +103,55 @@ impl FromRequest for MaybeAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { Ok(MaybeAuth(authenticate(req).await?)) })
+    }
+}
+
+/// Why a login (OAuth's password grant, the authorization page) got no account.
+#[derive(Debug)]
+pub enum LoginFailure {
+    /// Wrong login or password.
+    Invalid,
+    /// This account's failed logins spent their budget; try again after this long.
+    TooMany(std::time::Duration),
+    Error(WebError),
+}
+
+impl From<kereru_store::StoreError> for LoginFailure {
+    fn from(error: kereru_store::StoreError) -> Self {
+        LoginFailure::Error(error.into())
+    }
+}
+
+impl From<kereru_store::pool::PoolError> for LoginFailure {
+    fn from(error: kereru_store::pool::PoolError) -> Self {
+        LoginFailure::Error(error.into())
+    }
+}
+
+impl LoginFailure {
+    /// The 429 message for [`LoginFailure::TooMany`].
+    pub fn too_many_message(wait: std::time::Duration) -> String {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        format!("Too many failed logins for this account. Try again in {minutes} minute(s).")
+    }
+}
+
+/// Checks `login` and `password` on `tenant`, within the account's budget of
+/// failed attempts ([`crate::rate_limit::LoginGuard`]): counted per account
+/// whatever address the attempts come from.
+pub async fn login(state: &AppState, tenant: &Tenant, login: &str, password: &str) -> Result<Account, LoginFailure> {
+    let mut conn = state.pool.get().await?;
+    let who = match accounts::login_account(&mut conn, tenant.id, login).await? {
+        Some(id) => id.0.to_string(),
+        // Unknown logins are limited too, so that the answer's timing and status tell nothing.
+        None => format!("login:{}", login.trim().to_lowercase()),
+    };
+    let attempt = state.logins.attempt(tenant.id.0, &who).map_err(LoginFailure::TooMany)?;
+    match accounts::authenticate(&mut conn, tenant.id, login, password).await? {
+        Some(account) => {
+            state.logins.succeeded(attempt);
+            Ok(account)
+        }
+        None => Err(LoginFailure::Invalid),
     }
 }

@@ -27,6 +27,8 @@ pub enum WebError {
     OAuth { status: u16, code: &'static str, description: String },
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(u64),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("internal server error")]
     Internal(String),
 }
@@ -42,6 +44,7 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::OAuth { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

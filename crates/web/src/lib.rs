@@ -6,6 +6,7 @@ pub mod acme_http;
 pub mod actors;
 pub mod api;
 pub mod auth;
+pub mod cors;
 pub mod discovery;
 pub mod error;
 pub mod federation;
@@ -33,6 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
             .wrap(from_fn(rate_limit::limit_requests))
+            // Outside the limiter, so that preflights are free and 429s readable by browser apps.
+            .wrap(from_fn(cors::cors))
             .wrap(from_fn(tenant::resolve_tenant))
             // Mastodon (Rails) accepts a trailing slash on any path.
             .wrap(actix_web::middleware::NormalizePath::trim())

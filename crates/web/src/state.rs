@@ -19,6 +19,10 @@ pub struct WebSettings {
     pub max_inbox_bytes: u64,
     /// The outbound HTTP client's settings ([`AppState::fetcher`] is built from them).
     pub fetch: kereru_delivery::http::FetchSettings,
+    /// Bounds on the key fetches inbound signatures cause.
+    pub key_fetch: kereru_service::federation::KeyFetchSettings,
+    /// Failed logins allowed per account and window (OAuth password grant and the login page).
+    pub login_failures: crate::rate_limit::RateLimit,
 }
 
 pub struct AppState {
@@ -28,6 +32,10 @@ pub struct AppState {
     pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
     /// Every request to another server goes through it.
     pub fetcher: std::sync::Arc<kereru_delivery::http::Fetcher>,
+    /// Key fetches caused by inbound signatures, bounded per key and host.
+    pub key_fetches: std::sync::Arc<kereru_service::federation::KeyFetches>,
+    /// Failed logins per account (see [`crate::rate_limit::LoginGuard`]).
+    pub logins: std::sync::Arc<crate::rate_limit::LoginGuard>,
     /// Where streams hear of events; detached until [`AppState::with_hub`].
     pub hub: crate::streaming::Hub,
     /// Wakes this process's inbound processor when the inbox stored an activity.
@@ -37,6 +45,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, settings: WebSettings) -> Result<Self, crate::WebError> {
         let limiter = std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.rate_limit));
+        let key_fetches = std::sync::Arc::new(kereru_service::federation::KeyFetches::new(settings.key_fetch));
+        let logins = std::sync::Arc::new(crate::rate_limit::LoginGuard::new(settings.login_failures));
         let fetcher = kereru_delivery::http::Fetcher::new(&settings.fetch)
             .map_err(|e| crate::WebError::Internal(format!("outbound HTTP client: {e}")))?;
         Ok(AppState {
@@ -45,6 +55,8 @@ impl AppState {
             templates: Templates::load()?,
             limiter,
             fetcher: std::sync::Arc::new(fetcher),
+            key_fetches,
+            logins,
             hub: crate::streaming::Hub::detached(),
             inbound_wake: None,
         })

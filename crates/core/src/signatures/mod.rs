@@ -29,7 +29,7 @@ mod http_date;
 pub mod keys;
 pub mod rfc9421;
 mod signer;
-mod structured;
+pub mod structured;
 
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         },
         fetch: fetch_settings(&config)?,
         max_inbox_bytes: config.federation.max_inbox_bytes,
+        key_fetch: kereru_service::federation::KeyFetchSettings {
+            per_host: config.federation.key_fetches_per_host_per_minute,
+            window: std::time::Duration::from_secs(60),
+            failure_ttl: std::time::Duration::from_secs(config.federation.key_fetch_failure_seconds),
+        },
+        login_failures: kereru_web::rate_limit::RateLimit {
+            requests: config.rate_limit.login_failures_per_account,
+            window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
+        },
     };
     // This node's streaming listener: events from every node reach the streams connected here.
     let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;

@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod inbound;
+pub mod key_fetches;
 pub mod outbound;
 pub mod signing;
 pub mod verify;
@@ -17,6 +18,7 @@ use kereru_store::accounts::Account;
 use kereru_store::domains::Domain;
 use kereru_store::inbound::{self as intake, NewInbound};
 use kereru_store::{Pool, StoreError};
+pub use key_fetches::{KeyFetchSettings, KeyFetches};
 pub use verify::VerifyError;
 
 /// What federation code needs from the process.
@@ -59,6 +61,7 @@ pub enum Received {
 pub async fn receive(
     pool: &Pool,
     context: Context<'_>,
+    keys: &KeyFetches,
     tenant: &Domain,
     inbox_owner: Option<&Account>,
     request: &RequestParts<'_>,
@@ -77,13 +80,16 @@ pub async fn receive(
         let mut conn = pool.get().await.map_err(StoreError::from)?;
         signing::tenant_signer(&mut conn, tenant, context.scheme).await.ok().flatten()
     };
-    let account = verify::signer_of(pool, context.fetcher, signer.as_ref(), tenant, request).await?;
+    let account = verify::signer_of(pool, context.fetcher, keys, signer.as_ref(), tenant, request).await?;
     let activity = match classified {
         Classified::Activity { activity, .. } => activity,
         Classified::Ignored { type_name, .. } => {
             // An activity type Kererū does not know still has to be the signer's.
-            if document.get("actor").is_none() {
+            let Some(actor) = document.get("actor") else {
                 return Err(InboxError::NotAnActivity(format!("a {type_name} is not an activity")));
+            };
+            if actor_id_of(actor) != account.uri.as_deref() {
+                return Err(InboxError::ActorMismatch);
             }
             return Ok(Received::Ignored(type_name));
         }
@@ -113,6 +119,17 @@ pub async fn receive(
     )
     .await?;
     Ok(Received::Stored { new })
+}
+
+/// The id an `actor` value names: a string, an object's `id`, or the one
+/// element of a list (a list of several names no single signer).
+fn actor_id_of(actor: &serde_json::Value) -> Option<&str> {
+    match actor {
+        serde_json::Value::String(id) => Some(id),
+        serde_json::Value::Object(object) => object.get("id").and_then(|id| id.as_str()),
+        serde_json::Value::Array(list) if list.len() == 1 => actor_id_of(&list[0]),
+        _ => None,
+    }
 }
 
 fn kind_name(classified: &Classified) -> &'static str {

@@ -3,6 +3,7 @@
 //! key that fails from the cache is fetched once more (key rotation).
 
 use super::actors::{self, ActorError};
+use super::key_fetches::{KeyFetchError, KeyFetches};
 use kereru_core::HostName;
 use kereru_core::signatures::{self, RequestParts, SignatureError, Signer, VerifyPolicy, VerifyingKey};
 use kereru_delivery::http::Fetcher;
@@ -25,6 +26,8 @@ pub enum VerifyError {
     Blocked(String),
     #[error("the signing key is not one of a remote actor: {0}")]
     Key(String),
+    #[error("too many key fetches from {0}; try again later")]
+    TooManyKeyFetches(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -53,10 +56,12 @@ impl From<diesel::result::Error> for VerifyError {
 /// The remote account that signed `request`, received by `tenant`.
 /// `signer` signs the key fetch, for servers that require signed fetches.
 /// Connections are taken from `pool` for each lookup and never held while
-/// a remote server answers: a slow key server cannot starve the pool.
+/// a remote server answers: a slow key server cannot starve the pool. Key
+/// fetches go through `keys` (single-flight, negative cache, per-host budget).
 pub async fn signer_of(
     pool: &Pool,
     fetcher: &Fetcher,
+    keys: &KeyFetches,
     signer: Option<&Signer>,
     tenant: &Domain,
     request: &RequestParts<'_>,
@@ -84,11 +89,7 @@ pub async fn signer_of(
     };
     let (account, fresh) = match cached {
         Some(account) => (account, false),
-        None => {
-            let actor = actors::fetch_key_owner(fetcher, signer, &key_id).await?;
-            let mut conn = pool.get().await?;
-            (accounts::upsert_remote(&mut conn, &actor).await?, true)
-        }
+        None => (key_owner(pool, fetcher, keys, signer, &key_id, &host).await?, true),
     };
     let now = SystemTime::now();
     let policy = VerifyPolicy::default();
@@ -99,22 +100,7 @@ pub async fn signer_of(
     match check(&account) {
         Ok(()) => Ok(account),
         Err(VerifyError::BadSignature(_) | VerifyError::Key(_)) if !fresh => {
-            let uri = account.uri.clone().unwrap_or_default();
-            let stale = {
-                let mut conn = pool.get().await?;
-                match actors::cached(&mut conn, &uri).await? {
-                    Some((_, Some(at))) => (chrono::Utc::now() - at).num_seconds() > REFETCH_AFTER_SECONDS,
-                    _ => true,
-                }
-            };
-            if !stale {
-                return Err(VerifyError::BadSignature("the signature does not verify".into()));
-            }
-            let actor = actors::fetch(fetcher, signer, &uri).await?;
-            let refreshed = {
-                let mut conn = pool.get().await?;
-                accounts::upsert_remote(&mut conn, &actor).await?
-            };
+            let refreshed = refreshed_actor(pool, fetcher, keys, signer, &account).await?;
             if refreshed.key_id.as_deref() != Some(key_id.as_str()) {
                 return Err(VerifyError::Key(format!("{key_id} is no longer the actor's key")));
             }
@@ -123,4 +109,81 @@ pub async fn signer_of(
         }
         Err(other) => Err(other),
     }
+}
+
+impl From<KeyFetchError> for VerifyError {
+    fn from(error: KeyFetchError) -> Self {
+        match error {
+            KeyFetchError::OverBudget(host) => VerifyError::TooManyKeyFetches(host),
+            KeyFetchError::Failed(reason) => VerifyError::Key(reason),
+            KeyFetchError::Unchanged => VerifyError::BadSignature("the signature does not verify".into()),
+            KeyFetchError::Store(reason) => VerifyError::Store(StoreError::Corrupt(reason)),
+        }
+    }
+}
+
+fn store_failure(error: impl std::fmt::Display) -> KeyFetchError {
+    KeyFetchError::Store(error.to_string())
+}
+
+/// The owner of a key not in the database: fetched (once, within budget) and kept.
+async fn key_owner(
+    pool: &Pool,
+    fetcher: &Fetcher,
+    keys: &KeyFetches,
+    signer: Option<&Signer>,
+    key_id: &str,
+    host: &str,
+) -> Result<Account, VerifyError> {
+    let owner = keys
+        .get(key_id, || async move {
+            // Whoever fetched it before this request waited may have stored it.
+            let mut conn = pool.get().await.map_err(store_failure)?;
+            if let Some(known) = actors::by_key_id_cached(&mut conn, key_id).await.map_err(store_failure)? {
+                return Ok(known);
+            }
+            drop(conn);
+            keys.allow(host)?;
+            let actor = actors::fetch_key_owner(fetcher, signer, key_id)
+                .await
+                .map_err(|e| KeyFetchError::Failed(e.to_string()))?;
+            let mut conn = pool.get().await.map_err(store_failure)?;
+            accounts::upsert_remote(&mut conn, &actor).await.map_err(store_failure)
+        })
+        .await?;
+    Ok(owner)
+}
+
+/// `account` fetched again because a signature failed with its cached key
+/// (key rotation): once per actor at a time, only when the cached copy is
+/// older than [`REFETCH_AFTER_SECONDS`] and nobody refreshed it meanwhile.
+async fn refreshed_actor(
+    pool: &Pool,
+    fetcher: &Fetcher,
+    keys: &KeyFetches,
+    signer: Option<&Signer>,
+    account: &Account,
+) -> Result<Account, VerifyError> {
+    let uri = account.uri.clone().unwrap_or_default();
+    let host = actors::host_of(&uri).ok_or_else(|| VerifyError::Key(format!("{uri} is not an http(s) URL")))?;
+    let tried_key = account.public_key_pem.clone();
+    let refreshed = keys
+        .get(&uri, || async {
+            let mut conn = pool.get().await.map_err(store_failure)?;
+            if let Some((current, fetched_at)) = actors::cached(&mut conn, &uri).await.map_err(store_failure)? {
+                if current.public_key_pem != tried_key {
+                    return Ok(current);
+                }
+                if fetched_at.is_some_and(|at| (chrono::Utc::now() - at).num_seconds() <= REFETCH_AFTER_SECONDS) {
+                    return Err(KeyFetchError::Unchanged);
+                }
+            }
+            drop(conn);
+            keys.allow(&host)?;
+            let actor = actors::fetch(fetcher, signer, &uri).await.map_err(|e| KeyFetchError::Failed(e.to_string()))?;
+            let mut conn = pool.get().await.map_err(store_failure)?;
+            accounts::upsert_remote(&mut conn, &actor).await.map_err(store_failure)
+        })
+        .await?;
+    Ok(refreshed)
 }

@@ -27,6 +27,9 @@ async fn read_body(mut payload: web::Payload, limit: u64) -> Result<Vec<u8>, Web
 fn refusal(error: InboxError) -> WebError {
     match error {
         InboxError::Verify(VerifyError::Blocked(host)) => WebError::Forbidden(format!("{host} is blocked here")),
+        InboxError::Verify(VerifyError::TooManyKeyFetches(host)) => {
+            WebError::TooManyRequests(format!("too many new keys from {host}; try again later"))
+        }
         InboxError::Verify(VerifyError::Store(store)) | InboxError::Store(store) => {
             WebError::Internal(store.to_string())
         }
@@ -61,7 +64,9 @@ async fn receive(
     let request = SignedRequest::new(&req, &state, &authority);
     let headers = request.header_refs();
     let parts = request.parts(&headers, &body);
-    let received = federation::receive(&state.pool, context(&state), &tenant.domain, owner.as_ref(), &parts).await;
+    let received =
+        federation::receive(&state.pool, context(&state), &state.key_fetches, &tenant.domain, owner.as_ref(), &parts)
+            .await;
     match received.map_err(refusal)? {
         Received::Stored { new } => {
             if new && let Some(wake) = &state.inbound_wake {

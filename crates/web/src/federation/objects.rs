@@ -28,7 +28,9 @@ pub(crate) async fn signed_viewer(req: &HttpRequest, state: &AppState, tenant: &
         let mut conn = state.pool.get().await.ok()?;
         signing::tenant_signer(&mut conn, &tenant.domain, state.settings.public_scheme).await.ok().flatten()
     };
-    match verify::signer_of(&state.pool, &state.fetcher, signer.as_ref(), &tenant.domain, &parts).await {
+    match verify::signer_of(&state.pool, &state.fetcher, &state.key_fetches, signer.as_ref(), &tenant.domain, &parts)
+        .await
+    {
         Ok(account) => Some(account.id),
         Err(error) => {
             tracing::info!(path = req.path(), "a signed fetch did not verify: {error}");

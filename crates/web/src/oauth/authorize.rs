@@ -2,6 +2,7 @@
 //! authorization-code flow (with PKCE), protected against CSRF by a
 //! double-submit cookie and against framing by `X-Frame-Options`.
 
+use crate::auth::LoginFailure;
 use crate::error::WebError;
 use crate::params::Params;
 use crate::state::AppState;
@@ -9,7 +10,6 @@ use crate::tenant::Tenant;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_core::scopes::Scopes;
-use kereru_store::accounts;
 use kereru_store::oauth::{self, Application, NewCode, OOB_REDIRECT};
 
 const CSRF_COOKIE: &str = "kereru_csrf";
@@ -174,12 +174,22 @@ async fn decide(
     }
     let login = params.str("login").unwrap_or("").to_string();
     let password = params.str("password").unwrap_or("");
-    let mut conn = state.pool.get().await?;
-    let Some(account) = accounts::authenticate(&mut conn, tenant.id, &login, password).await? else {
-        let csrf = cookie.unwrap_or_default();
-        let body = render_form(state, tenant, &request, &csrf, Some("Invalid login or password."), &login)?;
-        return Ok(html(actix_web::http::StatusCode::UNAUTHORIZED).body(body));
+    let account = match crate::auth::login(state, tenant, &login, password).await {
+        Ok(account) => account,
+        Err(LoginFailure::Error(error)) => return Err(error),
+        Err(failure) => {
+            let (status, message) = match failure {
+                LoginFailure::TooMany(wait) => {
+                    (actix_web::http::StatusCode::TOO_MANY_REQUESTS, LoginFailure::too_many_message(wait))
+                }
+                _ => (actix_web::http::StatusCode::UNAUTHORIZED, "Invalid login or password.".to_string()),
+            };
+            let csrf = cookie.unwrap_or_default();
+            let body = render_form(state, tenant, &request, &csrf, Some(&message), &login)?;
+            return Ok(html(status).body(body));
+        }
     };
+    let mut conn = state.pool.get().await?;
     let code = oauth::create_code(
         &mut conn,
         tenant.id,

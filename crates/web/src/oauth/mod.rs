@@ -81,7 +81,7 @@ pub(crate) fn client_credentials(req: &HttpRequest, params: &Params) -> (Option<
     }
 }
 
-fn invalid_client() -> WebError {
+pub(crate) fn invalid_client() -> WebError {
     WebError::OAuth {
         status: 401,
         code: "invalid_client",

@@ -1,14 +1,14 @@
 //! `POST /oauth/token`: every grant Mastodon clients use.
 
-use super::authenticated_client;
+use super::{authenticated_client, client_credentials, invalid_client};
+use crate::auth::LoginFailure;
 use crate::error::WebError;
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_core::scopes::Scopes;
-use kereru_store::accounts;
-use kereru_store::oauth::{self, GrantError, IssuedToken};
+use kereru_store::oauth::{self, ClientAuth, GrantError, IssuedToken};
 
 fn oauth_error(status: u16, code: &'static str, description: impl Into<String>) -> WebError {
     WebError::OAuth { status, code, description: description.into() }
@@ -22,6 +22,7 @@ impl From<GrantError> for WebError {
     fn from(error: GrantError) -> Self {
         match error {
             GrantError::Store(e) => WebError::from(e),
+            GrantError::ClientAuthenticationRequired => invalid_client(),
             other => invalid_grant(other.to_string()),
         }
     }
@@ -62,20 +63,22 @@ pub async fn token(
             let code = params.str("code").ok_or_else(|| invalid_grant("code is missing"))?;
             let redirect_uri = params.str("redirect_uri").unwrap_or(oauth::OOB_REDIRECT);
             let verifier = params.str("code_verifier");
-            let app = match authenticated_client(&state, &tenant, &req, &params).await {
-                Ok(app) => app,
-                // Public clients prove themselves with PKCE instead of a secret.
-                Err(error) => {
-                    let client_id = params.str("client_id").filter(|_| verifier.is_some()).ok_or(error)?;
+            let (client_id, secret) = client_credentials(&req, &params);
+            // A presented secret must be right: a wrong one never falls back to PKCE.
+            let (app, client) = match secret {
+                Some(_) => (authenticated_client(&state, &tenant, &req, &params).await?, ClientAuth::Secret),
+                // Without a secret, only the verifier of a code issued with a challenge identifies the client.
+                None => {
+                    let client_id = client_id.ok_or_else(invalid_client)?;
                     let mut conn = state.pool.get().await?;
-                    oauth::find_application(&mut conn, tenant.id, client_id)
-                        .await?
-                        .ok_or_else(|| oauth_error(401, "invalid_client", "unknown client"))?
+                    let app =
+                        oauth::find_application(&mut conn, tenant.id, &client_id).await?.ok_or_else(invalid_client)?;
+                    (app, ClientAuth::PkceOnly)
                 }
             };
             let mut conn = state.pool.get().await?;
             let (account, scopes) =
-                oauth::redeem_code(&mut conn, tenant.id, &app, code, redirect_uri, verifier).await?;
+                oauth::redeem_code(&mut conn, tenant.id, &app, client, code, redirect_uri, verifier).await?;
             let token = oauth::issue_token(&mut conn, tenant.id, &app, Some(account), scopes, true).await?;
             Ok(token_json(&token))
         }
@@ -98,10 +101,19 @@ pub async fn token(
             let scopes = requested_scopes(&params, &app.scopes)?;
             let username = params.str("username").ok_or_else(|| invalid_grant("username is missing"))?;
             let password = params.str("password").ok_or_else(|| invalid_grant("password is missing"))?;
+            let account = match crate::auth::login(&state, &tenant, username, password).await {
+                Ok(account) => account,
+                Err(LoginFailure::Invalid) => {
+                    return Err(invalid_grant(
+                        "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+                    ));
+                }
+                Err(LoginFailure::TooMany(wait)) => {
+                    return Err(WebError::TooManyRequests(LoginFailure::too_many_message(wait)));
+                }
+                Err(LoginFailure::Error(error)) => return Err(error),
+            };
             let mut conn = state.pool.get().await?;
-            let account = accounts::authenticate(&mut conn, tenant.id, username, password)
-                .await?
-                .ok_or_else(|| invalid_grant("The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."))?;
             let token = oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), scopes, true).await?;
             Ok(token_json(&token))
         }

@@ -123,6 +123,9 @@ pub async fn move_account(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>)
     let Some(target) = incoming.activity.target.as_ref().and_then(|t| t.first()).and_then(Reference::id) else {
         return ignored("Move without a target");
     };
+    if super::blocked(conn, incoming.tenant.id, target).await? {
+        return ignored("Move to a server blocked here");
+    }
     let fetched = incoming
         .context
         .fetcher

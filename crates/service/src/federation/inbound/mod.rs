@@ -158,6 +158,17 @@ pub async fn process(
         raw: &raw,
         signer: signer.as_ref(),
     };
+    // Nothing from a blocked server is fetched or stored, whoever brings it:
+    // its own activities (blocked after they arrived), and boosts, quotes or
+    // Creates by third servers of objects it hosts.
+    if blocked(conn, tenant.id, &row.actor_uri).await? {
+        return ignored("the sender's server is blocked here");
+    }
+    if let Some(object_id) = incoming.object_id()
+        && blocked(conn, tenant.id, object_id).await?
+    {
+        return ignored("the object's server is blocked here");
+    }
     match kind {
         ActivityKind::Follow => follows::follow(conn, &incoming).await,
         ActivityKind::Accept => follows::answer(conn, &incoming, true).await,
@@ -202,6 +213,12 @@ async fn undo(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<P
             notes::undo_announce(conn, incoming, inner).await
         }
     }
+}
+
+/// Whether the host of `url` is blocked for `tenant` (by it, or host-wide).
+pub(crate) async fn blocked(conn: &mut AsyncPgConnection, tenant: DomainId, url: &str) -> Result<bool, ProcessError> {
+    let Some(host) = actors::host_of(url) else { return Ok(false) };
+    Ok(kereru_store::domain_blocks::is_blocked(conn, tenant, &host).await?)
 }
 
 /// The local account of this tenant an actor id names, if any.

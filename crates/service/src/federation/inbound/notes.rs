@@ -27,9 +27,17 @@ fn visibility(audience: Audience) -> Visibility {
 
 /// The object an activity carries, trusted only from its own origin: an
 /// embedded copy counts when its id is on the (verified) actor's origin;
-/// otherwise it is fetched from where its id points.
-async fn obtain(incoming: &Incoming<'_>, reference: &Reference) -> Result<Object, ProcessError> {
+/// otherwise it is fetched from where its id points, unless that server is
+/// blocked here.
+async fn obtain(
+    conn: &mut AsyncPgConnection,
+    incoming: &Incoming<'_>,
+    reference: &Reference,
+) -> Result<Object, ProcessError> {
     let id = reference.id().ok_or_else(|| ProcessError::Invalid("an object without id".into()))?;
+    if super::blocked(conn, incoming.tenant.id, id).await? {
+        return Err(ProcessError::Invalid(format!("{id} is on a server blocked here")));
+    }
     if let Some(embedded) = reference.object()
         && same_origin(id, incoming.actor_uri)
     {
@@ -235,7 +243,7 @@ fn read(object: &Object) -> Result<RemoteNote, ProcessError> {
 
 pub async fn create(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<Processed, ProcessError> {
     let Some(reference) = incoming.object() else { return ignored("Create of nothing") };
-    let object = obtain(incoming, reference).await?;
+    let object = obtain(conn, incoming, reference).await?;
     if !object.primary_type().is_some_and(|t| STATUS_TYPES.contains(&t)) {
         return ignored(format!("Create of {}", object.primary_type().unwrap_or("an untyped object")));
     }
@@ -348,7 +356,7 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
     let original = match status_by_uri(conn, object_id).await? {
         Some(known) => known,
         None => {
-            let object = obtain(incoming, reference).await?;
+            let object = obtain(conn, incoming, reference).await?;
             if !object.primary_type().is_some_and(|t| STATUS_TYPES.contains(&t)) {
                 return ignored("Announce of something that is not a status");
             }
