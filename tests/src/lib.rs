@@ -2,12 +2,24 @@
 //! with `initdb`, removed when the process exits, however it exits), a fresh
 //! database per test cloned from a migrated template, and the app served on
 //! loopback for real HTTP clients.
+//!
+//! End-to-end tests set up through [`World`]: tenants, accounts and a
+//! running app in one builder; [`Session`] logs in as one account; the
+//! `oauth` helpers get tokens as client apps do.
 
 pub mod fake_ca;
 pub mod inbox;
+pub mod oauth;
 pub mod pebble;
 pub mod remote;
+pub mod seed;
+pub mod session;
 pub mod tls;
+pub mod world;
+
+pub use seed::{PASSWORD, add_domain, add_user, new_domain};
+pub use session::Session;
+pub use world::{Seeded, World, WorldBuilder};
 
 use kereru_store::Pool;
 use kereru_store::cluster::{PostgresBinaries, PrivateCluster, SupervisedCluster};
@@ -205,4 +217,43 @@ impl TestApp {
 pub fn install_crypto_provider() {
     // Err means one is installed already, which is all we need.
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A document from the shared fixtures (`../shared/fixtures` beside the repository).
+pub fn fixture(path: &str) -> serde_json::Value {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures");
+    let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("fixture {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// Sends raw bytes and returns the status code of the answer, for requests
+/// an HTTP client library refuses to make (bad Host headers, lying lengths).
+pub async fn raw_status(addr: SocketAddr, request: &str) -> u16 {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream.write_all(request.as_bytes()).await.unwrap_or_else(|e| panic!("send to {addr}: {e}"));
+    read_status(&mut stream, std::time::Duration::from_secs(10)).await
+}
+
+/// Reads an answer's status line from `stream`, waiting at most `within`.
+pub async fn read_status(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> u16 {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 1024];
+    let mut read = 0;
+    // Enough for the status line; bounded by the buffer and the timeout.
+    while read < 12 {
+        let n = tokio::time::timeout(within, stream.read(&mut buf[read..]))
+            .await
+            .unwrap_or_else(|_| panic!("no answer within {within:?}"))
+            .unwrap_or_else(|e| panic!("read: {e}"));
+        if n == 0 {
+            break;
+        }
+        read += n;
+    }
+    let head = String::from_utf8_lossy(&buf[..read]);
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head:?}"))
 }

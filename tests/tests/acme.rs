@@ -7,13 +7,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::add_domain;
 use kereru_acme::{ChallengeKind, db};
 use kereru_tests::pebble::{Pebble, PebbleOptions};
 use kereru_tests::tls::{TlsNode, settings};
-use kereru_tests::{TestDatabase, fresh_database, install_crypto_provider};
+use kereru_tests::{TestDatabase, add_domain, fresh_database, install_crypto_provider};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

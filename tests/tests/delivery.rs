@@ -5,9 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{add_domain, add_user};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use kereru_delivery::http::{FetchSettings, Fetcher, Url};
@@ -16,7 +13,7 @@ use kereru_delivery::worker::{Worker, WorkerSettings};
 use kereru_store::accounts::Account;
 use kereru_store::schema::{deliveries, delivery_hosts, gone_inboxes};
 use kereru_tests::inbox::{Answer, Behaviour, MockInboxes, RawKind, RawPeer};
-use kereru_tests::{TestDatabase, fresh_database, install_crypto_provider};
+use kereru_tests::{TestDatabase, World, install_crypto_provider};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,12 +60,11 @@ struct Sender {
 }
 
 async fn sender() -> Sender {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let domain = add_domain(&pool, "home.test", None).await;
-    let account = add_user(&pool, &domain, "alice").await;
-    let urls = domain.urls(kereru_core::Scheme::Http);
-    Sender { actor: urls.actor("alice"), key_id: urls.actor_key_id("alice"), account, db }
+    let seeded = World::new().tenant("home.test").user("home.test", "alice").seed().await;
+    let urls = seeded.domain("home.test").urls(kereru_core::Scheme::Http);
+    let (actor, key_id) = (urls.actor("alice"), urls.actor_key_id("alice"));
+    let account = seeded.account("home.test", "alice").clone();
+    Sender { actor, key_id, account, db: seeded.database }
 }
 
 fn activity(sender: &Sender, n: u32) -> serde_json::Value {

@@ -3,10 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{add_domain, add_user, fixture};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{World, fixture};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -30,12 +27,7 @@ fn self_link(jrd: &Value) -> String {
 
 #[tokio::test]
 async fn webfinger_resolves_only_on_its_own_tenant_and_self_dereferences_to_a_keyed_actor() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
+    let app = World::new().tenant("a.test").tenant("b.test").user("a.test", "alice").start().await.app;
     let client = app.client();
 
     let response =
@@ -81,13 +73,8 @@ async fn webfinger_resolves_only_on_its_own_tenant_and_self_dereferences_to_a_ke
 
 #[tokio::test]
 async fn the_same_username_on_two_tenants_is_two_people() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "sam").await;
-    add_user(&pool, &b, "Sam").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
+    let app =
+        World::new().tenant("a.test").tenant("b.test").user("a.test", "sam").user("b.test", "Sam").start().await.app;
     let client = app.client();
     let on_a =
         json(client.get(app.url("a.test", "/users/sam")).header("Accept", LD_ACCEPT).send().await.unwrap()).await;
@@ -101,11 +88,7 @@ async fn the_same_username_on_two_tenants_is_two_people() {
 
 #[tokio::test]
 async fn webfinger_accepts_actor_urls_and_refuses_malformed_resources() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     let get = |query: &str| client.get(app.url("a.test", &format!("/.well-known/webfinger{query}"))).send();
 
@@ -127,11 +110,12 @@ async fn webfinger_accepts_actor_urls_and_refuses_malformed_resources() {
 
 #[tokio::test]
 async fn a_service_host_carries_the_actors_while_handles_stay_on_the_account_host() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let domain = add_domain(&pool, "example.test", Some("social.example.test")).await;
-    add_user(&pool, &domain, "eve").await;
-    let app = TestApp::start(db, &["example.test", "social.example.test"]).await;
+    let app = World::new()
+        .tenant_with_service_host("example.test", "social.example.test")
+        .user("example.test", "eve")
+        .start()
+        .await
+        .app;
     let client = app.client();
 
     for host in ["example.test", "social.example.test"] {
@@ -157,14 +141,15 @@ async fn a_service_host_carries_the_actors_while_handles_stay_on_the_account_hos
 
 #[tokio::test]
 async fn nodeinfo_validates_against_its_schemas_and_counts_only_its_own_tenant() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "one").await;
-    add_user(&pool, &a, "two").await;
-    add_user(&pool, &b, "three").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
+    let app = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "one")
+        .user("a.test", "two")
+        .user("b.test", "three")
+        .start()
+        .await
+        .app;
     let client = app.client();
 
     for (host, users) in [("a.test", 2), ("b.test", 1)] {
@@ -193,10 +178,7 @@ async fn nodeinfo_validates_against_its_schemas_and_counts_only_its_own_tenant()
 
 #[tokio::test]
 async fn host_meta_points_at_webfinger_on_the_host_asked() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    add_domain(&pool, "example.test", Some("social.example.test")).await;
-    let app = TestApp::start(db, &["example.test", "social.example.test"]).await;
+    let app = World::new().tenant_with_service_host("example.test", "social.example.test").start().await.app;
     let client = app.client();
     for host in ["example.test", "social.example.test"] {
         let response = client.get(app.url(host, "/.well-known/host-meta")).send().await.unwrap();
@@ -211,11 +193,7 @@ async fn host_meta_points_at_webfinger_on_the_host_asked() {
 
 #[tokio::test]
 async fn browsers_get_an_html_profile_and_servers_get_json_from_the_same_url() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     for path in ["/users/alice", "/@alice"] {
         let response = client.get(app.url("a.test", path)).header("Accept", "text/html").send().await.unwrap();

@@ -3,21 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{add_domain, add_user, raw_status};
 use kereru_core::HostName;
 use kereru_store::domains::{self, DomainState};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{TestApp, World, raw_status};
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn unknown_and_suspended_hosts_answer_404_json_for_apis_and_html_for_pages() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test", "unknown.test"]).await;
+    let world = World::new().tenant("a.test").user("a.test", "alice").host("unknown.test").start().await;
+    let app = &world.app;
+    let pool = &world.pool;
+    let a = world.domain("a.test");
     let client = app.client();
 
     let check = |host: &'static str| {
@@ -43,15 +39,12 @@ async fn unknown_and_suspended_hosts_answer_404_json_for_apis_and_html_for_pages
     check("a.test").await;
     domains::set_state(&mut conn, a.id, DomainState::Active).await.unwrap();
     assert_eq!(client.get(app.url("a.test", "/users/alice")).send().await.unwrap().status(), StatusCode::OK);
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn malformed_host_headers_are_refused_with_400_and_ip_hosts_with_404() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    add_domain(&pool, "a.test", None).await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").start().await.app;
     let request =
         |host: &str| format!("GET /.well-known/nodeinfo HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     assert_eq!(raw_status(app.addr, &request("a.test")).await, 200);
@@ -67,10 +60,7 @@ async fn malformed_host_headers_are_refused_with_400_and_ip_hosts_with_404() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_before_they_are_read() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    add_domain(&pool, "a.test", None).await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").start().await.app;
     let big = format!(
         "POST /inbox HTTP/1.1\r\nHost: a.test\r\nContent-Type: application/activity+json\r\nContent-Length: {}\r\n\r\n{{",
         64 * 1024 * 1024
@@ -81,10 +71,7 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
 
 #[tokio::test]
 async fn unknown_routes_on_a_tenant_are_404_json_for_api_paths_and_html_elsewhere() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    add_domain(&pool, "a.test", None).await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").start().await.app;
     let client = app.client();
     let response = client.get(app.url("a.test", "/api/v1/nothing")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -98,12 +85,10 @@ async fn unknown_routes_on_a_tenant_are_404_json_for_api_paths_and_html_elsewher
 
 #[tokio::test]
 async fn idn_tenants_are_stored_and_served_in_ascii_form() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let domain = add_domain(&pool, "Bücher.test", None).await;
+    let world = World::new().tenant("Bücher.test").user("Bücher.test", "reader").start().await;
+    let (app, pool) = (&world.app, &world.pool);
+    let domain = world.domain("Bücher.test");
     assert_eq!(domain.account_host.as_str(), "xn--bcher-kva.test");
-    add_user(&pool, &domain, "reader").await;
-    let app = TestApp::start(db, &["xn--bcher-kva.test"]).await;
     let client = app.client();
     let response = client
         .get(app.url("xn--bcher-kva.test", "/.well-known/webfinger?resource=acct:reader@xn--bcher-kva.test"))
@@ -114,23 +99,19 @@ async fn idn_tenants_are_stored_and_served_in_ascii_form() {
     let mut conn = pool.get().await.unwrap();
     let found = domains::find_by_host(&mut conn, &HostName::parse("bücher.test").unwrap()).await.unwrap();
     assert_eq!(found.map(|d| d.id), Some(domain.id));
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn the_api_is_rate_limited_per_token_with_mastodons_headers() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "bob").await;
     let mut settings = TestApp::settings();
     settings.rate_limit =
         kereru_web::rate_limit::RateLimit { requests: 8, window: std::time::Duration::from_secs(300) };
-    let app = TestApp::start_with(db, &["a.test"], settings).await;
+    let world =
+        World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").settings(settings).start().await;
     // Logging in takes a few API requests of its own, on other keys (no token yet, then each token).
-    let alice = common::Session::login(&app, "a.test", "alice").await;
-    let bob = common::Session::login(&app, "a.test", "bob").await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("a.test", "bob").await;
     let mut remaining = Vec::new();
     let mut last = None;
     for _ in 0..10 {
@@ -153,15 +134,12 @@ async fn the_api_is_rate_limited_per_token_with_mastodons_headers() {
     // Another token has its own budget; pages outside the API are not limited.
     assert_eq!(bob.get("/api/v1/timelines/home").await.status(), StatusCode::OK);
     assert_eq!(alice.get("/.well-known/nodeinfo").await.status(), StatusCode::OK);
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn api_paths_accept_a_trailing_slash() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    add_domain(&pool, "a.test", None).await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").start().await.app;
     let client = app.client();
     for path in ["/api/v1/instance/", "/api/v2/instance/", "/.well-known/nodeinfo/"] {
         assert_eq!(client.get(app.url("a.test", path)).send().await.unwrap().status(), StatusCode::OK, "{path}");

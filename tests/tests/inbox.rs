@@ -8,10 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use common::{Session, add_domain, add_user};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kereru_core::Scheme;
@@ -20,7 +17,7 @@ use kereru_core::signatures::Signer;
 use kereru_delivery::http::{FetchSettings, Fetcher};
 use kereru_service::federation::inbound::worker::{InboundSettings, InboundWorker};
 use kereru_store::schema::{favourites, follows, inbound_activities, statuses};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{Session, TestApp};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -94,19 +91,21 @@ impl World {
     async fn start() -> World {
         let documents: Documents = Arc::new(Mutex::new(HashMap::new()));
         let (remote_addr, remote) = remote_server(documents.clone()).await;
-        let db = fresh_database().await;
-        let pool = db.pool();
-        let a = add_domain(&pool, "a.test", None).await;
-        let c = add_domain(&pool, "c.test", None).await;
-        add_user(&pool, &a, "alice").await;
-        add_user(&pool, &c, "carol").await;
         let mut settings = TestApp::settings();
         settings.fetch.resolve.insert("remote.test".into(), remote_addr);
         settings.fetch.resolve.insert("other.test".into(), remote_addr);
         let slow = kereru_tests::inbox::RawPeer::start(kereru_tests::inbox::RawKind::Silent).await;
         settings.fetch.resolve.insert("slow.test".into(), slow.addr);
         let processor_fetcher = Arc::new(Fetcher::new(&settings.fetch).unwrap());
-        let app = TestApp::start_with(db, &["a.test", "c.test"], settings).await;
+        let app = kereru_tests::World::new()
+            .tenant("a.test")
+            .tenant("c.test")
+            .user("a.test", "alice")
+            .user("c.test", "carol")
+            .settings(settings)
+            .start()
+            .await
+            .app;
         let mut resolve = HashMap::new();
         resolve.insert("a.test".to_string(), app.addr);
         resolve.insert("c.test".to_string(), app.addr);

@@ -5,9 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{add_domain, add_user};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use image::{DynamicImage, GenericImageView, ImageDecoder, Rgb, RgbImage, Rgba, RgbaImage};
@@ -15,19 +12,19 @@ use kereru_store::Pool;
 use kereru_store::domains::Domain;
 use kereru_store::media;
 use kereru_store::schema::media_attachments;
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{PASSWORD, TestApp, World, oauth};
 use kereru_web::api::instance::IMAGE_SIZE_LIMIT;
 use kereru_web::api::media::UPLOAD_BODY_LIMIT;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::io::Cursor;
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
-const PASSWORD: &str = "a long enough password";
 const BOUNDARY: &str = "kereru-test-boundary-7d1f";
 
-struct World {
+/// The tenants a.test (alice, bob) and b.test (alice), their app, and a client.
+struct Media {
     app: TestApp,
     client: Client,
     pool: Pool,
@@ -35,50 +32,27 @@ struct World {
     b: Domain,
 }
 
-async fn world() -> World {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "bob").await;
-    add_user(&pool, &b, "alice").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
-    let client = app.client();
-    World { app, client, pool, a, b }
+async fn world() -> Media {
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("a.test", "bob")
+        .user("b.test", "alice")
+        .start()
+        .await;
+    let client = world.app.client();
+    let (a, b) = (world.domain("a.test").clone(), world.domain("b.test").clone());
+    Media { app: world.app, client, pool: world.pool, a, b }
 }
 
-impl World {
+impl Media {
     /// A user token by the password grant, for an app registered on `host`.
     async fn token(&self, host: &str, login: &str, scope: &str) -> String {
-        let registered: Value = self
-            .client
-            .post(self.app.url(host, "/api/v1/apps"))
-            .form(&[
-                ("client_name", "Media test"),
-                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-                ("scopes", "read write"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let response = self
-            .client
-            .post(self.app.url(host, "/oauth/token"))
-            .form(&[
-                ("grant_type", "password"),
-                ("client_id", registered["client_id"].as_str().unwrap()),
-                ("client_secret", registered["client_secret"].as_str().unwrap()),
-                ("username", login),
-                ("password", PASSWORD),
-                ("scope", scope),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let form =
+            [("client_name", "Media test"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write")];
+        let registered = oauth::register_app(&self.client, host, &form).await;
+        let response = oauth::password_grant(&self.client, host, &registered, login, PASSWORD, scope).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
     }
@@ -531,23 +505,7 @@ async fn raw_exchange(app: &TestApp, head: &str, body: impl IntoIterator<Item = 
     for chunk in body {
         stream.write_all(&chunk).await.unwrap();
     }
-    let mut buf = vec![0u8; 1024];
-    let mut read = 0;
-    while read < 12 {
-        let n = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut buf[read..]))
-            .await
-            .expect("no answer within 30 s")
-            .unwrap();
-        if n == 0 {
-            break;
-        }
-        read += n;
-    }
-    let head = String::from_utf8_lossy(&buf[..read]);
-    head.split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {head:?}"))
+    kereru_tests::read_status(&mut stream, std::time::Duration::from_secs(30)).await
 }
 
 #[tokio::test]
@@ -685,7 +643,7 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
             w.client.post(w.app.url(host, "/api/v1/statuses")).bearer_auth(token).form(&form).send().await.unwrap()
         }
     };
-    let statuses_now = |w: &World| {
+    let statuses_now = |w: &Media| {
         let pool = w.pool.clone();
         async move {
             let mut conn = pool.get().await.unwrap();

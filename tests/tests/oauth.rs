@@ -4,67 +4,42 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{add_domain, add_user};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::oauth::{self, get_with};
+use kereru_tests::{PASSWORD, TestApp, World};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "a long enough password";
-
-async fn register_app(client: &Client, app: &TestApp, host: &str, scopes: &str, redirect: &str) -> Value {
-    let response = client
-        .post(app.url(host, "/api/v1/apps"))
-        .form(&[
-            ("client_name", "Test client"),
-            ("redirect_uris", redirect),
-            ("scopes", scopes),
-            ("website", "https://client.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+async fn register_app(client: &Client, _app: &TestApp, host: &str, scopes: &str, redirect: &str) -> Value {
+    let form = [
+        ("client_name", "Test client"),
+        ("redirect_uris", redirect),
+        ("scopes", scopes),
+        ("website", "https://client.example"),
+    ];
+    oauth::register_app(client, host, &form).await
 }
 
 async fn password_token(
     client: &Client,
-    app: &TestApp,
+    _app: &TestApp,
     host: &str,
     registered: &Value,
     login: &str,
     scope: &str,
 ) -> reqwest::Response {
-    client
-        .post(app.url(host, "/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", registered["client_id"].as_str().unwrap()),
-            ("client_secret", registered["client_secret"].as_str().unwrap()),
-            ("username", login),
-            ("password", PASSWORD),
-            ("scope", scope),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn get_with(client: &Client, url: String, token: &str) -> reqwest::Response {
-    client.get(url).bearer_auth(token).send().await.unwrap()
+    oauth::password_grant(client, host, registered, login, PASSWORD, scope).await
 }
 
 #[tokio::test]
 async fn a_token_works_on_its_own_tenant_only() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &b, "alice").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
+    let app = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("b.test", "alice")
+        .start()
+        .await
+        .app;
     let client = app.client();
 
     let registered = register_app(&client, &app, "a.test", "read write", "urn:ietf:wg:oauth:2.0:oob").await;
@@ -102,11 +77,7 @@ async fn a_token_works_on_its_own_tenant_only() {
 
 #[tokio::test]
 async fn bad_tokens_are_401_missing_scopes_403_and_app_tokens_422_on_user_endpoints() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     let url = app.url("a.test", "/api/v1/accounts/verify_credentials");
 
@@ -172,11 +143,7 @@ async fn bad_tokens_are_401_missing_scopes_403_and_app_tokens_422_on_user_endpoi
 
 #[tokio::test]
 async fn revoked_tokens_stop_working_and_refresh_tokens_rotate() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     let url = app.url("a.test", "/api/v1/accounts/verify_credentials");
     let registered = register_app(&client, &app, "a.test", "read", "urn:ietf:wg:oauth:2.0:oob").await;
@@ -241,11 +208,7 @@ fn hidden_value(html: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn the_authorization_code_flow_with_pkce_through_the_html_page() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     let redirect = "https://client.example/callback";
     let registered = register_app(&client, &app, "a.test", "read write", redirect).await;
@@ -346,10 +309,7 @@ async fn the_authorization_code_flow_with_pkce_through_the_html_page() {
 
 #[tokio::test]
 async fn bad_authorization_requests_are_shown_not_redirected_and_bad_apps_are_422() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    add_domain(&pool, "a.test", None).await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").start().await.app;
     let client = app.client();
     let registered = register_app(&client, &app, "a.test", "read", "https://client.example/cb").await;
     let client_id = registered["client_id"].as_str().unwrap();
@@ -390,12 +350,7 @@ async fn bad_authorization_requests_are_shown_not_redirected_and_bad_apps_are_42
 
 #[tokio::test]
 async fn instance_documents_describe_the_tenant_asked() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
+    let app = World::new().tenant("a.test").tenant("b.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     let v1: Value = client.get(app.url("a.test", "/api/v1/instance")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v1["uri"], "a.test");

@@ -2,57 +2,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user, new_domain};
-use kereru_store::domains::{self, Registrations};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_store::domains::{NewDomain, Registrations};
+use kereru_tests::{TestApp, World, new_domain, oauth};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn app_token(app: &TestApp, host: &str) -> (reqwest::Client, String) {
     let client = app.client();
-    let registered: Value = client
-        .post(app.url(host, "/api/v1/apps"))
-        .form(&[("client_name", "signup"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token: Value = client
-        .post(app.url(host, "/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", registered["client_id"].as_str().unwrap()),
-            ("client_secret", registered["client_secret"].as_str().unwrap()),
-            ("scope", "read write"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (client, token["access_token"].as_str().unwrap().to_string())
+    let token = oauth::app_token(&client, host, "signup", "read write").await;
+    (client, token)
 }
 
 #[tokio::test]
 async fn sign_up_follows_each_tenants_registration_mode() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let mut conn = pool.get().await.unwrap();
-    let mut open = new_domain("open.test", None);
-    open.registrations = Registrations::Open;
-    domains::create(&mut conn, open).await.unwrap();
-    let mut approval = new_domain("approval.test", None);
-    approval.registrations = Registrations::Approval;
-    domains::create(&mut conn, approval).await.unwrap();
-    let mut closed = new_domain("closed.test", None);
-    closed.registrations = Registrations::Closed;
-    domains::create(&mut conn, closed).await.unwrap();
-    let app = TestApp::start(db, &["open.test", "approval.test", "closed.test"]).await;
+    let app = World::new()
+        .domain(NewDomain { registrations: Registrations::Open, ..new_domain("open.test", None) })
+        .domain(NewDomain { registrations: Registrations::Approval, ..new_domain("approval.test", None) })
+        .domain(NewDomain { registrations: Registrations::Closed, ..new_domain("closed.test", None) })
+        .start()
+        .await
+        .app;
 
     let signup = |host: &'static str, username: &'static str, extra: Vec<(&'static str, &'static str)>| {
         let app = &app;
@@ -116,14 +85,9 @@ async fn sign_up_follows_each_tenants_registration_mode() {
 
 #[tokio::test]
 async fn profile_edits_show_everywhere_and_bad_ones_change_nothing() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "bob").await;
-    let app = TestApp::start(db, &["a.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    let bob = Session::login(&app, "a.test", "bob").await;
+    let world = World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").start().await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("a.test", "bob").await;
     let patch = |body: Value| {
         alice
             .client
@@ -187,17 +151,13 @@ async fn profile_edits_show_everywhere_and_bad_ones_change_nothing() {
     let unchanged = alice.get_json("/api/v1/accounts/verify_credentials").await;
     assert_eq!(unchanged["display_name"], "Alice");
     assert_eq!(unchanged["fields"].as_array().unwrap().len(), 1);
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn markers_save_with_versions() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
+    let world = World::new().tenant("a.test").user("a.test", "alice").start().await;
+    let alice = world.login("a.test", "alice").await;
     assert_eq!(alice.get_json("/api/v1/markers?timeline[]=home").await, json!({}));
     let saved = alice.post_json("/api/v1/markers", &[("home[last_read_id]", "123")]).await;
     assert_eq!(saved["home"]["last_read_id"], "123");
@@ -209,21 +169,21 @@ async fn markers_save_with_versions() {
     assert!(read.get("notifications").is_none());
     assert_eq!(alice.post("/api/v1/markers", &[]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(alice.get_json("/api/v1/custom_emojis").await, json!([]));
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn search_finds_accounts_tags_and_this_tenants_own_posts() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "alfred").await;
-    add_user(&pool, &b, "bob").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    let bob = Session::login(&app, "b.test", "bob").await;
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("a.test", "alfred")
+        .user("b.test", "bob")
+        .start()
+        .await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("b.test", "bob").await;
     alice.toot("gardening with #Kereru birds", "public").await;
     bob.toot("gardening on b", "public").await;
 
@@ -247,5 +207,5 @@ async fn search_finds_accounts_tags_and_this_tenants_own_posts() {
     // Wildcards are text, not patterns.
     assert_eq!(alice.get_json("/api/v2/search?q=%25&type=statuses").await["statuses"], json!([]));
     assert_eq!(alice.get("/api/v2/search?q=x&type=everything").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    app.stop().await;
+    world.stop().await;
 }

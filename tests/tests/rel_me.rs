@@ -3,10 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{Session, TestApp, World, add_domain, add_user, fresh_database};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -82,18 +79,14 @@ impl Site {
 /// The app for tenant `a.test` with user alice, its outbound client mapping
 /// `alice.site` to `site`.
 async fn app_with_site(site: &Site, allow_private: bool) -> (TestApp, Session, kereru_delivery::http::FetchSettings) {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "bob").await;
     let mut settings = TestApp::settings();
     settings.fetch.resolve.insert("alice.site".into(), site.addr);
     settings.fetch.allow_private_addresses = allow_private;
     let fetch = settings.fetch.clone();
-    let app = TestApp::start_with(db, &["a.test"], settings).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    (app, alice, fetch)
+    let world =
+        World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").settings(settings).start().await;
+    let alice = world.login("a.test", "alice").await;
+    (world.app, alice, fetch)
 }
 
 async fn save_fields(alice: &Session, fields: Value) -> Value {

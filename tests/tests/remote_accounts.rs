@@ -3,11 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use common::{Session, add_domain, add_user};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{TestApp, World};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -76,17 +73,18 @@ async fn a_search_that_resolves_finds_a_remote_account_through_webfinger() {
     let pem = kereru_core::keys::generate_rsa_keypair(2048).unwrap().public_pem;
     let hits = Arc::new(AtomicUsize::new(0));
     let (remote_addr, remote) = remote_server(pem, hits.clone()).await;
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &b, "bob").await;
     let mut settings = TestApp::settings();
     settings.fetch.resolve.insert("remote.test".into(), remote_addr);
-    let app = TestApp::start_with(db, &["a.test", "b.test"], settings).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    let bob = Session::login(&app, "b.test", "bob").await;
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("b.test", "bob")
+        .settings(settings)
+        .start()
+        .await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("b.test", "bob").await;
 
     // Without resolve=true nothing is fetched.
     assert_eq!(alice.get_json("/api/v2/search?q=zoe@remote.test&type=accounts").await["accounts"], json!([]));
@@ -130,5 +128,5 @@ async fn a_search_that_resolves_finds_a_remote_account_through_webfinger() {
     let response: Value = alice.get_json("/api/v2/search?q=zoe@unmapped.test&type=accounts&resolve=true").await;
     assert_eq!(response["accounts"], json!([]), "a host outside the resolve table is refused, not looked up");
     remote.stop(true).await;
-    app.stop().await;
+    world.stop().await;
 }

@@ -4,29 +4,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{Session, TestApp, World};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn three_tenants() -> (TestApp, Session, Session, Session, Session) {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    let c = add_domain(&pool, "c.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "carol").await;
-    add_user(&pool, &b, "bob").await;
-    add_user(&pool, &c, "dave").await;
-    let app = TestApp::start(db, &["a.test", "b.test", "c.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    let carol = Session::login(&app, "a.test", "carol").await;
-    let bob = Session::login(&app, "b.test", "bob").await;
-    let dave = Session::login(&app, "c.test", "dave").await;
-    (app, alice, carol, bob, dave)
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .tenant("c.test")
+        .user("a.test", "alice")
+        .user("a.test", "carol")
+        .user("b.test", "bob")
+        .user("c.test", "dave")
+        .start()
+        .await;
+    let alice = world.login("a.test", "alice").await;
+    let carol = world.login("a.test", "carol").await;
+    let bob = world.login("b.test", "bob").await;
+    let dave = world.login("c.test", "dave").await;
+    (world.app, alice, carol, bob, dave)
 }
 
 #[tokio::test]
@@ -172,17 +169,19 @@ async fn following_across_tenants_delivers_by_visibility_and_notifies() {
 
 #[tokio::test]
 async fn locked_accounts_approve_followers_and_direct_messages_reach_only_the_mentioned() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "carol").await;
-    let locked = add_user(&pool, &a, "lee").await;
+    let seeded = World::new()
+        .tenant("a.test")
+        .user("a.test", "alice")
+        .user("a.test", "carol")
+        .user("a.test", "lee")
+        .seed()
+        .await;
+    let locked = seeded.account("a.test", "lee");
     {
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
         use kereru_store::schema::accounts;
-        let mut conn = pool.get().await.unwrap();
+        let mut conn = seeded.pool.get().await.unwrap();
         // The profile API (update_credentials) is not built yet: lock the account directly.
         diesel::update(accounts::table.find(locked.id.0))
             .set(accounts::locked.eq(true))
@@ -190,10 +189,10 @@ async fn locked_accounts_approve_followers_and_direct_messages_reach_only_the_me
             .await
             .unwrap();
     }
-    let app = TestApp::start(db, &["a.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    let carol = Session::login(&app, "a.test", "carol").await;
-    let lee = Session::login(&app, "a.test", "lee").await;
+    let world = seeded.start().await;
+    let alice = world.login("a.test", "alice").await;
+    let carol = world.login("a.test", "carol").await;
+    let lee = world.login("a.test", "lee").await;
     let lee_id = lee.account_id.clone();
 
     let rel = alice.post_json(&format!("/api/v1/accounts/{lee_id}/follow"), &[]).await;
@@ -230,7 +229,7 @@ async fn locked_accounts_approve_followers_and_direct_messages_reach_only_the_me
     let muted_post = carol.toot("you won't see this", "public").await;
     assert!(!alice.timeline_ids("/api/v1/timelines/home").await.contains(&muted_post));
     assert_eq!(alice.get_json("/api/v1/mutes").await[0]["id"], carol.account_id.as_str());
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]

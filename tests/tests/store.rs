@@ -2,13 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{add_domain, add_user, new_domain};
 use kereru_core::{HostName, Username};
 use kereru_store::accounts::{self, AccountError, NewLocalAccount};
 use kereru_store::domains::{self, DomainError};
-use kereru_tests::fresh_database;
+use kereru_tests::{add_domain, add_user, fresh_database, new_domain};
 
 #[tokio::test]
 async fn a_host_belongs_to_one_tenant_in_either_role() {

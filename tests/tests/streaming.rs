@@ -8,11 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user};
 use futures_util::{SinkExt, StreamExt};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{PASSWORD, Session, TestApp, World, oauth};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -116,18 +113,18 @@ fn ids_of(events: &[Sse], kind: &str) -> Vec<String> {
 }
 
 async fn two_tenants() -> (TestApp, Session, Session, Session) {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &a, "carol").await;
-    add_user(&pool, &b, "bob").await;
-    let app = TestApp::start(db, &["a.test", "b.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
-    let carol = Session::login(&app, "a.test", "carol").await;
-    let bob = Session::login(&app, "b.test", "bob").await;
-    (app, alice, carol, bob)
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("a.test", "carol")
+        .user("b.test", "bob")
+        .start()
+        .await;
+    let alice = world.login("a.test", "alice").await;
+    let carol = world.login("a.test", "carol").await;
+    let bob = world.login("b.test", "bob").await;
+    (world.app, alice, carol, bob)
 }
 
 async fn follow(who: &Session, acct: &str) -> String {
@@ -433,32 +430,7 @@ async fn the_websocket_subscribes_unsubscribes_and_answers_mistakes() {
 
 /// An app token (no user) for `host`, with the `read` scope.
 async fn app_token(session: &Session) -> String {
-    let registered: Value = session
-        .client
-        .post(format!("http://{}/api/v1/apps", session.host))
-        .form(&[("client_name", "app only"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token: Value = session
-        .client
-        .post(format!("http://{}/oauth/token", session.host))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", registered["client_id"].as_str().unwrap()),
-            ("client_secret", registered["client_secret"].as_str().unwrap()),
-            ("scope", "read"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    token["access_token"].as_str().unwrap().to_string()
+    oauth::app_token(&session.client, &session.host, "app only", "read").await
 }
 
 #[tokio::test]
@@ -581,41 +553,16 @@ async fn streams_refuse_bad_tokens_before_they_start() {
 
 #[tokio::test]
 async fn a_revoked_token_ends_its_stream() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start_with_heartbeat(db, &["a.test"], TestApp::settings(), Duration::from_millis(200)).await;
+    let app =
+        World::new().tenant("a.test").user("a.test", "alice").heartbeat(Duration::from_millis(200)).start().await.app;
     // Logged in by hand, to keep the app's credentials for the revocation.
     let client = app.client();
-    let registered: Value = client
-        .post("http://a.test/api/v1/apps")
-        .form(&[("client_name", "revoker"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app_form = [("client_name", "revoker"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read")];
+    let registered = oauth::register_app(&client, "a.test", &app_form).await;
     let (client_id, client_secret) =
         (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
-    let token: Value = client
-        .post("http://a.test/oauth/token")
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-            ("username", "alice"),
-            ("password", "a long enough password"),
-            ("scope", "read"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_string();
+    let login = oauth::password_grant(&client, "a.test", &registered, "alice", PASSWORD, "read").await;
+    let token = oauth::access_token(login).await;
     let alice =
         Session { client: client.clone(), host: "a.test".into(), token: token.clone(), account_id: String::new() };
     let mut stream = SseStream::open(&alice, "/api/v1/streaming/user").await;
@@ -648,16 +595,11 @@ async fn a_revoked_token_ends_its_stream() {
 
 #[tokio::test]
 async fn events_reach_streams_on_another_node() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    let b = add_domain(&pool, "b.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    add_user(&pool, &b, "bob").await;
     // Two servers, one database: two nodes.
-    let first = TestApp::start(db.clone(), &["a.test", "b.test"]).await;
-    let second = TestApp::start(db, &["a.test", "b.test"]).await;
-    let alice_on_first = Session::login(&first, "a.test", "alice").await;
+    let world =
+        World::new().tenant("a.test").tenant("b.test").user("a.test", "alice").user("b.test", "bob").start().await;
+    let second = world.start_node().await;
+    let alice_on_first = world.login("a.test", "alice").await;
     let alice_on_second = Session::login(&second, "a.test", "alice").await;
     let bob_on_second = Session::login(&second, "b.test", "bob").await;
 
@@ -678,18 +620,16 @@ async fn events_reach_streams_on_another_node() {
         2,
         "notification, then the post"
     );
-    first.stop().await;
+    world.stop().await;
     second.stop().await;
 }
 
 #[tokio::test]
 async fn the_listener_reconnects_when_its_connection_drops() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
+    let world = World::new().tenant("a.test").user("a.test", "alice").start().await;
+    let app = &world.app;
+    let pool = &world.pool;
+    let alice = world.login("a.test", "alice").await;
     let mut stream = SseStream::open(&alice, "/api/v1/streaming/user").await;
     let before = alice.toot("before", "public").await;
     stream.until_update(&before).await;
@@ -720,17 +660,14 @@ async fn the_listener_reconnects_when_its_connection_drops() {
     // The same stream, still open, hears of what happens next.
     let after = alice.toot("after", "public").await;
     assert_eq!(ids_of(&stream.until_update(&after).await, "update"), vec![after]);
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn the_advertised_streaming_url_leads_back_to_this_server() {
-    let db = fresh_database().await;
-    let pool = db.pool();
-    let a = add_domain(&pool, "a.test", None).await;
-    add_user(&pool, &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
+    let world = World::new().tenant("a.test").user("a.test", "alice").start().await;
+    let app = &world.app;
+    let alice = world.login("a.test", "alice").await;
     // Reached with an explicit port (a port mapping), the port is kept.
     let port = app.addr.port();
     let instance: Value =
@@ -758,5 +695,5 @@ async fn the_advertised_streaming_url_leads_back_to_this_server() {
         text.push_str(std::str::from_utf8(&chunk).unwrap());
     }
     assert!(text.contains("event: update\ndata: {"), "{text}");
-    app.stop().await;
+    world.stop().await;
 }
