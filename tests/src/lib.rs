@@ -5,9 +5,11 @@
 //!
 //! End-to-end tests set up through [`World`]: tenants, accounts and a
 //! running app in one builder; [`Session`] logs in as one account; the
-//! `oauth` helpers get tokens as client apps do.
+//! `oauth` helpers get tokens as client apps do; [`FederatedWorld`] adds
+//! other servers (the `remote` stand-in) that post to the app's inboxes.
 
 pub mod fake_ca;
+pub mod federation;
 pub mod inbox;
 pub mod oauth;
 pub mod pebble;
@@ -17,6 +19,7 @@ pub mod session;
 pub mod tls;
 pub mod world;
 
+pub use federation::FederatedWorld;
 pub use seed::{PASSWORD, add_domain, add_user, new_domain};
 pub use session::Session;
 pub use world::{Seeded, World, WorldBuilder};
@@ -190,12 +193,22 @@ impl TestApp {
 
     /// A client that sends requests for the given hosts to this app, as DNS would.
     pub fn client(&self) -> reqwest::Client {
+        self.client_builder().build().unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    /// As [`TestApp::client`], with requests coming from `local` (another
+    /// client address to the server, e.g. `127.0.0.2`).
+    pub fn client_from(&self, local: std::net::IpAddr) -> reqwest::Client {
+        self.client_builder().local_address(local).build().unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    fn client_builder(&self) -> reqwest::ClientBuilder {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none());
         for host in &self.hosts {
             builder = builder.resolve(host, self.addr);
         }
-        builder.build().unwrap_or_else(|e| panic!("client: {e}"))
+        builder
     }
 
     /// `http://HOST/path`: with [`TestApp::client`], which sends HOST to this

@@ -88,3 +88,11 @@ pub async fn app_token(client: &Client, host: &str, name: &str, scopes: &str) ->
 pub async fn get_with(client: &Client, url: String, token: &str) -> reqwest::Response {
     client.get(&url).bearer_auth(token).send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"))
 }
+
+/// The value of `name="NAME" value="..."` in a form (tera escapes `/` and `&`).
+pub fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    let end = start + html[start..].find('"').unwrap_or_else(|| panic!("no end to {name} in {html}"));
+    html[start..end].replace("&#x2F;", "/").replace("&amp;", "&")
+}

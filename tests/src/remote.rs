@@ -107,6 +107,13 @@ impl RemoteServer {
     }
 }
 
+/// A signer for `key_id` with a fresh key pair that no document publishes
+/// (a forger's, or one whose key server never answers).
+pub fn fresh_signer(key_id: &str) -> Arc<Signer> {
+    let pair = generate_rsa_keypair(2048).unwrap_or_else(|e| panic!("key pair: {e}"));
+    Arc::new(Signer::from_rsa_pkcs8_der(key_id, &pair.private_pkcs8_der).unwrap_or_else(|e| panic!("signer: {e}")))
+}
+
 /// A remote actor with its key pair.
 #[derive(Clone)]
 pub struct RemoteActor {

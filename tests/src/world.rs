@@ -26,7 +26,8 @@ pub struct WorldBuilder {
     domains: Vec<NewDomain>,
     users: Vec<(String, String)>,
     extra_hosts: Vec<String>,
-    settings: Option<kereru_web::WebSettings>,
+    /// Read by `start_federated`, which adds the remote hosts to them.
+    pub(crate) settings: Option<kereru_web::WebSettings>,
     heartbeat: Option<Duration>,
 }
 
@@ -177,6 +178,11 @@ impl World {
 
     pub fn account(&self, host: &str, username: &str) -> &Account {
         self.people.account(host, username)
+    }
+
+    /// Every host name the app serves (the tenants' and any extra ones).
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
     }
 
     /// A client logged in as `username` on `host` (the password grant).

@@ -4,15 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::oauth::{self, hidden_value};
+use kereru_tests::{PASSWORD, TestApp, World};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr};
 
-const PASSWORD: &str = "a long enough password";
 const REDIRECT: &str = "https://client.example/callback";
 /// RFC 7636 Appendix B.
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -20,50 +17,52 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// A client whose requests come from `127.0.0.{last}`: another address to the server.
 fn client_from(app: &TestApp, last: u8) -> reqwest::Client {
-    kereru_tests::install_crypto_provider();
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
-        .resolve("a.test", app.addr)
-        .build()
-        .unwrap()
+    app.client_from(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
 }
 
-async fn register(client: &reqwest::Client, app: &TestApp) -> (String, String) {
-    let registered: Value = client
-        .post(app.url("a.test", "/api/v1/apps"))
-        .form(&[("client_name", "hostile"), ("redirect_uris", REDIRECT), ("scopes", "read")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+/// Registers the app "hostile" on a.test: the registered app (client_id, client_secret, ...).
+async fn register_app(client: &reqwest::Client) -> Value {
+    oauth::register_app(
+        client,
+        "a.test",
+        &[("client_name", "hostile"), ("redirect_uris", REDIRECT), ("scopes", "read")],
+    )
+    .await
+}
+
+/// Registers the app "hostile" on a.test: its client id and secret.
+async fn register(client: &reqwest::Client) -> (String, String) {
+    let registered = register_app(client).await;
     (registered["client_id"].as_str().unwrap().into(), registered["client_secret"].as_str().unwrap().into())
 }
 
-fn hidden_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field")) + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
+/// The login page for `client_id` (with `extra` query parameters): its status, and the
+/// session cookie and CSRF token a post of its form needs.
+async fn login_page(
+    client: &reqwest::Client,
+    app: &TestApp,
+    client_id: &str,
+    extra: &str,
+) -> (StatusCode, String, String) {
+    let page = client
+        .get(format!(
+            "{}?response_type=code&client_id={client_id}&redirect_uri={REDIRECT}&scope=read{extra}",
+            app.url("a.test", "/oauth/authorize")
+        ))
+        .send()
+        .await
+        .unwrap();
+    let status = page.status();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    (status, cookie, hidden_value(&page.text().await.unwrap(), "csrf"))
 }
 
 /// An authorization code for alice through the real login page, with a PKCE challenge or without.
 async fn code(client: &reqwest::Client, app: &TestApp, client_id: &str, pkce: bool) -> String {
     let challenge =
         if pkce { format!("&code_challenge={CHALLENGE}&code_challenge_method=S256") } else { String::new() };
-    let page = client
-        .get(format!(
-            "{}?response_type=code&client_id={client_id}&redirect_uri={REDIRECT}&scope=read{challenge}",
-            app.url("a.test", "/oauth/authorize")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let csrf = hidden_value(&page.text().await.unwrap(), "csrf");
+    let (status, cookie, csrf) = login_page(client, app, client_id, &challenge).await;
+    assert_eq!(status, StatusCode::OK);
     let mut form = vec![
         ("csrf", csrf),
         ("client_id", client_id.to_string()),
@@ -82,6 +81,16 @@ async fn code(client: &reqwest::Client, app: &TestApp, client_id: &str, pkce: bo
     assert_eq!(allowed.status(), StatusCode::FOUND);
     let location = allowed.headers()["location"].to_str().unwrap().to_string();
     location.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string()
+}
+
+/// The password grant on a.test for `registered`, scope read.
+async fn password_grant(
+    client: &reqwest::Client,
+    registered: &Value,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    oauth::password_grant(client, "a.test", registered, username, password, "read").await
 }
 
 /// `POST /oauth/token` for `code`: status and body.
@@ -111,12 +120,9 @@ async fn redeem(
 
 #[tokio::test]
 async fn hostile_a_code_is_redeemed_only_by_its_client_with_its_secret_or_its_pkce_verifier() {
-    let db = fresh_database().await;
-    let a = add_domain(&db.pool(), "a.test", None).await;
-    add_user(&db.pool(), &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
-    let (id, secret) = register(&client, &app).await;
+    let (id, secret) = register(&client).await;
 
     // A code issued without PKCE: a wrong or missing secret gets nothing, whatever verifier comes with it.
     let plain = code(&client, &app, &id, false).await;
@@ -141,7 +147,7 @@ async fn hostile_a_code_is_redeemed_only_by_its_client_with_its_secret_or_its_pk
     let (status, body) = redeem(&client, &app, &id, Some("wrong-secret"), Some(VERIFIER), &pkce).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     // Another client's id with the right verifier: the code is not theirs.
-    let (other_id, _) = register(&client, &app).await;
+    let (other_id, _) = register(&client).await;
     let (status, _) = redeem(&client, &app, &other_id, None, Some(VERIFIER), &pkce).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // The client itself, proving the code with its verifier alone (a public client).
@@ -161,40 +167,15 @@ async fn hostile_a_code_is_redeemed_only_by_its_client_with_its_secret_or_its_pk
     app.stop().await;
 }
 
-async fn password_grant(
-    client: &reqwest::Client,
-    app: &TestApp,
-    id: &str,
-    secret: &str,
-    username: &str,
-    password: &str,
-) -> reqwest::Response {
-    client
-        .post(app.url("a.test", "/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", id),
-            ("client_secret", secret),
-            ("username", username),
-            ("password", password),
-            ("scope", "read"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn hostile_junk_bearer_tokens_do_not_buy_fresh_rate_limit_windows() {
-    let db = fresh_database().await;
-    let a = add_domain(&db.pool(), "a.test", None).await;
-    add_user(&db.pool(), &a, "alice").await;
     let mut settings = TestApp::settings();
     settings.rate_limit =
         kereru_web::rate_limit::RateLimit { requests: 6, window: std::time::Duration::from_secs(300) };
-    let app = TestApp::start_with(db, &["a.test"], settings).await;
-    let guesser = client_from(&app, 2);
-    let (id, secret) = register(&guesser, &app).await; // the address's first request
+    let world = World::new().tenant("a.test").user("a.test", "alice").settings(settings).start().await;
+    let app = &world.app;
+    let guesser = client_from(app, 2);
+    let (id, secret) = register(&guesser).await; // the address's first request
     let mut answers = Vec::new();
     for n in 0..20 {
         let response = guesser
@@ -220,50 +201,45 @@ async fn hostile_junk_bearer_tokens_do_not_buy_fresh_rate_limit_windows() {
     // A valid token, once seen, has its own window, even from that address.
     // 127.0.0.1 made 3 requests logging in (the last one with the token, counted by address):
     // 5 more would pass its limit of 6 if they counted there too.
-    let alice = Session::login(&app, "a.test", "alice").await;
+    let alice = world.login("a.test", "alice").await;
     for _ in 0..5 {
         assert_eq!(alice.get("/api/v1/timelines/home").await.status(), StatusCode::OK);
     }
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn hostile_password_guesses_are_limited_per_account_from_any_address() {
-    let db = fresh_database().await;
-    let a = add_domain(&db.pool(), "a.test", None).await;
-    add_user(&db.pool(), &a, "alice").await;
-    add_user(&db.pool(), &a, "bob").await;
     let settings = TestApp::settings();
     let failures = settings.login_failures.requests;
-    let app = TestApp::start_with(db, &["a.test"], settings).await;
-    let (id, secret) = register(&app.client(), &app).await;
+    let app = World::new()
+        .tenant("a.test")
+        .user("a.test", "alice")
+        .user("a.test", "bob")
+        .settings(settings)
+        .start()
+        .await
+        .app;
+    let registered = register_app(&app.client()).await;
+    let id = registered["client_id"].as_str().unwrap();
     // A distributed guesser: each wrong password from another address.
     for n in 0..failures {
         let from = client_from(&app, 10 + u8::try_from(n).unwrap());
-        let response = password_grant(&from, &app, &id, &secret, "alice", &format!("guess {n}")).await;
+        let response = password_grant(&from, &registered, "alice", &format!("guess {n}")).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "guess {n}");
     }
     // The account's budget is spent: refused from a fresh address, even with the right password.
     let fresh = client_from(&app, 200);
-    let response = password_grant(&fresh, &app, &id, &secret, "alice", PASSWORD).await;
+    let response = password_grant(&fresh, &registered, "alice", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("Too many failed logins"));
-    let response = password_grant(&fresh, &app, &id, &secret, "ALICE@mail.example", PASSWORD).await;
+    let response = password_grant(&fresh, &registered, "ALICE@mail.example", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "by e-mail too: it is the same account");
     // The login page honours it as well.
-    let page = fresh
-        .get(format!(
-            "{}?response_type=code&client_id={id}&redirect_uri={REDIRECT}&scope=read",
-            app.url("a.test", "/oauth/authorize")
-        ))
-        .send()
-        .await
-        .unwrap();
-    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let csrf = hidden_value(&page.text().await.unwrap(), "csrf");
+    let (_, cookie, csrf) = login_page(&fresh, &app, id, "").await;
     let form = [
         ("csrf", csrf.as_str()),
-        ("client_id", id.as_str()),
+        ("client_id", id),
         ("redirect_uri", REDIRECT),
         ("scope", "read"),
         ("login", "alice"),
@@ -276,17 +252,14 @@ async fn hostile_password_guesses_are_limited_per_account_from_any_address() {
     assert!(refused.text().await.unwrap().contains("Too many failed logins"));
     // Another account is not affected, and right passwords never use up the budget.
     for _ in 0..failures + 2 {
-        assert_eq!(password_grant(&fresh, &app, &id, &secret, "bob", PASSWORD).await.status(), StatusCode::OK);
+        assert_eq!(password_grant(&fresh, &registered, "bob", PASSWORD).await.status(), StatusCode::OK);
     }
     app.stop().await;
 }
 
 #[tokio::test]
 async fn browser_apps_on_other_origins_get_cors_on_the_api_and_never_with_credentials() {
-    let db = fresh_database().await;
-    let a = add_domain(&db.pool(), "a.test", None).await;
-    add_user(&db.pool(), &a, "alice").await;
-    let app = TestApp::start(db, &["a.test"]).await;
+    let app = World::new().tenant("a.test").user("a.test", "alice").start().await.app;
     let client = app.client();
     let origin = "https://elk.example";
     let preflight = |path: &'static str, method: &'static str| {
@@ -319,7 +292,7 @@ async fn browser_apps_on_other_origins_get_cors_on_the_api_and_never_with_creden
     assert!(response.headers().get("access-control-allow-origin").is_none());
 
     // An app on another origin registers, logs in and reads, and can see the headers it needs.
-    let (id, secret) = register(&client, &app).await;
+    let (id, secret) = register(&client).await;
     let token: Value = client
         .post(app.url("a.test", "/oauth/token"))
         .header("Origin", origin)

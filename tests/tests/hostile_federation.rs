@@ -6,20 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user};
-use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use kereru_core::Scheme;
 use kereru_core::keys::generate_rsa_keypair;
 use kereru_core::signatures::{RequestParts, Signer};
-use kereru_delivery::http::{FetchSettings, Fetcher};
 use kereru_service::federation::KeyFetchSettings;
-use kereru_service::federation::inbound::worker::{InboundSettings, InboundWorker};
-use kereru_store::schema::{inbound_activities, statuses};
-use kereru_tests::remote::{RemoteActor, RemoteServer};
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::remote::fresh_signer;
+use kereru_tests::{FederatedWorld, TestApp, World};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,97 +22,22 @@ const ALICE_INBOX: &str = "http://a.test/users/alice/inbox";
 /// Key fetches allowed per key host and window in these tests.
 const BUDGET: u32 = 10;
 
-struct World {
-    app: TestApp,
-    remote: RemoteServer,
-    /// What remote servers would post with: signs, reaches the app's hosts.
-    sender: Fetcher,
-    worker: Arc<InboundWorker>,
+/// a.test with alice; remote.test, other.test and victim.test are the remote stand-in.
+async fn start() -> FederatedWorld {
+    start_with(|_| {}).await
 }
 
-impl World {
-    async fn start() -> World {
-        Self::start_with(|_| {}).await
-    }
-
-    async fn start_with(adjust: impl FnOnce(&mut kereru_web::WebSettings)) -> World {
-        let remote = RemoteServer::start().await;
-        let db = fresh_database().await;
-        let pool = db.pool();
-        let a = add_domain(&pool, "a.test", None).await;
-        add_user(&pool, &a, "alice").await;
-        let mut settings = TestApp::settings();
-        for host in ["remote.test", "other.test", "victim.test"] {
-            settings.fetch.resolve.insert(host.into(), remote.addr);
-        }
-        settings.key_fetch = KeyFetchSettings {
-            per_host: BUDGET,
-            window: Duration::from_secs(600),
-            failure_ttl: Duration::from_secs(600),
-        };
-        adjust(&mut settings);
-        let processor_fetcher = Arc::new(Fetcher::new(&settings.fetch).unwrap());
-        let app = TestApp::start_with(db, &["a.test"], settings).await;
-        let sender = Fetcher::new(&FetchSettings {
-            allow_private_addresses: true,
-            system_dns: false,
-            resolve: HashMap::from([("a.test".to_string(), app.addr)]),
-            timeout: Duration::from_secs(30),
-            ..FetchSettings::default()
-        })
-        .unwrap();
-        let worker =
-            InboundWorker::new(app.database.pool(), processor_fetcher, Scheme::Http, InboundSettings::default());
-        World { app, remote, sender, worker }
-    }
-
-    async fn post(&self, inbox: &str, body: &str, signer: &Arc<Signer>) -> u16 {
-        self.sender.post_activity(inbox, Arc::from(body), Arc::clone(signer)).await.unwrap().status
-    }
-
-    async fn stored(&self) -> i64 {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        inbound_activities::table.count().get_result(&mut conn).await.unwrap()
-    }
-
-    async fn statuses_with_uri(&self, uri: &str) -> i64 {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        statuses::table.filter(statuses::uri.eq(uri)).count().get_result(&mut conn).await.unwrap()
-    }
-
-    async fn block(&self, host: &str) {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        let tenant = kereru_store::domains::find_by_host(&mut conn, &kereru_core::HostName::parse("a.test").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        kereru_store::domain_blocks::add(&mut conn, Some(tenant.id), host).await.unwrap();
-    }
-
-    /// Alice follows `actor` through the client API, and its server accepts.
-    async fn follow_accepted(&self, alice: &Session, actor: &RemoteActor) {
-        self.remote.put(
-            &actor.host,
-            "/.well-known/webfinger",
-            json!({"subject": format!("acct:{}@{}", actor.name, actor.host),
-                   "links": [{"rel": "self", "type": "application/activity+json", "href": actor.id}]}),
-        );
-        let found =
-            alice.get_json(&format!("/api/v2/search?q={}@{}&resolve=true&type=accounts", actor.name, actor.host)).await;
-        let id = found["accounts"][0]["id"].as_str().unwrap().to_string();
-        alice.post_json(&format!("/api/v1/accounts/{id}/follow"), &[]).await;
-        let accept = json!({"id": format!("{}#accepts/1", actor.id), "type": "Accept", "actor": actor.id,
-            "object": {"type": "Follow", "actor": ALICE, "object": actor.id}});
-        assert_eq!(self.post(ALICE_INBOX, &accept.to_string(), &actor.signer).await, 202);
-        self.worker.round().await.unwrap();
-        let relationship = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={id}")).await;
-        assert_eq!(relationship[0]["following"], true, "{relationship}");
-    }
-
-    async fn stop(self) {
-        self.remote.stop().await;
-        self.app.stop().await;
-    }
+async fn start_with(adjust: impl FnOnce(&mut kereru_web::WebSettings)) -> FederatedWorld {
+    let mut settings = TestApp::settings();
+    settings.key_fetch =
+        KeyFetchSettings { per_host: BUDGET, window: Duration::from_secs(600), failure_ttl: Duration::from_secs(600) };
+    adjust(&mut settings);
+    World::new()
+        .tenant("a.test")
+        .user("a.test", "alice")
+        .settings(settings)
+        .start_federated(&["remote.test", "other.test", "victim.test"], &[])
+        .await
 }
 
 /// An activity of a type Kererū does not act on.
@@ -132,7 +49,7 @@ fn unknown_type(actor: &str, n: u32) -> String {
 
 #[tokio::test]
 async fn hostile_an_unknown_activity_type_whose_actor_is_not_the_signer_is_401() {
-    let world = World::start().await;
+    let world = start().await;
     let mallory = world.remote.actor("remote.test", "mallory");
     let zoe = world.remote.actor("other.test", "zoe");
     // Signed by mallory, in zoe's name: refused whatever the type.
@@ -149,7 +66,7 @@ async fn hostile_an_unknown_activity_type_whose_actor_is_not_the_signer_is_401()
 
 #[tokio::test]
 async fn hostile_new_key_ids_cannot_make_kereru_flood_a_server_with_key_fetches() {
-    let world = World::start().await;
+    let world = start().await;
     let pair = generate_rsa_keypair(2048).unwrap();
     let signer = |key_id: String| Arc::new(Signer::from_rsa_pkcs8_der(key_id, &pair.private_pkcs8_der).unwrap());
     let activity = unknown_type("http://victim.test/users/nobody", 1);
@@ -180,7 +97,7 @@ async fn hostile_new_key_ids_cannot_make_kereru_flood_a_server_with_key_fetches(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_many_concurrent_requests_for_a_stale_key_fetch_it_once() {
-    let world = World::start().await;
+    let world = start().await;
     let mallory = world.remote.actor("remote.test", "mallory");
     assert_eq!(world.post(ALICE_INBOX, &unknown_type(&mallory.id, 0), &mallory.signer).await, 202);
     assert_eq!(world.remote.requests("remote.test", "/users/mallory"), 1);
@@ -217,10 +134,10 @@ async fn hostile_many_concurrent_requests_for_a_stale_key_fetch_it_once() {
 
 #[tokio::test]
 async fn hostile_a_blocked_servers_content_does_not_arrive_through_a_third_server() {
-    let world = World::start().await;
-    let alice = Session::login(&world.app, "a.test", "alice").await;
+    let world = start().await;
+    let alice = world.login("a.test", "alice").await;
     let booster = world.remote.actor("remote.test", "booster");
-    world.follow_accepted(&alice, &booster).await;
+    world.follow_accepted(&alice, ALICE, &booster).await;
     // other.test hosts a note and an author; it is blocked for a.test.
     let author = world.remote.actor("other.test", "troll");
     let note_id = "http://other.test/users/troll/statuses/1";
@@ -231,7 +148,7 @@ async fn hostile_a_blocked_servers_content_does_not_arrive_through_a_third_serve
                "attributedTo": author.id, "content": "<p>blocked content</p>",
                "to": ["https://www.w3.org/ns/activitystreams#Public"], "published": "2026-12-01T00:00:00Z"}),
     );
-    world.block("other.test").await;
+    world.block("a.test", "other.test").await;
     let before = world.remote.requests_to_host("other.test");
 
     // A boost by a server that is not blocked, of the blocked server's note.
@@ -246,7 +163,7 @@ async fn hostile_a_blocked_servers_content_does_not_arrive_through_a_third_serve
                    "to": ["https://www.w3.org/ns/activitystreams#Public"]},
         "to": ["https://www.w3.org/ns/activitystreams#Public"]});
     assert_eq!(world.post(ALICE_INBOX, &carried.to_string(), &booster.signer).await, 202);
-    world.worker.round().await.unwrap();
+    world.process().await;
 
     assert_eq!(world.remote.requests_to_host("other.test") - before, 0, "nothing was fetched from the blocked server");
     assert_eq!(world.statuses_with_uri(note_id).await, 0, "nothing of it was stored");
@@ -270,14 +187,14 @@ async fn hostile_a_blocked_servers_content_does_not_arrive_through_a_third_serve
         "type": "Announce", "actor": booster.id, "object": fine_id,
         "to": ["https://www.w3.org/ns/activitystreams#Public"]});
     assert_eq!(world.post(ALICE_INBOX, &boost.to_string(), &booster.signer).await, 202);
-    world.worker.round().await.unwrap();
+    world.process().await;
     assert_eq!(world.statuses_with_uri(&fine_id).await, 1);
     world.stop().await;
 }
 
 #[tokio::test]
 async fn hostile_tampered_stale_and_foreign_signatures_are_401_and_store_nothing() {
-    let world = World::start().await;
+    let world = start().await;
     let mallory = world.remote.actor("remote.test", "mallory");
     let client = world.app.client();
     let valid = unknown_type(&mallory.id, 1);
@@ -332,22 +249,10 @@ async fn hostile_tampered_stale_and_foreign_signatures_are_401_and_store_nothing
     }
     assert_eq!(send(stale, follow.clone()).await, 401);
     // A key id on the actor's server that is not the actor's key.
-    let stranger = Arc::new(
-        Signer::from_rsa_pkcs8_der(
-            "http://remote.test/users/other#main-key",
-            &generate_rsa_keypair(2048).unwrap().private_pkcs8_der,
-        )
-        .unwrap(),
-    );
+    let stranger = fresh_signer("http://remote.test/users/other#main-key");
     assert_eq!(world.post(ALICE_INBOX, &follow, &stranger).await, 401);
     // A key id on this very host (a local actor's key, which never signs over HTTP).
-    let local = Arc::new(
-        Signer::from_rsa_pkcs8_der(
-            "http://a.test/users/alice#main-key",
-            &generate_rsa_keypair(2048).unwrap().private_pkcs8_der,
-        )
-        .unwrap(),
-    );
+    let local = fresh_signer("http://a.test/users/alice#main-key");
     assert_eq!(world.post(ALICE_INBOX, &follow, &local).await, 401);
     // Deeply nested JSON: refused as a bad request, without a crash.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
@@ -371,7 +276,7 @@ async fn hostile_tampered_stale_and_foreign_signatures_are_401_and_store_nothing
 #[tokio::test]
 async fn hostile_key_ids_pointing_at_private_addresses_are_never_fetched() {
     // This app refuses private addresses as production does; the names below resolve to loopback.
-    let world = World::start_with(|settings| settings.fetch.allow_private_addresses = false).await;
+    let world = start_with(|settings| settings.fetch.allow_private_addresses = false).await;
     let pair = generate_rsa_keypair(2048).unwrap();
     for key_id in [
         "http://victim.test/users/x#main-key",

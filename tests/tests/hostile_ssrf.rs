@@ -8,9 +8,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-mod common;
-
-use common::{Session, add_domain, add_user};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kereru_core::Scheme;
@@ -20,7 +17,7 @@ use kereru_service::federation::inbound::worker::{InboundSettings, InboundWorker
 use kereru_store::schema::{deliveries, statuses};
 use kereru_tests::inbox::{RawKind, RawPeer};
 use kereru_tests::remote::RemoteServer;
-use kereru_tests::{TestApp, fresh_database};
+use kereru_tests::{TestApp, World};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,14 +41,12 @@ fn production_fetcher(names: &[(&str, std::net::SocketAddr)]) -> Arc<Fetcher> {
 #[tokio::test]
 async fn hostile_webfinger_lookups_and_object_fetches_never_reach_private_addresses() {
     let remote = RemoteServer::start().await;
-    let db = fresh_database().await;
-    let a = add_domain(&db.pool(), "a.test", None).await;
-    add_user(&db.pool(), &a, "alice").await;
     let mut settings = TestApp::settings();
     settings.fetch.allow_private_addresses = false;
     settings.fetch.resolve.insert("internal.test".into(), remote.addr);
-    let app = TestApp::start_with(db, &["a.test"], settings).await;
-    let alice = Session::login(&app, "a.test", "alice").await;
+    let world = World::new().tenant("a.test").user("a.test", "alice").settings(settings).start().await;
+    let app = &world.app;
+    let alice = world.login("a.test", "alice").await;
     remote.put(
         "internal.test",
         "/.well-known/webfinger",
@@ -88,7 +83,7 @@ async fn hostile_webfinger_lookups_and_object_fetches_never_reach_private_addres
         kereru_store::inbound::store(
             &mut conn,
             &kereru_store::inbound::NewInbound {
-                tenant: a.id,
+                tenant: world.domain("a.test").id,
                 inbox_account: None,
                 activity_uri: &format!("{}/statuses/1/activity", booster.id),
                 actor_uri: &booster.id,
@@ -110,16 +105,16 @@ async fn hostile_webfinger_lookups_and_object_fetches_never_reach_private_addres
     assert_eq!(stored, 0);
     drop(conn);
     remote.stop().await;
-    app.stop().await;
+    world.stop().await;
 }
 
 #[tokio::test]
 async fn hostile_delivery_targets_on_private_addresses_are_given_up_without_a_connection() {
     let peer = RawPeer::start(RawKind::Silent).await;
-    let db = fresh_database().await;
-    let domain = add_domain(&db.pool(), "home.test", None).await;
-    let account = add_user(&db.pool(), &domain, "alice").await;
-    let actor = domain.urls(Scheme::Http).actor("alice");
+    let seeded = World::new().tenant("home.test").user("home.test", "alice").seed().await;
+    let db = &seeded.database;
+    let account = seeded.account("home.test", "alice");
+    let actor = seeded.domain("home.test").urls(Scheme::Http).actor("alice");
     let inboxes = [
         "http://internal.test/inbox".to_string(),
         format!("http://127.0.0.1:{}/inbox", peer.addr.port()),

@@ -8,174 +8,40 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use kereru_core::Scheme;
-use kereru_core::keys::generate_rsa_keypair;
-use kereru_core::signatures::Signer;
-use kereru_delivery::http::{FetchSettings, Fetcher};
-use kereru_service::federation::inbound::worker::{InboundSettings, InboundWorker};
 use kereru_store::schema::{favourites, follows, inbound_activities, statuses};
-use kereru_tests::{Session, TestApp};
+use kereru_tests::remote::{RemoteActor, fresh_signer};
+use kereru_tests::{FederatedWorld, Session, World};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-type Documents = Arc<Mutex<HashMap<String, Value>>>;
-
-/// remote.test and other.test: serve whatever documents the test put in `documents`, by host and path.
-async fn remote_server(documents: Documents) -> (SocketAddr, actix_web::dev::ServerHandle) {
-    let server = HttpServer::new(move || {
-        let documents = documents.clone();
-        App::new().default_service(web::to(move |req: HttpRequest| {
-            let host = req.connection_info().host().split(':').next().unwrap_or_default().to_string();
-            let found = documents.lock().unwrap().get(&format!("{host}{}", req.path())).cloned();
-            async move {
-                match found {
-                    Some(doc) => HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string()),
-                    None => HttpResponse::NotFound().finish(),
-                }
-            }
-        }))
-    })
-    .workers(1)
-    .disable_signals()
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let addr = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (addr, handle)
+/// a.test with alice and c.test with carol; remote.test and other.test are
+/// the remote stand-in; slow.test accepts connections and never answers.
+async fn start() -> FederatedWorld {
+    World::new()
+        .tenant("a.test")
+        .tenant("c.test")
+        .user("a.test", "alice")
+        .user("c.test", "carol")
+        .start_federated(&["remote.test", "other.test"], &["slow.test"])
+        .await
 }
 
-fn actor_document(host: &str, name: &str, public_pem: &str) -> Value {
-    let id = format!("http://{host}/users/{name}");
-    json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": id, "type": "Person", "preferredUsername": name,
-        "inbox": format!("{id}/inbox"), "followers": format!("{id}/followers"),
-        "endpoints": {"sharedInbox": format!("http://{host}/inbox")},
-        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public_pem},
-    })
+async fn favourites(world: &FederatedWorld) -> i64 {
+    let mut conn = world.pool.get().await.unwrap();
+    favourites::table.count().get_result(&mut conn).await.unwrap()
 }
 
-/// A remote actor with its key pair, published on the stand-in server.
-struct RemoteActor {
-    id: String,
-    signer: Arc<Signer>,
+async fn follows(world: &FederatedWorld) -> i64 {
+    let mut conn = world.pool.get().await.unwrap();
+    follows::table.count().get_result(&mut conn).await.unwrap()
 }
 
-fn remote_actor(documents: &Documents, host: &str, name: &str) -> RemoteActor {
-    let pair = generate_rsa_keypair(2048).unwrap();
-    documents.lock().unwrap().insert(format!("{host}/users/{name}"), actor_document(host, name, &pair.public_pem));
-    let id = format!("http://{host}/users/{name}");
-    let signer = Arc::new(Signer::from_rsa_pkcs8_der(format!("{id}#main-key"), &pair.private_pkcs8_der).unwrap());
-    RemoteActor { id, signer }
-}
-
-struct World {
-    app: TestApp,
-    /// slow.test: accepts connections and never answers.
-    _slow: kereru_tests::inbox::RawPeer,
-    documents: Documents,
-    remote: actix_web::dev::ServerHandle,
-    /// The client remote.test's server would use: signs, and reaches the app's hosts.
-    fetcher: Fetcher,
-    worker: Arc<InboundWorker>,
-}
-
-impl World {
-    async fn start() -> World {
-        let documents: Documents = Arc::new(Mutex::new(HashMap::new()));
-        let (remote_addr, remote) = remote_server(documents.clone()).await;
-        let mut settings = TestApp::settings();
-        settings.fetch.resolve.insert("remote.test".into(), remote_addr);
-        settings.fetch.resolve.insert("other.test".into(), remote_addr);
-        let slow = kereru_tests::inbox::RawPeer::start(kereru_tests::inbox::RawKind::Silent).await;
-        settings.fetch.resolve.insert("slow.test".into(), slow.addr);
-        let processor_fetcher = Arc::new(Fetcher::new(&settings.fetch).unwrap());
-        let app = kereru_tests::World::new()
-            .tenant("a.test")
-            .tenant("c.test")
-            .user("a.test", "alice")
-            .user("c.test", "carol")
-            .settings(settings)
-            .start()
-            .await
-            .app;
-        let mut resolve = HashMap::new();
-        resolve.insert("a.test".to_string(), app.addr);
-        resolve.insert("c.test".to_string(), app.addr);
-        let fetcher = Fetcher::new(&FetchSettings {
-            allow_private_addresses: true,
-            system_dns: false,
-            resolve,
-            // Longer than the app's own fetch deadline, which a request may wait out.
-            timeout: std::time::Duration::from_secs(30),
-            ..FetchSettings::default()
-        })
-        .unwrap();
-        let worker =
-            InboundWorker::new(app.database.pool(), processor_fetcher, Scheme::Http, InboundSettings::default());
-        World { app, _slow: slow, documents, remote, fetcher, worker }
-    }
-
-    async fn post(&self, inbox: &str, body: &str, signer: &Arc<Signer>) -> u16 {
-        self.fetcher.post_activity(inbox, Arc::from(body), Arc::clone(signer)).await.unwrap().status
-    }
-
-    async fn stored(&self) -> i64 {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        inbound_activities::table.count().get_result(&mut conn).await.unwrap()
-    }
-
-    async fn statuses_with_uri(&self, uri: &str) -> i64 {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        statuses::table.filter(statuses::uri.eq(uri)).count().get_result(&mut conn).await.unwrap()
-    }
-
-    async fn favourites(&self) -> i64 {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        favourites::table.count().get_result(&mut conn).await.unwrap()
-    }
-
-    async fn follows(&self) -> i64 {
-        let mut conn = self.app.database.pool().get().await.unwrap();
-        follows::table.count().get_result(&mut conn).await.unwrap()
-    }
-
-    /// Processes everything stored (one round suffices for a handful of activities).
-    async fn process(&self) {
-        self.worker.round().await.unwrap();
-    }
-
-    /// Alice follows `actor` (on remote.test) through the client API, and its server accepts.
-    async fn follow_accepted(&self, alice: &Session, actor: &RemoteActor) {
-        let name = actor.id.rsplit('/').next().unwrap();
-        self.documents.lock().unwrap().insert(
-            "remote.test/.well-known/webfinger".into(),
-            json!({"subject": format!("acct:{name}@remote.test"),
-                   "links": [{"rel": "self", "type": "application/activity+json", "href": actor.id}]}),
-        );
-        let found = alice.get_json(&format!("/api/v2/search?q={name}@remote.test&resolve=true&type=accounts")).await;
-        let id = found["accounts"][0]["id"].as_str().unwrap().to_string();
-        let relationship = alice.post_json(&format!("/api/v1/accounts/{id}/follow"), &[]).await;
-        assert_eq!(relationship["requested"], true, "a remote follow waits for the Accept");
-        let accept = json!({"id": format!("{}#accepts/1", actor.id), "type": "Accept", "actor": actor.id,
-            "object": {"type": "Follow", "actor": ALICE, "object": actor.id}});
-        assert_eq!(self.post(ALICE_INBOX, &accept.to_string(), &actor.signer).await, 202);
-        self.process().await;
-        let relationship = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={id}")).await;
-        assert_eq!(relationship[0]["following"], true, "{relationship}");
-    }
-
-    async fn stop(self) {
-        self.remote.stop(true).await;
-        self.app.stop().await;
-    }
+/// Alice follows `actor` (on remote.test) through the client API, and its server accepts.
+async fn follow_accepted(world: &FederatedWorld, alice: &Session, actor: &RemoteActor) {
+    let relationship = world.follow_accepted(alice, ALICE, actor).await;
+    assert_eq!(relationship["requested"], true, "a remote follow waits for the Accept");
 }
 
 fn follow(actor: &RemoteActor, id: &str, object: &str) -> String {
@@ -187,8 +53,8 @@ const ALICE_INBOX: &str = "http://a.test/users/alice/inbox";
 
 #[tokio::test]
 async fn bad_requests_to_an_inbox_get_a_clear_status_and_change_nothing() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
     let client = world.app.client();
     let valid = follow(&mallory, "1", ALICE);
 
@@ -205,17 +71,14 @@ async fn bad_requests_to_an_inbox_get_a_clear_status_and_change_nothing() {
     assert!(body["error"].as_str().unwrap().contains("not signed"), "{body}");
 
     // Signed with a key that is not the actor's (same key id, another key pair).
-    let forger = Arc::new(
-        Signer::from_rsa_pkcs8_der(mallory.signer.key_id(), &generate_rsa_keypair(2048).unwrap().private_pkcs8_der)
-            .unwrap(),
-    );
+    let forger = fresh_signer(mallory.signer.key_id());
     assert_eq!(world.post(ALICE_INBOX, &valid, &forger).await, 401);
     // Not JSON, and JSON that is not an activity.
     assert_eq!(world.post(ALICE_INBOX, "{not json", &mallory.signer).await, 400);
     let note = json!({"id": "http://remote.test/notes/1", "type": "Note", "content": "hi", "attributedTo": mallory.id});
     assert_eq!(world.post(ALICE_INBOX, &note.to_string(), &mallory.signer).await, 400);
     // Signed by mallory, claiming to be someone else.
-    let zoe = remote_actor(&world.documents, "other.test", "zoe");
+    let zoe = world.remote.actor("other.test", "zoe");
     assert_eq!(world.post(ALICE_INBOX, &follow(&zoe, "2", ALICE), &mallory.signer).await, 401);
     // An activity whose id is on another server than its actor.
     let foreign = json!({"id": "http://other.test/follows/1", "type": "Follow", "actor": mallory.id, "object": ALICE});
@@ -226,14 +89,7 @@ async fn bad_requests_to_an_inbox_get_a_clear_status_and_change_nothing() {
     // An inbox of nobody.
     assert_eq!(world.post("http://a.test/users/nobody/inbox", &valid, &mallory.signer).await, 404);
     // A blocked domain, however well signed.
-    {
-        let mut conn = world.app.database.pool().get().await.unwrap();
-        let tenant = kereru_store::domains::find_by_host(&mut conn, &kereru_core::HostName::parse("a.test").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        kereru_store::domain_blocks::add(&mut conn, Some(tenant.id), "remote.test").await.unwrap();
-    }
+    world.block("a.test", "remote.test").await;
     assert_eq!(world.post(ALICE_INBOX, &valid, &mallory.signer).await, 403);
     // ...for that tenant only: c.test still takes it.
     assert_eq!(
@@ -243,27 +99,27 @@ async fn bad_requests_to_an_inbox_get_a_clear_status_and_change_nothing() {
 
     assert_eq!(world.stored().await, 1, "only the last, valid activity was stored");
     world.process().await;
-    assert_eq!(world.follows().await, 1);
+    assert_eq!(follows(&world).await, 1);
     world.stop().await;
 }
 
 #[tokio::test]
 async fn an_accepted_activity_is_stored_before_the_answer_and_processed_once() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
     let activity = follow(&mallory, "1", ALICE);
     assert_eq!(world.post(ALICE_INBOX, &activity, &mallory.signer).await, 202);
     // Stored, not yet processed: nothing runs the processor in this app.
     assert_eq!(world.stored().await, 1);
-    assert_eq!(world.follows().await, 0);
+    assert_eq!(follows(&world).await, 0);
     // The same activity again (a redelivery), also through the shared inbox.
     assert_eq!(world.post(ALICE_INBOX, &activity, &mallory.signer).await, 202);
     assert_eq!(world.post("http://a.test/inbox", &activity, &mallory.signer).await, 202);
     assert_eq!(world.stored().await, 1, "one row per tenant and activity id");
     world.process().await;
     world.process().await;
-    assert_eq!(world.follows().await, 1);
-    let alice = Session::login(&world.app, "a.test", "alice").await;
+    assert_eq!(follows(&world).await, 1);
+    let alice = world.login("a.test", "alice").await;
     let notifications = alice.get_json("/api/v1/notifications").await;
     let follows: Vec<&Value> = notifications.as_array().unwrap().iter().filter(|n| n["type"] == "follow").collect();
     assert_eq!(follows.len(), 1, "{notifications}");
@@ -292,15 +148,16 @@ async fn an_accepted_activity_is_stored_before_the_answer_and_processed_once() {
 
 #[tokio::test]
 async fn objects_are_trusted_from_their_origin_only_and_deletes_from_their_author_only() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
-    let zoe = remote_actor(&world.documents, "other.test", "zoe");
-    let alice = Session::login(&world.app, "a.test", "alice").await;
-    world.follow_accepted(&alice, &mallory).await;
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
+    let zoe = world.remote.actor("other.test", "zoe");
+    let alice = world.login("a.test", "alice").await;
+    follow_accepted(&world, &alice, &mallory).await;
     // Zoe's note, as her server serves it.
     let zoe_note_id = "http://other.test/users/zoe/statuses/1";
-    world.documents.lock().unwrap().insert(
-        "other.test/users/zoe/statuses/1".into(),
+    world.remote.put(
+        "other.test",
+        "/users/zoe/statuses/1",
         json!({"id": zoe_note_id, "type": "Note", "attributedTo": zoe.id, "content": "<p>the real words</p>",
                "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": []}),
     );
@@ -353,17 +210,13 @@ async fn objects_are_trusted_from_their_origin_only_and_deletes_from_their_autho
 
 #[tokio::test]
 async fn a_rotated_key_is_fetched_again_and_an_old_one_no_longer_verifies() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
     assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "1", ALICE), &mallory.signer).await, 202);
     // Mallory's server rotates the key; the cached one is older than the refetch guard only after a while,
     // so age the cache as time would.
-    let pair = generate_rsa_keypair(2048).unwrap();
-    world
-        .documents
-        .lock()
-        .unwrap()
-        .insert("remote.test/users/mallory".into(), actor_document("remote.test", "mallory", &pair.public_pem));
+    let rotated = mallory.rotated();
+    world.remote.publish(&rotated);
     {
         let mut conn = world.app.database.pool().get().await.unwrap();
         diesel::sql_query("UPDATE accounts SET fetched_at = now() - interval '2 minutes' WHERE uri IS NOT NULL")
@@ -371,8 +224,7 @@ async fn a_rotated_key_is_fetched_again_and_an_old_one_no_longer_verifies() {
             .await
             .unwrap();
     }
-    let rotated = Arc::new(Signer::from_rsa_pkcs8_der(mallory.signer.key_id(), &pair.private_pkcs8_der).unwrap());
-    assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "2", ALICE), &rotated).await, 202);
+    assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "2", ALICE), &rotated.signer).await, 202);
     // The old key is now refused (the fresh copy is not fetched again at once).
     assert_eq!(world.post(ALICE_INBOX, &follow(&mallory, "3", ALICE), &mallory.signer).await, 401);
     assert_eq!(world.stored().await, 2);
@@ -381,9 +233,9 @@ async fn a_rotated_key_is_fetched_again_and_an_old_one_no_longer_verifies() {
 
 #[tokio::test]
 async fn activities_act_on_the_receiving_tenant_only() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
-    let carol = Session::login(&world.app, "c.test", "carol").await;
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
+    let carol = world.login("c.test", "carol").await;
     let posted = carol.post_json("/api/v1/statuses", &[("status", "carol's words")]).await;
     let uri = posted["uri"].as_str().unwrap();
     // A Like of carol's status, sent to a.test's inbox, does nothing; sent to c.test's, it counts.
@@ -393,52 +245,52 @@ async fn activities_act_on_the_receiving_tenant_only() {
     };
     assert_eq!(world.post("http://a.test/inbox", &like(1), &mallory.signer).await, 202);
     world.process().await;
-    assert_eq!(world.favourites().await, 0);
+    assert_eq!(favourites(&world).await, 0);
     // A Follow of carol through a.test's inbox neither.
     assert_eq!(
         world.post("http://a.test/inbox", &follow(&mallory, "1", "http://c.test/users/carol"), &mallory.signer).await,
         202
     );
     world.process().await;
-    assert_eq!(world.follows().await, 0);
+    assert_eq!(follows(&world).await, 0);
     assert_eq!(world.post("http://c.test/inbox", &like(2), &mallory.signer).await, 202);
     world.process().await;
-    assert_eq!(world.favourites().await, 1);
+    assert_eq!(favourites(&world).await, 1);
     world.stop().await;
 }
 
 #[tokio::test]
 async fn followers_only_statuses_are_served_to_signed_fetches_of_followers_only() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
-    let zoe = remote_actor(&world.documents, "other.test", "zoe");
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
+    let zoe = world.remote.actor("other.test", "zoe");
     assert_eq!(world.post(ALICE_INBOX, &follow(&zoe, "1", ALICE), &zoe.signer).await, 202);
     world.process().await;
-    let alice = Session::login(&world.app, "a.test", "alice").await;
+    let alice = world.login("a.test", "alice").await;
     let private = alice.post_json("/api/v1/statuses", &[("status", "for followers"), ("visibility", "private")]).await;
     let public = alice.post_json("/api/v1/statuses", &[("status", "for all")]).await;
     let private_uri = private["uri"].as_str().unwrap();
     let public_uri = public["uri"].as_str().unwrap();
 
-    let unsigned = world.fetcher.get_activity_json(public_uri, None).await.unwrap();
+    let unsigned = world.sender.get_activity_json(public_uri, None).await.unwrap();
     assert_eq!(unsigned.body["type"], "Note");
     assert_eq!(unsigned.body["id"], public_uri);
     assert!(unsigned.body["content"].as_str().unwrap().contains("for all"));
-    assert!(world.fetcher.get_activity_json(private_uri, None).await.is_err(), "unsigned: not found");
-    assert!(world.fetcher.get_activity_json(private_uri, Some(&mallory.signer)).await.is_err(), "not a follower");
-    let seen = world.fetcher.get_activity_json(private_uri, Some(&zoe.signer)).await.unwrap();
+    assert!(world.sender.get_activity_json(private_uri, None).await.is_err(), "unsigned: not found");
+    assert!(world.sender.get_activity_json(private_uri, Some(&mallory.signer)).await.is_err(), "not a follower");
+    let seen = world.sender.get_activity_json(private_uri, Some(&zoe.signer)).await.unwrap();
     assert!(seen.body["content"].as_str().unwrap().contains("for followers"));
     assert_eq!(seen.body["to"], json!(["http://a.test/users/alice/followers"]));
 
     // The outbox shows the public one only; followers lists zoe.
-    let outbox = world.fetcher.get_activity_json("http://a.test/users/alice/outbox?page=true", None).await.unwrap();
+    let outbox = world.sender.get_activity_json("http://a.test/users/alice/outbox?page=true", None).await.unwrap();
     let items = outbox.body["orderedItems"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{}", outbox.body);
     assert_eq!(items[0]["object"]["id"], public_uri);
     let followers =
-        world.fetcher.get_activity_json("http://a.test/users/alice/followers?page=true", None).await.unwrap();
+        world.sender.get_activity_json("http://a.test/users/alice/followers?page=true", None).await.unwrap();
     assert_eq!(followers.body["orderedItems"], json!([zoe.id]));
-    let collection = world.fetcher.get_activity_json("http://a.test/users/alice/followers", None).await.unwrap();
+    let collection = world.sender.get_activity_json("http://a.test/users/alice/followers", None).await.unwrap();
     assert_eq!(collection.body["totalItems"], 1);
     assert!(collection.body["first"].is_string());
     // With hide_collections the count stays, the pages go.
@@ -454,7 +306,7 @@ async fn followers_only_statuses_are_served_to_signed_fetches_of_followers_only(
     assert_eq!(response.status().as_u16(), 200);
     let me: Value = response.json().await.unwrap();
     assert_eq!(me["hide_collections"], true);
-    let hidden = world.fetcher.get_activity_json("http://a.test/users/alice/followers?page=true", None).await.unwrap();
+    let hidden = world.sender.get_activity_json("http://a.test/users/alice/followers?page=true", None).await.unwrap();
     assert_eq!(hidden.body["totalItems"], 1);
     assert!(hidden.body.get("first").is_none() && hidden.body.get("orderedItems").is_none(), "{}", hidden.body);
     world.stop().await;
@@ -462,11 +314,11 @@ async fn followers_only_statuses_are_served_to_signed_fetches_of_followers_only(
 
 #[tokio::test]
 async fn blocks_reports_and_moves_from_remote_actors() {
-    let world = World::start().await;
-    let mallory = remote_actor(&world.documents, "remote.test", "mallory");
-    let zoe = remote_actor(&world.documents, "other.test", "zoe");
-    let alice = Session::login(&world.app, "a.test", "alice").await;
-    world.follow_accepted(&alice, &mallory).await;
+    let world = start().await;
+    let mallory = world.remote.actor("remote.test", "mallory");
+    let zoe = world.remote.actor("other.test", "zoe");
+    let alice = world.login("a.test", "alice").await;
+    follow_accepted(&world, &alice, &mallory).await;
     let posted = alice.post_json("/api/v1/statuses", &[("status", "reportable")]).await;
 
     // A report about alice and her status, for a.test's moderators.
@@ -482,13 +334,9 @@ async fn blocks_reports_and_moves_from_remote_actors() {
     assert_eq!(report.1, vec![posted["id"].as_str().unwrap().parse::<i64>().unwrap()]);
 
     // Mallory moves to zoe, who names mallory as an alias: alice now asks to follow zoe instead.
-    let zoe_doc_key = "other.test/users/zoe".to_string();
-    {
-        let mut documents = world.documents.lock().unwrap();
-        let mut doc = documents.get(&zoe_doc_key).cloned().unwrap();
-        doc["alsoKnownAs"] = json!([mallory.id]);
-        documents.insert(zoe_doc_key, doc);
-    }
+    let mut zoe_doc = zoe.document();
+    zoe_doc["alsoKnownAs"] = json!([mallory.id]);
+    world.remote.put("other.test", "/users/zoe", zoe_doc);
     let moved = json!({"id": format!("{}#moves/1", mallory.id), "type": "Move", "actor": mallory.id,
         "object": mallory.id, "target": zoe.id});
     assert_eq!(world.post(ALICE_INBOX, &moved.to_string(), &mallory.signer).await, 202);
@@ -513,7 +361,7 @@ async fn blocks_reports_and_moves_from_remote_actors() {
     let block = json!({"id": format!("{}#blocks/1", zoe.id), "type": "Block", "actor": zoe.id, "object": ALICE});
     assert_eq!(world.post(ALICE_INBOX, &block.to_string(), &zoe.signer).await, 202);
     world.process().await;
-    assert_eq!(world.follows().await, 0);
+    assert_eq!(follows(&world).await, 0);
     let blocks: i64 = kereru_store::schema::blocks::table.count().get_result(&mut conn).await.unwrap();
     assert_eq!(blocks, 1);
     drop(conn);
@@ -522,14 +370,8 @@ async fn blocks_reports_and_moves_from_remote_actors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signatures_whose_key_server_never_answers_do_not_starve_the_server() {
-    let world = World::start().await;
-    let slow = Arc::new(
-        Signer::from_rsa_pkcs8_der(
-            "http://slow.test/users/sloth#main-key",
-            &generate_rsa_keypair(2048).unwrap().private_pkcs8_der,
-        )
-        .unwrap(),
-    );
+    let world = start().await;
+    let slow = fresh_signer("http://slow.test/users/sloth#main-key");
     let world = Arc::new(world);
     // Twice as many as the app's database pool has connections, each waiting on slow.test.
     let mut posts = Vec::new();

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-use kereru_tests::oauth::{self, get_with};
+use kereru_tests::oauth::{self, get_with, hidden_value};
 use kereru_tests::{PASSWORD, TestApp, World};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -196,14 +196,6 @@ async fn revoked_tokens_stop_working_and_refresh_tokens_rotate() {
     assert_eq!(revoked.status(), StatusCode::OK);
     assert_eq!(get_with(&client, url, second_access).await.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
-}
-
-/// The value of `name="NAME" value="..."` in a form (tera escapes `/` and `&`).
-fn hidden_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
-    let end = start + html[start..].find('"').unwrap();
-    html[start..end].replace("&#x2F;", "/").replace("&amp;", "&")
 }
 
 #[tokio::test]
