@@ -21,7 +21,12 @@ fn with_parents(host: &str) -> Vec<String> {
 
 /// Whether `host` is blocked for `tenant` (by the tenant or host-wide).
 pub async fn is_blocked(conn: &mut AsyncPgConnection, tenant: DomainId, host: &str) -> Result<bool, StoreError> {
-    let names = with_parents(host);
+    any_blocked(conn, tenant, &[host]).await
+}
+
+/// Whether any of `hosts` is blocked for `tenant`, in one query.
+pub async fn any_blocked(conn: &mut AsyncPgConnection, tenant: DomainId, hosts: &[&str]) -> Result<bool, StoreError> {
+    let names: Vec<String> = hosts.iter().flat_map(|host| with_parents(host)).collect();
     let found: i64 = domain_blocks::table
         .filter(domain_blocks::host.eq_any(&names))
         .filter(domain_blocks::domain_id.is_null().or(domain_blocks::domain_id.eq(tenant.0)))

@@ -161,13 +161,14 @@ pub async fn process(
     // Nothing from a blocked server is fetched or stored, whoever brings it:
     // its own activities (blocked after they arrived), and boosts, quotes or
     // Creates by third servers of objects it hosts.
-    if blocked(conn, tenant.id, &row.actor_uri).await? {
-        return ignored("the sender's server is blocked here");
-    }
-    if let Some(object_id) = incoming.object_id()
-        && blocked(conn, tenant.id, object_id).await?
-    {
-        return ignored("the object's server is blocked here");
+    let hosts: Vec<String> = [Some(row.actor_uri.as_str()), incoming.object_id()]
+        .into_iter()
+        .flatten()
+        .filter_map(actors::host_of)
+        .collect();
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    if kereru_store::domain_blocks::any_blocked(conn, tenant.id, &hosts).await? {
+        return ignored("the sender's or the object's server is blocked here");
     }
     match kind {
         ActivityKind::Follow => follows::follow(conn, &incoming).await,
