@@ -234,6 +234,16 @@ pub async fn inbound(n: usize, senders: usize) -> anyhow::Result<()> {
     let cpu = crate::cpu_seconds() - cpu_before;
     let processed = (processed - 2 * senders as i64).max(0);
     let failed = count_state(&pool, "failed").await? + count_state(&pool, "ignored").await?;
+    // Why any activity did not end done: a figure short of the total should come with its reason.
+    let unfinished: Vec<(String, Option<String>)> = {
+        let mut conn = pool.get().await?;
+        inbound_activities::table
+            .filter(inbound_activities::state.ne("done"))
+            .select((inbound_activities::state, inbound_activities::outcome))
+            .limit(5)
+            .load(&mut conn)
+            .await?
+    };
     let _ = stop.send(());
     let _ = worker_task.await;
     println!("activities         {n} Create(Note) from {senders} senders, {IN_FLIGHT} in flight, to one shared inbox");
@@ -246,6 +256,9 @@ pub async fn inbound(n: usize, senders: usize) -> anyhow::Result<()> {
         processed as f64 / processed_in.max(f64::EPSILON)
     );
     println!("not done           {failed} failed or ignored");
+    for (state, outcome) in &unfinished {
+        println!("  {state}: {}", outcome.as_deref().unwrap_or("(no outcome yet)"));
+    }
     println!(
         "CPU per activity   {:.3} ms (whole process: signing as the senders, verifying, storing, processing)",
         cpu * 1000.0 / n as f64
