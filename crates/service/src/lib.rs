@@ -16,6 +16,7 @@ pub mod follows;
 pub mod media;
 pub mod profiles;
 pub mod resolve;
+pub mod sessions;
 pub mod statuses;
 pub mod verify_links;
 

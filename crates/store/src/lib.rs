@@ -23,6 +23,7 @@ pub mod profiles;
 pub mod relationships;
 pub mod schema;
 pub mod statuses;
+pub mod web_sessions;
 
 pub use error::StoreError;
 pub use ids::{AccountId, DomainId};

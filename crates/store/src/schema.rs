@@ -417,6 +417,20 @@ diesel::joinable!(status_receipts -> statuses (status_id));
 diesel::joinable!(known_accounts -> accounts (account_id));
 diesel::joinable!(statuses -> accounts (account_id));
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        token_sha256 -> Bytea,
+        csrf -> Text,
+        user_agent -> Text,
+        ip -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
     domain_hosts,
@@ -450,4 +464,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_activities,
     reports,
     domain_blocks,
+    web_sessions,
 );

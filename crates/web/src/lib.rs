@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/streaming/health", web::get().to(streaming::health));
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
+            .wrap(from_fn(pages::csrf::set_form_cookie))
             .wrap(from_fn(rate_limit::limit_requests))
             // Outside the limiter, so that preflights are free and 429s readable by browser apps.
             .wrap(from_fn(cors::cors))
@@ -63,7 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))
             .route("/system/media/{name}", web::head().to(api::media::serve_file))
-            .route("/", web::get().to(pages::home))
+            .configure(pages::routes)
             .route("/avatars/original/missing.png", web::get().to(api::media::missing_image))
             .route("/headers/original/missing.png", web::get().to(api::media::missing_image))
             .default_service(web::to(error::unknown_route)),

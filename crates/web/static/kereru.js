@@ -1,0 +1,20 @@
+// Kererū's only script: small conveniences. Every page works without it.
+"use strict";
+document.addEventListener("submit", function (event) {
+  // <form data-confirm="Delete this post?">: ask before destructive actions.
+  var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("input", function (event) {
+  // <textarea data-counter="ID" maxlength="N">: show the characters left.
+  var target = event.target;
+  var id = target.getAttribute && target.getAttribute("data-counter");
+  if (!id) return;
+  var counter = document.getElementById(id);
+  var max = parseInt(target.getAttribute("maxlength") || "0", 10);
+  if (counter && max > 0) {
+    counter.textContent = String(max - target.value.length);
+  }
+});
