@@ -147,6 +147,15 @@ impl TestApp {
                 requests: 10,
                 window: std::time::Duration::from_secs(300),
             },
+            // Generous: tests sign up many people from one address; the limit's own test lowers them.
+            sign_ups_per_address: kereru_web::rate_limit::RateLimit {
+                requests: 100,
+                window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
+            },
+            password_resets_per_address: kereru_web::rate_limit::RateLimit {
+                requests: 100,
+                window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
+            },
         }
     }
 

@@ -15,6 +15,7 @@ pub mod rel_me;
 pub mod scopes;
 pub mod signatures;
 pub mod text;
+pub mod totp;
 pub mod urls;
 pub mod username;
 pub mod webfinger;

@@ -134,6 +134,8 @@ pub struct RateLimitConfig {
     pub requests: u32,
     pub window_seconds: u64,
     pub login_failures_per_account: u32,
+    pub sign_ups_per_address: u32,
+    pub password_resets_per_address: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +246,11 @@ impl Config {
         }
         if self.rate_limit.login_failures_per_account == 0 {
             return invalid("rate_limit.login_failures_per_account must be at least 1".into());
+        }
+        if self.rate_limit.sign_ups_per_address == 0 || self.rate_limit.password_resets_per_address == 0 {
+            return invalid(
+                "rate_limit.sign_ups_per_address and rate_limit.password_resets_per_address must be at least 1".into(),
+            );
         }
         if self.federation.key_fetches_per_host_per_minute == 0 {
             return invalid("federation.key_fetches_per_host_per_minute must be at least 1".into());

@@ -7,12 +7,15 @@
 //! action delivers to the tenants it concerns ([`deliver`]), which then know
 //! the status and its author; nothing is shared otherwise.
 
+pub mod account_mails;
+pub mod account_security;
 pub mod accounts;
 pub mod deliver;
 pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
+pub mod invites;
 pub mod media;
 pub mod profiles;
 pub mod resolve;

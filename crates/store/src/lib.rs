@@ -4,6 +4,7 @@
 //! Tenant data is reached only through functions that take a [`DomainId`]:
 //! there is no query here that reads one tenant's rows without naming it.
 
+pub mod account_security;
 pub mod accounts;
 pub mod cluster;
 pub mod domain_blocks;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod inbound;
 pub mod interactions;
+pub mod invites;
 pub mod listen;
 pub mod media;
 pub mod notifications;

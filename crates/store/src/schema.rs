@@ -12,6 +12,7 @@ diesel::table! {
         owner_email -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        invites_by_users -> Bool,
     }
 }
 
@@ -69,6 +70,12 @@ diesel::table! {
         default_visibility -> Text,
         default_sensitive -> Bool,
         default_language -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamptz>,
+        otp_secret -> Nullable<Text>,
+        otp_enabled -> Bool,
+        otp_last_step -> Nullable<BigInt>,
+        otp_recovery_codes -> Text,
+        invite_id -> Nullable<BigInt>,
     }
 }
 
@@ -431,6 +438,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_tokens (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        purpose -> Text,
+        token_sha256 -> Bytea,
+        email -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    invites (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        creator_id -> BigInt,
+        code -> Text,
+        max_uses -> Nullable<Integer>,
+        uses -> Integer,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
     domain_hosts,
@@ -465,4 +499,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     domain_blocks,
     web_sessions,
+    user_tokens,
+    invites,
 );

@@ -156,3 +156,26 @@ pub async fn login(state: &AppState, tenant: &Tenant, login: &str, password: &st
         None => Err(LoginFailure::Invalid),
     }
 }
+
+/// What stands between a right password and a signed-in person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Open,
+    /// Unconfirmed address, or awaiting the staff's approval.
+    NotYet(kereru_service::account_security::NotYet),
+    /// Two-factor authentication is on: a code must follow.
+    NeedsCode,
+}
+
+/// The gate for `account` after its password checked out (web sign-in, the
+/// OAuth authorization page, the password grant).
+pub async fn gate(state: &AppState, tenant: &Tenant, account: &Account) -> Result<Gate, WebError> {
+    use kereru_service::account_security::{login, may_sign_in};
+    let mut conn = state.pool.get().await?;
+    let login = login(&mut conn, tenant.id, account.id).await?;
+    Ok(match may_sign_in(&login) {
+        Err(not_yet) => Gate::NotYet(not_yet),
+        Ok(()) if login.otp_enabled => Gate::NeedsCode,
+        Ok(()) => Gate::Open,
+    })
+}

@@ -34,6 +34,9 @@ impl Default for RateLimit {
     }
 }
 
+/// The window of the sign-up and password-reset limits.
+pub const ACCOUNT_REQUESTS_WINDOW: Duration = Duration::from_secs(30 * 60);
+
 /// Upper bound on tracked clients; past it, expired windows are dropped first.
 const MAX_TRACKED: usize = 100_000;
 

@@ -23,6 +23,10 @@ pub struct WebSettings {
     pub key_fetch: kereru_service::federation::KeyFetchSettings,
     /// Failed logins allowed per account and window (OAuth password grant and the login page).
     pub login_failures: crate::rate_limit::RateLimit,
+    /// Sign-ups (web page and API) per client address and window.
+    pub sign_ups_per_address: crate::rate_limit::RateLimit,
+    /// Password-reset requests per client address (and per e-mail address) and window.
+    pub password_resets_per_address: crate::rate_limit::RateLimit,
 }
 
 pub struct AppState {
@@ -36,6 +40,10 @@ pub struct AppState {
     pub key_fetches: std::sync::Arc<kereru_service::federation::KeyFetches>,
     /// Failed logins per account (see [`crate::rate_limit::LoginGuard`]).
     pub logins: std::sync::Arc<crate::rate_limit::LoginGuard>,
+    /// Sign-ups per client address.
+    pub sign_ups: std::sync::Arc<crate::rate_limit::Limiter>,
+    /// Password-reset requests per client address and per e-mail address.
+    pub password_resets: std::sync::Arc<crate::rate_limit::Limiter>,
     /// Where streams hear of events; detached until [`AppState::with_hub`].
     pub hub: crate::streaming::Hub,
     /// Wakes this process's inbound processor when the inbox stored an activity.
@@ -51,13 +59,15 @@ impl AppState {
             .map_err(|e| crate::WebError::Internal(format!("outbound HTTP client: {e}")))?;
         Ok(AppState {
             pool,
-            settings,
             templates: Templates::load()?,
             limiter,
             fetcher: std::sync::Arc::new(fetcher),
             key_fetches,
             logins,
+            sign_ups: std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.sign_ups_per_address)),
+            password_resets: std::sync::Arc::new(crate::rate_limit::Limiter::new(settings.password_resets_per_address)),
             hub: crate::streaming::Hub::detached(),
+            settings,
             inbound_wake: None,
         })
     }

@@ -30,6 +30,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             requests: config.rate_limit.login_failures_per_account,
             window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
         },
+        sign_ups_per_address: kereru_web::rate_limit::RateLimit {
+            requests: config.rate_limit.sign_ups_per_address,
+            window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
+        },
+        password_resets_per_address: kereru_web::rate_limit::RateLimit {
+            requests: config.rate_limit.password_resets_per_address,
+            window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
+        },
     };
     // This node's streaming listener: events from every node reach the streams connected here.
     let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;

@@ -173,19 +173,23 @@ pub async fn update_credentials(
     Ok(HttpResponse::Ok().json(credential_account(&mut conn, tenant, &updated, &fields).await?))
 }
 
-/// `POST /api/v1/accounts`: sign up on this tenant, as its registration mode allows.
-/// Needs an app token; answers with a user token (an approval-mode account
-/// can use it once a moderator approves).
+/// `POST /api/v1/accounts`: sign up on this tenant, as its registration mode
+/// (and an `invite_code`) allows, by the same rules as the web's sign-up
+/// ([`kereru_service::accounts::register`]). Needs an app token; answers with
+/// a user token (an approval-mode account can use it once a moderator
+/// approves; the address is to be confirmed before any password login).
 pub async fn register(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: Auth,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    use kereru_service::accounts::{RegisterError, register as register_account};
+    use kereru_service::accounts::{RegisterError, SignUp, register as register_account};
     use kereru_store::domains::Registrations;
     auth.require(Scope::WriteAccounts)?;
-    if tenant.registrations == Registrations::Closed {
+    let invite_code = params.str("invite_code").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    if tenant.registrations == Registrations::Closed && invite_code.is_none() {
         return Err(WebError::Forbidden("Registrations are closed on this server".into()));
     }
     let invalid = |what: &str, why: String| WebError::Unprocessable(format!("Validation failed: {what} {why}"));
@@ -197,31 +201,40 @@ pub async fn register(
     if !params.bool("agreement").unwrap_or(false) {
         return Err(invalid("Agreement", "must be accepted".into()));
     }
-    let approval = tenant.registrations == Registrations::Approval;
     let reason = params.str("reason").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-    if approval && reason.is_none() {
-        return Err(invalid("Reason", "can't be blank".into()));
-    }
     let locale = params.str("locale").filter(|l| l.len() <= 16).map(str::to_string);
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    if !state.sign_ups.check(&format!("signup:{address}"), std::time::Instant::now()).allowed {
+        return Err(WebError::TooManyRequests("Too many sign-ups from this address. Try again later.".into()));
+    }
     let new = accounts::NewLocalAccount {
         username,
         email,
         password,
         admin: false,
-        approved: !approval,
+        approved: false,
         signup_reason: reason,
         locale,
     };
     let mut conn = state.pool.get().await?;
-    let token = register_account(&mut conn, tenant.id, auth.grant.application_id, new).await.map_err(|e| match e {
-        RegisterError::Account(accounts::AccountError::UsernameTaken(_)) => {
-            invalid("Username", "is already taken".into())
-        }
-        RegisterError::Account(accounts::AccountError::EmailTaken(_)) => invalid("Email", "is already taken".into()),
-        RegisterError::Account(accounts::AccountError::Password(p)) => invalid("Password", p.to_string()),
-        RegisterError::Account(other) => WebError::from(other),
-        RegisterError::UnknownApplication => WebError::Unauthorized("The access token is invalid".into()),
-    })?;
+    let sign_up = SignUp { account: new, invite_code };
+    let token = register_account(&mut conn, &tenant.domain, tenant.urls.scheme, auth.grant.application_id, sign_up)
+        .await
+        .map_err(|e| match e {
+            RegisterError::Account(accounts::AccountError::UsernameTaken(_)) => {
+                invalid("Username", "is already taken".into())
+            }
+            RegisterError::Account(accounts::AccountError::EmailTaken(_)) => {
+                invalid("Email", "is already taken".into())
+            }
+            RegisterError::Account(accounts::AccountError::Password(p)) => invalid("Password", p.to_string()),
+            RegisterError::Account(other) => WebError::from(other),
+            RegisterError::UnknownApplication => WebError::Unauthorized("The access token is invalid".into()),
+            RegisterError::Closed => WebError::Forbidden("Registrations are closed on this server".into()),
+            RegisterError::InvalidInvite => invalid("Invite", "is invalid, expired or used up".into()),
+            RegisterError::ReasonRequired => invalid("Reason", "can't be blank".into()),
+            RegisterError::Service(error) => WebError::from(error),
+        })?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "access_token": token.access_token,
         "token_type": "Bearer",

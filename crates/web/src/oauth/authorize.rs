@@ -189,6 +189,36 @@ async fn decide(
             return Ok(html(status).body(body));
         }
     };
+    let refuse = |status: actix_web::http::StatusCode, message: &str| -> Result<HttpResponse, WebError> {
+        let csrf = cookie.clone().unwrap_or_default();
+        let body = render_form(state, tenant, &request, &csrf, Some(message), &login)?;
+        Ok(html(status).body(body))
+    };
+    match crate::auth::gate(state, tenant, &account).await? {
+        crate::auth::Gate::Open => {}
+        crate::auth::Gate::NotYet(not_yet) => return refuse(actix_web::http::StatusCode::FORBIDDEN, not_yet.message()),
+        crate::auth::Gate::NeedsCode => {
+            let code = params.str("otp_code").unwrap_or("").trim();
+            let mut conn = state.pool.get().await?;
+            let wrong = code.is_empty()
+                || !kereru_service::account_security::second_factor(&mut conn, tenant.id, account.id, code).await?;
+            if wrong {
+                // Wrong codes spend the account's budget of failed logins, as wrong passwords do.
+                if let Err(wait) = state.logins.attempt(tenant.id.0, &account.id.0.to_string()) {
+                    return refuse(
+                        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                        &LoginFailure::too_many_message(wait),
+                    );
+                }
+                let message = if code.is_empty() {
+                    "This account uses two-factor authentication: enter the code from your authenticator app."
+                } else {
+                    "That two-factor code is not right, or was already used."
+                };
+                return refuse(actix_web::http::StatusCode::UNAUTHORIZED, message);
+            }
+        }
+    }
     let mut conn = state.pool.get().await?;
     let code = oauth::create_code(
         &mut conn,

@@ -113,6 +113,18 @@ pub async fn token(
                 }
                 Err(LoginFailure::Error(error)) => return Err(error),
             };
+            match crate::auth::gate(&state, &tenant, &account).await? {
+                // A pending approval still gets its token, which the API refuses until approved.
+                crate::auth::Gate::Open
+                | crate::auth::Gate::NotYet(kereru_service::account_security::NotYet::AwaitingApproval) => {}
+                crate::auth::Gate::NotYet(not_yet) => return Err(invalid_grant(not_yet.message())),
+                // As Mastodon: this grant has no place for a second factor.
+                crate::auth::Gate::NeedsCode => {
+                    return Err(invalid_grant(
+                        "This account uses two-factor authentication: log in through the authorization page instead.",
+                    ));
+                }
+            }
             let mut conn = state.pool.get().await?;
             let token = oauth::issue_token(&mut conn, tenant.id, &app, Some(account.id), scopes, true).await?;
             Ok(token_json(&token))

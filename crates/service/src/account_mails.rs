@@ -1,0 +1,171 @@
+//! The mails that secure an account — confirmation, password reset, e-mail
+//! change, approval — as pure functions of the site and the link, and the
+//! one place they are queued ([`queue`], inside the action's transaction).
+
+use crate::ServiceError;
+use kereru_core::actor::escape_html;
+use kereru_store::{DomainId, PgConn};
+
+/// A mail's contents: subject, plain text, and the same as HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Who sends: the tenant's name and its base URL (`https://host`).
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'a> {
+    pub name: &'a str,
+    pub base_url: &'a str,
+}
+
+fn link(site: Site<'_>, path: &str, param: &str, token: &str) -> String {
+    format!("{}{path}?{param}={token}", site.base_url)
+}
+
+/// One mail: a greeting, paragraphs, one button-like link, a closing note.
+fn compose(
+    site: Site<'_>,
+    subject: String,
+    username: &str,
+    paragraphs: &[&str],
+    action: (&str, &str),
+    note: &str,
+) -> Mail {
+    let (label, url) = action;
+    let mut text = format!("Hello {username},\n\n");
+    for paragraph in paragraphs {
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!("{label}:\n{url}\n\n{note}\n\n-- \n{} ({})\n", site.name, site.base_url));
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2a2e\">\
+         <p>Hello {},</p>",
+        escape_html(username)
+    );
+    for paragraph in paragraphs {
+        html.push_str(&format!("<p>{}</p>", escape_html(paragraph)));
+    }
+    html.push_str(&format!(
+        "<p><a href=\"{url}\" style=\"display: inline-block; padding: .6em 1.1em; background: #2e6b5e; color: #fff; \
+         border-radius: 6px; text-decoration: none; font-weight: 600\">{label}</a></p>\
+         <p style=\"font-size: .9em; color: #56646a\">Or open this link: {url}</p>\
+         <p style=\"font-size: .9em; color: #56646a\">{note}</p>\
+         <p style=\"font-size: .9em; color: #56646a\">— {name}</p></body></html>",
+        url = escape_html(url),
+        label = escape_html(label),
+        note = escape_html(note),
+        name = escape_html(site.name),
+    ));
+    Mail { subject, text, html }
+}
+
+/// Sent at sign-up: confirm the address before the first login.
+pub fn confirmation(site: Site<'_>, username: &str, token: &str) -> Mail {
+    compose(
+        site,
+        format!("Confirm your e-mail address for {}", site.name),
+        username,
+        &[&format!("Welcome to {}! Please confirm that this is your e-mail address to finish signing up.", site.name)],
+        ("Confirm my address", &link(site, "/auth/confirmation", "confirmation_token", token)),
+        "The link works for two days. If you did not sign up, ignore this mail: no account is made without it.",
+    )
+}
+
+/// Sent on a password reset request.
+pub fn password_reset(site: Site<'_>, username: &str, token: &str) -> Mail {
+    compose(
+        site,
+        format!("Reset your password on {}", site.name),
+        username,
+        &["Someone (we hope you) asked to reset the password of your account. Choose a new one here."],
+        ("Choose a new password", &link(site, "/auth/password/edit", "reset_password_token", token)),
+        "The link works once, for one hour. If you did not ask, ignore this mail: your password stays as it is.",
+    )
+}
+
+/// Sent to a new address: it becomes the account's once confirmed.
+pub fn email_change(site: Site<'_>, username: &str, token: &str) -> Mail {
+    compose(
+        site,
+        format!("Confirm your new e-mail address for {}", site.name),
+        username,
+        &["You asked to use this address for your account. Confirm it to make the change."],
+        ("Confirm my new address", &link(site, "/auth/confirmation", "confirmation_token", token)),
+        "The link works for two days. Until then your account keeps its old address.",
+    )
+}
+
+/// Sent when the tenant's staff approve a sign-up.
+pub fn approved(site: Site<'_>, username: &str) -> Mail {
+    compose(
+        site,
+        format!("Your account on {} is approved", site.name),
+        username,
+        &["Good news: your account was approved. You can log in now."],
+        ("Log in", &format!("{}/auth/sign_in", site.base_url)),
+        "Welcome aboard!",
+    )
+}
+
+/// Queues a mail from `tenant` to `to` inside the caller's transaction.
+///
+/// INTERIM until branch `mail` lands: the same signature as its
+/// `service::mail::queue`, writing the same `mail_outbox` row; replace the
+/// body with a call to it then.
+pub async fn queue(
+    conn: &mut PgConn,
+    tenant: DomainId,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: Option<&str>,
+) -> Result<i64, ServiceError> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let queued: Queued = diesel::sql_query(
+        "INSERT INTO mail_outbox (domain_id, to_address, subject, body_text, body_html) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind::<BigInt, _>(tenant.0)
+    .bind::<Text, _>(to)
+    .bind::<Text, _>(subject)
+    .bind::<Text, _>(text)
+    .bind::<Nullable<Text>, _>(html)
+    .get_result(conn)
+    .await?;
+    tracing::info!(tenant = tenant.0, subject, "mail queued");
+    Ok(queued.id)
+}
+
+/// Queues `mail` to `to` (see [`queue`]).
+pub async fn send(conn: &mut PgConn, tenant: DomainId, to: &str, mail: &Mail) -> Result<(), ServiceError> {
+    queue(conn, tenant, to, &mail.subject, &mail.text, Some(&mail.html)).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mails_carry_the_link_and_escape_html() {
+        let site = Site { name: "Tūī <Place>", base_url: "https://a.test" };
+        let mail = confirmation(site, "alice", "TOKEN");
+        assert!(mail.text.contains("https://a.test/auth/confirmation?confirmation_token=TOKEN"));
+        assert!(mail.html.contains("Tūī &lt;Place&gt;"));
+        assert!(!mail.html.contains("<Place>"));
+        let reset = password_reset(site, "alice", "R");
+        assert!(reset.text.contains("/auth/password/edit?reset_password_token=R"));
+        assert!(email_change(site, "alice", "E").text.contains("confirmation_token=E"));
+        assert!(approved(site, "alice").subject.contains("approved"));
+    }
+}
