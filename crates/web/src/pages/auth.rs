@@ -25,6 +25,9 @@ pub fn safe_return_to(return_to: Option<&str>) -> &str {
 #[derive(serde::Deserialize)]
 pub struct ReturnTo {
     return_to: Option<String>,
+    /// Set after a password reset, or when a two-factor step took too long.
+    reset: Option<String>,
+    expired: Option<String>,
 }
 
 /// `GET /auth/sign_in`
@@ -38,7 +41,21 @@ pub async fn sign_in_form(
     if viewer.signed_in.is_some() {
         return Ok(see_other(return_to));
     }
-    Page::new("auth/sign_in.html", &tenant, &viewer).insert("return_to", return_to).insert("login", "").render(&state)
+    let notice = if query.reset.is_some() {
+        Some(
+            "Your password is changed, and every session and app of your account was signed out. Log in with the new one.",
+        )
+    } else if query.expired.is_some() {
+        Some("That took too long: please log in again.")
+    } else {
+        None
+    };
+    Page::new("auth/sign_in.html", &tenant, &viewer)
+        .insert("nav", "sign_in")
+        .insert("return_to", return_to)
+        .insert("login", "")
+        .insert("notice", &notice)
+        .render(&state)
 }
 
 #[derive(serde::Deserialize)]
@@ -61,6 +78,7 @@ pub async fn sign_in(
     let return_to = safe_return_to(form.return_to.as_deref()).to_string();
     let again = |status: StatusCode, message: String| {
         Page::new("auth/sign_in.html", &tenant, &viewer)
+            .insert("nav", "sign_in")
             .insert("return_to", &return_to)
             .insert("login", &form.login)
             .insert("error", &message)
@@ -78,12 +96,23 @@ pub async fn sign_in(
         }
     };
     let mut conn = state.pool.get().await?;
-    if !kereru_store::profiles::preferences(&mut conn, account.id).await?.approved {
-        return again(
-            StatusCode::FORBIDDEN,
-            "Your account is waiting for approval by this server's staff. You will get an e-mail when it is approved."
-                .into(),
-        );
+    match crate::auth::gate(&state, &tenant, &account).await? {
+        crate::auth::Gate::Open => {}
+        crate::auth::Gate::NotYet(not_yet) => return again(StatusCode::FORBIDDEN, not_yet.message().into()),
+        // The password was right; the code comes on a second page, carried
+        // by a short-lived pending token, not a session.
+        crate::auth::Gate::NeedsCode => {
+            let pending = kereru_service::account_security::begin_two_factor(&mut conn, tenant.id, account.id).await?;
+            return super::accounts::two_factor::code_page(
+                &state,
+                &tenant,
+                &viewer,
+                &pending,
+                &return_to,
+                None,
+                StatusCode::OK,
+            );
+        }
     }
     let user_agent = req.headers().get("User-Agent").and_then(|v| v.to_str().ok()).unwrap_or("");
     let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();

@@ -6,6 +6,7 @@
 //! read and renders with [`Page`], which sets the security headers every
 //! page carries. Errors render as HTML ([`PageError`]).
 
+pub mod accounts;
 pub mod assets;
 pub mod auth;
 pub mod csrf;
@@ -29,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{name}", web::get().to(assets::serve))
         .route("/auth/sign_in", web::get().to(auth::sign_in_form))
         .route("/auth/sign_in", web::post().to(auth::sign_in))
-        .route("/auth/sign_out", web::post().to(auth::sign_out));
+        .route("/auth/sign_out", web::post().to(auth::sign_out))
+        .configure(accounts::routes);
 }
 
 /// Every page's Content-Security-Policy: no inline script or style, no

@@ -15,6 +15,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("authorize_code.html", include_str!("../../templates/authorize_code.html")),
     ("no_tenant.html", include_str!("../../templates/no_tenant.html")),
     ("auth/sign_in.html", include_str!("../../templates/auth/sign_in.html")),
+    ("auth/sign_up.html", include_str!("../../templates/auth/sign_up.html")),
+    ("auth/message.html", include_str!("../../templates/auth/message.html")),
+    ("auth/email_request.html", include_str!("../../templates/auth/email_request.html")),
+    ("auth/password_edit.html", include_str!("../../templates/auth/password_edit.html")),
+    ("auth/two_factor.html", include_str!("../../templates/auth/two_factor.html")),
+    ("settings/security_nav.html", include_str!("../../templates/settings/security_nav.html")),
+    ("settings/password.html", include_str!("../../templates/settings/password.html")),
+    ("settings/email.html", include_str!("../../templates/settings/email.html")),
+    ("settings/two_factor.html", include_str!("../../templates/settings/two_factor.html")),
+    ("invites.html", include_str!("../../templates/invites.html")),
 ];
 
 pub struct Templates(tera::Tera);
