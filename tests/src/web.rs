@@ -69,6 +69,13 @@ impl Browser {
         Self::read(self.client.post(&url).form(fields).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"))).await
     }
 
+    /// POST a multipart form (the compose form, uploads) exactly as given.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let url = self.url(path);
+        Self::read(self.client.post(&url).multipart(form).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}")))
+            .await
+    }
+
     /// Opens `form_page`, takes its CSRF token and posts `fields` with it to `action`.
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(form_page).await;

@@ -8,6 +8,7 @@
 //! the status and its author; nothing is shared otherwise.
 
 pub mod accounts;
+pub mod compose;
 pub mod deliver;
 pub mod error;
 pub mod events;

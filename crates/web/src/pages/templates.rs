@@ -15,6 +15,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("authorize_code.html", include_str!("../../templates/authorize_code.html")),
     ("no_tenant.html", include_str!("../../templates/no_tenant.html")),
     ("auth/sign_in.html", include_str!("../../templates/auth/sign_in.html")),
+    ("partials/compose.html", include_str!("../../templates/partials/compose.html")),
+    ("statuses/new.html", include_str!("../../templates/statuses/new.html")),
+    ("statuses/edit.html", include_str!("../../templates/statuses/edit.html")),
 ];
 
 pub struct Templates(tera::Tera);
