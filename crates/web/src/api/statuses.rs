@@ -4,52 +4,23 @@ use super::paging;
 use super::render::{Renderer, timestamp};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{WebError, not_found};
-use crate::extract::{Action, Id, Scope, User, actions, parse_id, scope};
+use crate::extract::{Action, Id, Scope, User, parse_id, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kereru_service::statuses::{self as service, NewPost};
+use kereru_service::statuses::{self as service, NewPost, StatusAction};
 use kereru_store::statuses::{self, Feed, Visibility};
 use kereru_store::{accounts, interactions};
 use serde_json::json;
 
-/// `POST /api/v1/statuses/{id}/{action}`
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusAction {
-    Favourite,
-    Unfavourite,
-    Reblog,
-    Unreblog,
-    Bookmark,
-    Unbookmark,
-    Pin,
-    Unpin,
-    Mute,
-    Unmute,
-}
-
-actions!(StatusAction {
-    Favourite = "favourite",
-    Unfavourite = "unfavourite",
-    Reblog = "reblog",
-    Unreblog = "unreblog",
-    Bookmark = "bookmark",
-    Unbookmark = "unbookmark",
-    Pin = "pin",
-    Unpin = "unpin",
-    Mute = "mute",
-    Unmute = "unmute",
-});
-
-impl StatusAction {
-    fn scope(self) -> Scope {
-        use StatusAction::*;
-        match self {
-            Favourite | Unfavourite => Scope::WriteFavourites,
-            Bookmark | Unbookmark => Scope::WriteBookmarks,
-            Reblog | Unreblog | Pin | Unpin | Mute | Unmute => Scope::WriteStatuses,
-        }
+/// The scope `POST /api/v1/statuses/{id}/{action}` needs for `action`.
+fn action_scope(action: StatusAction) -> Scope {
+    use StatusAction::*;
+    match action {
+        Favourite | Unfavourite => Scope::WriteFavourites,
+        Bookmark | Unbookmark => Scope::WriteBookmarks,
+        Reblog | Unreblog | Pin | Unpin | Mute | Unmute => Scope::WriteStatuses,
     }
 }
 
@@ -259,20 +230,9 @@ pub async fn act(
     Action(action): Action<StatusAction>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let actor = auth.actor(&tenant, action.scope())?;
+    let actor = auth.actor(&tenant, action_scope(action))?;
     let mut conn = state.pool.get().await?;
-    let (status, events) = match action {
-        StatusAction::Favourite => service::favourite(&mut conn, &actor, id).await?,
-        StatusAction::Unfavourite => (service::unfavourite(&mut conn, &actor, id).await?, Vec::new()),
-        StatusAction::Reblog => service::reblog(&mut conn, &actor, id, visibility_param(&params)?).await?,
-        StatusAction::Unreblog => service::unreblog(&mut conn, &actor, id).await?,
-        StatusAction::Bookmark => (service::bookmark(&mut conn, &actor, id, true).await?, Vec::new()),
-        StatusAction::Unbookmark => (service::bookmark(&mut conn, &actor, id, false).await?, Vec::new()),
-        StatusAction::Pin => (service::pin(&mut conn, &actor, id, true).await?, Vec::new()),
-        StatusAction::Unpin => (service::pin(&mut conn, &actor, id, false).await?, Vec::new()),
-        // Muting a conversation: accepted, not yet acted on.
-        StatusAction::Mute | StatusAction::Unmute => (service::visible(&mut conn, &actor, id).await?, Vec::new()),
-    };
+    let (status, events) = service::perform(&mut conn, &actor, id, action, visibility_param(&params)?).await?;
     state.publish(&events).await;
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, Some(actor.account.id)).status(&mut conn, status).await?))
 }

@@ -16,7 +16,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_service::compose::{self, ComposeError};
 use kereru_service::media::MediaActionError;
-use kereru_service::statuses::{self as service, MAX_CHARACTERS, MAX_MEDIA, NewPost};
+use kereru_service::statuses::{self as service, MAX_CHARACTERS, MAX_MEDIA, NewPost, StatusAction};
 use kereru_service::{Actor, ServiceError};
 use kereru_store::statuses::Visibility;
 
@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/statuses", web::post().to(create))
         .route("/statuses/{id}/edit", web::get().to(edit_form))
         .route("/statuses/{id}/edit", web::post().to(edit))
+        .route("/statuses/{id}/delete", web::post().to(delete))
         .route("/statuses/{id}/{action}", web::post().to(act));
 }
 
@@ -344,38 +345,13 @@ pub async fn edit(
     }
 }
 
-/// What the small forms under a post do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PostAction {
-    Favourite,
-    Unfavourite,
-    Reblog,
-    Unreblog,
-    Bookmark,
-    Unbookmark,
-    Pin,
-    Unpin,
-    Delete,
-}
-
-crate::extract::actions!(PostAction {
-    Favourite = "favourite",
-    Unfavourite = "unfavourite",
-    Reblog = "reblog",
-    Unreblog = "unreblog",
-    Bookmark = "bookmark",
-    Unbookmark = "unbookmark",
-    Pin = "pin",
-    Unpin = "unpin",
-    Delete = "delete",
-});
-
 #[derive(serde::Deserialize)]
 pub struct ActionForm {
     return_to: Option<String>,
 }
 
-/// `POST /statuses/{id}/{action}`: then back to the page the form was on.
+/// `POST /statuses/{id}/{action}` (favourite, reblog, bookmark, pin, their undos):
+/// then back to the page the form was on.
 pub async fn act(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -385,30 +361,25 @@ pub async fn act(
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
     let id = parse_id(&id)?;
-    let action: PostAction = action.parse().map_err(|_| not_found())?;
-    let actor = actor(&tenant, &me);
+    let action: StatusAction = action.parse().map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
-    let events = match action {
-        PostAction::Favourite => service::favourite(&mut conn, &actor, id).await?.1,
-        PostAction::Unfavourite => {
-            service::unfavourite(&mut conn, &actor, id).await?;
-            Vec::new()
-        }
-        PostAction::Reblog => service::reblog(&mut conn, &actor, id, None).await?.1,
-        PostAction::Unreblog => service::unreblog(&mut conn, &actor, id).await?.1,
-        PostAction::Bookmark | PostAction::Unbookmark => {
-            service::bookmark(&mut conn, &actor, id, action == PostAction::Bookmark).await?;
-            Vec::new()
-        }
-        PostAction::Pin | PostAction::Unpin => {
-            service::pin(&mut conn, &actor, id, action == PostAction::Pin).await?;
-            Vec::new()
-        }
-        PostAction::Delete => service::delete(&mut conn, &actor, id).await?,
-    };
+    let (_, events) = service::perform(&mut conn, &actor(&tenant, &me), id, action, None).await?;
+    state.publish(&events).await;
+    Ok(see_other(safe_return_to(form.return_to.as_deref())))
+}
+
+/// `POST /statuses/{id}/delete`: one's own post; back to `return_to` unless that was the post's page.
+pub async fn delete(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    me: Me,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&path)?;
+    let mut conn = state.pool.get().await?;
+    let events = service::delete(&mut conn, &actor(&tenant, &me), id).await?;
     state.publish(&events).await;
     let back = safe_return_to(form.return_to.as_deref());
-    // A deleted post's own page is gone: go home instead.
-    let back = if action == PostAction::Delete && back.ends_with(&format!("/{id}")) { "/home" } else { back };
-    Ok(see_other(back))
+    Ok(see_other(if back.ends_with(&format!("/{id}")) { "/home" } else { back }))
 }
