@@ -162,3 +162,21 @@ async fn a_host_that_is_no_tenant_says_what_runs_here_and_nothing_about_tenants(
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert!(api.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").contains("json"));
 }
+
+#[tokio::test]
+async fn a_suspended_tenants_pages_are_not_found_and_its_sessions_open_nothing() {
+    use kereru_store::domains::{self, DomainState};
+    let world = World::new().tenant("a.test").user("a.test", "alice").start().await;
+    let browser = Browser::new(&world.app, "a.test");
+    browser.sign_in("alice").await;
+    assert!(signed_in(&browser.get("/").await.body));
+    let mut conn = world.pool.get().await.unwrap_or_else(|e| panic!("{e}"));
+    domains::set_state(&mut conn, world.domain("a.test").id, DomainState::Suspended)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for path in ["/", "/@alice", "/auth/sign_in", "/statuses/new"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!page.body.contains("alice"), "{path} tells nothing of the tenant's people");
+    }
+}
