@@ -11,8 +11,10 @@ pub mod auth;
 pub mod csrf;
 pub mod front;
 pub mod no_tenant;
+pub mod post;
 pub mod session;
 mod templates;
+pub mod view;
 
 pub use templates::Templates;
 

@@ -11,6 +11,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("profile.html", include_str!("../../templates/profile.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("status.html", include_str!("../../templates/status.html")),
+    ("status_macros.html", include_str!("../../templates/status_macros.html")),
     ("authorize.html", include_str!("../../templates/authorize.html")),
     ("authorize_code.html", include_str!("../../templates/authorize_code.html")),
     ("no_tenant.html", include_str!("../../templates/no_tenant.html")),
