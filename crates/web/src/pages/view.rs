@@ -51,6 +51,8 @@ pub struct AccountView {
     pub locked: bool,
     pub bot: bool,
     pub hide_collections: bool,
+    /// The month they joined: "December 2026".
+    pub joined: String,
 }
 
 /// A profile field; `value_html` is linkified escaped text.
@@ -178,6 +180,8 @@ struct AccountEntity {
     hide_collections: Option<bool>,
     #[serde(default)]
     fields: Vec<FieldEntity>,
+    #[serde(default)]
+    created_at: String,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +273,14 @@ impl<'a> Views<'a> {
         Ok(self.account_view(entity(value)?))
     }
 
+    /// One of this tenant's own people, without counts or fields (no reads:
+    /// for lists of people, such as the front page's).
+    pub fn local_account(&self, account: &Account) -> Result<AccountView, WebError> {
+        let counts = crate::api::entities::AccountCounts::default();
+        let value = crate::api::entities::account_as_seen(&self.tenant.urls, account, counts, true, &[]);
+        Ok(self.account_view(entity(value)?))
+    }
+
     /// Statuses the caller read through `store::statuses::visible` (or
     /// `visible_one`) for this viewer, in the given order.
     pub async fn statuses(&mut self, conn: &mut PgConn, list: Vec<Status>) -> Result<Vec<StatusView>, WebError> {
@@ -347,6 +359,9 @@ impl<'a> Views<'a> {
             locked: a.locked,
             bot: a.bot,
             hide_collections: a.hide_collections.unwrap_or(false),
+            joined: DateTime::parse_from_rfc3339(&a.created_at)
+                .map(|at| at.format("%B %Y").to_string())
+                .unwrap_or_default(),
         }
     }
 
