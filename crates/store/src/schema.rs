@@ -12,6 +12,16 @@ diesel::table! {
         owner_email -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    domain_rules (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        position -> Integer,
+        text -> Text,
     }
 }
 
@@ -93,6 +103,7 @@ diesel::table! {
 }
 
 diesel::joinable!(domain_hosts -> domains (domain_id));
+diesel::joinable!(domain_rules -> domains (domain_id));
 diesel::joinable!(accounts -> domains (domain_id));
 diesel::joinable!(users -> accounts (account_id));
 
@@ -465,4 +476,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     domain_blocks,
     web_sessions,
+    domain_rules,
 );

@@ -167,17 +167,33 @@ pub async fn context(
     auth: MaybeAuth,
     Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
-    const LIMIT: usize = 60;
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
+    let (ancestors, descendants) = thread(&mut conn, &tenant, viewer, &status).await?;
+    let mut renderer = Renderer::new(&tenant, viewer);
+    let ancestors = renderer.statuses(&mut conn, ancestors).await?;
+    let descendants = renderer.statuses(&mut conn, descendants).await?;
+    Ok(HttpResponse::Ok().json(json!({ "ancestors": ancestors, "descendants": descendants })))
+}
+
+/// The thread around `status` as `viewer` may see it on `tenant`: its
+/// ancestors, oldest first, and its descendants, depth-first in posting
+/// order (up to 60 of each). The post pages show the same thread.
+pub async fn thread(
+    conn: &mut kereru_store::PgConn,
+    tenant: &Tenant,
+    viewer: Option<kereru_store::AccountId>,
+    status: &statuses::Status,
+) -> Result<(Vec<statuses::Status>, Vec<statuses::Status>), WebError> {
+    const LIMIT: usize = 60;
     let mut ancestors = Vec::new();
     let mut parent = status.in_reply_to_id;
     while let Some(parent_id) = parent {
         if ancestors.len() >= LIMIT {
             break;
         }
-        let Some(found) = statuses::visible_one(&mut conn, tenant.id, viewer, parent_id).await? else { break };
+        let Some(found) = statuses::visible_one(conn, tenant.id, viewer, parent_id).await? else { break };
         parent = found.in_reply_to_id;
         ancestors.push(found);
     }
@@ -189,7 +205,7 @@ pub async fn context(
             break;
         }
         let page = kereru_store::page::Page { limit: LIMIT as i64, min_id: Some(0), ..Default::default() };
-        let replies = statuses::visible(&mut conn, tenant.id, viewer, &Feed::RepliesTo(current), page).await?;
+        let replies = statuses::visible(conn, tenant.id, viewer, &Feed::RepliesTo(current), page).await?;
         // Oldest first on the stack's far end, so the walk is depth-first in posting order.
         for reply in replies.iter().rev() {
             stack.push(reply.id);
@@ -200,10 +216,7 @@ pub async fn context(
     let order = depth_first(status.id, &descendants);
     let by_id: std::collections::HashMap<i64, _> = descendants.into_iter().map(|s| (s.id, s)).collect();
     let descendants: Vec<_> = order.into_iter().filter_map(|id| by_id.get(&id).cloned()).collect();
-    let mut renderer = Renderer::new(&tenant, viewer);
-    let ancestors = renderer.statuses(&mut conn, ancestors).await?;
-    let descendants = renderer.statuses(&mut conn, descendants).await?;
-    Ok(HttpResponse::Ok().json(json!({ "ancestors": ancestors, "descendants": descendants })))
+    Ok((ancestors, descendants))
 }
 
 fn depth_first(root: i64, replies: &[statuses::Status]) -> Vec<i64> {
