@@ -1,0 +1,31 @@
+"""The tenant's front page: its name and its people, and only its own."""
+
+
+def test_front_page_shows_the_tenant_and_its_people(kereru, browser, screenshot):
+    browser.open(kereru.url("one.test"))
+
+    assert "Tūī Gardens" in browser.title
+    heading = browser.find("h1").text
+    assert heading == "Tūī Gardens"
+    assert "@alice@one.test" in browser.text
+    # the people are links to their profiles, on the tenant's own host
+    assert browser.links()["@alice@one.test"] == "http://one.test/@alice"
+    screenshot("front-page")
+
+
+def test_front_page_of_another_tenant_shows_only_its_own(kereru, browser, screenshot):
+    browser.open(kereru.url("two.test"))
+
+    assert browser.find("h1").text == "Kōwhai Hill"
+    assert "@bob@two.test" in browser.text
+    assert "alice" not in browser.text
+    assert "Tūī Gardens" not in browser.text
+    assert "one.test" not in browser.html
+    screenshot("front-page-two")
+
+
+def test_a_person_link_leads_to_their_profile(kereru, browser):
+    browser.open(kereru.url("one.test")).click("@alice@one.test")
+
+    assert browser.url == "http://one.test/@alice"
+    assert "alice" in browser.text
