@@ -112,10 +112,13 @@ class Browser:
         options.add_argument("--window-size=1366,900")
         logs = artifacts / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        service = Service(executable_path=CHROMEDRIVER, log_output=str(logs / "chromedriver.log"))
+        # Every browser's chromedriver (and Chromium's own messages) in one file.
+        self._log = open(logs / "chromedriver.log", "ab")
+        service = Service(executable_path=CHROMEDRIVER, log_output=self._log)
         try:
             self.driver = webdriver.Chrome(options=options, service=service)
         except Exception:
+            self._log.close()
             self.profile.cleanup()
             raise
         self.driver.set_page_load_timeout(30)
@@ -124,6 +127,7 @@ class Browser:
         try:
             self.driver.quit()
         finally:
+            self._log.close()
             self.profile.cleanup()
 
     # ------------------------------------------------------------- reading
@@ -225,16 +229,30 @@ class Browser:
                 if el.is_displayed()]
 
     def click(self, text: str, *, navigates: bool = True, timeout: float = 30) -> "Browser":
-        """Clicks the button or link named `text`; with `navigates`, waits for the next page."""
+        """Clicks the button or link named `text` (a link's text may also just
+        contain it, if only one link's does); with `navigates`, waits for the next page."""
         try:
             target = self.button(text)
         except AssertionError:
-            links = [a for a in self.find_all("a[href]") if a.is_displayed()
-                     and _norm(a.text).casefold() == _norm(text).casefold()]
-            assert links, (f"no button or link {text!r} on {self.url}; buttons {self.button_names()}, "
-                           f"links {list(self.links())}")
-            target = links[0]
+            target = self.link(text)
         return self._click_and_wait(target, navigates, timeout)
+
+    def link(self, text: str) -> WebElement:
+        """The visible link whose text is `text`, else the link whose text
+        contains it; fails when none is, or when such links lead to different places."""
+        want = _norm(text).casefold()
+        shown = [a for a in self.find_all("a[href]") if a.is_displayed()]
+        found = ([a for a in shown if _norm(a.text).casefold() == want]
+                 or [a for a in shown if want in _norm(a.text).casefold()])
+        assert found, f"no link {text!r} on {self.url}; the links are: {list(self.links())}"
+        places = {a.get_attribute("href") for a in found}
+        assert len(places) == 1, f"links {text!r} on {self.url} lead to different places: {sorted(places)}"
+        return found[0]
+
+    def has_link(self, text: str) -> bool:
+        """Whether a visible link's text is, or contains, `text`."""
+        want = _norm(text).casefold()
+        return any(want in _norm(a.text).casefold() for a in self.find_all("a[href]") if a.is_displayed())
 
     def submit(self, button: str, *, navigates: bool = True, timeout: float = 30) -> "Browser":
         """Submits a form by clicking its button named `button`, as a person does

@@ -29,6 +29,7 @@ import itertools
 import os
 import secrets
 import shutil
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,14 @@ def artifacts_dir() -> Path:
     return Path("/tmp/kereru-browser-artifacts")
 
 
+def pytest_configure(config):
+    # SIGTERM (scripts/browser-tests' timeout, CI) ends the run as Ctrl-C
+    # does, so that the fixtures still stop the server and the browsers.
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def pytest_report_header(config):
     return f"kereru: {kereru_binary()}; artifacts in {artifacts_dir()}"
 
@@ -74,12 +83,12 @@ def pytest_report_header(config):
 class Site:
     """The running server, its tenants and the people provisioned on them."""
 
-    server: KereruServer
+    server: KereruServer = field(repr=False)
     tenants: tuple[Tenant, ...]
     people: tuple[Person, ...]
     mail_configured: bool
-    mail_refused: str = ""  # why the server refused the [mail] settings
-    _names: itertools.count = field(default_factory=lambda: itertools.count(1))
+    mail_refused: str = field(default="", repr=False)  # why the server refused the [mail] settings
+    _names: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)
 
     @property
     def port(self) -> int:

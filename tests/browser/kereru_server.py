@@ -14,6 +14,7 @@ so that a developer's own settings never leak into the tested server.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import shutil
@@ -67,6 +68,16 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERERU_") and k != "DATABASE_URL"}
     env.update(extra or {})
     return env
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the test process dies (even by
+    SIGKILL), so that no kereru outlives its test run."""
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def find_pg_ctl() -> str | None:
@@ -136,7 +147,8 @@ class KereruServer:
             self.process = subprocess.Popen(
                 [str(self.binary), "--config", str(self.config), "--data-dir", str(self.data),
                  "serve", "--http", "127.0.0.1:0"],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=clean_env(self.env))
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=clean_env(self.env),
+                preexec_fn=_die_with_parent)
         deadline = time.monotonic() + self.start_timeout
         while True:
             text = (self.work / "server.out").read_text(errors="replace")

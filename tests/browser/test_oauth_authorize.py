@@ -55,7 +55,7 @@ def test_logging_in_on_the_authorize_page_gives_the_code(kereru, browser, screen
     assert resp.json()["token_type"].lower() == "bearer"
 
 
-def test_a_wrong_password_shows_the_form_again_with_an_error(kereru, browser):
+def test_a_wrong_password_on_the_authorize_page_shows_the_error(kereru, browser):
     app = register_app(kereru, "one.test")
     browser.open(authorize_url(kereru, "one.test", app))
 
