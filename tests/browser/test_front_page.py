@@ -28,3 +28,12 @@ def test_a_person_on_the_front_page_links_to_their_profile(kereru, browser):
     browser.open(kereru.url("one.test"))
 
     assert browser.link("@alice@one.test").get_attribute("href") == "http://one.test/@alice"
+
+
+def test_a_host_that_is_no_tenant_gets_a_page_about_kereru_only(kereru, browser, screenshot):
+    for url in (kereru.url("nobody.test"), f"http://127.0.0.1:{kereru.port}/"):
+        browser.open(url)
+        assert "Kererū runs here" in browser.find("h1").text, url
+        for tenant in kereru.tenants:
+            assert tenant.host not in browser.html and tenant.name not in browser.html, url
+    screenshot("no-tenant")
