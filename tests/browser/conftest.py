@@ -4,7 +4,7 @@ headless Chromium, once per session (see README.md).
   kereru      the server (session): tenants one.test (open sign-up) and
               two.test (sign-up by approval), people alice@one.test and
               bob@two.test; kereru.url(host, path), kereru.cli(...),
-              kereru.request(...), kereru.person("alice")
+              kereru.request(...), kereru.person("alice"), kereru.api(person)
   mailbox     what the SMTP receiver got: mailbox.wait_for(to=...) -> Mail
               (.subject, .text, .html, .links, .link(containing))
   browser     a fresh headless Chromium (own profile, own cookies) for this test
@@ -120,9 +120,39 @@ class Site:
         self.server.add_person(person, admin=admin)
         return person
 
+    def api(self, person: Person, scopes: str = "read write follow push") -> "Api":
+        """The client API as `person` (a token by the password grant): for
+        setting things up without a browser, e.g. kereru.api(alice).post(
+        "/api/v1/statuses", data={"status": "hello"})."""
+        app = self.request("POST", person.host, "/api/v1/apps", data={
+            "client_name": "browser-tests setup", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes})
+        assert app.status_code == 200, f"POST /api/v1/apps on {person.host}: {app.status_code} {app.text[:300]}"
+        token = self.request("POST", person.host, "/oauth/token", data={
+            "grant_type": "password", "username": person.username, "password": person.password,
+            "client_id": app.json()["client_id"], "client_secret": app.json()["client_secret"], "scope": scopes})
+        assert token.status_code == 200, f"password grant for {person.acct}: {token.status_code} {token.text[:300]}"
+        return Api(self, person.host, token.json()["access_token"])
+
     def unique(self, prefix: str = "p") -> str:
         """A name no other test of this session uses: prefix + counter + random."""
         return f"{prefix}{next(self._names)}{secrets.token_hex(2)}"
+
+
+class Api:
+    """The client API of one tenant with one person's token (see Site.api)."""
+
+    def __init__(self, site: Site, host: str, token: str):
+        self.site, self.host, self.token = site, host, token
+
+    def request(self, method: str, path: str, **kwargs):
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.site.request(method, self.host, path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.request("POST", path, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +175,11 @@ def smtp(artifacts) -> SmtpReceiver:
     receiver.stop()
 
 
+# The password grant lets kereru.api(person) get a token without a browser
+# (for setting things up quickly: posts, follows), as scripts/acceptance has it.
+BASE_CONFIG = "[oauth]\npassword_grant = true\n"
+
+
 def _mail_config(smtp: SmtpReceiver) -> str:
     return (f'[mail]\nserver = "{smtp.host}"\nport = {smtp.port}\ntls = "none"\n'
             f'from = "{MAIL_FROM}"\n')
@@ -154,7 +189,7 @@ def _mail_config(smtp: SmtpReceiver) -> str:
 def kereru(artifacts, smtp) -> Site:
     """A real `kereru serve` with TENANTS and PEOPLE, mailing through `smtp`."""
     server = KereruServer(
-        kereru_binary(), logs_dir=artifacts / "logs", config_text=_mail_config(smtp),
+        kereru_binary(), logs_dir=artifacts / "logs", config_text=BASE_CONFIG + _mail_config(smtp),
         start_timeout=float(os.environ.get("KERERU_BROWSER_START_TIMEOUT", "120")),
         stop_timeout=float(os.environ.get("KERERU_BROWSER_STOP_TIMEOUT", "60")))
     try:
@@ -167,7 +202,7 @@ def kereru(artifacts, smtp) -> Site:
             if "unknown field" not in str(e) or "`mail`" not in str(e):
                 raise
             mail_configured, refused = False, str(e)
-            server.config.write_text("")
+            server.config.write_text(BASE_CONFIG)
             server.add_tenant(TENANTS[0])
         for tenant in TENANTS[1:]:
             server.add_tenant(tenant)

@@ -37,3 +37,12 @@ def test_a_host_that_is_no_tenant_gets_a_page_about_kereru_only(kereru, browser,
         for tenant in kereru.tenants:
             assert tenant.host not in browser.html and tenant.name not in browser.html, url
     screenshot("no-tenant")
+
+
+
+def test_the_profile_page_shows_the_person(kereru, browser, screenshot):
+    browser.open(kereru.url("one.test")).click("@alice@one.test")
+
+    assert browser.url == "http://one.test/@alice"
+    assert "@alice@one.test" in browser.find("main").text
+    screenshot("profile")

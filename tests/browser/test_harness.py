@@ -31,3 +31,14 @@ def test_the_browser_reaches_no_host_but_the_tenants(kereru, browser):
 
     browser.open(kereru.url("one.test"))
     assert browser.find("h1").text == "Tūī Gardens"
+
+
+def test_the_api_sets_things_up_as_a_person(kereru):
+    alice = kereru.api(kereru.person("alice"))
+    me = alice.get("/api/v1/accounts/verify_credentials")
+    assert me.status_code == 200 and me.json()["acct"] == "alice"
+
+    text = f"Set up through the API {kereru.unique('post')}"
+    posted = alice.post("/api/v1/statuses", data={"status": text, "visibility": "public"})
+    assert posted.status_code == 200, posted.text
+    assert text in posted.json()["content"]
