@@ -92,6 +92,10 @@ return out;
 """
 
 
+class PageLoadError(AssertionError):
+    """The browser could not load a page at all (not an HTTP error: those are pages)."""
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
@@ -133,8 +137,19 @@ class Browser:
     # ------------------------------------------------------------- reading
 
     def open(self, url: str) -> "Browser":
-        """Opens `url` (e.g. http://one.test/, or a link from a mail) and waits for it to load."""
-        self.driver.get(url)
+        """Opens `url` (e.g. http://one.test/, or a link from a mail) and waits
+        for it to load; raises PageLoadError when the browser could not load it
+        at all (a name that does not resolve, a refused connection)."""
+        try:
+            self.driver.get(url)
+        except WebDriverException as e:
+            if "net::ERR_" in str(e):
+                raise PageLoadError(f"{url}: {str(e).splitlines()[0]}") from None
+            raise
+        # Chromium sometimes shows its error page instead of reporting the error.
+        shown = self.driver.execute_script("return document.documentURI")
+        if shown.startswith("chrome-error:"):
+            raise PageLoadError(f"{url}: the browser could not load it (its error page is shown)")
         return self
 
     @property
