@@ -156,6 +156,14 @@ async fn a_host_that_is_no_tenant_says_what_runs_here_and_nothing_about_tenants(
     assert!(page.body.contains("Kererū runs here"), "{}", page.body);
     assert!(page.body.contains("kereru domain add"), "says how an admin adds a domain");
     assert!(!page.body.contains("a.test") && !page.body.contains("alice"), "nothing about any tenant");
+    assert!(page.body.contains("<strong>nobody.test</strong>"), "the name asked for, without the port");
+    // Its stylesheet is served on that host too.
+    let css = page.body.split("href=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default();
+    let css = css.replace("&#x2F;", "/");
+    assert!(css.starts_with("/static/kereru.css"), "{css}");
+    let sheet = Browser::new(&world.app, "nobody.test").get(&css).await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    assert!(sheet.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("text/css"));
     // API clients still get JSON.
     let api = world.app.client().get(world.app.url("nobody.test", "/api/v1/instance")).send().await;
     let api = api.unwrap_or_else(|e| panic!("{e}"));

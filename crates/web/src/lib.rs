@@ -31,6 +31,8 @@ use actix_web::{HttpResponse, middleware::from_fn, web};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Like Mastodon's, on any host: outside the tenant scope.
     cfg.route("/api/v1/streaming/health", web::get().to(streaming::health));
+    // The stylesheet and script: the same on every host, the page for unknown hosts included.
+    cfg.route("/static/{name}", web::get().to(pages::assets::serve));
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
             .wrap(from_fn(pages::csrf::set_form_cookie))

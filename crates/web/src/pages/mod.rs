@@ -34,7 +34,6 @@ use session::Viewer;
 /// Registers the web interface's routes (inside the tenant scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(front::home))
-        .route("/static/{name}", web::get().to(assets::serve))
         .route("/auth/sign_in", web::get().to(auth::sign_in_form))
         .route("/auth/sign_in", web::post().to(auth::sign_in))
         .route("/auth/sign_out", web::post().to(auth::sign_out))
