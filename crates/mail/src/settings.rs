@@ -28,7 +28,7 @@ impl TlsMode {
 
 /// Where mail goes. With no `server`, mails are written as `.eml` files
 /// under `files_dir` and logged (the zero-config default).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MailSettings {
     pub server: Option<String>,
     /// Unset: the TLS mode's usual port.
@@ -43,6 +43,22 @@ pub struct MailSettings {
     pub files_dir: PathBuf,
     /// How long one SMTP exchange may take; keep it well below the worker's lease.
     pub timeout: Duration,
+}
+
+/// Everything but the password, which logs must not show.
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("server", &self.server)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("from", &self.from)
+            .field("files_dir", &self.files_dir)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl MailSettings {
@@ -127,5 +143,7 @@ mod tests {
         assert_eq!(settings.port(), 465);
         settings.port = Some(2525);
         assert_eq!(settings.port(), 2525);
+        settings.password = Some("secret".into());
+        assert!(!format!("{settings:?}").contains("secret"));
     }
 }

@@ -13,7 +13,8 @@ use kereru_store::listen::{ListenError, Listener};
 use kereru_store::mail_outbox::{self, ClaimedMail, Failed};
 use lettre::message::Mailbox;
 use std::future::Future;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::{Notify, mpsc};
 
 /// How the listener's connection shows in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "kereru-mail";
@@ -65,14 +66,27 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    // Notices are folded into one wake-up flag as they come, so the listener
+    // never waits on a worker busy sending (its connection would stall).
+    let wake = Arc::new(Notify::new());
     let (notices, mut heard) = mpsc::channel(16);
-    let listening = tokio::spawn(listener.run(notices));
-    let mut listener_alive = true;
+    let _listening = AbortOnDrop(tokio::spawn(listener.run(notices)).abort_handle());
+    let _folding = AbortOnDrop(
+        tokio::spawn({
+            let wake = Arc::clone(&wake);
+            async move {
+                // Any notice — a mail queued, or (re)listening after a gap — is a reason to look.
+                while heard.recv().await.is_some() {
+                    wake.notify_one();
+                }
+            }
+        })
+        .abort_handle(),
+    );
     loop {
         // Drain: claim full batches until the outbox has nothing due.
         loop {
             if stop_requested(&mut shutdown).await {
-                listening.abort();
                 return;
             }
             match drain_once(&pool, &mailer, &settings, &mut shutdown).await {
@@ -86,16 +100,19 @@ pub async fn run(
         }
         tokio::select! {
             () = &mut shutdown => break,
-            notice = heard.recv(), if listener_alive => {
-                // Any notice — a mail queued, or (re)listening after a gap — is a reason to look.
-                if notice.is_none() {
-                    listener_alive = false;
-                }
-            }
+            () = wake.notified() => {}
             () = tokio::time::sleep(settings.poll_interval) => {}
         }
     }
-    listening.abort();
+}
+
+/// Ends a background task when the worker ends, however it ends.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Whether `shutdown` has resolved, without waiting for it.
