@@ -8,6 +8,7 @@
 //! the status and its author; nothing is shared otherwise.
 
 pub mod accounts;
+pub mod compose;
 pub mod deliver;
 pub mod error;
 pub mod events;
@@ -17,6 +18,7 @@ pub mod mail;
 pub mod media;
 pub mod profiles;
 pub mod resolve;
+pub mod sessions;
 pub mod statuses;
 pub mod verify_links;
 

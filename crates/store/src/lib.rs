@@ -4,6 +4,7 @@
 //! Tenant data is reached only through functions that take a [`DomainId`]:
 //! there is no query here that reads one tenant's rows without naming it.
 
+pub mod about;
 pub mod accounts;
 pub mod cluster;
 pub mod domain_blocks;
@@ -24,6 +25,7 @@ pub mod profiles;
 pub mod relationships;
 pub mod schema;
 pub mod statuses;
+pub mod web_sessions;
 
 pub use error::StoreError;
 pub use ids::{AccountId, DomainId};

@@ -12,6 +12,16 @@ diesel::table! {
         owner_email -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    domain_rules (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        position -> Integer,
+        text -> Text,
     }
 }
 
@@ -93,6 +103,7 @@ diesel::table! {
 }
 
 diesel::joinable!(domain_hosts -> domains (domain_id));
+diesel::joinable!(domain_rules -> domains (domain_id));
 diesel::joinable!(accounts -> domains (domain_id));
 diesel::joinable!(users -> accounts (account_id));
 
@@ -417,6 +428,20 @@ diesel::joinable!(status_receipts -> statuses (status_id));
 diesel::joinable!(known_accounts -> accounts (account_id));
 diesel::joinable!(statuses -> accounts (account_id));
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        token_sha256 -> Bytea,
+        csrf -> Text,
+        user_agent -> Text,
+        ip -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
     domain_hosts,
@@ -450,6 +475,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_activities,
     reports,
     domain_blocks,
+    web_sessions,
+    domain_rules,
 );
 
 // The mail outbox (migration 2026-12-04-000100_mail_outbox), kept as one block.

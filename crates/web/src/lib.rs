@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/streaming/health", web::get().to(streaming::health));
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
+            .wrap(from_fn(pages::csrf::set_form_cookie))
             .wrap(from_fn(rate_limit::limit_requests))
             // Outside the limiter, so that preflights are free and 429s readable by browser apps.
             .wrap(from_fn(cors::cors))
@@ -59,11 +60,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{username}/collections/featured", web::get().to(federation::collections::featured))
             .route("/users/{username}/statuses/{id}", web::get().to(federation::objects::status))
             .route("/users/{username}/statuses/{id}/activity", web::get().to(federation::objects::activity))
+            // Before `/@{username}`, which would take `alice.rss` for a name.
+            .route("/@{username}.rss", web::get().to(pages::rss::feed))
             .route("/@{username}/{id}", web::get().to(federation::objects::status))
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))
             .route("/system/media/{name}", web::head().to(api::media::serve_file))
-            .route("/", web::get().to(pages::home))
+            .configure(pages::routes)
             .route("/avatars/original/missing.png", web::get().to(api::media::missing_image))
             .route("/headers/original/missing.png", web::get().to(api::media::missing_image))
             .default_service(web::to(error::unknown_route)),

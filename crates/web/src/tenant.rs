@@ -77,7 +77,15 @@ pub async fn resolve_tenant(
         }
         Err(error) => {
             let (http_req, _) = req.into_parts();
-            let response = error.respond_to(&http_req);
+            let response = match (&error, http_req.app_data::<web::Data<AppState>>()) {
+                // A browser asking for a host that is no tenant's gets a page saying what runs here.
+                (WebError::NotFound(_), Some(state))
+                    if !crate::error::wants_json(http_req.path(), http_req.headers().get(header::ACCEPT)) =>
+                {
+                    crate::pages::no_tenant::page(state, http_req.connection_info().host())
+                }
+                _ => error.respond_to(&http_req),
+            };
             Ok(ServiceResponse::new(http_req, response).map_into_right_body())
         }
     }

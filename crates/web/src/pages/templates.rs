@@ -1,0 +1,52 @@
+//! Every template of the web interface, compiled into the binary. Names
+//! ending in `.html` are auto-escaped; content that is already safe HTML
+//! (sanitized post bodies) is marked `| safe` in the template, nowhere else.
+
+use crate::error::WebError;
+
+/// (name, source) of every template; a new page adds its line here.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("profile.html", include_str!("../../templates/profile.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("about.html", include_str!("../../templates/about.html")),
+    ("partials/about.html", include_str!("../../templates/partials/about.html")),
+    ("timeline.html", include_str!("../../templates/timeline.html")),
+    ("home_timeline.html", include_str!("../../templates/home_timeline.html")),
+    ("notifications.html", include_str!("../../templates/notifications.html")),
+    ("status.html", include_str!("../../templates/status.html")),
+    ("status_macros.html", include_str!("../../templates/status_macros.html")),
+    ("authorize.html", include_str!("../../templates/authorize.html")),
+    ("authorize_code.html", include_str!("../../templates/authorize_code.html")),
+    ("no_tenant.html", include_str!("../../templates/no_tenant.html")),
+    ("auth/sign_in.html", include_str!("../../templates/auth/sign_in.html")),
+    ("partials/compose.html", include_str!("../../templates/partials/compose.html")),
+    ("statuses/new.html", include_str!("../../templates/statuses/new.html")),
+    ("statuses/edit.html", include_str!("../../templates/statuses/edit.html")),
+];
+
+pub struct Templates(tera::Tera);
+
+impl Templates {
+    pub fn load() -> Result<Self, WebError> {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_templates(TEMPLATES.to_vec()).map_err(|e| WebError::Internal(format!("templates: {e:?}")))?;
+        Ok(Templates(tera))
+    }
+
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, WebError> {
+        let mut context = context.clone();
+        context.insert("css_url", super::assets::stylesheet_url());
+        context.insert("js_url", super::assets::script_url());
+        // The letter of the site's mark in the top bar.
+        let initial = context
+            .get("site_name")
+            .and_then(|name| name.as_str())
+            .and_then(|name| name.chars().find(|c| c.is_alphanumeric()))
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_else(|| "K".into());
+        context.insert("site_initial", &initial);
+        self.0.render(name, &context).map_err(|e| WebError::Internal(format!("template {name}: {e:?}")))
+    }
+}
