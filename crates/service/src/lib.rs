@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
+pub mod mail;
 pub mod media;
 pub mod profiles;
 pub mod resolve;

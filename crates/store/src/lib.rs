@@ -14,6 +14,7 @@ pub mod ids;
 pub mod inbound;
 pub mod interactions;
 pub mod listen;
+pub mod mail_outbox;
 pub mod media;
 pub mod notifications;
 pub mod oauth;

@@ -478,3 +478,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     domain_rules,
 );
+
+// The mail outbox (migration 2026-12-04-000100_mail_outbox), kept as one block.
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        created_at -> Timestamptz,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        given_up_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+diesel::joinable!(mail_outbox -> domains (domain_id));
+diesel::allow_tables_to_appear_in_same_query!(mail_outbox, domains);
