@@ -17,11 +17,13 @@ pub mod remote;
 pub mod seed;
 pub mod session;
 pub mod tls;
+pub mod web;
 pub mod world;
 
 pub use federation::FederatedWorld;
 pub use seed::{PASSWORD, add_domain, add_user, new_domain};
 pub use session::Session;
+pub use web::Browser;
 pub use world::{Seeded, World, WorldBuilder};
 
 use kereru_store::Pool;
@@ -209,6 +211,11 @@ impl TestApp {
     /// client address to the server, e.g. `127.0.0.2`).
     pub fn client_from(&self, local: std::net::IpAddr) -> reqwest::Client {
         self.client_builder().local_address(local).build().unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    /// As [`TestApp::client`], keeping cookies as a browser does (one jar per client).
+    pub fn browser_client(&self) -> reqwest::Client {
+        self.client_builder().cookie_store(true).build().unwrap_or_else(|e| panic!("client: {e}"))
     }
 
     fn client_builder(&self) -> reqwest::ClientBuilder {

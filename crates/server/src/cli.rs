@@ -117,6 +117,29 @@ pub enum DomainCommand {
     Activate { host: String },
     /// Delete a domain with all of its accounts and data. Cannot be undone.
     Remove { host: String },
+    /// Change a domain's name or description (its front page, about page and instance API show them).
+    Update {
+        host: String,
+        /// The site's name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A short description of the site, in plain text.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// The rules a domain's people agree to, in order.
+    #[command(subcommand)]
+    Rule(RuleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuleCommand {
+    /// Add a rule at the end of the list.
+    Add { host: String, text: String },
+    /// List the rules with their ids.
+    List { host: String },
+    /// Remove a rule by its id (see `rule list`).
+    Remove { host: String, id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

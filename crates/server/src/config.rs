@@ -13,7 +13,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
 const TOP_LEVEL_KEYS: &[&str] =
-    &["data_dir", "database", "http", "tls", "federation", "delivery", "acme", "oauth", "rate_limit", "log"];
+    &["data_dir", "database", "http", "tls", "federation", "delivery", "acme", "oauth", "rate_limit", "mail", "log"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +27,7 @@ pub struct Config {
     pub acme: AcmeConfig,
     pub oauth: OAuthConfig,
     pub rate_limit: RateLimitConfig,
+    pub mail: MailConfig,
     pub log: LogConfig,
 }
 
@@ -138,6 +139,19 @@ pub struct RateLimitConfig {
     pub password_resets_per_address: u32,
 }
 
+/// `[mail]`: the SMTP server mail goes through; none (the default): `.eml`
+/// files under `<data_dir>/mail`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub server: Option<String>,
+    pub port: Option<u16>,
+    pub tls: kereru_mail::TlsMode,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub from: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
@@ -188,6 +202,11 @@ impl Config {
         let mut config: Config = figment.extract().map_err(|e| ConfigError::Invalid(one_line(&e.to_string())))?;
         // An empty URL (`DATABASE_URL=`) means "none", as an unset one does.
         config.database.url = config.database.url.filter(|url| !url.trim().is_empty());
+        // So do empty mail settings (`KERERU_MAIL__SERVER=`).
+        for value in [&mut config.mail.server, &mut config.mail.user, &mut config.mail.password, &mut config.mail.from]
+        {
+            *value = value.take().filter(|v| !v.trim().is_empty());
+        }
         config.validate()?;
         Ok(config)
     }
@@ -276,6 +295,17 @@ impl Config {
                 "delivery.lease_seconds must be at least 15, retry_base_ms and horizon_hours at least 1".into(),
             );
         }
+        if self.mail.user.is_some() != self.mail.password.is_some() {
+            return invalid("mail.user and mail.password go together".into());
+        }
+        if self.mail.port == Some(0) {
+            return invalid("mail.port must be a port number (1-65535)".into());
+        }
+        if let Some(from) = &self.mail.from
+            && let Err(error) = kereru_mail::message::parse_from(from)
+        {
+            return invalid(format!("mail.from: {error}"));
+        }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {
                 return invalid(format!("federation.resolve: {host:?} is not a host name"));
@@ -315,6 +345,20 @@ impl Config {
             settings.eab = Some(kereru_acme::settings::Eab { key_id: key_id.clone(), hmac_key });
         }
         Ok(settings)
+    }
+
+    /// The mail transport's settings from `[mail]`; files go under `<data_dir>/mail`.
+    pub fn mail_settings(&self) -> kereru_mail::MailSettings {
+        let mail = &self.mail;
+        kereru_mail::MailSettings {
+            server: mail.server.clone(),
+            port: mail.port,
+            tls: mail.tls,
+            user: mail.user.clone(),
+            password: mail.password.clone(),
+            from: mail.from.clone(),
+            ..kereru_mail::MailSettings::files(self.data_dir.join("mail"))
+        }
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
@@ -366,6 +410,10 @@ mod tests {
             assert_eq!((delivery.concurrency, delivery.per_host), (256, 8));
             assert_eq!(delivery.horizon, std::time::Duration::from_secs(7 * 24 * 3600));
             assert!(config.delivery.workers_in_serve);
+            let mail = config.mail_settings();
+            assert!(mail.server.is_none(), "no SMTP server: mails become files");
+            assert_eq!(mail.files_dir, PathBuf::from("./data/mail"));
+            assert_eq!((mail.tls, mail.port()), (kereru_mail::TlsMode::Starttls, 587));
             Ok(())
         });
     }
@@ -409,6 +457,37 @@ mod tests {
     }
 
     #[test]
+    fn mail_keys_are_read() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "k.toml",
+                r#"
+                [mail]
+                server = "smtp.example"
+                port = 2525
+                tls = "tls"
+                user = "kereru"
+                password = "secret"
+                from = "Kererū <noreply@example.com>"
+                "#,
+            )?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            let mail = config.mail_settings();
+            assert_eq!(mail.server.as_deref(), Some("smtp.example"));
+            assert_eq!((mail.port(), mail.tls), (2525, kereru_mail::TlsMode::Tls));
+            assert_eq!((mail.user.as_deref(), mail.password.as_deref()), (Some("kereru"), Some("secret")));
+            assert_eq!(mail.from.as_deref(), Some("Kererū <noreply@example.com>"));
+            jail.set_env("KERERU_MAIL__SERVER", "");
+            jail.set_env("KERERU_MAIL__TLS", "none");
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            assert!(config.mail_settings().server.is_none(), "empty means unset");
+            assert_eq!(config.mail_settings().port(), 2525);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn kereru_database_url_wins_over_database_url() {
         Jail::expect_with(|jail| {
             jail.clear_env();
@@ -447,6 +526,11 @@ mod tests {
                 ("[acme]\ncontact = [\"admin@example.com\"]", "acme.contact"),
                 ("[delivery]\nper_host = 0", "per_host"),
                 ("[delivery]\nlease_seconds = 5", "lease_seconds"),
+                ("[mail]\ntls = \"ssl\"", "tls"),
+                ("[mail]\nuser = \"kereru\"", "mail.user"),
+                ("[mail]\nfrom = \"not an address\"", "mail.from"),
+                ("[mail]\nport = 0", "mail.port"),
+                ("[mail]\nhost = \"smtp.example\"", "host"),
             ] {
                 jail.create_file("bad.toml", toml)?;
                 let error = Config::load(Some(Path::new("bad.toml")), &flags()).err().map(|e| e.to_string());

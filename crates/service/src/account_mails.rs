@@ -1,6 +1,6 @@
 //! The mails that secure an account — confirmation, password reset, e-mail
 //! change, approval — as pure functions of the site and the link, and the
-//! one place they are queued ([`queue`], inside the action's transaction).
+//! one place they are queued ([`send`], inside the action's transaction).
 
 use crate::ServiceError;
 use kereru_core::actor::escape_html;
@@ -111,44 +111,9 @@ pub fn approved(site: Site<'_>, username: &str) -> Mail {
     )
 }
 
-/// Queues a mail from `tenant` to `to` inside the caller's transaction.
-///
-/// INTERIM until branch `mail` lands: the same signature as its
-/// `service::mail::queue`, writing the same `mail_outbox` row; replace the
-/// body with a call to it then.
-pub async fn queue(
-    conn: &mut PgConn,
-    tenant: DomainId,
-    to: &str,
-    subject: &str,
-    text: &str,
-    html: Option<&str>,
-) -> Result<i64, ServiceError> {
-    use diesel::sql_types::{BigInt, Nullable, Text};
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Queued {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let queued: Queued = diesel::sql_query(
-        "INSERT INTO mail_outbox (domain_id, to_address, subject, body_text, body_html) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind::<BigInt, _>(tenant.0)
-    .bind::<Text, _>(to)
-    .bind::<Text, _>(subject)
-    .bind::<Text, _>(text)
-    .bind::<Nullable<Text>, _>(html)
-    .get_result(conn)
-    .await?;
-    tracing::info!(tenant = tenant.0, subject, "mail queued");
-    Ok(queued.id)
-}
-
-/// Queues `mail` to `to` (see [`queue`]).
+/// Queues `mail` to `to` in the outbox, inside the caller's transaction ([`crate::mail::queue`]).
 pub async fn send(conn: &mut PgConn, tenant: DomainId, to: &str, mail: &Mail) -> Result<(), ServiceError> {
-    queue(conn, tenant, to, &mail.subject, &mail.text, Some(&mail.html)).await?;
+    crate::mail::queue(conn, tenant, to, &mail.subject, &mail.text, Some(&mail.html)).await?;
     Ok(())
 }
 

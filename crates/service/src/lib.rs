@@ -10,12 +10,14 @@
 pub mod account_mails;
 pub mod account_security;
 pub mod accounts;
+pub mod compose;
 pub mod deliver;
 pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
 pub mod invites;
+pub mod mail;
 pub mod media;
 pub mod profiles;
 pub mod resolve;

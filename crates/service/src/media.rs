@@ -42,36 +42,38 @@ pub struct Change<B> {
     pub thumbnail: Option<B>,
 }
 
-/// Processes and stores an upload of `account` on `tenant`, whose files live in `dir`.
-pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
-    pool: &Pool,
+/// An upload processed and written to its tenant's directory, not yet recorded.
+pub struct Prepared {
+    pub attachment: NewMediaAttachment,
+    /// The files written, to remove again if recording fails.
+    pub files: Vec<String>,
+}
+
+/// Processes an upload and writes its files to `dir`; no database work.
+pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
     dir: PathBuf,
-    tenant: DomainId,
-    account: AccountId,
     upload: Upload<B>,
-) -> Result<MediaAttachment, MediaActionError> {
+) -> Result<Prepared, MediaActionError> {
     let Upload { file, thumbnail, description, focus } = upload;
-    let work_dir = dir.clone();
     let (stored, stored_small, file_size, blurhash) = kereru_media::blocking(move || {
         let processed = kereru_media::process_file(file.as_ref())?;
         let (small, blurhash) = match thumbnail {
             Some(bytes) => kereru_media::process_thumbnail(bytes.as_ref())?,
             None => (processed.small, processed.blurhash),
         };
-        let stored = write_new(&work_dir, &processed.original)?;
-        let stored_small = match write_new(&work_dir, &small) {
+        let stored = write_new(&dir, &processed.original)?;
+        let stored_small = match write_new(&dir, &small) {
             Ok(small) => small,
             Err(error) => {
-                let _ = std::fs::remove_file(work_dir.join(&stored.file_name));
+                let _ = std::fs::remove_file(dir.join(&stored.file_name));
                 return Err(error);
             }
         };
         Ok((stored, stored_small, processed.original.bytes.len() as i64, blurhash))
     })
     .await?;
-
-    let names = vec![stored.file_name.clone(), stored_small.file_name.clone()];
-    let new = NewMediaAttachment {
+    let files = vec![stored.file_name.clone(), stored_small.file_name.clone()];
+    let attachment = NewMediaAttachment {
         media_type: MediaType::Image,
         file: stored,
         file_size,
@@ -80,12 +82,24 @@ pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
         focus,
         blurhash,
     };
+    Ok(Prepared { attachment, files })
+}
+
+/// Processes and stores an upload of `account` on `tenant`, whose files live in `dir`.
+pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
+    pool: &Pool,
+    dir: PathBuf,
+    tenant: DomainId,
+    account: AccountId,
+    upload: Upload<B>,
+) -> Result<MediaAttachment, MediaActionError> {
+    let Prepared { attachment, files } = prepare(dir.clone(), upload).await?;
     let created = match pool.get().await {
-        Ok(mut conn) => media::create(&mut conn, tenant, account, new).await.map_err(MediaActionError::from),
+        Ok(mut conn) => media::create(&mut conn, tenant, account, attachment).await.map_err(MediaActionError::from),
         Err(error) => Err(StoreError::from(error).into()),
     };
     if created.is_err() {
-        remove_files(dir, names).await;
+        remove_files(dir, files).await;
     }
     created
 }

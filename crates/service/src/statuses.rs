@@ -519,3 +519,62 @@ mod tests {
         assert_eq!(counted_length("ā"), 1);
     }
 }
+
+/// What `POST /api/v1/statuses/{id}/{action}` and the forms under a post do,
+/// by Mastodon's names for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusAction {
+    Favourite,
+    Unfavourite,
+    Reblog,
+    Unreblog,
+    Bookmark,
+    Unbookmark,
+    Pin,
+    Unpin,
+    Mute,
+    Unmute,
+}
+
+impl std::str::FromStr for StatusAction {
+    type Err = ();
+    fn from_str(name: &str) -> Result<Self, ()> {
+        use StatusAction::*;
+        Ok(match name {
+            "favourite" => Favourite,
+            "unfavourite" => Unfavourite,
+            "reblog" => Reblog,
+            "unreblog" => Unreblog,
+            "bookmark" => Bookmark,
+            "unbookmark" => Unbookmark,
+            "pin" => Pin,
+            "unpin" => Unpin,
+            "mute" => Mute,
+            "unmute" => Unmute,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// Does `action` to status `id` as `actor`; `reblog_visibility` is the audience of a boost.
+pub async fn perform(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: i64,
+    action: StatusAction,
+    reblog_visibility: Option<Visibility>,
+) -> Result<(Status, Vec<Event>), ServiceError> {
+    use StatusAction::*;
+    Ok(match action {
+        Favourite => favourite(conn, actor, id).await?,
+        Unfavourite => (unfavourite(conn, actor, id).await?, Vec::new()),
+        Reblog => reblog(conn, actor, id, reblog_visibility).await?,
+        Unreblog => unreblog(conn, actor, id).await?,
+        Bookmark => (bookmark(conn, actor, id, true).await?, Vec::new()),
+        Unbookmark => (bookmark(conn, actor, id, false).await?, Vec::new()),
+        Pin => (pin(conn, actor, id, true).await?, Vec::new()),
+        Unpin => (pin(conn, actor, id, false).await?, Vec::new()),
+        // Muting a conversation: accepted, not yet acted on.
+        Mute | Unmute => (visible(conn, actor, id).await?, Vec::new()),
+    })
+}

@@ -4,6 +4,7 @@
 //! Tenant data is reached only through functions that take a [`DomainId`]:
 //! there is no query here that reads one tenant's rows without naming it.
 
+pub mod about;
 pub mod account_security;
 pub mod accounts;
 pub mod cluster;
@@ -15,6 +16,7 @@ pub mod inbound;
 pub mod interactions;
 pub mod invites;
 pub mod listen;
+pub mod mail_outbox;
 pub mod media;
 pub mod notifications;
 pub mod oauth;

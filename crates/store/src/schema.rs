@@ -13,6 +13,16 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         invites_by_users -> Bool,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    domain_rules (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        position -> Integer,
+        text -> Text,
     }
 }
 
@@ -100,6 +110,7 @@ diesel::table! {
 }
 
 diesel::joinable!(domain_hosts -> domains (domain_id));
+diesel::joinable!(domain_rules -> domains (domain_id));
 diesel::joinable!(accounts -> domains (domain_id));
 diesel::joinable!(users -> accounts (account_id));
 
@@ -501,4 +512,25 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     user_tokens,
     invites,
+    domain_rules,
 );
+
+// The mail outbox (migration 2026-12-04-000100_mail_outbox), kept as one block.
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        created_at -> Timestamptz,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        given_up_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+diesel::joinable!(mail_outbox -> domains (domain_id));
+diesel::allow_tables_to_appear_in_same_query!(mail_outbox, domains);

@@ -21,14 +21,13 @@ pub async fn actor(
     tenant: Tenant,
     username: web::Path<String>,
 ) -> HttpResponse {
-    let json = wants_activity_json(&req);
+    if !wants_activity_json(&req) {
+        return profile_html(&req, &state, &tenant, &username).await;
+    }
     let account = match load(&state, &tenant, &username).await {
         Ok(account) => account,
         Err(error) => return error.respond_to(&req),
     };
-    if !json {
-        return render_profile(&req, &state, &tenant, &account);
-    }
     let doc = kereru_service::federation::outbound::person_of(&tenant.urls, &account);
     HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(doc.to_string())
 }
@@ -40,31 +39,12 @@ pub async fn profile_page(
     tenant: Tenant,
     username: web::Path<String>,
 ) -> HttpResponse {
-    match load(&state, &tenant, &username).await {
-        Ok(account) => render_profile(&req, &state, &tenant, &account),
-        Err(error) => error.respond_to(&req),
-    }
+    profile_html(&req, &state, &tenant, &username).await
 }
 
-fn render_profile(req: &HttpRequest, state: &AppState, tenant: &Tenant, account: &Account) -> HttpResponse {
-    let mut context = tera::Context::new();
-    context.insert("site_name", &tenant.name);
-    context.insert("handle", &tenant.urls.handle(&account.username));
-    context.insert(
-        "display_name",
-        if account.display_name.is_empty() { &account.username } else { &account.display_name },
-    );
-    context.insert(
-        "summary_paragraphs",
-        &account.summary.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
-    );
-    context.insert("actor_url", &tenant.urls.actor(&account.username));
-    context.insert("profile_url", &tenant.urls.profile_page(&account.username));
-    context.insert("joined", &account.created_at.format("%-d %B %Y").to_string());
-    match state.templates.render("profile.html", &context) {
-        Ok(html) => {
-            HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Vary", "Accept")).body(html)
-        }
-        Err(error) => error.respond_to(req),
-    }
+/// The profile page (`pages::profile`), or its HTML error page.
+async fn profile_html(req: &HttpRequest, state: &AppState, tenant: &Tenant, username: &str) -> HttpResponse {
+    crate::pages::profile::page(req, state, tenant, username)
+        .await
+        .unwrap_or_else(|error| actix_web::ResponseError::error_response(&error))
 }

@@ -31,6 +31,8 @@ use actix_web::{HttpResponse, middleware::from_fn, web};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Like Mastodon's, on any host: outside the tenant scope.
     cfg.route("/api/v1/streaming/health", web::get().to(streaming::health));
+    // The stylesheet and script: the same on every host, the page for unknown hosts included.
+    cfg.route("/static/{name}", web::get().to(pages::assets::serve));
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
             .wrap(from_fn(pages::csrf::set_form_cookie))
@@ -60,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{username}/collections/featured", web::get().to(federation::collections::featured))
             .route("/users/{username}/statuses/{id}", web::get().to(federation::objects::status))
             .route("/users/{username}/statuses/{id}/activity", web::get().to(federation::objects::activity))
+            // Before `/@{username}`, which would take `alice.rss` for a name.
+            .route("/@{username}.rss", web::get().to(pages::rss::feed))
             .route("/@{username}/{id}", web::get().to(federation::objects::status))
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))

@@ -82,12 +82,22 @@ pub async fn resolve_tenant(
                 (WebError::NotFound(_), Some(state))
                     if !crate::error::wants_json(http_req.path(), http_req.headers().get(header::ACCEPT)) =>
                 {
-                    crate::pages::no_tenant::page(state, http_req.connection_info().host())
+                    crate::pages::no_tenant::page(state, &requested_name(&http_req))
                 }
                 _ => error.respond_to(&http_req),
             };
             Ok(ServiceResponse::new(http_req, response).map_into_right_body())
         }
+    }
+}
+
+/// The name the client asked for, without a port, for the page that says no site is here.
+fn requested_name(req: &actix_web::HttpRequest) -> String {
+    let host = req.connection_info().host().to_string();
+    match host.rsplit_once(':') {
+        // `[::1]:8080` and `name:8080` lose the port; a bare IPv6 address keeps its colons.
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name.to_string(),
+        _ => host,
     }
 }
 

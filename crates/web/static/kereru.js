@@ -8,13 +8,17 @@ document.addEventListener("submit", function (event) {
   }
 });
 document.addEventListener("input", function (event) {
-  // <textarea data-counter="ID" maxlength="N">: show the characters left.
+  // <textarea data-counter="ID" data-limit="N">: show the characters left (links count as 23, as the server counts).
   var target = event.target;
   var id = target.getAttribute && target.getAttribute("data-counter");
   if (!id) return;
   var counter = document.getElementById(id);
-  var max = parseInt(target.getAttribute("maxlength") || "0", 10);
+  var max = parseInt(target.getAttribute("data-limit") || "0", 10);
   if (counter && max > 0) {
-    counter.textContent = String(max - target.value.length);
+    var length = 0;
+    target.value.split(/(\s+)/).forEach(function (word) {
+      length += /^https?:\/\//.test(word) ? 23 : Array.from(word).length;
+    });
+    counter.textContent = String(max - length);
   }
 });

@@ -21,7 +21,7 @@ pub use build::{
     flag, follow, like, move_actor, note, ordered_collection, ordered_collection_page, reject, undo, update,
 };
 pub use origin::{is_http_url, same_origin};
-pub use read::{ReadError, RemoteAttachment, RemoteNote, read_note, read_note_json};
+pub use read::{ReadError, RemoteAttachment, RemoteNote, html_to_text, read_note, read_note_json};
 
 /// The special collection addressing everyone.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";

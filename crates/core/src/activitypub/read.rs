@@ -304,7 +304,7 @@ fn attachment(value: &Value) -> Option<RemoteAttachment> {
 
 /// HTML (or text that may contain some) as plain text: tags dropped, with
 /// the content of scripts and styles; paragraphs and `<br>` become line breaks.
-pub(crate) fn html_to_text(html: &str) -> String {
+pub fn html_to_text(html: &str) -> String {
     static STRIP: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     let strip = STRIP.get_or_init(|| {
         let mut builder = ammonia::Builder::empty();

@@ -1,12 +1,12 @@
 //! `kereru domain ...`: provisioning tenants from the command line.
 
-use crate::cli::{DomainCommand, RegistrationsArg};
+use crate::cli::{DomainCommand, RegistrationsArg, RuleCommand};
 use crate::config::Config;
 use anyhow::{Context, bail};
 use kereru_core::{HostName, email::parse_email};
 use kereru_store::Connection;
-use kereru_store::accounts;
 use kereru_store::domains::{self, Domain, DomainState, NewDomain, Registrations};
+use kereru_store::{about, accounts};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -73,6 +73,57 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             let domain = find(conn, &host).await?;
             domains::remove(conn, domain.id).await?;
             println!("removed {} and all of its accounts", domain.account_host);
+        }
+        DomainCommand::Update { host, name, description } => {
+            let domain = find(conn, &host).await?;
+            let name = name.map(|n| n.trim().to_string());
+            match &name {
+                Some(n) if n.is_empty() => bail!("the name must not be blank"),
+                Some(n) if n.chars().count() > 100 => bail!("the name must be at most 100 characters"),
+                _ => {}
+            }
+            let description = description.map(|d| d.trim().to_string());
+            if description.as_ref().is_some_and(|d| d.chars().count() > 2000) {
+                bail!("the description must be at most 2000 characters");
+            }
+            if name.is_none() && description.is_none() {
+                bail!("nothing to change: give --name and/or --description");
+            }
+            about::update(conn, domain.id, name.as_deref(), description.as_deref()).await?;
+            println!("updated {}", domain.account_host);
+        }
+        DomainCommand::Rule(command) => rule(command, conn).await?,
+    }
+    Ok(())
+}
+
+async fn rule(command: RuleCommand, conn: &mut Connection) -> anyhow::Result<()> {
+    match command {
+        RuleCommand::Add { host, text } => {
+            let domain = find(conn, &host).await?;
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > 500 {
+                bail!("a rule must be 1 to 500 characters");
+            }
+            let rule = about::add_rule(conn, domain.id, text).await?;
+            println!("added rule {} to {}", rule.id, domain.account_host);
+        }
+        RuleCommand::List { host } => {
+            let domain = find(conn, &host).await?;
+            let rules = about::rules(conn, domain.id).await?;
+            if rules.is_empty() {
+                println!("{} has no rules yet: add one with `kereru domain rule add {host} TEXT`", domain.account_host);
+            }
+            for (n, rule) in rules.iter().enumerate() {
+                println!("{}. {}  (id {})", n + 1, rule.text, rule.id);
+            }
+        }
+        RuleCommand::Remove { host, id } => {
+            let domain = find(conn, &host).await?;
+            if !about::remove_rule(conn, domain.id, id).await? {
+                bail!("{} has no rule {id} (see `kereru domain rule list {host}`)", domain.account_host);
+            }
+            println!("removed rule {id} from {}", domain.account_host);
         }
     }
     Ok(())

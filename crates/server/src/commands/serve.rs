@@ -10,6 +10,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listen = config.listen_addr()?;
     let scheme = config.public_scheme().context("invalid http.public_scheme")?;
     let database = Database::open(&config).await?;
+    // Mail: checked before anything starts; the worker starts beside HTTP below.
+    let mail_settings = config.mail_settings();
+    let mailer = kereru_mail::Mailer::new(&mail_settings).context("[mail]")?;
+    let mail_listener = kereru_mail::listener(&database.url)?;
+    tracing::info!("{}", mailer.transport.describe(&mail_settings));
     let settings = WebSettings {
         public_scheme: scheme,
         max_body_bytes: config.http.max_body_bytes,
@@ -144,6 +149,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    // The mail worker beside HTTP: drains the outbox, woken by NOTIFY.
+    let (stop_mail, mail_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mail = tokio::spawn(kereru_mail::run(
+        database.pool.clone(),
+        mail_listener,
+        mailer,
+        kereru_mail::WorkerSettings::default(),
+        async move {
+            let _ = mail_stopped.await;
+        },
+    ));
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
@@ -155,6 +171,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     drop(stop_delivery);
     drop(stop_inbound);
+    drop(stop_mail);
+    if let Err(error) = mail.await {
+        tracing::warn!("mail worker: {error}");
+    }
     if let Some(task) = inbound
         && let Err(error) = task.await
     {

@@ -95,15 +95,28 @@ async fn contact_and_usage(
     Ok((contact, usage, domains))
 }
 
+/// The tenant's description and its rules as Mastodon's Rule entities.
+async fn about(state: &AppState, tenant: &Tenant) -> Result<(String, Vec<Value>), WebError> {
+    let mut conn = state.pool.get().await?;
+    let description = kereru_store::about::description(&mut conn, tenant.id).await?;
+    let rules = kereru_store::about::rules(&mut conn, tenant.id)
+        .await?
+        .into_iter()
+        .map(|rule| json!({ "id": rule.id.to_string(), "text": rule.text, "hint": "", "translations": {} }))
+        .collect();
+    Ok((description, rules))
+}
+
 pub async fn v1(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
     let (contact, usage, domains) = contact_and_usage(&state, &tenant).await?;
+    let (description, rules) = about(&state, &tenant).await?;
     let mut configuration = shared_configuration();
     configuration["accounts"] = json!({ "max_featured_tags": 10, "max_pinned_statuses": 5 });
     Ok(HttpResponse::Ok().json(json!({
         "uri": tenant.account_host.as_str(),
         "title": tenant.name,
-        "short_description": "",
-        "description": "",
+        "short_description": description,
+        "description": description,
         "email": tenant.owner_email.clone().unwrap_or_default(),
         "version": version_string(),
         "urls": { "streaming_api": streaming_url(&req, &tenant) },
@@ -115,12 +128,13 @@ pub async fn v1(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) ->
         "invites_enabled": false,
         "configuration": configuration,
         "contact_account": contact,
-        "rules": [],
+        "rules": rules,
     })))
 }
 
 pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
     let (contact, usage, _) = contact_and_usage(&state, &tenant).await?;
+    let (description, rules) = about(&state, &tenant).await?;
     let mut configuration = shared_configuration();
     configuration["urls"] = json!({ "streaming": streaming_url(&req, &tenant), "status": null });
     configuration["vapid"] = json!({ "public_key": "" });
@@ -135,7 +149,7 @@ pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) ->
         "version": version_string(),
         // No public repository yet: an empty string, which the entity allows.
         "source_url": "",
-        "description": "",
+        "description": description,
         "usage": { "users": { "active_month": usage.active_month } },
         "thumbnail": null,
         "icon": [],
@@ -151,6 +165,6 @@ pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) ->
         },
         "api_versions": { "mastodon": 2 },
         "contact": { "email": tenant.owner_email.clone().unwrap_or_default(), "account": contact },
-        "rules": [],
+        "rules": rules,
     })))
 }

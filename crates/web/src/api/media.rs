@@ -46,6 +46,10 @@ pub fn upload_body_limit(method: &Method, path: &str) -> Option<u64> {
             .is_some_and(|id| !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()));
     // Avatars and headers come with the profile.
     let profile = *method == Method::PATCH && path.trim_end_matches('/') == "/api/v1/accounts/update_credentials";
+    if *method == Method::POST && path == "/statuses" {
+        // The web interface's compose form: the text and up to four images.
+        return Some(crate::pages::posting::COMPOSE_BODY_LIMIT);
+    }
     (upload || update || profile).then_some(UPLOAD_BODY_LIMIT)
 }
 

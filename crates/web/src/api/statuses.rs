@@ -4,52 +4,23 @@ use super::paging;
 use super::render::{Renderer, timestamp};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{WebError, not_found};
-use crate::extract::{Action, Id, Scope, User, actions, parse_id, scope};
+use crate::extract::{Action, Id, Scope, User, parse_id, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kereru_service::statuses::{self as service, NewPost};
+use kereru_service::statuses::{self as service, NewPost, StatusAction};
 use kereru_store::statuses::{self, Feed, Visibility};
 use kereru_store::{accounts, interactions};
 use serde_json::json;
 
-/// `POST /api/v1/statuses/{id}/{action}`
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusAction {
-    Favourite,
-    Unfavourite,
-    Reblog,
-    Unreblog,
-    Bookmark,
-    Unbookmark,
-    Pin,
-    Unpin,
-    Mute,
-    Unmute,
-}
-
-actions!(StatusAction {
-    Favourite = "favourite",
-    Unfavourite = "unfavourite",
-    Reblog = "reblog",
-    Unreblog = "unreblog",
-    Bookmark = "bookmark",
-    Unbookmark = "unbookmark",
-    Pin = "pin",
-    Unpin = "unpin",
-    Mute = "mute",
-    Unmute = "unmute",
-});
-
-impl StatusAction {
-    fn scope(self) -> Scope {
-        use StatusAction::*;
-        match self {
-            Favourite | Unfavourite => Scope::WriteFavourites,
-            Bookmark | Unbookmark => Scope::WriteBookmarks,
-            Reblog | Unreblog | Pin | Unpin | Mute | Unmute => Scope::WriteStatuses,
-        }
+/// The scope `POST /api/v1/statuses/{id}/{action}` needs for `action`.
+fn action_scope(action: StatusAction) -> Scope {
+    use StatusAction::*;
+    match action {
+        Favourite | Unfavourite => Scope::WriteFavourites,
+        Bookmark | Unbookmark => Scope::WriteBookmarks,
+        Reblog | Unreblog | Pin | Unpin | Mute | Unmute => Scope::WriteStatuses,
     }
 }
 
@@ -196,17 +167,33 @@ pub async fn context(
     auth: MaybeAuth,
     Id(id): Id,
 ) -> Result<HttpResponse, WebError> {
-    const LIMIT: usize = 60;
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
+    let (ancestors, descendants) = thread(&mut conn, &tenant, viewer, &status).await?;
+    let mut renderer = Renderer::new(&tenant, viewer);
+    let ancestors = renderer.statuses(&mut conn, ancestors).await?;
+    let descendants = renderer.statuses(&mut conn, descendants).await?;
+    Ok(HttpResponse::Ok().json(json!({ "ancestors": ancestors, "descendants": descendants })))
+}
+
+/// The thread around `status` as `viewer` may see it on `tenant`: its
+/// ancestors, oldest first, and its descendants, depth-first in posting
+/// order (up to 60 of each). The post pages show the same thread.
+pub async fn thread(
+    conn: &mut kereru_store::PgConn,
+    tenant: &Tenant,
+    viewer: Option<kereru_store::AccountId>,
+    status: &statuses::Status,
+) -> Result<(Vec<statuses::Status>, Vec<statuses::Status>), WebError> {
+    const LIMIT: usize = 60;
     let mut ancestors = Vec::new();
     let mut parent = status.in_reply_to_id;
     while let Some(parent_id) = parent {
         if ancestors.len() >= LIMIT {
             break;
         }
-        let Some(found) = statuses::visible_one(&mut conn, tenant.id, viewer, parent_id).await? else { break };
+        let Some(found) = statuses::visible_one(conn, tenant.id, viewer, parent_id).await? else { break };
         parent = found.in_reply_to_id;
         ancestors.push(found);
     }
@@ -218,7 +205,7 @@ pub async fn context(
             break;
         }
         let page = kereru_store::page::Page { limit: LIMIT as i64, min_id: Some(0), ..Default::default() };
-        let replies = statuses::visible(&mut conn, tenant.id, viewer, &Feed::RepliesTo(current), page).await?;
+        let replies = statuses::visible(conn, tenant.id, viewer, &Feed::RepliesTo(current), page).await?;
         // Oldest first on the stack's far end, so the walk is depth-first in posting order.
         for reply in replies.iter().rev() {
             stack.push(reply.id);
@@ -229,10 +216,7 @@ pub async fn context(
     let order = depth_first(status.id, &descendants);
     let by_id: std::collections::HashMap<i64, _> = descendants.into_iter().map(|s| (s.id, s)).collect();
     let descendants: Vec<_> = order.into_iter().filter_map(|id| by_id.get(&id).cloned()).collect();
-    let mut renderer = Renderer::new(&tenant, viewer);
-    let ancestors = renderer.statuses(&mut conn, ancestors).await?;
-    let descendants = renderer.statuses(&mut conn, descendants).await?;
-    Ok(HttpResponse::Ok().json(json!({ "ancestors": ancestors, "descendants": descendants })))
+    Ok((ancestors, descendants))
 }
 
 fn depth_first(root: i64, replies: &[statuses::Status]) -> Vec<i64> {
@@ -259,20 +243,9 @@ pub async fn act(
     Action(action): Action<StatusAction>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
-    let actor = auth.actor(&tenant, action.scope())?;
+    let actor = auth.actor(&tenant, action_scope(action))?;
     let mut conn = state.pool.get().await?;
-    let (status, events) = match action {
-        StatusAction::Favourite => service::favourite(&mut conn, &actor, id).await?,
-        StatusAction::Unfavourite => (service::unfavourite(&mut conn, &actor, id).await?, Vec::new()),
-        StatusAction::Reblog => service::reblog(&mut conn, &actor, id, visibility_param(&params)?).await?,
-        StatusAction::Unreblog => service::unreblog(&mut conn, &actor, id).await?,
-        StatusAction::Bookmark => (service::bookmark(&mut conn, &actor, id, true).await?, Vec::new()),
-        StatusAction::Unbookmark => (service::bookmark(&mut conn, &actor, id, false).await?, Vec::new()),
-        StatusAction::Pin => (service::pin(&mut conn, &actor, id, true).await?, Vec::new()),
-        StatusAction::Unpin => (service::pin(&mut conn, &actor, id, false).await?, Vec::new()),
-        // Muting a conversation: accepted, not yet acted on.
-        StatusAction::Mute | StatusAction::Unmute => (service::visible(&mut conn, &actor, id).await?, Vec::new()),
-    };
+    let (status, events) = service::perform(&mut conn, &actor, id, action, visibility_param(&params)?).await?;
     state.publish(&events).await;
     Ok(HttpResponse::Ok().json(Renderer::new(&tenant, Some(actor.account.id)).status(&mut conn, status).await?))
 }

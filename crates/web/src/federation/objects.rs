@@ -68,16 +68,12 @@ async fn note(
     username: &str,
     id: &str,
 ) -> Result<HttpResponse, WebError> {
-    let json = wants_activity_json(req);
     // Verified before a connection is taken: verifying may wait on the signer's server.
-    let viewer = if json { signed_viewer(req, state, tenant).await } else { None };
+    let viewer = signed_viewer(req, state, tenant).await;
     let mut conn = state.pool.get().await?;
-    let (author, status) = load(&mut conn, tenant, username, id, viewer).await?;
+    let (_, status) = load(&mut conn, tenant, username, id, viewer).await?;
     if status.reblog_of_id.is_some() {
         return Err(not_found());
-    }
-    if !json {
-        return page(state, tenant, &author, &status);
     }
     let (mut note, _) = outbound::note_of(&mut conn, context(state).scheme, &status).await?;
     note["@context"] = ap::context();
@@ -92,6 +88,12 @@ pub async fn status(
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
     let (username, id) = path.into_inner();
+    if !wants_activity_json(&req) {
+        // People get the post's page, with the thread, as the session's person may see it.
+        return crate::pages::post::page(&req, &state, &tenant, &username, &id)
+            .await
+            .unwrap_or_else(|error| actix_web::ResponseError::error_response(&error));
+    }
     note(&req, &state, &tenant, &username, &id).await.unwrap_or_else(|error| error.respond_to(&req))
 }
 
@@ -113,25 +115,4 @@ pub async fn activity(
     }
     .await;
     result.unwrap_or_else(|error| error.respond_to(&req))
-}
-
-fn page(state: &AppState, tenant: &Tenant, author: &Account, status: &Status) -> Result<HttpResponse, WebError> {
-    let mut context = tera::Context::new();
-    let display_name = if author.display_name.is_empty() { &author.username } else { &author.display_name };
-    let text: String = status.text.chars().take(60).collect();
-    context.insert("site_name", &tenant.name);
-    context.insert("display_name", display_name);
-    context.insert("excerpt", &text);
-    context.insert("handle", &tenant.urls.handle(&author.username));
-    context.insert("profile_url", &tenant.urls.profile_page(&author.username));
-    context.insert("status_uri", &status.uri);
-    context.insert("page_url", &format!("{}/{}", tenant.urls.profile_page(&author.username), status.id));
-    context.insert("spoiler_text", &status.spoiler_text);
-    // Local content is HTML Kererū made from plain text (escaped); safe to embed.
-    context.insert("content", &status.content);
-    context.insert("published", &status.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    context.insert("published_human", &status.created_at.format("%-d %B %Y, %H:%M UTC").to_string());
-    context.insert("edited", &status.edited_at.is_some());
-    let html = state.templates.render("status.html", &context)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Vary", "Accept")).body(html))
 }

@@ -12,8 +12,16 @@ pub mod auth;
 pub mod csrf;
 pub mod front;
 pub mod no_tenant;
+pub mod paging;
+pub mod post;
+pub mod posting;
+pub mod profile;
+pub mod public;
+pub mod rss;
 pub mod session;
 mod templates;
+pub mod timelines;
+pub mod view;
 
 pub use templates::Templates;
 
@@ -27,11 +35,12 @@ use session::Viewer;
 /// Registers the web interface's routes (inside the tenant scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(front::home))
-        .route("/static/{name}", web::get().to(assets::serve))
         .route("/auth/sign_in", web::get().to(auth::sign_in_form))
         .route("/auth/sign_in", web::post().to(auth::sign_in))
         .route("/auth/sign_out", web::post().to(auth::sign_out))
-        .configure(accounts::routes);
+        .configure(accounts::routes)
+        .configure(posting::routes)
+        .configure(public::routes);
 }
 
 /// Every page's Content-Security-Policy: no inline script or style, no

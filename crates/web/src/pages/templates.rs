@@ -10,7 +10,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("macros.html", include_str!("../../templates/macros.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
     ("home.html", include_str!("../../templates/home.html")),
+    ("about.html", include_str!("../../templates/about.html")),
+    ("partials/about.html", include_str!("../../templates/partials/about.html")),
+    ("timeline.html", include_str!("../../templates/timeline.html")),
+    ("home_timeline.html", include_str!("../../templates/home_timeline.html")),
+    ("notifications.html", include_str!("../../templates/notifications.html")),
     ("status.html", include_str!("../../templates/status.html")),
+    ("status_macros.html", include_str!("../../templates/status_macros.html")),
     ("authorize.html", include_str!("../../templates/authorize.html")),
     ("authorize_code.html", include_str!("../../templates/authorize_code.html")),
     ("no_tenant.html", include_str!("../../templates/no_tenant.html")),
@@ -25,6 +31,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("settings/email.html", include_str!("../../templates/settings/email.html")),
     ("settings/two_factor.html", include_str!("../../templates/settings/two_factor.html")),
     ("invites.html", include_str!("../../templates/invites.html")),
+    ("partials/compose.html", include_str!("../../templates/partials/compose.html")),
+    ("statuses/new.html", include_str!("../../templates/statuses/new.html")),
+    ("statuses/edit.html", include_str!("../../templates/statuses/edit.html")),
 ];
 
 pub struct Templates(tera::Tera);

@@ -48,7 +48,7 @@ async fn mode(state: &AppState, tenant: &Tenant, code: &str) -> Result<(&'static
     Ok((tenant.registrations.as_str(), true))
 }
 
-fn page(
+async fn page(
     state: &AppState,
     tenant: &Tenant,
     viewer: &Viewer,
@@ -57,8 +57,12 @@ fn page(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let rules = kereru_store::about::rules(&mut conn, tenant.id).await?;
+    drop(conn);
     Page::new("auth/sign_up.html", tenant, viewer)
         .insert("nav", "sign_up")
+        .insert("rules", &rules.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())
         .insert("form", form)
         .insert("mode", mode)
         .insert("errors", errors)
@@ -85,7 +89,7 @@ pub async fn form(
     }
     let form = SignUpForm { invite_code: code, ..SignUpForm::default() };
     let status = if valid { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    page(&state, &tenant, &viewer, &form, mode, &errors, status)
+    page(&state, &tenant, &viewer, &form, mode, &errors, status).await
 }
 
 /// `GET /invite/{code}`: the sign-up form with the invite filled in.
@@ -106,7 +110,7 @@ pub async fn submit(
     let (mode, _) = mode(&state, &tenant, &code).await?;
     let mut errors = FieldErrors::new();
     if mode == Registrations::Closed.as_str() {
-        return page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::FORBIDDEN);
+        return page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::FORBIDDEN).await;
     }
     let username = kereru_core::Username::parse(form.username.trim());
     if let Err(error) = &username {
@@ -128,11 +132,11 @@ pub async fn submit(
         errors.insert("reason", "Please say why you want to join: the staff read it.".into());
     }
     let (Ok(username), Ok(email), true) = (username, email, errors.is_empty()) else {
-        return page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     if !allowed(&state.sign_ups, &format!("signup:{}", client_address(&req))) {
         errors.insert("form", "Too many sign-ups from your address. Please try again in half an hour.".into());
-        return page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::TOO_MANY_REQUESTS);
+        return page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let reason = form.reason.trim();
     let sign_up = SignUp {
@@ -167,7 +171,7 @@ pub async fn submit(
                 RegisterError::UnknownApplication => return Err(crate::WebError::Internal(error.to_string()).into()),
             };
             errors.insert(field, message);
-            page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+            page(&state, &tenant, &viewer, &form, mode, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

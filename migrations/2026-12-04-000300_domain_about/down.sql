@@ -1,0 +1,2 @@
+DROP TABLE domain_rules;
+ALTER TABLE domains DROP COLUMN description;
