@@ -494,3 +494,28 @@ async fn two_factor_guards_web_sign_in_the_authorize_page_and_refuses_the_passwo
     assert_eq!(Browser::new(&world.app, "a.test").sign_in("alice", PASSWORD).await.0, StatusCode::SEE_OTHER);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn sign_ups_and_reset_requests_are_limited_per_address() {
+    let mut settings = TestApp::settings();
+    settings.sign_ups_per_address.requests = 2;
+    settings.password_resets_per_address.requests = 2;
+    let world = World::new().tenant("a.test").user("a.test", "alice").settings(settings).start().await;
+    let mut web = Browser::new(&world.app, "a.test");
+    for (i, expected) in
+        [StatusCode::SEE_OTHER, StatusCode::SEE_OTHER, StatusCode::TOO_MANY_REQUESTS].iter().enumerate()
+    {
+        let name = format!("person{i}");
+        let email = format!("person{i}@mail.test");
+        let (status, _, _) = sign_up(&mut web, "/auth/sign_up", &signup_fields(&name, &email)).await;
+        assert_eq!(status, *expected, "sign-up {i}");
+    }
+    for (i, expected) in
+        [StatusCode::SEE_OTHER, StatusCode::SEE_OTHER, StatusCode::TOO_MANY_REQUESTS].iter().enumerate()
+    {
+        let (status, _, _) =
+            web.submit("/auth/password/new", "/auth/password/new", &[("email", "alice@mail.example")]).await;
+        assert_eq!(status, *expected, "reset request {i}");
+    }
+    world.stop().await;
+}
