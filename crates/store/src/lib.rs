@@ -5,6 +5,7 @@
 //! there is no query here that reads one tenant's rows without naming it.
 
 pub mod accounts;
+pub mod authorized_apps;
 pub mod cluster;
 pub mod domain_blocks;
 pub mod domains;
@@ -13,6 +14,7 @@ pub mod ids;
 pub mod inbound;
 pub mod interactions;
 pub mod listen;
+pub mod lookups;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
