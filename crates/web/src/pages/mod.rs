@@ -12,6 +12,7 @@ pub mod csrf;
 pub mod front;
 pub mod no_tenant;
 pub mod session;
+pub mod social;
 mod templates;
 
 pub use templates::Templates;
@@ -29,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{name}", web::get().to(assets::serve))
         .route("/auth/sign_in", web::get().to(auth::sign_in_form))
         .route("/auth/sign_in", web::post().to(auth::sign_in))
-        .route("/auth/sign_out", web::post().to(auth::sign_out));
+        .route("/auth/sign_out", web::post().to(auth::sign_out))
+        .configure(social::routes);
 }
 
 /// Every page's Content-Security-Policy: no inline script or style, no
