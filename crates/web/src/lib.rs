@@ -60,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{username}/collections/featured", web::get().to(federation::collections::featured))
             .route("/users/{username}/statuses/{id}", web::get().to(federation::objects::status))
             .route("/users/{username}/statuses/{id}/activity", web::get().to(federation::objects::activity))
+            .configure(pages::social::profile_routes)
             .route("/@{username}/{id}", web::get().to(federation::objects::status))
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))

@@ -58,7 +58,8 @@ async fn addresses(conn: &mut PgConn, tenant: &Tenant, ids: &[AccountId]) -> Res
             (Some(domain), _) => match hosts.get(&domain.0) {
                 Some(host) => host.clone(),
                 None => {
-                    let loaded = domains::get(conn, DomainId(domain.0)).await.map_err(|e| WebError::Internal(e.to_string()))?;
+                    let loaded =
+                        domains::get(conn, DomainId(domain.0)).await.map_err(|e| WebError::Internal(e.to_string()))?;
                     let host = loaded.account_host.to_string();
                     hosts.insert(domain.0, host.clone());
                     host

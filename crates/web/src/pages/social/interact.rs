@@ -4,8 +4,8 @@
 //! that page here: other servers send their people to it (this tenant's
 //! WebFinger names it), and it shows the account or post with a button.
 
-use super::cards::{self, AccountCard};
 use super::actor;
+use super::cards::{self, AccountCard};
 use crate::api::render::Renderer;
 use crate::error::not_found;
 use crate::pages::csrf::CsrfForm;
@@ -75,7 +75,8 @@ pub async fn remote_follow(
     let target = format!("acct:{}", tenant.urls.acct(&account.username).trim_start_matches("acct:"));
     let mut conn = state.pool.get().await?;
     let found =
-        interaction::subscribe_url(&mut conn, &state.fetcher, &tenant.domain, tenant.urls.scheme, &typed, &target).await;
+        interaction::subscribe_url(&mut conn, &state.fetcher, &tenant.domain, tenant.urls.scheme, &typed, &target)
+            .await;
     match found {
         Ok(url) => Ok(HttpResponse::SeeOther()
             .insert_header(("Location", url))

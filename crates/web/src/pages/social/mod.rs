@@ -22,8 +22,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/accounts/{id}/{action}", web::post().to(account_actions::act))
         .route("/follow_requests", web::get().to(account_actions::requests))
         .route("/follow_requests/{id}/{answer}", web::post().to(account_actions::answer))
-        .route("/@{username}/remote_follow", web::get().to(interact::remote_follow_form))
-        .route("/@{username}/remote_follow", web::post().to(interact::remote_follow))
         .route("/authorize_interaction", web::get().to(interact::authorize_form))
         .route("/authorize_interaction", web::post().to(interact::authorize))
         .route("/search", web::get().to(search::search))
@@ -40,6 +38,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/export/{file}", web::get().to(data::export_file))
         .route("/settings/import", web::get().to(data::import_form))
         .route("/settings/import", web::post().to(data::import));
+}
+
+/// Routes under a profile's path, registered before `/@{username}/{id}`
+/// (which would otherwise take `remote_follow` for a status id).
+pub fn profile_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/@{username}/remote_follow", web::get().to(interact::remote_follow_form))
+        .route("/@{username}/remote_follow", web::post().to(interact::remote_follow));
 }
 
 /// The signed-in person as the service layer's actor.

@@ -60,11 +60,7 @@ async fn render_profile(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let card = cards::card(&mut conn, tenant, None, &me.account).await?;
-    let header = me
-        .account
-        .header_file
-        .as_deref()
-        .map(|file| crate::api::media::profile_image_url(&tenant.urls, file));
+    let header = me.account.header_file.as_deref().map(|file| crate::api::media::profile_image_url(&tenant.urls, file));
     Page::new("settings/profile.html", tenant, &me.viewer)
         .insert("nav", "settings")
         .insert("section", "profile")
@@ -153,7 +149,13 @@ pub async fn profile(
         display_name: Some(values.display_name.clone()),
         note: Some(values.note.clone()),
         bot: Some(values.bot),
-        fields: Some(fields.into_iter().filter(|f| !f.name.is_empty() || !f.value.is_empty()).map(|f| (f.name, f.value)).collect()),
+        fields: Some(
+            fields
+                .into_iter()
+                .filter(|f| !f.name.is_empty() || !f.value.is_empty())
+                .map(|f| (f.name, f.value))
+                .collect(),
+        ),
         ..ProfileUpdate::default()
     };
     // Images are checked and stored first; a bad one changes nothing.
