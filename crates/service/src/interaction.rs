@@ -102,7 +102,7 @@ async fn remote_template(
 /// What a handle or URL names, as this tenant sees it.
 #[derive(Debug, Clone)]
 pub enum Resolved {
-    Account(Account),
+    Account(Box<Account>),
     /// A status's id (the caller checks who may see it).
     Status(i64),
 }
@@ -125,10 +125,10 @@ pub async fn resolve(
     }
     let Some((user, host)) = parse_handle(query) else { return Ok(None) };
     if let Some(account) = crate::resolve::local_handle(conn, home, &user, Some(host.as_str())).await? {
-        return Ok(Some(Resolved::Account(account)));
+        return Ok(Some(Resolved::Account(Box::new(account))));
     }
     let found = crate::resolve::remote_handle(conn, fetcher, home, scheme, &user, &host).await?;
-    Ok(found.map(Resolved::Account))
+    Ok(found.map(|a| Resolved::Account(Box::new(a))))
 }
 
 async fn resolve_url(
@@ -157,7 +157,7 @@ async fn resolve_url(
             }
             _ => None,
         };
-        return Ok(found.map(Resolved::Account));
+        return Ok(found.map(|a| Resolved::Account(Box::new(a))));
     }
     if domain_blocks::is_blocked(conn, home.id, host.as_str()).await? {
         return Ok(None);
@@ -176,5 +176,5 @@ async fn resolve_url(
     if let Some(account) = &account {
         relationships::make_known(conn, home.id, &[account.id]).await?;
     }
-    Ok(account.map(Resolved::Account))
+    Ok(account.map(|a| Resolved::Account(Box::new(a))))
 }
