@@ -150,6 +150,12 @@ impl Browser {
     }
 }
 
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 fn location(response: &reqwest::Response) -> String {
     response.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
 }
@@ -337,6 +343,17 @@ async fn remote_follow_and_authorize_interaction_follow_across_servers() {
     let alice_api = world.login("a.test", "alice").await;
     let followers = alice_api.get_json(&format!("/api/v1/accounts/{alice_id}/followers")).await;
     assert_eq!(followers[0]["acct"], "carol@b.test", "{followers}");
+
+    // A post URL: shown with a link to open it.
+    let posted =
+        alice_api.post_json("/api/v1/statuses", &[("status", "Hello from a.test"), ("visibility", "public")]).await;
+    let uri = posted["uri"].as_str().unwrap();
+    let encoded: String = url_encode(uri);
+    let (status, html) = carol.page(&format!("/authorize_interaction?uri={encoded}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Hello from a.test") && html.contains("Open post"), "{html}");
+    let (_, html) = carol.page(&format!("/search?q={encoded}")).await;
+    assert!(html.contains("Open post"), "{html}");
 
     // Nothing found: said so.
     let (status, html) = carol.page("/authorize_interaction?uri=acct%3Anobody%40a.test").await;
