@@ -1,8 +1,9 @@
 //! Importing follows, blocks or mutes from Mastodon's CSV exports. Runs in
 //! the request, one row at a time through the same actions the client API
 //! uses, for at most [`MAX_ROWS`] rows: a handle of another server may need
-//! a WebFinger lookup, so the count is bounded rather than queued. A bad row
-//! is reported and skipped, never fatal.
+//! a WebFinger lookup, so the count (and the time, 90 s; a server that
+//! answers slowly is asked once) is bounded rather than queued. A bad row is
+//! reported and skipped, never fatal.
 
 use crate::error::ServiceError;
 use crate::interaction::{self, Resolved};
@@ -12,9 +13,14 @@ use kereru_delivery::http::Fetcher;
 use kereru_store::AccountId;
 use kereru_store::page::Page;
 use kereru_store::relationships;
+use std::time::{Duration, Instant};
 
 /// The most rows one import takes (each may ask another server).
 pub const MAX_ROWS: usize = 500;
+/// How long one import may look accounts up; rows left are reported, to import again.
+const TIME_LIMIT: Duration = Duration::from_secs(90);
+/// A failed lookup this slow marks its server as not worth asking again in this import.
+const SLOW_LOOKUP: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
@@ -162,10 +168,28 @@ pub async fn run(
 ) -> Result<Report, ServiceError> {
     let mut report = Report::default();
     let mut listed = Vec::new();
+    let deadline = Instant::now() + TIME_LIMIT;
+    let mut slow_hosts: Vec<String> = Vec::new();
+    let mut cut_short = false;
     for row in rows.iter().take(MAX_ROWS) {
         let fail = |reason: &str| Failed { line: row.line, address: row.address.clone(), reason: reason.to_string() };
+        let host = row.address.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+        if Instant::now() > deadline {
+            cut_short = true;
+            report.failed.push(fail("not tried: the import ran out of time; import the file again to finish"));
+            continue;
+        }
+        if slow_hosts.contains(&host) {
+            report.failed.push(fail("its server did not answer in time"));
+            continue;
+        }
+        let started = Instant::now();
         let found = interaction::resolve(conn, fetcher, actor.tenant, actor.scheme, &row.address).await?;
         let Some(Resolved::Account(target)) = found else {
+            // A server that takes this long is not asked again in this import.
+            if started.elapsed() > SLOW_LOOKUP {
+                slow_hosts.push(host);
+            }
             report.failed.push(fail("no such account could be found"));
             continue;
         };
@@ -183,7 +207,8 @@ pub async fn run(
             Err(other) => report.failed.push(fail(&other.to_string())),
         }
     }
-    if mode == ImportMode::Overwrite {
+    // An import cut short does not undo anything: the rows not tried may list those accounts.
+    if mode == ImportMode::Overwrite && !cut_short {
         for target in current(conn, actor.account.id, kind).await? {
             if listed.contains(&target) {
                 continue;
