@@ -8,12 +8,15 @@
 //! the status and its author; nothing is shared otherwise.
 
 pub mod accounts;
+pub mod authorized_apps;
 pub mod compose;
 pub mod deliver;
 pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
+pub mod imports;
+pub mod interaction;
 pub mod mail;
 pub mod media;
 pub mod profiles;

@@ -6,6 +6,7 @@
 
 pub mod about;
 pub mod accounts;
+pub mod authorized_apps;
 pub mod cluster;
 pub mod domain_blocks;
 pub mod domains;
@@ -14,6 +15,7 @@ pub mod ids;
 pub mod inbound;
 pub mod interactions;
 pub mod listen;
+pub mod lookups;
 pub mod mail_outbox;
 pub mod media;
 pub mod notifications;

@@ -18,6 +18,7 @@ pub mod profile;
 pub mod public;
 pub mod rss;
 pub mod session;
+pub mod social;
 mod templates;
 pub mod timelines;
 pub mod view;
@@ -38,7 +39,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/sign_in", web::post().to(auth::sign_in))
         .route("/auth/sign_out", web::post().to(auth::sign_out))
         .configure(posting::routes)
-        .configure(public::routes);
+        .configure(public::routes)
+        .configure(social::routes);
 }
 
 /// Every page's Content-Security-Policy: no inline script or style, no
