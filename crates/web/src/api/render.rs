@@ -218,7 +218,7 @@ impl<'a> Renderer<'a> {
     pub async fn notifications(&mut self, conn: &mut PgConn, list: Vec<Notification>) -> Result<Vec<Value>, WebError> {
         let mut out = Vec::with_capacity(list.len());
         for n in list {
-            let Some(from) = accounts::get_unchecked(conn, AccountId(n.from_account_id)).await? else { continue };
+            let Some(from) = accounts::get_unchecked(conn, n.from_account_id).await? else { continue };
             let account = self.account(conn, &from).await?;
             let status = match n.status_id {
                 Some(id) => match statuses::visible_one(conn, self.tenant.id, self.viewer, id).await? {
