@@ -92,10 +92,7 @@ pub async fn status(
     };
     match &boosted {
         Some(original) => {
-            notify(
-                notifications::notify(conn, original.account_id, author, "reblog", Some(original.id))
-                    .await?,
-            );
+            notify(notifications::notify(conn, original.account_id, author, "reblog", Some(original.id)).await?);
         }
         None => {
             for (account, _) in mentioned {

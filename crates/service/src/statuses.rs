@@ -354,23 +354,25 @@ pub async fn favourite(
     }
     if added
         && let Some(n) =
-            notifications::notify(conn, status.account_id, actor.account.id, "favourite", Some(status.id))
-                .await?
+            notifications::notify(conn, status.account_id, actor.account.id, "favourite", Some(status.id)).await?
     {
         events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
     }
     Ok((status, events))
 }
 
-pub async fn unfavourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: StatusId) -> Result<Status, ServiceError> {
+pub async fn unfavourite(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: StatusId,
+) -> Result<Status, ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let status = original_of(conn, seen).await?;
     if interactions::unfavourite(conn, actor.account.id, status.id).await? {
         if !status.is_local() {
             outbound::liked(conn, actor.scheme, actor.account, &status, false).await?;
         }
-        notifications::withdraw(conn, status.account_id, actor.account.id, "favourite", Some(status.id))
-            .await?;
+        notifications::withdraw(conn, status.account_id, actor.account.id, "favourite", Some(status.id)).await?;
     }
     Ok(status)
 }
@@ -467,8 +469,7 @@ pub async fn unreblog(
         let event = deliver::deleted(conn, &boost).await?;
         outbound::deleting(conn, actor.scheme, &boost).await?;
         diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
-        notifications::withdraw(conn, original.account_id, actor.account.id, "reblog", Some(original.id))
-            .await?;
+        notifications::withdraw(conn, original.account_id, actor.account.id, "reblog", Some(original.id)).await?;
         events.push(event);
     }
     Ok((original, events))
@@ -490,7 +491,12 @@ pub async fn bookmark(
     Ok(status)
 }
 
-pub async fn pin(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: StatusId, on: bool) -> Result<Status, ServiceError> {
+pub async fn pin(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: StatusId,
+    on: bool,
+) -> Result<Status, ServiceError> {
     let status = own(conn, actor, id).await?;
     if on {
         if !matches!(status.visibility(), Visibility::Public | Visibility::Unlisted) {

@@ -11,7 +11,11 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 macro_rules! toggle_table {
     ($add:ident, $remove:ident, $list:ident, $table:ident) => {
         /// Adds the row; whether it was new.
-        pub async fn $add(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> Result<bool, StoreError> {
+        pub async fn $add(
+            conn: &mut AsyncPgConnection,
+            account: AccountId,
+            status: StatusId,
+        ) -> Result<bool, StoreError> {
             let n = diesel::insert_into($table::table)
                 .values(($table::id.eq(next_id()), $table::account_id.eq(account), $table::status_id.eq(status)))
                 .on_conflict_do_nothing()
@@ -80,7 +84,11 @@ pub async fn pin_count(conn: &mut AsyncPgConnection, account: AccountId) -> Resu
     Ok(status_pins::table.filter(status_pins::account_id.eq(account)).count().get_result(conn).await?)
 }
 
-pub async fn is_bookmarked(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> Result<bool, StoreError> {
+pub async fn is_bookmarked(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    status: StatusId,
+) -> Result<bool, StoreError> {
     let n: i64 = bookmarks::table
         .filter(bookmarks::account_id.eq(account))
         .filter(bookmarks::status_id.eq(status))

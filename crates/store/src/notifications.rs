@@ -123,7 +123,11 @@ pub async fn get(
 }
 
 /// Dismisses one notification of `recipient`; whether it existed.
-pub async fn dismiss(conn: &mut AsyncPgConnection, recipient: AccountId, id: NotificationId) -> Result<bool, StoreError> {
+pub async fn dismiss(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    id: NotificationId,
+) -> Result<bool, StoreError> {
     let n = diesel::delete(
         notifications::table.filter(notifications::account_id.eq(recipient)).filter(notifications::id.eq(id)),
     )

@@ -129,16 +129,23 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewStatus) -> Result<Sta
 }
 
 /// Marks a status as received by these tenants (idempotent).
-pub async fn add_receipts(conn: &mut AsyncPgConnection, status: StatusId, domains: &[DomainId]) -> Result<(), StoreError> {
+pub async fn add_receipts(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    domains: &[DomainId],
+) -> Result<(), StoreError> {
     let rows: Vec<_> =
         domains.iter().map(|d| (status_receipts::domain_id.eq(d), status_receipts::status_id.eq(status))).collect();
     diesel::insert_into(status_receipts::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
 
-pub async fn add_mentions(conn: &mut AsyncPgConnection, status: StatusId, accounts: &[AccountId]) -> Result<(), StoreError> {
-    let rows: Vec<_> =
-        accounts.iter().map(|a| (mentions::status_id.eq(status), mentions::account_id.eq(a))).collect();
+pub async fn add_mentions(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    accounts: &[AccountId],
+) -> Result<(), StoreError> {
+    let rows: Vec<_> = accounts.iter().map(|a| (mentions::status_id.eq(status), mentions::account_id.eq(a))).collect();
     diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
@@ -165,7 +172,10 @@ pub async fn mentioned_accounts(
         .await?)
 }
 
-pub async fn tags_of(conn: &mut AsyncPgConnection, status_ids: &[StatusId]) -> Result<Vec<(StatusId, String)>, StoreError> {
+pub async fn tags_of(
+    conn: &mut AsyncPgConnection,
+    status_ids: &[StatusId],
+) -> Result<Vec<(StatusId, String)>, StoreError> {
     Ok(status_tags::table
         .filter(status_tags::status_id.eq_any(status_ids))
         .select((status_tags::status_id, status_tags::name))

@@ -254,8 +254,7 @@ async fn announce_of(
         None => return Err(ServiceError::NotFound),
     };
     let actor = actor_of_status(conn, scheme, boost).await?;
-    let original_author =
-        accounts::get_unchecked(conn, original.account_id).await?.ok_or(ServiceError::NotFound)?;
+    let original_author = accounts::get_unchecked(conn, original.account_id).await?.ok_or(ServiceError::NotFound)?;
     let original_actor = ActorIds::new(scheme).actor(conn, &original_author).await?;
     let (to, cc) = ap::addressing(audience(boost.visibility()), &format!("{actor}/followers"), &[original_actor]);
     let published = boost.created_at.to_rfc3339_opts(RFC3339, true);

@@ -7,8 +7,8 @@ use crate::extract::{Id, User, parse_id, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kereru_store::{AccountId, NotificationId};
 use kereru_store::notifications::{self, TYPES};
+use kereru_store::{AccountId, NotificationId};
 
 fn types(params: &Params, key: &str) -> Vec<String> {
     params.list(key).into_iter().filter(|t| TYPES.contains(&t.as_str())).collect()

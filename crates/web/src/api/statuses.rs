@@ -155,8 +155,7 @@ pub async fn history(
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
-    let author =
-        accounts::get_unchecked(&mut conn, status.account_id).await?.ok_or_else(not_found)?;
+    let author = accounts::get_unchecked(&mut conn, status.account_id).await?.ok_or_else(not_found)?;
     let mut renderer = Renderer::new(&tenant, viewer);
     let account = renderer.account(&mut conn, &author).await?;
     let versions = statuses::edits(&mut conn, status.id).await?;

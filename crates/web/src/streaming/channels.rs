@@ -233,7 +233,9 @@ impl Subscriber {
             let payload = match (check, status_id) {
                 (Check::Deleted, Some(id)) => Some(id.to_string()),
                 (Check::InFeed(feed), Some(id)) => {
-                    match statuses::visible_in_feed(&mut conn, self.tenant.id, self.account, &feed, StatusId(id)).await? {
+                    match statuses::visible_in_feed(&mut conn, self.tenant.id, self.account, &feed, StatusId(id))
+                        .await?
+                    {
                         Some(status) => Some(self.render_status(&mut conn, &mut rendered, status).await?),
                         None => None,
                     }

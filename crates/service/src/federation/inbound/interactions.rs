@@ -26,8 +26,7 @@ pub async fn like(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Resu
     relationships::make_known(conn, incoming.tenant.id, &[liker]).await?;
     let mut events = Vec::new();
     if interactions::favourite(conn, liker, status.id).await?
-        && let Some(n) =
-            notifications::notify(conn, status.account_id, liker, "favourite", Some(status.id)).await?
+        && let Some(n) = notifications::notify(conn, status.account_id, liker, "favourite", Some(status.id)).await?
     {
         events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
     }
