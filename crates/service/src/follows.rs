@@ -73,7 +73,7 @@ pub async fn follow(
 async fn backfill(conn: &mut AsyncPgConnection, tenant: DomainId, author: AccountId) -> Result<(), ServiceError> {
     let recent: Vec<kereru_store::StatusId> = statuses::table
         .filter(statuses::account_id.eq(author.0))
-        .filter(statuses::visibility.ne("direct"))
+        .filter(statuses::visibility.ne(kereru_store::statuses::Visibility::Direct))
         .order(statuses::id.desc())
         .limit(BACKFILL)
         .select(statuses::id)

@@ -440,7 +440,7 @@ pub async fn edits(conn: &mut AsyncPgConnection, id: StatusId) -> Result<Vec<Edi
 pub async fn outbox_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
     Ok(statuses::table
         .filter(statuses::account_id.eq(account))
-        .filter(statuses::visibility.eq_any(["public", "unlisted"]))
+        .filter(statuses::visibility.eq_any([Visibility::Public, Visibility::Unlisted]))
         .count()
         .get_result(conn)
         .await?)
