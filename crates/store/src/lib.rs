@@ -30,7 +30,7 @@ pub mod statuses;
 pub mod web_sessions;
 
 pub use error::StoreError;
-pub use ids::{AccountId, DomainId};
+pub use ids::{AccountId, DomainId, MediaId, NotificationId, StatusId};
 pub use pool::{Connection, Pool};
 
 /// The connection every store function takes (a pooled [`Connection`] derefs to it):
