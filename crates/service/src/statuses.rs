@@ -566,7 +566,7 @@ impl std::str::FromStr for StatusAction {
 pub async fn perform(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
     action: StatusAction,
     reblog_visibility: Option<Visibility>,
 ) -> Result<(Status, Vec<Event>), ServiceError> {

@@ -59,7 +59,7 @@ pub async fn page(
         Vec::new()
     };
     let list = statuses::visible(&mut conn, tenant.id, viewer_id, &posts_feed(&account, false), query.page()).await?;
-    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
     let posts = views.statuses(&mut conn, list).await?;
     let path = format!("/@{}", account.username);
     let mine = viewer_id == Some(account.id);

@@ -127,11 +127,9 @@ pub async fn authorize_form(
             page.insert("account", &card).render(&state)
         }
         Some(Resolved::Status(id)) => {
-            match statuses::visible_one(&mut conn, tenant.id, Some(me.account.id), id).await? {
+            match statuses::visible_one(&mut conn, tenant.id, Some(me.account.id), kereru_store::StatusId(id)).await? {
                 Some(status) => {
-                    let author = accounts::get_unchecked(&mut conn, AccountId(status.account_id))
-                        .await?
-                        .ok_or_else(not_found)?;
+                    let author = accounts::get_unchecked(&mut conn, status.account_id).await?.ok_or_else(not_found)?;
                     let entity = Renderer::new(&tenant, Some(me.account.id)).status(&mut conn, status).await?;
                     let author = cards::card(&mut conn, &tenant, Some(&me.account), &author).await?;
                     let text = |key: &str| entity[key].as_str().unwrap_or("").to_string();

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpResponse, web};
 use kereru_service::interaction::{self, Resolved};
-use kereru_store::{AccountId, accounts, statuses};
+use kereru_store::{accounts, statuses};
 
 const MAX_QUERY: usize = 500;
 const ACCOUNTS: i64 = 20;
@@ -52,8 +52,10 @@ pub async fn search(
                 people.push(cards::card(&mut conn, &tenant, Some(&me.account), &account).await?);
             }
             Some(Resolved::Status(id)) => {
-                if let Some(status) = statuses::visible_one(&mut conn, tenant.id, Some(me.account.id), id).await? {
-                    let author = accounts::get_unchecked(&mut conn, AccountId(status.account_id)).await?;
+                if let Some(status) =
+                    statuses::visible_one(&mut conn, tenant.id, Some(me.account.id), kereru_store::StatusId(id)).await?
+                {
+                    let author = accounts::get_unchecked(&mut conn, status.account_id).await?;
                     post = Some(match author {
                         Some(author) if author.domain_id == Some(tenant.id) => {
                             format!("{}/{}", tenant.urls.profile_page(&author.username), status.id)
