@@ -63,6 +63,13 @@ pub async fn page(
     let posts = views.statuses(&mut conn, list).await?;
     let path = format!("/@{}", account.username);
     let mine = viewer_id == Some(account.id);
+    // A signed-in visitor gets the follow, mute and block buttons.
+    let relationship = match viewer.account() {
+        Some(me) => {
+            super::social::relationship::of(&mut conn, me, &account, &tenant.urls.handle(&account.username)).await?
+        }
+        None => None,
+    };
     let mut response = Page::new("profile.html", tenant, &viewer)
         .insert("a", &profile)
         .insert("pinned", &pinned)
@@ -70,6 +77,8 @@ pub async fn page(
         .insert("next_url", &next_link(&path, &ids))
         .insert("first_page", &query.is_first())
         .insert("mine", &mine)
+        .insert("relationship", &relationship)
+        .insert("return_to", &current_path(req))
         .insert("actor_url", &tenant.urls.actor(&account.username))
         .insert("profile_url", &tenant.urls.profile_page(&account.username))
         .insert("rss_url", &format!("{}.rss", tenant.urls.profile_page(&account.username)))

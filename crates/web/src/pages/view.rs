@@ -484,7 +484,7 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
     let cut: String = one_line.chars().take(max).collect();
     let cut = match cut.rfind(' ') {
-        Some(space) if space > max / 2 => &cut[..space],
+        Some(space) if space > 0 => &cut[..space],
         _ => cut.as_str(),
     };
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':', ' ']))
