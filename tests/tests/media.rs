@@ -674,7 +674,7 @@ async fn attaching_to_a_status_is_all_or_nothing_and_keeps_the_order_given() {
     assert_eq!(post("a.test", alice.clone(), vec![first.clone()]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let mut conn = w.pool.get().await.unwrap();
-    let status_id: i64 = status["id"].as_str().unwrap().parse().unwrap();
+    let status_id: kereru_store::StatusId = status["id"].as_str().unwrap().parse().unwrap();
     let grouped = media::for_statuses(&mut conn, w.a.id, &[status_id]).await.unwrap();
     assert_eq!(grouped[&status_id].len(), 2);
     assert!(media::for_statuses(&mut conn, w.b.id, &[status_id]).await.unwrap().is_empty(), "not on another tenant");

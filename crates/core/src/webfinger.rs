@@ -82,11 +82,26 @@ pub struct JrdLink {
     pub media_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// A URI template (the OStatus subscribe link's `{uri}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 pub const REL_SELF: &str = "self";
 pub const REL_PROFILE_PAGE: &str = "http://webfinger.net/rel/profile-page";
 pub const ACTIVITY_JSON: &str = "application/activity+json";
+/// The link whose template other servers send people to, to follow from here.
+pub const REL_SUBSCRIBE: &str = "http://ostatus.org/schema/1.0/subscribe";
+
+/// The subscribe link of a tenant whose base URL is `base`: its interaction page.
+pub fn subscribe_link(base: &str) -> JrdLink {
+    JrdLink {
+        rel: REL_SUBSCRIBE.to_string(),
+        media_type: None,
+        href: None,
+        template: Some(format!("{base}/authorize_interaction?uri={{uri}}")),
+    }
+}
 
 /// The JRD for a local account, shaped like Mastodon's.
 pub fn account_jrd(subject: String, profile_page: String, actor: String) -> Jrd {
@@ -98,8 +113,14 @@ pub fn account_jrd(subject: String, profile_page: String, actor: String) -> Jrd 
                 rel: REL_PROFILE_PAGE.to_string(),
                 media_type: Some("text/html".to_string()),
                 href: Some(profile_page),
+                template: None,
             },
-            JrdLink { rel: REL_SELF.to_string(), media_type: Some(ACTIVITY_JSON.to_string()), href: Some(actor) },
+            JrdLink {
+                rel: REL_SELF.to_string(),
+                media_type: Some(ACTIVITY_JSON.to_string()),
+                href: Some(actor),
+                template: None,
+            },
         ],
     }
 }

@@ -152,6 +152,31 @@ async fn bad_input_gets_a_one_line_reason_and_changes_nothing() {
     assert!(shown.contains("must redirect") && shown.contains("/.well-known/webfinger"), "{shown}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domains_name_description_and_rules_are_set_from_the_command_line() {
+    let db = fresh_database().await;
+    let data = scratch_dir("cli-about");
+    let cmd = || kereru(&data, Some(&db.url));
+    ok(cmd(), &["domain", "add", "a.test"], "");
+    ok(cmd(), &["domain", "update", "a.test", "--name", "Bird Town", "--description", "Birds & people"], "");
+    let shown = ok(cmd(), &["domain", "show", "a.test"], "");
+    assert!(shown.contains("name:           Bird Town") && shown.contains("description:    Birds & people"), "{shown}");
+    ok(cmd(), &["domain", "rule", "add", "a.test", "Be kind"], "");
+    let added = ok(cmd(), &["domain", "rule", "add", "a.test", "No spam"], "");
+    let id = added.split_whitespace().nth(2).unwrap().to_string();
+    let listed = ok(cmd(), &["domain", "rule", "list", "a.test"], "");
+    assert!(listed.starts_with("1. Be kind") && listed.contains(&format!("2. No spam  (id {id})")), "{listed}");
+    fails(cmd(), &["domain", "update", "a.test", "--name", " "], "", "must not be blank");
+    fails(cmd(), &["domain", "update", "a.test"], "", "nothing to change");
+    fails(cmd(), &["domain", "rule", "add", "a.test", " "], "", "1 to 500 characters");
+    fails(cmd(), &["domain", "rule", "remove", "a.test", "12345"], "", "has no rule 12345");
+    fails(cmd(), &["domain", "rule", "list", "nowhere.test"], "", "no domain nowhere.test");
+    ok(cmd(), &["domain", "rule", "remove", "a.test", &id], "");
+    let listed = ok(cmd(), &["domain", "rule", "list", "a.test"], "");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(ok(cmd(), &["domain", "show", "a.test"], "").contains("name:           Bird Town"));
+}
+
 fn postmaster_running(data: &Path) -> bool {
     data.join("postgres/pgdata/postmaster.pid").exists()
 }

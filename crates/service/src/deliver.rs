@@ -7,7 +7,7 @@ use crate::error::ServiceError;
 use crate::events::Event;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use kereru_store::ids::{AccountId, DomainId};
+use kereru_store::ids::{AccountId, DomainId, StatusId};
 use kereru_store::notifications;
 use kereru_store::relationships;
 use kereru_store::schema::{accounts, follows};
@@ -16,7 +16,7 @@ use kereru_store::statuses::{self, Status, Visibility};
 /// Accepted followers of `author` with their tenants.
 async fn followers_with_tenants(
     conn: &mut AsyncPgConnection,
-    author: i64,
+    author: AccountId,
 ) -> Result<Vec<(i64, i64, bool)>, ServiceError> {
     // Remote followers (no tenant here) are the delivery queue's, not local delivery's.
     let rows: Vec<(i64, Option<i64>, bool)> = follows::table
@@ -36,8 +36,8 @@ pub async fn status(
     status: &Status,
     mentioned: &[(AccountId, DomainId)],
 ) -> Result<Vec<Event>, ServiceError> {
-    let mut tenants: Vec<i64> = status.domain_id.into_iter().collect();
-    let mut home_of: Vec<i64> = vec![status.account_id];
+    let mut tenants: Vec<i64> = status.domain_id.into_iter().map(|d| d.0).collect();
+    let mut home_of: Vec<i64> = vec![status.account_id.0];
     let followers = if status.visibility() == Visibility::Direct {
         Vec::new()
     } else {
@@ -59,7 +59,7 @@ pub async fn status(
         None => None,
     };
     if let Some(original) = &boosted {
-        tenants.extend(original.domain_id);
+        tenants.extend(original.domain_id.map(|d| d.0));
     }
     tenants.sort_unstable();
     tenants.dedup();
@@ -67,10 +67,10 @@ pub async fn status(
     home_of.dedup();
     let tenant_ids: Vec<DomainId> = tenants.iter().copied().map(DomainId).collect();
     statuses::add_receipts(conn, status.id, &tenant_ids).await?;
-    let mut known = vec![AccountId(status.account_id)];
+    let mut known = vec![status.account_id];
     if let Some(original) = &boosted {
         statuses::add_receipts(conn, original.id, &tenant_ids).await?;
-        known.push(AccountId(original.account_id));
+        known.push(original.account_id);
     }
     known.extend(mentioned.iter().map(|(a, _)| *a));
     for tenant in &tenant_ids {
@@ -78,24 +78,21 @@ pub async fn status(
     }
 
     let mut events = vec![Event::StatusCreated {
-        status_id: status.id,
+        status_id: status.id.0,
         tenants: tenants.clone(),
         home_of,
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
         home_of_all: false,
     }];
-    let author = AccountId(status.account_id);
+    let author = status.account_id;
     let mut notify = |n: Option<notifications::Notification>| {
         if let Some(n) = n {
-            events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+            events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
         }
     };
     match &boosted {
         Some(original) => {
-            notify(
-                notifications::notify(conn, AccountId(original.account_id), author, "reblog", Some(original.id))
-                    .await?,
-            );
+            notify(notifications::notify(conn, original.account_id, author, "reblog", Some(original.id)).await?);
         }
         None => {
             for (account, _) in mentioned {
@@ -116,13 +113,13 @@ pub async fn status(
 /// followers unless it is direct, and the accounts it mentions. Called
 /// before the row goes, since the mentions go with it.
 pub async fn audience(conn: &mut AsyncPgConnection, status: &Status) -> Result<Vec<i64>, ServiceError> {
-    let mut accounts = vec![status.account_id];
+    let mut accounts = vec![status.account_id.0];
     if status.visibility() != Visibility::Direct {
         accounts.extend(
             followers_with_tenants(conn, status.account_id).await?.into_iter().map(|(follower, _, _)| follower),
         );
     }
-    accounts.extend(statuses::mentioned_accounts(conn, &[status.id]).await?.into_iter().map(|(_, account)| account));
+    accounts.extend(statuses::mentioned_accounts(conn, &[status.id]).await?.into_iter().map(|(_, account)| account.0));
     accounts.sort_unstable();
     accounts.dedup();
     Ok(accounts)
@@ -131,7 +128,7 @@ pub async fn audience(conn: &mut AsyncPgConnection, status: &Status) -> Result<V
 /// The `StatusDeleted` event for `status`, to be built before it is deleted.
 pub async fn deleted(conn: &mut AsyncPgConnection, status: &Status) -> Result<Event, ServiceError> {
     Ok(Event::StatusDeleted {
-        status_id: status.id,
+        status_id: status.id.0,
         tenants: holders(conn, status.id).await?,
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
         home_of: audience(conn, status).await?,
@@ -140,7 +137,7 @@ pub async fn deleted(conn: &mut AsyncPgConnection, status: &Status) -> Result<Ev
 }
 
 /// The tenants that hold a status, for update and delete events.
-pub async fn holders(conn: &mut AsyncPgConnection, status: i64) -> Result<Vec<i64>, ServiceError> {
+pub async fn holders(conn: &mut AsyncPgConnection, status: StatusId) -> Result<Vec<i64>, ServiceError> {
     use kereru_store::schema::status_receipts;
     Ok(status_receipts::table
         .filter(status_receipts::status_id.eq(status))

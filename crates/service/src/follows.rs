@@ -51,7 +51,7 @@ pub async fn follow(
         if before.is_none() && target.is_local() {
             let kind = if state == FollowState::Accepted { "follow" } else { "follow_request" };
             if let Some(n) = notifications::notify(conn, target.id, me, kind, None).await? {
-                events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+                events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
             }
         }
         if state == FollowState::Accepted && before != Some(FollowState::Accepted) {
@@ -71,9 +71,9 @@ pub async fn follow(
 
 /// The followed account's recent statuses reach the follower's tenant.
 async fn backfill(conn: &mut AsyncPgConnection, tenant: DomainId, author: AccountId) -> Result<(), ServiceError> {
-    let recent: Vec<i64> = statuses::table
+    let recent: Vec<kereru_store::StatusId> = statuses::table
         .filter(statuses::account_id.eq(author.0))
-        .filter(statuses::visibility.ne("direct"))
+        .filter(statuses::visibility.ne(kereru_store::statuses::Visibility::Direct))
         .order(statuses::id.desc())
         .limit(BACKFILL)
         .select(statuses::id)
@@ -122,7 +122,7 @@ pub async fn authorize(
     }
     let mut events = Vec::new();
     if let Some(n) = notifications::notify(conn, actor.account.id, follower.id, "follow", None).await? {
-        events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+        events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
     }
     Ok(events)
 }

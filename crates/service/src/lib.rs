@@ -10,12 +10,15 @@
 pub mod account_mails;
 pub mod account_security;
 pub mod accounts;
+pub mod authorized_apps;
 pub mod compose;
 pub mod deliver;
 pub mod error;
 pub mod events;
 pub mod federation;
 pub mod follows;
+pub mod imports;
+pub mod interaction;
 pub mod invites;
 pub mod mail;
 pub mod media;

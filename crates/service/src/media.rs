@@ -8,7 +8,7 @@ use kereru_core::media::{Focus, StoredFile};
 use kereru_media::files::{remove_files, write_new};
 use kereru_media::{ProcessError, ProfileImage};
 use kereru_store::media::{self, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment};
-use kereru_store::{AccountId, DomainId, Pool, StoreError};
+use kereru_store::{AccountId, DomainId, MediaId, Pool, StoreError};
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +109,7 @@ pub async fn unattached(
     pool: &Pool,
     tenant: DomainId,
     account: AccountId,
-    id: i64,
+    id: MediaId,
 ) -> Result<MediaAttachment, MediaActionError> {
     let mut conn = pool.get().await.map_err(StoreError::from)?;
     media::get_own(&mut conn, tenant, account, id)
@@ -125,7 +125,7 @@ pub async fn update<B: AsRef<[u8]> + Send + 'static>(
     dir: PathBuf,
     tenant: DomainId,
     account: AccountId,
-    id: i64,
+    id: MediaId,
     change: Change<B>,
 ) -> Result<MediaAttachment, MediaActionError> {
     let new_thumbnail: Option<(StoredFile, Option<String>)> = match change.thumbnail {

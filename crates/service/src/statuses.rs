@@ -9,7 +9,7 @@ use crate::resolve;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kereru_core::text;
-use kereru_store::ids::{AccountId, DomainId, next_id};
+use kereru_store::ids::{AccountId, DomainId, MediaId, StatusId, next_id};
 use kereru_store::schema::{idempotency_keys, status_edits, statuses as statuses_table};
 use kereru_store::statuses::{self, NewStatus, Status, Visibility};
 use kereru_store::{domains, interactions, media, notifications, relationships};
@@ -25,8 +25,8 @@ pub struct NewPost {
     pub sensitive: bool,
     pub visibility: Option<Visibility>,
     pub language: Option<String>,
-    pub in_reply_to: Option<i64>,
-    pub media_ids: Vec<i64>,
+    pub in_reply_to: Option<StatusId>,
+    pub media_ids: Vec<MediaId>,
     pub idempotency_key: Option<String>,
     pub application_id: Option<i64>,
 }
@@ -88,7 +88,7 @@ pub async fn post(
         if key.len() > 255 {
             return Err(ServiceError::Invalid("Idempotency-Key is too long".into()));
         }
-        let earlier: Option<i64> = idempotency_keys::table
+        let earlier: Option<StatusId> = idempotency_keys::table
             .filter(idempotency_keys::account_id.eq(actor.account.id.0))
             .filter(idempotency_keys::key.eq(key))
             .select(idempotency_keys::status_id)
@@ -141,14 +141,14 @@ pub async fn post(
                 },
                 |tag| format!("{}/tags/{tag}", urls.base()),
             );
-            let id = next_id();
+            let id = StatusId(next_id());
             let visibility = new.visibility.unwrap_or(Visibility::Public);
             let status = statuses::insert(
                 conn,
                 &NewStatus {
                     id,
-                    domain_id: Some(actor_tenant.0),
-                    account_id: author.0,
+                    domain_id: Some(actor_tenant),
+                    account_id: author,
                     uri: format!("{}/statuses/{id}", urls.actor(&actor.account.username)),
                     text: text.clone(),
                     content,
@@ -202,7 +202,7 @@ pub async fn post(
         // Two requests with one key racing: the primary key decides; return the winner's status.
         Err(ServiceError::Store(e)) if e.unique_violation() == Some("idempotency_keys_pkey") => {
             let key = new.idempotency_key.unwrap_or_default();
-            let id: i64 = idempotency_keys::table
+            let id: StatusId = idempotency_keys::table
                 .filter(idempotency_keys::account_id.eq(author.0))
                 .filter(idempotency_keys::key.eq(&key))
                 .select(idempotency_keys::status_id)
@@ -216,20 +216,20 @@ pub async fn post(
 }
 
 /// The actor's own status, or NotFound (others' statuses can't be changed: 404 as in Mastodon).
-async fn own(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Status, ServiceError> {
+async fn own(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: StatusId) -> Result<Status, ServiceError> {
     match statuses::get_unchecked(conn, id).await? {
-        Some(status) if status.account_id == actor.account.id.0 && status.reblog_of_id.is_none() => Ok(status),
+        Some(status) if status.account_id == actor.account.id && status.reblog_of_id.is_none() => Ok(status),
         _ => Err(ServiceError::NotFound),
     }
 }
 
 /// A status the actor may see on their tenant.
-pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Status, ServiceError> {
+pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: StatusId) -> Result<Status, ServiceError> {
     statuses::visible_one(conn, actor.tenant.id, Some(actor.account.id), id).await?.ok_or(ServiceError::NotFound)
 }
 
 /// Deletes the actor's status (its boosts and replies' links go with it).
-pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Vec<Event>, ServiceError> {
+pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: StatusId) -> Result<Vec<Event>, ServiceError> {
     let status = own(conn, actor, id).await?;
     conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
         let event = deliver::deleted(conn, &status).await?;
@@ -244,7 +244,7 @@ pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) ->
 pub async fn edit(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
     new_text: String,
     spoiler_text: String,
     sensitive: bool,
@@ -299,7 +299,7 @@ pub async fn edit(
         })
         .await?;
     let tenants = deliver::holders(conn, status.id).await?;
-    let mut events = vec![Event::StatusUpdated { status_id: status.id, tenants }];
+    let mut events = vec![Event::StatusUpdated { status_id: status.id.0, tenants }];
     // Those who boosted it hear of the change, as in Mastodon.
     let boosters: Vec<i64> = statuses_table::table
         .filter(statuses_table::reblog_of_id.eq(status.id))
@@ -310,7 +310,7 @@ pub async fn edit(
         if let Some(n) =
             notifications::notify(conn, AccountId(booster), actor.account.id, "update", Some(status.id)).await?
         {
-            events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+            events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
         }
     }
     Ok((updated, events))
@@ -339,13 +339,13 @@ async fn save_version(
 pub async fn favourite(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
 ) -> Result<(Status, Vec<Event>), ServiceError> {
     let status = visible(conn, actor, id).await?;
     let status = original_of(conn, status).await?;
     // The author's tenant receives the Like, and so learns who liked.
     if let Some(tenant) = status.domain_id {
-        relationships::make_known(conn, DomainId(tenant), &[actor.account.id]).await?;
+        relationships::make_known(conn, tenant, &[actor.account.id]).await?;
     }
     let mut events = Vec::new();
     let added = interactions::favourite(conn, actor.account.id, status.id).await?;
@@ -354,23 +354,25 @@ pub async fn favourite(
     }
     if added
         && let Some(n) =
-            notifications::notify(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id))
-                .await?
+            notifications::notify(conn, status.account_id, actor.account.id, "favourite", Some(status.id)).await?
     {
-        events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+        events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
     }
     Ok((status, events))
 }
 
-pub async fn unfavourite(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<Status, ServiceError> {
+pub async fn unfavourite(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: StatusId,
+) -> Result<Status, ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let status = original_of(conn, seen).await?;
     if interactions::unfavourite(conn, actor.account.id, status.id).await? {
         if !status.is_local() {
             outbound::liked(conn, actor.scheme, actor.account, &status, false).await?;
         }
-        notifications::withdraw(conn, AccountId(status.account_id), actor.account.id, "favourite", Some(status.id))
-            .await?;
+        notifications::withdraw(conn, status.account_id, actor.account.id, "favourite", Some(status.id)).await?;
     }
     Ok(status)
 }
@@ -387,14 +389,14 @@ async fn original_of(conn: &mut AsyncPgConnection, status: Status) -> Result<Sta
 pub async fn reblog(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
     visibility: Option<Visibility>,
 ) -> Result<(Status, Vec<Event>), ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let original = original_of(conn, seen).await?;
     let allowed = match original.visibility() {
         Visibility::Public | Visibility::Unlisted => true,
-        Visibility::Private => original.account_id == actor.account.id.0,
+        Visibility::Private => original.account_id == actor.account.id,
         Visibility::Direct => false,
     };
     if !allowed {
@@ -417,14 +419,14 @@ pub async fn reblog(
         _ => Visibility::Public,
     };
     let urls = actor.urls();
-    let boost_id = next_id();
+    let boost_id = StatusId(next_id());
     conn.transaction(async |conn| -> Result<(Status, Vec<Event>), ServiceError> {
         let boost = statuses::insert(
             conn,
             &NewStatus {
                 id: boost_id,
-                domain_id: Some(actor.tenant.id.0),
-                account_id: actor.account.id.0,
+                domain_id: Some(actor.tenant.id),
+                account_id: actor.account.id,
                 uri: format!("{}/statuses/{boost_id}/activity", urls.actor(&actor.account.username)),
                 text: String::new(),
                 content: String::new(),
@@ -451,7 +453,7 @@ pub async fn reblog(
 pub async fn unreblog(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
 ) -> Result<(Status, Vec<Event>), ServiceError> {
     let seen = visible(conn, actor, id).await?;
     let original = original_of(conn, seen).await?;
@@ -467,8 +469,7 @@ pub async fn unreblog(
         let event = deliver::deleted(conn, &boost).await?;
         outbound::deleting(conn, actor.scheme, &boost).await?;
         diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
-        notifications::withdraw(conn, AccountId(original.account_id), actor.account.id, "reblog", Some(original.id))
-            .await?;
+        notifications::withdraw(conn, original.account_id, actor.account.id, "reblog", Some(original.id)).await?;
         events.push(event);
     }
     Ok((original, events))
@@ -477,7 +478,7 @@ pub async fn unreblog(
 pub async fn bookmark(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
     on: bool,
 ) -> Result<Status, ServiceError> {
     let seen = visible(conn, actor, id).await?;
@@ -490,7 +491,12 @@ pub async fn bookmark(
     Ok(status)
 }
 
-pub async fn pin(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64, on: bool) -> Result<Status, ServiceError> {
+pub async fn pin(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: StatusId,
+    on: bool,
+) -> Result<Status, ServiceError> {
     let status = own(conn, actor, id).await?;
     if on {
         if !matches!(status.visibility(), Visibility::Public | Visibility::Unlisted) {
@@ -560,7 +566,7 @@ impl std::str::FromStr for StatusAction {
 pub async fn perform(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
-    id: i64,
+    id: StatusId,
     action: StatusAction,
     reblog_visibility: Option<Visibility>,
 ) -> Result<(Status, Vec<Event>), ServiceError> {

@@ -17,10 +17,8 @@ diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
 pub struct Account {
-    #[diesel(deserialize_as = i64)]
     pub id: AccountId,
     /// The tenant of a local account; `None` for a remote one.
-    #[diesel(deserialize_as = OptionalDomain)]
     pub domain_id: Option<DomainId>,
     pub username: String,
     pub display_name: String,
@@ -53,35 +51,6 @@ pub struct Account {
 impl Account {
     pub fn is_local(&self) -> bool {
         self.domain_id.is_some()
-    }
-}
-
-/// `accounts.domain_id` as a typed, optional tenant id.
-pub struct OptionalDomain(Option<i64>);
-
-impl diesel::Queryable<diesel::sql_types::Nullable<diesel::sql_types::BigInt>, diesel::pg::Pg> for OptionalDomain {
-    type Row = Option<i64>;
-    fn build(row: Option<i64>) -> diesel::deserialize::Result<Self> {
-        Ok(OptionalDomain(row))
-    }
-}
-
-impl From<OptionalDomain> for Option<DomainId> {
-    fn from(value: OptionalDomain) -> Self {
-        value.0.map(DomainId)
-    }
-}
-
-// Typed ids straight from a query (`deserialize_as = i64` above).
-impl From<i64> for AccountId {
-    fn from(value: i64) -> Self {
-        AccountId(value)
-    }
-}
-
-impl From<i64> for DomainId {
-    fn from(value: i64) -> Self {
-        DomainId(value)
     }
 }
 

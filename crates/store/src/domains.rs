@@ -84,7 +84,7 @@ impl Domain {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = domains)]
 struct DomainRow {
-    id: i64,
+    id: DomainId,
     account_host: String,
     service_host: Option<String>,
     state: String,
@@ -101,7 +101,7 @@ impl TryFrom<DomainRow> for Domain {
         // The database only ever receives validated values; anything else is corruption.
         let corrupt = |what: String| StoreError::Corrupt(format!("domain {}: {what}", row.id));
         Ok(Domain {
-            id: DomainId(row.id),
+            id: row.id,
             account_host: HostName::parse(&row.account_host).map_err(|e| corrupt(e.to_string()))?,
             service_host: match &row.service_host {
                 Some(host) => Some(HostName::parse(host).map_err(|e| corrupt(e.to_string()))?),

@@ -7,6 +7,7 @@
 pub mod about;
 pub mod account_security;
 pub mod accounts;
+pub mod authorized_apps;
 pub mod cluster;
 pub mod domain_blocks;
 pub mod domains;
@@ -16,6 +17,7 @@ pub mod inbound;
 pub mod interactions;
 pub mod invites;
 pub mod listen;
+pub mod lookups;
 pub mod mail_outbox;
 pub mod media;
 pub mod notifications;
@@ -30,7 +32,7 @@ pub mod statuses;
 pub mod web_sessions;
 
 pub use error::StoreError;
-pub use ids::{AccountId, DomainId};
+pub use ids::{AccountId, DomainId, MediaId, NotificationId, StatusId};
 pub use pool::{Connection, Pool};
 
 /// The connection every store function takes (a pooled [`Connection`] derefs to it):

@@ -4,7 +4,7 @@
 //! The files themselves are written by `kereru_media` and served by the web layer.
 
 use crate::error::StoreError;
-use crate::ids::{AccountId, DomainId, next_id};
+use crate::ids::{AccountId, DomainId, MediaId, StatusId, next_id};
 use crate::schema::media_attachments;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -36,10 +36,10 @@ pub use kereru_core::media::{Focus, StoredFile};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaAttachment {
-    pub id: i64,
+    pub id: MediaId,
     pub domain_id: DomainId,
     pub account_id: AccountId,
-    pub status_id: Option<i64>,
+    pub status_id: Option<StatusId>,
     pub media_type: MediaType,
     pub file: StoredFile,
     pub file_size: i64,
@@ -54,10 +54,10 @@ pub struct MediaAttachment {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = media_attachments)]
 struct Row {
-    id: i64,
-    domain_id: i64,
-    account_id: i64,
-    status_id: Option<i64>,
+    id: MediaId,
+    domain_id: DomainId,
+    account_id: AccountId,
+    status_id: Option<StatusId>,
     media_type: String,
     file_name: String,
     content_type: String,
@@ -75,7 +75,7 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
-fn dimension(value: i32, what: &str, id: i64) -> Result<u32, StoreError> {
+fn dimension(value: i32, what: &str, id: MediaId) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("media {id}: {what} {value}")))
 }
 
@@ -86,8 +86,8 @@ impl Row {
             .ok_or_else(|| StoreError::Corrupt(format!("media {id}: type {:?}", self.media_type)))?;
         Ok(MediaAttachment {
             id,
-            domain_id: DomainId(self.domain_id),
-            account_id: AccountId(self.account_id),
+            domain_id: self.domain_id,
+            account_id: self.account_id,
             status_id: self.status_id,
             media_type,
             file: StoredFile {
@@ -130,10 +130,10 @@ pub struct NewMediaAttachment {
 pub enum MediaError {
     /// Not this account's media on this tenant (or no such id at all).
     #[error("media attachment {0} was not found")]
-    NotFound(i64),
+    NotFound(MediaId),
     /// Already part of a status.
     #[error("media attachment {0} is already attached to a status")]
-    AlreadyAttached(i64),
+    AlreadyAttached(MediaId),
     #[error("a dimension of {0} pixels is out of range")]
     Dimension(u32),
     #[error(transparent)]
@@ -157,12 +157,12 @@ pub async fn create(
     account: AccountId,
     new: NewMediaAttachment,
 ) -> Result<MediaAttachment, MediaError> {
-    let id = next_id();
+    let id = MediaId(next_id());
     let row: Row = diesel::insert_into(media_attachments::table)
         .values((
             media_attachments::id.eq(id),
-            media_attachments::domain_id.eq(domain.0),
-            media_attachments::account_id.eq(account.0),
+            media_attachments::domain_id.eq(domain),
+            media_attachments::account_id.eq(account),
             media_attachments::media_type.eq(new.media_type.as_str()),
             media_attachments::file_name.eq(&new.file.file_name),
             media_attachments::content_type.eq(&new.file.content_type),
@@ -189,11 +189,11 @@ pub async fn get_own(
     conn: &mut AsyncPgConnection,
     domain: DomainId,
     account: AccountId,
-    id: i64,
+    id: MediaId,
 ) -> Result<Option<MediaAttachment>, StoreError> {
     let row: Option<Row> = media_attachments::table
-        .filter(media_attachments::domain_id.eq(domain.0))
-        .filter(media_attachments::account_id.eq(account.0))
+        .filter(media_attachments::domain_id.eq(domain))
+        .filter(media_attachments::account_id.eq(account))
         .filter(media_attachments::id.eq(id))
         .select(Row::as_select())
         .first(conn)
@@ -232,7 +232,7 @@ pub async fn update_unattached(
     conn: &mut AsyncPgConnection,
     domain: DomainId,
     account: AccountId,
-    id: i64,
+    id: MediaId,
     update: &MediaUpdate,
 ) -> Result<Option<(MediaAttachment, Option<String>)>, MediaError> {
     let thumbnail = update.thumbnail.as_ref();
@@ -250,8 +250,8 @@ pub async fn update_unattached(
     let result = conn
         .transaction(async |conn| -> Result<Option<(MediaAttachment, Option<String>)>, MediaError> {
             let target = media_attachments::table
-                .filter(media_attachments::domain_id.eq(domain.0))
-                .filter(media_attachments::account_id.eq(account.0))
+                .filter(media_attachments::domain_id.eq(domain))
+                .filter(media_attachments::account_id.eq(account))
                 .filter(media_attachments::id.eq(id))
                 .filter(media_attachments::status_id.is_null());
             // Locks the row, so the old thumbnail name read is the one replaced.
@@ -276,10 +276,10 @@ pub async fn attach_to_status(
     conn: &mut AsyncPgConnection,
     domain: DomainId,
     account: AccountId,
-    status_id: i64,
-    ids: &[i64],
+    status_id: StatusId,
+    ids: &[MediaId],
 ) -> Result<Vec<MediaAttachment>, MediaError> {
-    let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
+    let mut unique: Vec<MediaId> = Vec::with_capacity(ids.len());
     for id in ids {
         if !unique.contains(id) {
             unique.push(*id);
@@ -291,8 +291,8 @@ pub async fn attach_to_status(
             let position = i16::try_from(position).map_err(|_| MediaError::NotFound(*id))?;
             let row: Option<Row> = diesel::update(
                 media_attachments::table
-                    .filter(media_attachments::domain_id.eq(domain.0))
-                    .filter(media_attachments::account_id.eq(account.0))
+                    .filter(media_attachments::domain_id.eq(domain))
+                    .filter(media_attachments::account_id.eq(account))
                     .filter(media_attachments::id.eq(*id))
                     .filter(media_attachments::status_id.is_null()),
             )
@@ -309,8 +309,8 @@ pub async fn attach_to_status(
                 Some(row) => attached.push(row.into_attachment()?),
                 None => {
                     let exists: i64 = media_attachments::table
-                        .filter(media_attachments::domain_id.eq(domain.0))
-                        .filter(media_attachments::account_id.eq(account.0))
+                        .filter(media_attachments::domain_id.eq(domain))
+                        .filter(media_attachments::account_id.eq(account))
                         .filter(media_attachments::id.eq(*id))
                         .count()
                         .get_result(conn)
@@ -329,14 +329,14 @@ pub async fn attach_to_status(
 pub async fn for_statuses(
     conn: &mut AsyncPgConnection,
     domain: DomainId,
-    status_ids: &[i64],
-) -> Result<HashMap<i64, Vec<MediaAttachment>>, StoreError> {
-    let mut grouped: HashMap<i64, Vec<MediaAttachment>> = HashMap::new();
+    status_ids: &[StatusId],
+) -> Result<HashMap<StatusId, Vec<MediaAttachment>>, StoreError> {
+    let mut grouped: HashMap<StatusId, Vec<MediaAttachment>> = HashMap::new();
     if status_ids.is_empty() {
         return Ok(grouped);
     }
     let rows: Vec<Row> = media_attachments::table
-        .filter(media_attachments::domain_id.eq(domain.0))
+        .filter(media_attachments::domain_id.eq(domain))
         .filter(media_attachments::status_id.eq_any(status_ids))
         .order((
             media_attachments::status_id.asc(),

@@ -1,7 +1,7 @@
 //! Notifications of local accounts.
 
 use crate::error::StoreError;
-use crate::ids::{AccountId, next_id};
+use crate::ids::{AccountId, NotificationId, StatusId, next_id};
 use crate::page::Page;
 use crate::relationships::page_filter;
 use crate::schema::{mutes, notifications};
@@ -14,11 +14,11 @@ pub const TYPES: &[&str] = &["mention", "status", "reblog", "follow", "follow_re
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = notifications)]
 pub struct Notification {
-    pub id: i64,
-    pub account_id: i64,
-    pub from_account_id: i64,
+    pub id: NotificationId,
+    pub account_id: AccountId,
+    pub from_account_id: AccountId,
     pub kind: String,
-    pub status_id: Option<i64>,
+    pub status_id: Option<StatusId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -29,14 +29,14 @@ pub async fn notify(
     recipient: AccountId,
     from: AccountId,
     kind: &'static str,
-    status: Option<i64>,
+    status: Option<StatusId>,
 ) -> Result<Option<Notification>, StoreError> {
     if recipient == from {
         return Ok(None);
     }
     let muted: i64 = mutes::table
-        .filter(mutes::account_id.eq(recipient.0))
-        .filter(mutes::target_account_id.eq(from.0))
+        .filter(mutes::account_id.eq(recipient))
+        .filter(mutes::target_account_id.eq(from))
         .filter(mutes::hide_notifications.eq(true))
         .filter(mutes::expires_at.is_null().or(mutes::expires_at.gt(diesel::dsl::now)))
         .count()
@@ -47,9 +47,9 @@ pub async fn notify(
     }
     let notification = diesel::insert_into(notifications::table)
         .values((
-            notifications::id.eq(next_id()),
-            notifications::account_id.eq(recipient.0),
-            notifications::from_account_id.eq(from.0),
+            notifications::id.eq(NotificationId(next_id())),
+            notifications::account_id.eq(recipient),
+            notifications::from_account_id.eq(from),
             notifications::kind.eq(kind),
             notifications::status_id.eq(status),
         ))
@@ -65,11 +65,11 @@ pub async fn withdraw(
     recipient: AccountId,
     from: AccountId,
     kind: &'static str,
-    status: Option<i64>,
+    status: Option<StatusId>,
 ) -> Result<(), StoreError> {
     let mut query = diesel::delete(notifications::table)
-        .filter(notifications::account_id.eq(recipient.0))
-        .filter(notifications::from_account_id.eq(from.0))
+        .filter(notifications::account_id.eq(recipient))
+        .filter(notifications::from_account_id.eq(from))
         .filter(notifications::kind.eq(kind))
         .into_boxed();
     if let Some(status) = status {
@@ -88,7 +88,7 @@ pub async fn list(
     page: Page,
 ) -> Result<Vec<Notification>, StoreError> {
     let mut query = notifications::table
-        .filter(notifications::account_id.eq(recipient.0))
+        .filter(notifications::account_id.eq(recipient))
         .select(Notification::as_select())
         .into_boxed();
     if !types.is_empty() {
@@ -98,7 +98,7 @@ pub async fn list(
         query = query.filter(notifications::kind.ne_all(exclude_types.to_vec()));
     }
     if let Some(from) = from_account {
-        query = query.filter(notifications::from_account_id.eq(from.0));
+        query = query.filter(notifications::from_account_id.eq(from));
     }
     let query = page_filter!(query, notifications::id, page);
     let mut rows: Vec<Notification> = query.limit(page.limit).load(conn).await?;
@@ -111,10 +111,10 @@ pub async fn list(
 pub async fn get(
     conn: &mut AsyncPgConnection,
     recipient: AccountId,
-    id: i64,
+    id: NotificationId,
 ) -> Result<Option<Notification>, StoreError> {
     Ok(notifications::table
-        .filter(notifications::account_id.eq(recipient.0))
+        .filter(notifications::account_id.eq(recipient))
         .filter(notifications::id.eq(id))
         .select(Notification::as_select())
         .first(conn)
@@ -123,9 +123,13 @@ pub async fn get(
 }
 
 /// Dismisses one notification of `recipient`; whether it existed.
-pub async fn dismiss(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64) -> Result<bool, StoreError> {
+pub async fn dismiss(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    id: NotificationId,
+) -> Result<bool, StoreError> {
     let n = diesel::delete(
-        notifications::table.filter(notifications::account_id.eq(recipient.0)).filter(notifications::id.eq(id)),
+        notifications::table.filter(notifications::account_id.eq(recipient)).filter(notifications::id.eq(id)),
     )
     .execute(conn)
     .await?;
@@ -133,6 +137,6 @@ pub async fn dismiss(conn: &mut AsyncPgConnection, recipient: AccountId, id: i64
 }
 
 pub async fn clear(conn: &mut AsyncPgConnection, recipient: AccountId) -> Result<(), StoreError> {
-    diesel::delete(notifications::table.filter(notifications::account_id.eq(recipient.0))).execute(conn).await?;
+    diesel::delete(notifications::table.filter(notifications::account_id.eq(recipient))).execute(conn).await?;
     Ok(())
 }

@@ -174,7 +174,7 @@ pub async fn mark_field_verified(
 /// Posting preferences of a local account.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Preferences {
-    pub default_visibility: String,
+    pub default_visibility: Visibility,
     pub default_sensitive: bool,
     pub default_language: Option<String>,
     pub approved: bool,

@@ -5,7 +5,7 @@
 //! Mastodon's visibility rules for the viewer, so no caller can forget either.
 
 use crate::error::StoreError;
-use crate::ids::{AccountId, DomainId};
+use crate::ids::{AccountId, DomainId, StatusId};
 use crate::page::Page;
 use crate::schema::{mentions, status_receipts, status_tags, statuses};
 use chrono::{DateTime, Utc};
@@ -73,10 +73,10 @@ impl fmt::Display for Visibility {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = statuses)]
 pub struct Status {
-    pub id: i64,
+    pub id: StatusId,
     /// The author's tenant; `None` for a status of another server.
-    pub domain_id: Option<i64>,
-    pub account_id: i64,
+    pub domain_id: Option<DomainId>,
+    pub account_id: AccountId,
     pub uri: String,
     pub text: String,
     pub content: String,
@@ -84,9 +84,9 @@ pub struct Status {
     pub sensitive: bool,
     pub visibility: Visibility,
     pub language: Option<String>,
-    pub in_reply_to_id: Option<i64>,
-    pub in_reply_to_account_id: Option<i64>,
-    pub reblog_of_id: Option<i64>,
+    pub in_reply_to_id: Option<StatusId>,
+    pub in_reply_to_account_id: Option<AccountId>,
+    pub reblog_of_id: Option<StatusId>,
     pub application_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
@@ -107,9 +107,9 @@ impl Status {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = statuses)]
 pub struct NewStatus {
-    pub id: i64,
-    pub domain_id: Option<i64>,
-    pub account_id: i64,
+    pub id: StatusId,
+    pub domain_id: Option<DomainId>,
+    pub account_id: AccountId,
     pub uri: String,
     pub text: String,
     pub content: String,
@@ -117,9 +117,9 @@ pub struct NewStatus {
     pub sensitive: bool,
     pub visibility: Visibility,
     pub language: Option<String>,
-    pub in_reply_to_id: Option<i64>,
-    pub in_reply_to_account_id: Option<i64>,
-    pub reblog_of_id: Option<i64>,
+    pub in_reply_to_id: Option<StatusId>,
+    pub in_reply_to_account_id: Option<AccountId>,
+    pub reblog_of_id: Option<StatusId>,
     pub application_id: Option<i64>,
     pub url: Option<String>,
 }
@@ -129,35 +129,42 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewStatus) -> Result<Sta
 }
 
 /// Marks a status as received by these tenants (idempotent).
-pub async fn add_receipts(conn: &mut AsyncPgConnection, status: i64, domains: &[DomainId]) -> Result<(), StoreError> {
+pub async fn add_receipts(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    domains: &[DomainId],
+) -> Result<(), StoreError> {
     let rows: Vec<_> =
-        domains.iter().map(|d| (status_receipts::domain_id.eq(d.0), status_receipts::status_id.eq(status))).collect();
+        domains.iter().map(|d| (status_receipts::domain_id.eq(d), status_receipts::status_id.eq(status))).collect();
     diesel::insert_into(status_receipts::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
 
-pub async fn add_mentions(conn: &mut AsyncPgConnection, status: i64, accounts: &[AccountId]) -> Result<(), StoreError> {
-    let rows: Vec<_> =
-        accounts.iter().map(|a| (mentions::status_id.eq(status), mentions::account_id.eq(a.0))).collect();
+pub async fn add_mentions(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    accounts: &[AccountId],
+) -> Result<(), StoreError> {
+    let rows: Vec<_> = accounts.iter().map(|a| (mentions::status_id.eq(status), mentions::account_id.eq(a))).collect();
     diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
 
-pub async fn add_tags(conn: &mut AsyncPgConnection, status: i64, tags: &[String]) -> Result<(), StoreError> {
+pub async fn add_tags(conn: &mut AsyncPgConnection, status: StatusId, tags: &[String]) -> Result<(), StoreError> {
     let rows: Vec<_> = tags.iter().map(|t| (status_tags::status_id.eq(status), status_tags::name.eq(t))).collect();
     diesel::insert_into(status_tags::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
 
 /// A status by id with no visibility check: for the service layer's own bookkeeping only.
-pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<Status>, StoreError> {
+pub async fn get_unchecked(conn: &mut AsyncPgConnection, id: StatusId) -> Result<Option<Status>, StoreError> {
     Ok(statuses::table.find(id).select(Status::as_select()).first(conn).await.optional()?)
 }
 
 pub async fn mentioned_accounts(
     conn: &mut AsyncPgConnection,
-    status_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
+    status_ids: &[StatusId],
+) -> Result<Vec<(StatusId, AccountId)>, StoreError> {
     Ok(mentions::table
         .filter(mentions::status_id.eq_any(status_ids))
         .select((mentions::status_id, mentions::account_id))
@@ -165,7 +172,10 @@ pub async fn mentioned_accounts(
         .await?)
 }
 
-pub async fn tags_of(conn: &mut AsyncPgConnection, status_ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+pub async fn tags_of(
+    conn: &mut AsyncPgConnection,
+    status_ids: &[StatusId],
+) -> Result<Vec<(StatusId, String)>, StoreError> {
     Ok(status_tags::table
         .filter(status_tags::status_id.eq_any(status_ids))
         .select((status_tags::status_id, status_tags::name))
@@ -177,7 +187,7 @@ pub async fn tags_of(conn: &mut AsyncPgConnection, status_ids: &[i64]) -> Result
 /// Which statuses a query selects, before visibility and paging.
 #[derive(Debug, Clone)]
 pub enum Feed {
-    Ids(Vec<i64>),
+    Ids(Vec<StatusId>),
     Account {
         account: AccountId,
         exclude_replies: bool,
@@ -198,9 +208,9 @@ pub enum Feed {
         remote: bool,
     },
     /// Direct replies to a status (the context walks them).
-    RepliesTo(i64),
+    RepliesTo(StatusId),
     /// Boosts of a status (who boosted it).
-    ReblogsOf(i64),
+    ReblogsOf(StatusId),
     /// This tenant's own statuses whose text contains the words (no boosts).
     Search(String),
 }
@@ -244,7 +254,7 @@ pub async fn visible(
     // $3 is the feed's one value, bound as both a bigint and text; unused ones are NULL.
     let mut feed_id: Option<i64> = None;
     let mut feed_text: Option<String> = None;
-    let mut ids: Vec<i64> = Vec::new();
+    let mut ids: Vec<StatusId> = Vec::new();
     match feed {
         Feed::Ids(list) => {
             ids = list.clone();
@@ -303,11 +313,11 @@ pub async fn visible(
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::RepliesTo(parent) => {
-            feed_id = Some(*parent);
+            feed_id = Some(parent.0);
             conditions.push("s.in_reply_to_id = $3".into());
         }
         Feed::ReblogsOf(original) => {
-            feed_id = Some(*original);
+            feed_id = Some(original.0);
             conditions.push("s.reblog_of_id = $3".into());
         }
         Feed::Search(words) => {
@@ -350,7 +360,7 @@ pub async fn visible_one(
     conn: &mut AsyncPgConnection,
     tenant: DomainId,
     viewer: Option<AccountId>,
-    id: i64,
+    id: StatusId,
 ) -> Result<Option<Status>, StoreError> {
     let page = Page { limit: 1, ..Page::default() };
     Ok(visible(conn, tenant, viewer, &Feed::Ids(vec![id]), page).await?.into_iter().next())
@@ -364,10 +374,10 @@ pub async fn visible_in_feed(
     tenant: DomainId,
     viewer: Option<AccountId>,
     feed: &Feed,
-    id: i64,
+    id: StatusId,
 ) -> Result<Option<Status>, StoreError> {
     let page =
-        Page { max_id: Some(id.saturating_add(1)), since_id: Some(id.saturating_sub(1)), min_id: None, limit: 1 };
+        Page { max_id: Some(id.0.saturating_add(1)), since_id: Some(id.0.saturating_sub(1)), min_id: None, limit: 1 };
     Ok(visible(conn, tenant, viewer, feed, page).await?.into_iter().next())
 }
 
@@ -416,7 +426,7 @@ pub struct Edit {
 }
 
 /// The recorded versions of status `id`; the caller checked that the viewer may see it.
-pub async fn edits(conn: &mut AsyncPgConnection, id: i64) -> Result<Vec<Edit>, StoreError> {
+pub async fn edits(conn: &mut AsyncPgConnection, id: StatusId) -> Result<Vec<Edit>, StoreError> {
     use crate::schema::status_edits;
     Ok(status_edits::table
         .filter(status_edits::status_id.eq(id))
@@ -429,8 +439,8 @@ pub async fn edits(conn: &mut AsyncPgConnection, id: i64) -> Result<Vec<Edit>, S
 /// Public and unlisted statuses (boosts included) of an account: the size of its outbox.
 pub async fn outbox_count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i64, StoreError> {
     Ok(statuses::table
-        .filter(statuses::account_id.eq(account.0))
-        .filter(statuses::visibility.eq_any(["public", "unlisted"]))
+        .filter(statuses::account_id.eq(account))
+        .filter(statuses::visibility.eq_any([Visibility::Public, Visibility::Unlisted]))
         .count()
         .get_result(conn)
         .await?)
@@ -440,7 +450,7 @@ pub async fn outbox_count(conn: &mut AsyncPgConnection, account: AccountId) -> R
 #[derive(Debug, Clone, Copy, Default, QueryableByName)]
 pub struct Counts {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: StatusId,
     #[diesel(sql_type = BigInt)]
     pub replies: i64,
     #[diesel(sql_type = BigInt)]
@@ -449,7 +459,7 @@ pub struct Counts {
     pub favourites: i64,
 }
 
-pub async fn counts(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<HashMap<i64, Counts>, StoreError> {
+pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> Result<HashMap<StatusId, Counts>, StoreError> {
     let rows: Vec<Counts> = diesel::sql_query(
         "SELECT s.id, \
            (SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = s.id) AS replies, \
@@ -467,7 +477,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<HashMap
 #[derive(Debug, Clone, Copy, Default, QueryableByName)]
 pub struct ViewerFlags {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: StatusId,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub favourited: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -481,8 +491,8 @@ pub struct ViewerFlags {
 pub async fn viewer_flags(
     conn: &mut AsyncPgConnection,
     viewer: AccountId,
-    ids: &[i64],
-) -> Result<HashMap<i64, ViewerFlags>, StoreError> {
+    ids: &[StatusId],
+) -> Result<HashMap<StatusId, ViewerFlags>, StoreError> {
     let rows: Vec<ViewerFlags> = diesel::sql_query(
         "SELECT s.id, \
            EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $1) AS favourited, \
@@ -491,7 +501,7 @@ pub async fn viewer_flags(
            EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $1) AS pinned \
          FROM statuses s WHERE s.id = ANY($2)",
     )
-    .bind::<BigInt, _>(viewer.0)
+    .bind::<BigInt, _>(viewer)
     .bind::<Array<BigInt>, _>(ids)
     .load(conn)
     .await?;
@@ -502,7 +512,7 @@ pub async fn viewer_flags(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::schema::remote_attachments)]
 pub struct RemoteAttachment {
-    pub status_id: i64,
+    pub status_id: StatusId,
     pub position: i16,
     pub id: i64,
     pub url: String,
@@ -515,7 +525,7 @@ pub struct RemoteAttachment {
 
 pub async fn remote_attachments(
     conn: &mut AsyncPgConnection,
-    status_ids: &[i64],
+    status_ids: &[StatusId],
 ) -> Result<Vec<RemoteAttachment>, StoreError> {
     use crate::schema::remote_attachments;
     Ok(remote_attachments::table

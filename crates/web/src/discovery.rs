@@ -30,8 +30,10 @@ pub async fn webfinger(
     let mut conn = state.pool.get().await?;
     let account = accounts::find_local(&mut conn, tenant.id, resource.username()).await?.ok_or_else(not_here)?;
     let urls = &tenant.urls;
-    let jrd =
+    let mut jrd =
         account_jrd(urls.acct(&account.username), urls.profile_page(&account.username), urls.actor(&account.username));
+    // Where other servers send their people to follow someone from here.
+    jrd.links.push(kereru_core::webfinger::subscribe_link(&urls.base()));
     Ok(HttpResponse::Ok()
         .content_type("application/jrd+json; charset=utf-8")
         .insert_header(("Access-Control-Allow-Origin", "*"))

@@ -113,9 +113,10 @@ pub fn parse_id(text: &str) -> Result<i64, WebError> {
     text.parse().map_err(|_| not_found())
 }
 
-/// The route's `{id}`, parsed by [`parse_id`].
+/// The route's `{id}`, parsed by [`parse_id`]: a number, or a typed id
+/// (`Id<StatusId>`, `Id<MediaId>`, ...) of the table the route names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Id(pub i64);
+pub struct Id<T = i64>(pub T);
 
 impl Id {
     pub fn account(self) -> AccountId {
@@ -123,12 +124,12 @@ impl Id {
     }
 }
 
-impl FromRequest for Id {
+impl<T: From<i64>> FromRequest for Id<T> {
     type Error = WebError;
     type Future = Ready<Result<Self, WebError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_id(req.match_info().get("id").unwrap_or("")).map(Id))
+        ready(parse_id(req.match_info().get("id").unwrap_or("")).map(|id| Id(T::from(id))))
     }
 }
 

@@ -64,7 +64,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{username}/statuses/{id}/activity", web::get().to(federation::objects::activity))
             // Before `/@{username}`, which would take `alice.rss` for a name.
             .route("/@{username}.rss", web::get().to(pages::rss::feed))
-            .route("/@{username}/{id}", web::get().to(federation::objects::status))
+            // Numeric ids only: `/@{username}/remote_follow` and other pages under a profile route on.
+            .route("/@{username}/{id:[0-9]+}", web::get().to(federation::objects::status))
+            .configure(pages::social::profile_routes)
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))
             .route("/system/media/{name}", web::head().to(api::media::serve_file))

@@ -47,6 +47,10 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             println!("domain {}", domain.account_host);
             println!("  state:          {}", domain.state);
             println!("  name:           {}", domain.name);
+            let description = about::description(conn, domain.id).await?;
+            if !description.is_empty() {
+                println!("  description:    {description}");
+            }
             println!("  account host:   {}  (handles are @name@{})", domain.account_host, domain.account_host);
             println!("  service host:   {}", domain.service_host());
             println!("  registrations:  {}", domain.registrations);

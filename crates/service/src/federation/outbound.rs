@@ -140,11 +140,11 @@ pub async fn note_of(
     status: &Status,
 ) -> Result<(Value, Vec<Account>), ServiceError> {
     let tenant_id = status.domain_id.ok_or(ServiceError::NotFound)?;
-    let tenant = domains::get(conn, DomainId(tenant_id)).await.map_err(domain_error)?;
+    let tenant = domains::get(conn, tenant_id).await.map_err(domain_error)?;
     let urls = tenant.urls(scheme);
-    let author = accounts::get_unchecked(conn, AccountId(status.account_id)).await?.ok_or(ServiceError::NotFound)?;
+    let author = accounts::get_unchecked(conn, status.account_id).await?.ok_or(ServiceError::NotFound)?;
     let actor = urls.actor(&author.username);
-    let mentioned_ids: Vec<i64> =
+    let mentioned_ids: Vec<AccountId> =
         statuses::mentioned_accounts(conn, &[status.id]).await?.into_iter().map(|(_, account)| account).collect();
     let mentioned: Vec<Account> = accounts_table::table
         .filter(accounts_table::id.eq_any(&mentioned_ids))
@@ -166,7 +166,7 @@ pub async fn note_of(
             name: format!("#{name}"),
         });
     }
-    let attachments: Vec<NoteAttachment> = media::for_statuses(conn, DomainId(tenant_id), &[status.id])
+    let attachments: Vec<NoteAttachment> = media::for_statuses(conn, tenant_id, &[status.id])
         .await?
         .remove(&status.id)
         .unwrap_or_default()
@@ -219,13 +219,13 @@ async fn status_inboxes(
     let mut inboxes = if status.visibility() == Visibility::Direct {
         Vec::new()
     } else {
-        follower_inboxes(conn, AccountId(status.account_id)).await?
+        follower_inboxes(conn, status.account_id).await?
     };
     inboxes.extend(mentioned.iter().filter_map(inbox_of));
     // A reply reaches the server of the account it answers, as Mastodon's do.
     if let Some(parent_author) = status.in_reply_to_account_id
         && status.visibility() != Visibility::Direct
-        && let Some(account) = accounts::get_unchecked(conn, AccountId(parent_author)).await?
+        && let Some(account) = accounts::get_unchecked(conn, parent_author).await?
     {
         inboxes.extend(inbox_of(&account));
     }
@@ -239,7 +239,7 @@ async fn actor_of_status(
     scheme: Scheme,
     status: &Status,
 ) -> Result<String, ServiceError> {
-    let author = accounts::get_unchecked(conn, AccountId(status.account_id)).await?.ok_or(ServiceError::NotFound)?;
+    let author = accounts::get_unchecked(conn, status.account_id).await?.ok_or(ServiceError::NotFound)?;
     ActorIds::new(scheme).actor(conn, &author).await
 }
 
@@ -254,13 +254,12 @@ async fn announce_of(
         None => return Err(ServiceError::NotFound),
     };
     let actor = actor_of_status(conn, scheme, boost).await?;
-    let original_author =
-        accounts::get_unchecked(conn, AccountId(original.account_id)).await?.ok_or(ServiceError::NotFound)?;
+    let original_author = accounts::get_unchecked(conn, original.account_id).await?.ok_or(ServiceError::NotFound)?;
     let original_actor = ActorIds::new(scheme).actor(conn, &original_author).await?;
     let (to, cc) = ap::addressing(audience(boost.visibility()), &format!("{actor}/followers"), &[original_actor]);
     let published = boost.created_at.to_rfc3339_opts(RFC3339, true);
     let activity = ap::announce(&boost.uri, &actor, &original.uri, &published, &to, &cc);
-    let mut inboxes = follower_inboxes(conn, AccountId(boost.account_id)).await?;
+    let mut inboxes = follower_inboxes(conn, boost.account_id).await?;
     inboxes.extend(inbox_of(&original_author));
     inboxes.sort();
     inboxes.dedup();
@@ -271,13 +270,13 @@ async fn announce_of(
 pub async fn created(conn: &mut AsyncPgConnection, scheme: Scheme, status: &Status) -> Result<(), ServiceError> {
     if status.reblog_of_id.is_some() {
         let (activity, inboxes) = announce_of(conn, scheme, status).await?;
-        return send(conn, AccountId(status.account_id), &activity, &inboxes).await;
+        return send(conn, status.account_id, &activity, &inboxes).await;
     }
     let (note, mentioned) = note_of(conn, scheme, status).await?;
     let inboxes = status_inboxes(conn, status, &mentioned).await?;
     let actor = note["attributedTo"].as_str().unwrap_or_default().to_string();
     let activity = ap::create(&format!("{}/activity", status.uri), &actor, note);
-    send(conn, AccountId(status.account_id), &activity, &inboxes).await
+    send(conn, status.account_id, &activity, &inboxes).await
 }
 
 /// An edited status goes out as Update.
@@ -287,7 +286,7 @@ pub async fn updated(conn: &mut AsyncPgConnection, scheme: Scheme, status: &Stat
     let actor = note["attributedTo"].as_str().unwrap_or_default().to_string();
     let stamp = status.edited_at.unwrap_or(status.created_at).timestamp();
     let activity = ap::update(&format!("{}#updates/{stamp}", status.uri), &actor, note);
-    send(conn, AccountId(status.account_id), &activity, &inboxes).await
+    send(conn, status.account_id, &activity, &inboxes).await
 }
 
 /// A status about to be deleted goes out as Delete (a boost as Undo of its
@@ -297,7 +296,7 @@ pub async fn deleting(conn: &mut AsyncPgConnection, scheme: Scheme, status: &Sta
         let (announce, inboxes) = announce_of(conn, scheme, status).await?;
         let actor = announce["actor"].as_str().unwrap_or_default().to_string();
         let activity = ap::undo(&format!("{}#undo", status.uri), &actor, strip_context(announce));
-        return send(conn, AccountId(status.account_id), &activity, &inboxes).await;
+        return send(conn, status.account_id, &activity, &inboxes).await;
     }
     let (note, mentioned) = note_of(conn, scheme, status).await?;
     let inboxes = status_inboxes(conn, status, &mentioned).await?;
@@ -312,7 +311,7 @@ pub async fn deleting(conn: &mut AsyncPgConnection, scheme: Scheme, status: &Sta
         &strings(&note["to"]),
         &strings(&note["cc"]),
     );
-    send(conn, AccountId(status.account_id), &activity, &inboxes).await
+    send(conn, status.account_id, &activity, &inboxes).await
 }
 
 fn strip_context(mut activity: Value) -> Value {
@@ -335,7 +334,7 @@ pub async fn liked(
     status: &Status,
     on: bool,
 ) -> Result<(), ServiceError> {
-    let author = accounts::get_unchecked(conn, AccountId(status.account_id)).await?.ok_or(ServiceError::NotFound)?;
+    let author = accounts::get_unchecked(conn, status.account_id).await?.ok_or(ServiceError::NotFound)?;
     let Some(inbox) = inbox_of(&author) else { return Ok(()) };
     let actor = ActorIds::new(scheme).actor(conn, liker).await?;
     let like = ap::like(&like_id(&actor, status), &actor, &status.uri);

@@ -162,7 +162,7 @@ pub fn credential_account(
         json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false })
     };
     value["source"] = json!({
-        "privacy": preferences.default_visibility,
+        "privacy": preferences.default_visibility.as_str(),
         "sensitive": preferences.default_sensitive,
         "language": preferences.default_language,
         "note": acc.summary,

@@ -230,7 +230,7 @@ async fn find_unattached(
     id: &str,
 ) -> Result<MediaAttachment, WebError> {
     let account = auth.user(crate::extract::Scope::WriteMedia)?;
-    let id = crate::extract::parse_id(id)?;
+    let id = kereru_store::MediaId(crate::extract::parse_id(id)?);
     actions::unattached(&state.pool, tenant.id, account.id, id).await.map_err(action_error)
 }
 

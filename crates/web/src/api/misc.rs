@@ -14,7 +14,7 @@ pub async fn preferences(state: web::Data<AppState>, me: User<scope::ReadAccount
     let mut conn = state.pool.get().await?;
     let p = profiles::preferences(&mut conn, me.id()).await?;
     Ok(HttpResponse::Ok().json(json!({
-        "posting:default:visibility": p.default_visibility,
+        "posting:default:visibility": p.default_visibility.as_str(),
         "posting:default:sensitive": p.default_sensitive,
         "posting:default:language": p.default_language,
         "posting:default:quote_policy": "public",

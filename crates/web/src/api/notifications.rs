@@ -7,8 +7,8 @@ use crate::extract::{Id, User, parse_id, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kereru_store::AccountId;
 use kereru_store::notifications::{self, TYPES};
+use kereru_store::{AccountId, NotificationId};
 
 fn types(params: &Params, key: &str) -> Vec<String> {
     params.list(key).into_iter().filter(|t| TYPES.contains(&t.as_str())).collect()
@@ -27,7 +27,7 @@ pub async fn list(
     let rows =
         notifications::list(&mut conn, me, &types(&params, "types"), &types(&params, "exclude_types"), from, page)
             .await?;
-    let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|n| n.id.0).collect();
     let body = Renderer::new(&user.tenant, Some(me)).notifications(&mut conn, rows).await?;
     Ok(paging::respond(&req, &user.tenant.urls.base(), &ids, body))
 }
@@ -35,7 +35,7 @@ pub async fn list(
 pub async fn show(
     state: web::Data<AppState>,
     user: User<scope::ReadNotifications>,
-    Id(id): Id,
+    Id(id): Id<NotificationId>,
 ) -> Result<HttpResponse, WebError> {
     let me = user.id();
     let mut conn = state.pool.get().await?;
@@ -48,7 +48,7 @@ pub async fn show(
 pub async fn dismiss(
     state: web::Data<AppState>,
     me: User<scope::WriteNotifications>,
-    Id(id): Id,
+    Id(id): Id<NotificationId>,
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
     if !notifications::dismiss(&mut conn, me.id(), id).await? {

@@ -122,7 +122,7 @@ pub async fn statuses_of(
         only_media: params.bool("only_media").unwrap_or(false),
     };
     let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, paging::page(&params)?).await?;
-    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
     let body = Renderer::new(&tenant, viewer).statuses(&mut conn, list).await?;
     Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
 }

@@ -9,7 +9,7 @@ use kereru_core::{Scheme, TenantUrls};
 use kereru_store::PgConn;
 use kereru_store::accounts::{self, Account};
 use kereru_store::domains::{self, Domain};
-use kereru_store::ids::{AccountId, DomainId};
+use kereru_store::ids::{AccountId, DomainId, StatusId};
 use kereru_store::notifications::Notification;
 use kereru_store::relationships;
 use kereru_store::statuses::{self, Status};
@@ -25,23 +25,23 @@ pub struct Renderer<'a> {
     tenant: &'a Tenant,
     scheme: Scheme,
     viewer: Option<AccountId>,
-    domains: HashMap<i64, Domain>,
+    domains: HashMap<DomainId, Domain>,
 }
 
 impl<'a> Renderer<'a> {
     pub fn new(tenant: &'a Tenant, viewer: Option<AccountId>) -> Self {
         let mut domains = HashMap::new();
-        domains.insert(tenant.id.0, tenant.domain.clone());
+        domains.insert(tenant.id, tenant.domain.clone());
         Renderer { tenant, scheme: tenant.urls.scheme, viewer, domains }
     }
 
     async fn urls_of(&mut self, conn: &mut PgConn, domain: DomainId) -> Result<TenantUrls, WebError> {
-        if let Some(known) = self.domains.get(&domain.0) {
+        if let Some(known) = self.domains.get(&domain) {
             return Ok(known.urls(self.scheme));
         }
         let loaded = domains::get(conn, domain).await?;
         let urls = loaded.urls(self.scheme);
-        self.domains.insert(domain.0, loaded);
+        self.domains.insert(domain, loaded);
         Ok(urls)
     }
 
@@ -80,15 +80,15 @@ impl<'a> Renderer<'a> {
 
     pub async fn statuses(&mut self, conn: &mut PgConn, list: Vec<Status>) -> Result<Vec<Value>, WebError> {
         // Boosted statuses render nested; load them with the rest.
-        let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
-        let mut boosted: HashMap<i64, Status> = HashMap::new();
+        let boosted_ids: Vec<StatusId> = list.iter().filter_map(|s| s.reblog_of_id).collect();
+        let mut boosted: HashMap<StatusId, Status> = HashMap::new();
         for id in boosted_ids {
             if let Some(original) = statuses::get_unchecked(conn, id).await? {
                 boosted.insert(id, original);
             }
         }
         let all: Vec<&Status> = list.iter().chain(boosted.values()).collect();
-        let ids: Vec<i64> = all.iter().map(|s| s.id).collect();
+        let ids: Vec<StatusId> = all.iter().map(|s| s.id).collect();
         let counts = statuses::counts(conn, &ids).await?;
         let flags = match self.viewer {
             Some(viewer) => statuses::viewer_flags(conn, viewer, &ids).await?,
@@ -96,20 +96,20 @@ impl<'a> Renderer<'a> {
         };
         let mention_rows = statuses::mentioned_accounts(conn, &ids).await?;
         // Media live with their author's tenant and are served from its host.
-        let mut by_domain: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut by_domain: HashMap<DomainId, Vec<StatusId>> = HashMap::new();
         for status in &all {
             if let Some(domain) = status.domain_id {
                 by_domain.entry(domain).or_default().push(status.id);
             }
         }
-        let mut media_json: HashMap<i64, Vec<Value>> = HashMap::new();
+        let mut media_json: HashMap<StatusId, Vec<Value>> = HashMap::new();
         for (domain, status_ids) in by_domain {
-            let urls = self.urls_of(conn, DomainId(domain)).await?;
-            for (status, list) in kereru_store::media::for_statuses(conn, DomainId(domain), &status_ids).await? {
+            let urls = self.urls_of(conn, domain).await?;
+            for (status, list) in kereru_store::media::for_statuses(conn, domain, &status_ids).await? {
                 media_json.insert(status, list.iter().map(|m| super::media::attachment_json(&urls, m)).collect());
             }
         }
-        let remote_ids: Vec<i64> = all.iter().filter(|s| s.domain_id.is_none()).map(|s| s.id).collect();
+        let remote_ids: Vec<StatusId> = all.iter().filter(|s| s.domain_id.is_none()).map(|s| s.id).collect();
         if !remote_ids.is_empty() {
             for attachment in statuses::remote_attachments(conn, &remote_ids).await? {
                 media_json
@@ -119,18 +119,18 @@ impl<'a> Renderer<'a> {
             }
         }
         let tag_rows = statuses::tags_of(conn, &ids).await?;
-        let mut author_ids: Vec<i64> = all.iter().map(|s| s.account_id).collect();
+        let mut author_ids: Vec<AccountId> = all.iter().map(|s| s.account_id).collect();
         author_ids.extend(mention_rows.iter().map(|(_, a)| *a));
         author_ids.sort_unstable();
         author_ids.dedup();
-        let mut authors: HashMap<i64, (Account, Value)> = HashMap::new();
+        let mut authors: HashMap<AccountId, (Account, Value)> = HashMap::new();
         for id in author_ids {
-            if let Some(account) = accounts::get_unchecked(conn, AccountId(id)).await? {
+            if let Some(account) = accounts::get_unchecked(conn, id).await? {
                 let value = self.account(conn, &account).await?;
                 authors.insert(id, (account, value));
             }
         }
-        let mut rendered: HashMap<i64, Value> = HashMap::new();
+        let mut rendered: HashMap<StatusId, Value> = HashMap::new();
         for status in all.iter() {
             let Some((author, author_json)) = authors.get(&status.account_id) else { continue };
             let page_url = match author.domain_id {
@@ -192,7 +192,7 @@ impl<'a> Renderer<'a> {
                 value["reblogged"] = f.reblogged.into();
                 value["bookmarked"] = f.bookmarked.into();
                 value["muted"] = false.into();
-                if status.account_id == viewer.0 {
+                if status.account_id == viewer {
                     value["pinned"] = f.pinned.into();
                 }
             }
@@ -218,7 +218,7 @@ impl<'a> Renderer<'a> {
     pub async fn notifications(&mut self, conn: &mut PgConn, list: Vec<Notification>) -> Result<Vec<Value>, WebError> {
         let mut out = Vec::with_capacity(list.len());
         for n in list {
-            let Some(from) = accounts::get_unchecked(conn, AccountId(n.from_account_id)).await? else { continue };
+            let Some(from) = accounts::get_unchecked(conn, n.from_account_id).await? else { continue };
             let account = self.account(conn, &from).await?;
             let status = match n.status_id {
                 Some(id) => match statuses::visible_one(conn, self.tenant.id, self.viewer, id).await? {

@@ -11,7 +11,7 @@ use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_service::statuses::{self as service, NewPost, StatusAction};
 use kereru_store::statuses::{self, Feed, Visibility};
-use kereru_store::{accounts, interactions};
+use kereru_store::{MediaId, StatusId, accounts, interactions};
 use serde_json::json;
 
 /// The scope `POST /api/v1/statuses/{id}/{action}` needs for `action`.
@@ -44,9 +44,9 @@ pub async fn create(
     let media_ids = params
         .list("media_ids")
         .iter()
-        .map(|id| id.parse::<i64>().map_err(|_| WebError::Unprocessable("media_ids must be ids".into())))
+        .map(|id| id.parse::<MediaId>().map_err(|_| WebError::Unprocessable("media_ids must be ids".into())))
         .collect::<Result<Vec<_>, _>>()?;
-    let in_reply_to = params.str("in_reply_to_id").filter(|v| !v.is_empty()).map(parse_id).transpose()?;
+    let in_reply_to = params.str("in_reply_to_id").filter(|v| !v.is_empty()).map(parse_id).transpose()?.map(StatusId);
     let new = NewPost {
         text: params.str("status").unwrap_or("").to_string(),
         spoiler_text: params.str("spoiler_text").unwrap_or("").to_string(),
@@ -70,7 +70,7 @@ pub async fn show(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
 ) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
@@ -82,7 +82,7 @@ pub async fn show(
 pub async fn delete(
     state: web::Data<AppState>,
     me: User<scope::WriteStatuses>,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
 ) -> Result<HttpResponse, WebError> {
     let actor = me.actor();
     let mut conn = state.pool.get().await?;
@@ -99,7 +99,7 @@ pub async fn delete(
 pub async fn edit(
     state: web::Data<AppState>,
     me: User<scope::WriteStatuses>,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
@@ -121,13 +121,12 @@ pub async fn history(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
 ) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
-    let author =
-        accounts::get_unchecked(&mut conn, kereru_store::AccountId(status.account_id)).await?.ok_or_else(not_found)?;
+    let author = accounts::get_unchecked(&mut conn, status.account_id).await?.ok_or_else(not_found)?;
     let mut renderer = Renderer::new(&tenant, viewer);
     let account = renderer.account(&mut conn, &author).await?;
     let versions = statuses::edits(&mut conn, status.id).await?;
@@ -149,11 +148,11 @@ pub async fn history(
 pub async fn source(
     state: web::Data<AppState>,
     me: User<scope::ReadStatuses>,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
     let status = service::visible(&mut conn, &me.actor(), id).await?;
-    if status.account_id != me.id().0 {
+    if status.account_id != me.id() {
         return Err(not_found());
     }
     Ok(HttpResponse::Ok()
@@ -165,7 +164,7 @@ pub async fn context(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
 ) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
@@ -214,19 +213,19 @@ pub async fn thread(
     }
     // Depth-first order: re-sort by walking parent links.
     let order = depth_first(status.id, &descendants);
-    let by_id: std::collections::HashMap<i64, _> = descendants.into_iter().map(|s| (s.id, s)).collect();
+    let by_id: std::collections::HashMap<StatusId, _> = descendants.into_iter().map(|s| (s.id, s)).collect();
     let descendants: Vec<_> = order.into_iter().filter_map(|id| by_id.get(&id).cloned()).collect();
     Ok((ancestors, descendants))
 }
 
-fn depth_first(root: i64, replies: &[statuses::Status]) -> Vec<i64> {
+fn depth_first(root: StatusId, replies: &[statuses::Status]) -> Vec<StatusId> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(current) = stack.pop() {
         if current != root {
             out.push(current);
         }
-        let mut children: Vec<i64> =
+        let mut children: Vec<StatusId> =
             replies.iter().filter(|s| s.in_reply_to_id == Some(current)).map(|s| s.id).collect();
         children.sort_unstable_by(|a, b| b.cmp(a));
         stack.extend(children);
@@ -239,7 +238,7 @@ pub async fn act(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: Auth,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
     Action(action): Action<StatusAction>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
@@ -256,7 +255,7 @@ pub async fn favourited_by(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
@@ -278,7 +277,7 @@ pub async fn reblogged_by(
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: MaybeAuth,
-    Id(id): Id,
+    Id(id): Id<StatusId>,
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let viewer = auth.viewer();
@@ -286,8 +285,8 @@ pub async fn reblogged_by(
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     let boosts = statuses::visible(&mut conn, tenant.id, viewer, &Feed::ReblogsOf(status.id), page).await?;
-    let account_ids: Vec<i64> = boosts.iter().map(|b| b.account_id).collect();
+    let account_ids: Vec<i64> = boosts.iter().map(|b| b.account_id.0).collect();
     let body = Renderer::new(&tenant, viewer).accounts_by_id(&mut conn, &account_ids).await?;
-    let ids: Vec<i64> = boosts.iter().map(|b| b.id).collect();
+    let ids: Vec<i64> = boosts.iter().map(|b| b.id.0).collect();
     Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
 }

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_store::interactions;
 use kereru_store::page::Page;
 use kereru_store::statuses::{self, Feed};
-use kereru_store::{AccountId, PgConn};
+use kereru_store::{AccountId, PgConn, StatusId};
 
 async fn respond_feed(
     req: &HttpRequest,
@@ -24,7 +24,7 @@ async fn respond_feed(
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
     let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, page).await?;
-    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
     let body = Renderer::new(tenant, viewer).statuses(&mut conn, list).await?;
     Ok(paging::respond(req, &tenant.urls.base(), &ids, body))
 }
@@ -105,10 +105,10 @@ async fn respond_saved(
     conn: &mut PgConn,
     tenant: &Tenant,
     me: AccountId,
-    rows: &[(i64, i64)],
+    rows: &[(i64, StatusId)],
     page: Page,
 ) -> Result<HttpResponse, WebError> {
-    let status_ids: Vec<i64> = rows.iter().map(|(_, s)| *s).collect();
+    let status_ids: Vec<StatusId> = rows.iter().map(|(_, s)| *s).collect();
     let visible = statuses::visible(
         conn,
         tenant.id,
@@ -117,7 +117,7 @@ async fn respond_saved(
         Page { limit: page.limit, ..Page::default() },
     )
     .await?;
-    let by_id: std::collections::HashMap<i64, _> = visible.into_iter().map(|s| (s.id, s)).collect();
+    let by_id: std::collections::HashMap<StatusId, _> = visible.into_iter().map(|s| (s.id, s)).collect();
     let ordered: Vec<_> = status_ids.iter().filter_map(|id| by_id.get(id).cloned()).collect();
     let body = Renderer::new(tenant, Some(me)).statuses(conn, ordered).await?;
     let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();

@@ -13,7 +13,7 @@ use kereru_core::activitypub as ap;
 use kereru_service::federation::{outbound, signing, verify};
 use kereru_store::PgConn;
 use kereru_store::accounts::{self, Account};
-use kereru_store::ids::AccountId;
+use kereru_store::ids::{AccountId, StatusId};
 use kereru_store::statuses::{self, Status};
 
 /// The remote actor that signed the request, if it is signed and verifies.
@@ -49,9 +49,9 @@ async fn load(
     viewer: Option<AccountId>,
 ) -> Result<(Account, Status), WebError> {
     let author = accounts::find_local(conn, tenant.id, username).await?.ok_or_else(not_found)?;
-    let id = parse_id(id)?;
+    let id = StatusId(parse_id(id)?);
     let status = statuses::visible_one(conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
-    if status.account_id != author.id.0 || status.domain_id != Some(tenant.id.0) {
+    if status.account_id != author.id || status.domain_id != Some(tenant.id) {
         return Err(not_found());
     }
     Ok((author, status))

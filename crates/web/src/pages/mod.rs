@@ -19,6 +19,7 @@ pub mod profile;
 pub mod public;
 pub mod rss;
 pub mod session;
+pub mod social;
 mod templates;
 pub mod timelines;
 pub mod view;
@@ -40,7 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/sign_out", web::post().to(auth::sign_out))
         .configure(accounts::routes)
         .configure(posting::routes)
-        .configure(public::routes);
+        .configure(public::routes)
+        .configure(social::routes);
 }
 
 /// Every page's Content-Security-Policy: no inline script or style, no

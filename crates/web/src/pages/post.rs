@@ -27,10 +27,10 @@ pub async fn page(
     let viewer_id = viewer.account().map(|a| a.id);
     let mut conn = state.pool.get().await?;
     let author = accounts::find_local(&mut conn, tenant.id, username).await?.ok_or_else(not_found)?;
-    let id = parse_id(id)?;
+    let id = kereru_store::StatusId(parse_id(id)?);
     let status = statuses::visible_one(&mut conn, tenant.id, viewer_id, id).await?.ok_or_else(not_found)?;
     // Only this author's own posts (not boosts) have a page under their name.
-    if status.account_id != author.id.0 || status.domain_id != Some(tenant.id.0) || status.reblog_of_id.is_some() {
+    if status.account_id != author.id || status.domain_id != Some(tenant.id) || status.reblog_of_id.is_some() {
         return Err(not_found().into());
     }
     let (ancestors, descendants) = thread(&mut conn, tenant, viewer_id, &status).await?;

@@ -18,6 +18,7 @@ use kereru_service::compose::{self, ComposeError};
 use kereru_service::media::MediaActionError;
 use kereru_service::statuses::{self as service, MAX_CHARACTERS, MAX_MEDIA, NewPost, StatusAction};
 use kereru_service::{Actor, ServiceError};
+use kereru_store::StatusId;
 use kereru_store::statuses::Visibility;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -65,8 +66,8 @@ pub struct NewQuery {
     in_reply_to_id: Option<String>,
 }
 
-fn parse_id(text: &str) -> Result<i64, WebError> {
-    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(not_found)
+fn parse_id(text: &str) -> Result<StatusId, WebError> {
+    text.parse::<i64>().ok().filter(|id| *id > 0).map(StatusId).ok_or_else(not_found)
 }
 
 /// Plain text of stored HTML, for an excerpt.
@@ -104,10 +105,9 @@ async fn compose_page(
         "" => None,
         id => {
             let parent = service::visible(&mut conn, &actor(tenant, me), parse_id(id)?).await?;
-            let author =
-                kereru_store::accounts::get_visible(&mut conn, tenant.id, kereru_store::AccountId(parent.account_id))
-                    .await?
-                    .ok_or_else(not_found)?;
+            let author = kereru_store::accounts::get_visible(&mut conn, tenant.id, parent.account_id)
+                .await?
+                .ok_or_else(not_found)?;
             let host = match author.domain_id {
                 Some(domain) if domain == tenant.id => None,
                 Some(domain) => Some(
@@ -141,7 +141,11 @@ async fn compose_page(
         }
     };
     if draft.visibility.is_empty() {
-        draft.visibility = kereru_store::profiles::preferences(&mut conn, me.account.id).await?.default_visibility;
+        draft.visibility = kereru_store::profiles::preferences(&mut conn, me.account.id)
+            .await?
+            .default_visibility
+            .as_str()
+            .to_string();
     }
     Page::new("statuses/new.html", tenant, &me.viewer)
         .insert("nav", "home")
@@ -267,7 +271,7 @@ pub async fn create(
 }
 
 /// The path of a status's page.
-fn status_page(me: &Me, id: i64) -> String {
+fn status_page(me: &Me, id: StatusId) -> String {
     format!("/@{}/{id}", me.account.username)
 }
 
@@ -284,7 +288,7 @@ fn edit_page(
     state: &AppState,
     tenant: &Tenant,
     me: &Me,
-    id: i64,
+    id: StatusId,
     form: &EditForm,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
@@ -308,7 +312,7 @@ pub async fn edit_form(
     let id = parse_id(&path)?;
     let mut conn = state.pool.get().await?;
     let status = service::visible(&mut conn, &actor(&tenant, &me), id).await?;
-    if status.account_id != me.account.id.0 || status.reblog_of_id.is_some() {
+    if status.account_id != me.account.id || status.reblog_of_id.is_some() {
         return Err(not_found().into());
     }
     let form = EditForm {

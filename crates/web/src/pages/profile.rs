@@ -59,10 +59,17 @@ pub async fn page(
         Vec::new()
     };
     let list = statuses::visible(&mut conn, tenant.id, viewer_id, &posts_feed(&account, false), query.page()).await?;
-    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
     let posts = views.statuses(&mut conn, list).await?;
     let path = format!("/@{}", account.username);
     let mine = viewer_id == Some(account.id);
+    // A signed-in visitor gets the follow, mute and block buttons.
+    let relationship = match viewer.account() {
+        Some(me) => {
+            super::social::relationship::of(&mut conn, me, &account, &tenant.urls.handle(&account.username)).await?
+        }
+        None => None,
+    };
     let mut response = Page::new("profile.html", tenant, &viewer)
         .insert("a", &profile)
         .insert("pinned", &pinned)
@@ -70,6 +77,8 @@ pub async fn page(
         .insert("next_url", &next_link(&path, &ids))
         .insert("first_page", &query.is_first())
         .insert("mine", &mine)
+        .insert("relationship", &relationship)
+        .insert("return_to", &current_path(req))
         .insert("actor_url", &tenant.urls.actor(&account.username))
         .insert("profile_url", &tenant.urls.profile_page(&account.username))
         .insert("rss_url", &format!("{}.rss", tenant.urls.profile_page(&account.username)))

@@ -26,7 +26,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("auth/email_request.html", include_str!("../../templates/auth/email_request.html")),
     ("auth/password_edit.html", include_str!("../../templates/auth/password_edit.html")),
     ("auth/two_factor.html", include_str!("../../templates/auth/two_factor.html")),
-    ("settings/security_nav.html", include_str!("../../templates/settings/security_nav.html")),
     ("settings/password.html", include_str!("../../templates/settings/password.html")),
     ("settings/email.html", include_str!("../../templates/settings/email.html")),
     ("settings/two_factor.html", include_str!("../../templates/settings/two_factor.html")),
@@ -34,6 +33,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("partials/compose.html", include_str!("../../templates/partials/compose.html")),
     ("statuses/new.html", include_str!("../../templates/statuses/new.html")),
     ("statuses/edit.html", include_str!("../../templates/statuses/edit.html")),
+    ("partials/relationship.html", include_str!("../../templates/partials/relationship.html")),
+    ("partials/account_card.html", include_str!("../../templates/partials/account_card.html")),
+    ("settings/nav.html", include_str!("../../templates/settings/nav.html")),
+    ("settings/profile.html", include_str!("../../templates/settings/profile.html")),
+    ("settings/privacy.html", include_str!("../../templates/settings/privacy.html")),
+    ("settings/applications.html", include_str!("../../templates/settings/applications.html")),
+    ("settings/sessions.html", include_str!("../../templates/settings/sessions.html")),
+    ("settings/export.html", include_str!("../../templates/settings/export.html")),
+    ("settings/import.html", include_str!("../../templates/settings/import.html")),
+    ("settings/import_done.html", include_str!("../../templates/settings/import_done.html")),
+    ("social/remote_follow.html", include_str!("../../templates/social/remote_follow.html")),
+    ("social/authorize_interaction.html", include_str!("../../templates/social/authorize_interaction.html")),
+    ("social/follow_requests.html", include_str!("../../templates/social/follow_requests.html")),
+    ("social/search.html", include_str!("../../templates/social/search.html")),
 ];
 
 pub struct Templates(tera::Tera);

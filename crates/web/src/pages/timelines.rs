@@ -36,7 +36,7 @@ async fn timeline(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let list = statuses::visible(&mut conn, tenant.id, viewer_id, &feed, query.page()).await?;
-    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
     let posts = Views::new(tenant, viewer_id).statuses(&mut conn, list).await?;
     Page::new(heading.template, tenant, viewer)
         .insert("title", heading.title)
@@ -124,7 +124,7 @@ pub async fn notifications_page(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let rows = notifications::list(&mut conn, me.account.id, &[], &[], None, query.page()).await?;
-    let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|n| n.id.0).collect();
     let list = Views::new(&tenant, Some(me.account.id)).notifications(&mut conn, rows).await?;
     Page::new("notifications.html", &tenant, &me.viewer)
         .insert("nav", "notifications")

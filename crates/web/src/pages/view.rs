@@ -329,9 +329,10 @@ impl<'a> Views<'a> {
         let handle = if local { self.tenant.urls.handle(&a.username) } else { format!("@{}", a.acct) };
         let profile_url = match a.url.filter(|u| is_http_url(u)) {
             // This tenant's people link to their page here, as a path.
-            Some(_) if local => format!("/@{}", a.username),
+            _ if local => format!("/@{}", a.username),
             Some(url) => url,
-            None => format!("/@{}", a.username),
+            // A remote profile without an http(s) page has nowhere to link to.
+            None => "#".into(),
         };
         let avatar = http_or(a.avatar, || crate::api::entities::default_avatar(&self.tenant.urls));
         let header_missing = !is_http_url(&a.header) || a.header.ends_with("/headers/original/missing.png");
@@ -483,7 +484,7 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
     let cut: String = one_line.chars().take(max).collect();
     let cut = match cut.rfind(' ') {
-        Some(space) if space > max / 2 => &cut[..space],
+        Some(space) if space > 0 => &cut[..space],
         _ => cut.as_str(),
     };
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':', ' ']))

@@ -16,7 +16,7 @@ use crate::tenant::Tenant;
 use kereru_service::Event;
 use kereru_store::notifications;
 use kereru_store::statuses::{self, Feed, Status, Visibility};
-use kereru_store::{AccountId, PgConn};
+use kereru_store::{AccountId, NotificationId, PgConn, StatusId};
 
 /// One of Mastodon's streams, with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,13 +233,15 @@ impl Subscriber {
             let payload = match (check, status_id) {
                 (Check::Deleted, Some(id)) => Some(id.to_string()),
                 (Check::InFeed(feed), Some(id)) => {
-                    match statuses::visible_in_feed(&mut conn, self.tenant.id, self.account, &feed, id).await? {
+                    match statuses::visible_in_feed(&mut conn, self.tenant.id, self.account, &feed, StatusId(id))
+                        .await?
+                    {
                         Some(status) => Some(self.render_status(&mut conn, &mut rendered, status).await?),
                         None => None,
                     }
                 }
                 (Check::Direct, Some(id)) => {
-                    match statuses::visible_one(&mut conn, self.tenant.id, self.account, id).await? {
+                    match statuses::visible_one(&mut conn, self.tenant.id, self.account, StatusId(id)).await? {
                         Some(status) if status.visibility() == Visibility::Direct => {
                             Some(self.render_status(&mut conn, &mut rendered, status).await?)
                         }
@@ -273,7 +275,7 @@ impl Subscriber {
 
     async fn render_notification(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {
         let Some(me) = self.account else { return Ok(None) };
-        let Some(notification) = notifications::get(conn, me, id).await? else { return Ok(None) };
+        let Some(notification) = notifications::get(conn, me, NotificationId(id)).await? else { return Ok(None) };
         // The renderer leaves out a notification whose status the viewer can't see.
         let rendered = Renderer::new(&self.tenant, Some(me)).notifications(conn, vec![notification]).await?;
         match rendered.into_iter().next() {

@@ -34,7 +34,7 @@ pub async fn follow(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
     if before.is_none() {
         let kind = if state == FollowState::Accepted { "follow" } else { "follow_request" };
         if let Some(n) = notifications::notify(conn, target.id, follower.id, kind, None).await? {
-            events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+            events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
         }
     }
     if state == FollowState::Accepted {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kereru_core::activitystreams::{Object, Reference};
 use kereru_store::accounts::Account;
-use kereru_store::ids::{AccountId, next_id};
+use kereru_store::ids::next_id;
 use kereru_store::relationships::FollowState;
 use kereru_store::schema::follows;
 use kereru_store::schema::{accounts as accounts_table, reports};
@@ -20,16 +20,15 @@ pub async fn like(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Resu
         return ignored("Like of a status that is not this tenant's");
     };
     let liker = incoming.actor.id;
-    if relationships::blocked_either_way(conn, liker, AccountId(status.account_id)).await? {
+    if relationships::blocked_either_way(conn, liker, status.account_id).await? {
         return ignored("a block");
     }
     relationships::make_known(conn, incoming.tenant.id, &[liker]).await?;
     let mut events = Vec::new();
     if interactions::favourite(conn, liker, status.id).await?
-        && let Some(n) =
-            notifications::notify(conn, AccountId(status.account_id), liker, "favourite", Some(status.id)).await?
+        && let Some(n) = notifications::notify(conn, status.account_id, liker, "favourite", Some(status.id)).await?
     {
-        events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+        events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
     }
     done("favourited", events)
 }
@@ -45,7 +44,7 @@ pub async fn undo_like(
     let Some(status) = local_status(conn, incoming.tenant, id).await? else { return ignored("no like matches") };
     let liker = incoming.actor.id;
     if interactions::unfavourite(conn, liker, status.id).await? {
-        notifications::withdraw(conn, AccountId(status.account_id), liker, "favourite", Some(status.id)).await?;
+        notifications::withdraw(conn, status.account_id, liker, "favourite", Some(status.id)).await?;
         return done("unfavourited", Vec::new());
     }
     ignored("no like matches")
@@ -91,7 +90,7 @@ pub async fn flag(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Resu
         if let Some(account) = local_actor(conn, incoming, id).await? {
             target.get_or_insert(account.id);
         } else if let Some(status) = local_status(conn, incoming.tenant, id).await? {
-            target.get_or_insert(AccountId(status.account_id));
+            target.get_or_insert(status.account_id);
             status_ids.push(status.id);
         }
     }

@@ -11,7 +11,7 @@ use kereru_core::activitypub::{self as ap, Audience, RemoteNote};
 use kereru_core::activitystreams::{ACTOR_TYPES, Object, Reference, STATUS_TYPES};
 use kereru_delivery::http::Url;
 use kereru_store::accounts::{self, Account};
-use kereru_store::ids::{AccountId, DomainId, next_id};
+use kereru_store::ids::{AccountId, DomainId, StatusId, next_id};
 use kereru_store::schema::{accounts as accounts_table, follows, remote_attachments, status_edits, statuses as table};
 use kereru_store::statuses::{self, NewStatus, Status, Visibility};
 use kereru_store::{domains, notifications, relationships};
@@ -118,7 +118,7 @@ async fn store_note(
 ) -> Result<(Status, Vec<Account>), ProcessError> {
     let mentioned = accounts_by_actor_ids(conn, incoming.context.scheme, &note.mentions).await?;
     if let Some(existing) = status_by_uri(conn, &note.id).await? {
-        if existing.account_id != author.id.0 {
+        if existing.account_id != author.id {
             return Err(ProcessError::Invalid(format!("{} belongs to another account", note.id)));
         }
         return Ok((existing, mentioned));
@@ -128,13 +128,13 @@ async fn store_note(
         None => None,
     };
     let audience = ap::audience_of(&note.to, &note.cc, author.followers_url.as_deref());
-    let id = next_id();
+    let id = StatusId(next_id());
     let status = statuses::insert(
         conn,
         &NewStatus {
             id,
             domain_id: None,
-            account_id: author.id.0,
+            account_id: author.id,
             uri: note.id.clone(),
             text: String::new(),
             content: note.content_html.clone(),
@@ -199,10 +199,10 @@ async fn receive_here(
 ) -> Result<Vec<Event>, ProcessError> {
     let tenant = incoming.tenant.id;
     statuses::add_receipts(conn, status.id, &[tenant]).await?;
-    let mut known = vec![AccountId(status.account_id)];
+    let mut known = vec![status.account_id];
     known.extend(mentioned.iter().map(|a| a.id));
     relationships::make_known(conn, tenant, &known).await?;
-    let author = AccountId(status.account_id);
+    let author = status.account_id;
     let mentioned_here: Vec<AccountId> =
         mentioned.iter().filter(|a| a.domain_id == Some(tenant)).map(|a| a.id).collect();
     let direct = status.visibility() == Visibility::Direct;
@@ -211,7 +211,7 @@ async fn receive_here(
     home_of.sort_unstable();
     home_of.dedup();
     let mut events = vec![Event::StatusCreated {
-        status_id: status.id,
+        status_id: status.id.0,
         tenants: vec![tenant.0],
         home_of,
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
@@ -219,7 +219,7 @@ async fn receive_here(
     }];
     let mut notify = |n: Option<notifications::Notification>| {
         if let Some(n) = n {
-            events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+            events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
         }
     };
     if status.reblog_of_id.is_none() {
@@ -295,7 +295,7 @@ pub async fn update(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
     }
     let note = read(embedded)?;
     let Some(status) = status_by_uri(conn, &note.id).await? else { return ignored("Update of an unknown status") };
-    if status.account_id != incoming.actor.id.0 || status.is_local() {
+    if status.account_id != incoming.actor.id || status.is_local() {
         return ignored("Update of another account's status");
     }
     let versions: i64 =
@@ -327,7 +327,7 @@ pub async fn update(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         .await?;
     diesel::insert_into(status_edits::table).values(save(&updated, edited_at)).execute(conn).await?;
     let tenants = deliver::holders(conn, status.id).await.map_err(ProcessError::from)?;
-    done("status updated", vec![Event::StatusUpdated { status_id: status.id, tenants }])
+    done("status updated", vec![Event::StatusUpdated { status_id: status.id.0, tenants }])
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<Processed, ProcessError> {
@@ -340,7 +340,7 @@ pub async fn delete(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         return done("account deleted", Vec::new());
     }
     let Some(status) = status_by_uri(conn, id).await? else { return ignored("Delete of an unknown object") };
-    if status.account_id != incoming.actor.id.0 || status.is_local() {
+    if status.account_id != incoming.actor.id || status.is_local() {
         return ignored("Delete of another account's object");
     }
     let event = deliver::deleted(conn, &status).await.map_err(ProcessError::from)?;
@@ -372,7 +372,7 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
         return ignored("Announce of a status that cannot be boosted");
     }
     let followers = followers_here(conn, tenant, booster.id).await?;
-    let of_ours = original.domain_id == Some(tenant.0);
+    let of_ours = original.domain_id == Some(tenant);
     if followers.is_empty() && !of_ours {
         return ignored("nobody here follows the booster or wrote the status");
     }
@@ -387,9 +387,9 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
             statuses::insert(
                 conn,
                 &NewStatus {
-                    id: next_id(),
+                    id: StatusId(next_id()),
                     domain_id: None,
-                    account_id: booster.id.0,
+                    account_id: booster.id,
                     uri: incoming.activity_uri.to_string(),
                     text: String::new(),
                     content: String::new(),
@@ -411,13 +411,13 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
         }
     };
     statuses::add_receipts(conn, original.id, &[tenant]).await?;
-    relationships::make_known(conn, tenant, &[AccountId(original.account_id)]).await?;
+    relationships::make_known(conn, tenant, &[original.account_id]).await?;
     let mut events = receive_here(conn, incoming, &boost, &[], &followers).await?;
     if of_ours
         && let Some(n) =
-            notifications::notify(conn, AccountId(original.account_id), booster.id, "reblog", Some(original.id)).await?
+            notifications::notify(conn, original.account_id, booster.id, "reblog", Some(original.id)).await?
     {
-        events.push(Event::Notification { account_id: n.account_id, notification_id: n.id });
+        events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
     }
     done(format!("boost {} stored", boost.id), events)
 }
@@ -429,7 +429,7 @@ pub async fn undo_announce(
 ) -> Result<Processed, ProcessError> {
     let Some(id) = inner.id() else { return ignored("Undo of an Announce without id") };
     let Some(boost) = status_by_uri(conn, id).await? else { return ignored("no boost matches") };
-    if boost.account_id != incoming.actor.id.0 || boost.reblog_of_id.is_none() || boost.is_local() {
+    if boost.account_id != incoming.actor.id || boost.reblog_of_id.is_none() || boost.is_local() {
         return ignored("no boost of this actor matches");
     }
     let event = deliver::deleted(conn, &boost).await.map_err(ProcessError::from)?;

@@ -51,7 +51,7 @@ async fn page(
         .collect();
     Page::new("invites.html", tenant, &me.viewer)
         .insert("nav", "settings")
-        .insert("settings_page", "invites")
+        .insert("section", "invites")
         .insert("may_invite", &may)
         .insert("invites", &rows)
         .insert("errors", errors)

@@ -38,7 +38,7 @@ fn password_page(
 ) -> Result<HttpResponse, PageError> {
     Page::new("settings/password.html", tenant, &me.viewer)
         .insert("nav", "settings")
-        .insert("settings_page", "password")
+        .insert("section", "password")
         .insert("errors", errors)
         .insert("notice", &notice)
         .insert("min_password", &kereru_store::password::MIN_PASSWORD_LEN)
@@ -117,7 +117,7 @@ async fn email_page(
     let login = kereru_service::account_security::login(&mut conn, tenant.id, me.account.id).await?;
     Page::new("settings/email.html", tenant, &me.viewer)
         .insert("nav", "settings")
-        .insert("settings_page", "email")
+        .insert("section", "email")
         .insert("current_email", &login.email)
         .insert("email", typed)
         .insert("errors", errors)

@@ -119,7 +119,7 @@ async fn settings_page(
     });
     Page::new("settings/two_factor.html", tenant, &me.viewer)
         .insert("nav", "settings")
-        .insert("settings_page", "two_factor")
+        .insert("section", "two_factor")
         .insert("enabled", &login.otp_enabled)
         .insert("secret", &grouped)
         .insert("otpauth_uri", &uri)
