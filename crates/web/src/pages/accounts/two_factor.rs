@@ -110,9 +110,13 @@ async fn settings_page(
     let mut conn = state.pool.get().await?;
     let login = security::login(&mut conn, tenant.id, me.account.id).await?;
     let setting_up = login.otp_secret.clone().filter(|_| !login.otp_enabled);
-    let uri = setting_up
-        .as_deref()
-        .map(|secret| kereru_core::totp::otpauth_uri(&tenant.name, &tenant.urls.acct(&me.account.username), secret));
+    let uri = setting_up.as_deref().map(|secret| {
+        kereru_core::totp::otpauth_uri(
+            &tenant.name,
+            &format!("{}@{}", me.account.username, tenant.account_host),
+            secret,
+        )
+    });
     // The secret in groups of four, easier to type.
     let grouped = setting_up.as_deref().map(|secret| {
         secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
