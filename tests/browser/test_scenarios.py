@@ -86,3 +86,85 @@ def test_a_person_on_another_tenant_follows_through_remote_follow_and_sees_the_n
         assert time.monotonic() < deadline, "alice's post never reached bob's home feed"
         time.sleep(0.5)
     screenshot("home-of-a-follower", browser)
+
+
+def sign_up(browser, kereru, person, reason=None):
+    browser.open(kereru.url(person.host))
+    browser.click("Sign up")
+    browser.fill_form({
+        "Username": person.username,
+        "E-mail address": person.email,
+        "Password": person.password,
+        "Password again": person.password,
+    })
+    if reason is not None:
+        browser.fill("Why do you want to join?", reason)
+    browser.fill(f"I accept the rules and the privacy policy of {tenant_name(kereru, person.host)}", True)
+    return browser
+
+
+def tenant_name(kereru, host):
+    return next(t.name for t in kereru.tenants if t.host == host)
+
+
+def test_a_person_signs_up_confirms_by_mail_posts_a_picture_and_sees_it_on_their_profile(
+    kereru, browsers, mailbox, new_person, tmp_path, screenshot
+):
+    ann = new_person("one.test")
+    browser = browsers.new("ann")
+    sign_up(browser, kereru, ann)
+    screenshot("sign-up", browser)
+    browser.submit("Create my account")
+    assert browser.url == kereru.url("one.test", "/auth/sign_up/check_email")
+    screenshot("sign-up-check-email", browser)
+
+    # Before confirming, the password alone does not let her in.
+    sign_in(browser, kereru, ann)
+    assert "confirm your e-mail address" in browser.find("[role=alert]").text
+    screenshot("sign-in-unconfirmed", browser)
+
+    mail = mailbox.wait_for(to=ann.email, subject="Confirm your e-mail address")
+    browser.open(mail.link("/auth/confirmation"))
+    assert "Your address is confirmed" in browser.find("h1").text
+    screenshot("confirmed", browser)
+
+    sign_in(browser, kereru, ann)
+    assert browser.url == kereru.url("one.test", "/home")
+    words = kereru.unique("first")
+    browser.fill("What's on your mind?", f"My {words} post, with a picture")
+    browser.find("details.compose-images summary").click()
+    browser.fill("Image 1", str(png_file(tmp_path, "first.png")))
+    browser.fill("Alt text of image 1", f"The view from my {words} window")
+    browser.submit("Post")
+
+    browser.open(kereru.url("one.test", f"/@{ann.username}"))
+    assert words in browser.text
+    alts = [img.get_attribute("alt") or "" for img in browser.find_all("article img")]
+    assert f"The view from my {words} window" in alts
+    screenshot("new-person-profile", browser)
+
+
+def test_a_sign_up_by_approval_waits_until_the_staff_approves_it(kereru, browsers, mailbox, new_person, screenshot):
+    cat = new_person("two.test")
+    browser = browsers.new("cat")
+    sign_up(browser, kereru, cat, reason="I live on Kōwhai Hill")
+    screenshot("sign-up-approval", browser)
+    browser.submit("Create my account")
+    mail = mailbox.wait_for(to=cat.email, subject="Confirm your e-mail address")
+    browser.open(mail.link("/auth/confirmation"))
+    assert "waits for approval" in browser.text
+
+    sign_in(browser, kereru, cat)
+    assert "waiting for approval" in browser.find("[role=alert]").text
+    assert "Log out" not in browser.button_names()
+    screenshot("sign-in-awaiting-approval", browser)
+
+    # The tenant's staff approve (from the command line until the admin pages exist).
+    out = kereru.cli("user", "approve", "--domain", "two.test", "--username", cat.username)
+    assert out.stdout.startswith("approved"), out.stdout
+    approved = mailbox.wait_for(to=cat.email, subject="is approved")
+    assert "/auth/sign_in" in approved.text
+
+    sign_in(browser, kereru, cat)
+    assert browser.url == kereru.url("two.test", "/home")
+    assert "Log out" in browser.button_names()

@@ -169,4 +169,11 @@ pub enum UserCommand {
         #[arg(long, value_name = "HOST")]
         domain: String,
     },
+    /// Approve a sign-up that waits for approval (registrations by approval); mails its owner.
+    Approve {
+        #[arg(long, value_name = "HOST")]
+        domain: String,
+        #[arg(long)]
+        username: String,
+    },
 }

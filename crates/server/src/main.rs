@@ -75,7 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let database = Database::open(&config).await?;
                 let result = async {
                     let mut conn = database.pool.get().await?;
-                    commands::user::run(command, &mut conn).await
+                    commands::user::run(command, &mut conn, &config).await
                 }
                 .await;
                 close_after(database, result).await

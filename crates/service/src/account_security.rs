@@ -120,6 +120,29 @@ pub async fn confirm(conn: &mut AsyncPgConnection, tenant: DomainId, token: &str
     .await
 }
 
+/// Approves a sign-up that waits for the tenant's staff and mails its owner;
+/// `Ok(false)` when it was not waiting (already approved). `NotFound` for an
+/// account that is not this tenant's.
+pub async fn approve(
+    conn: &mut AsyncPgConnection,
+    tenant: &Domain,
+    scheme: Scheme,
+    account: AccountId,
+) -> Result<bool, ServiceError> {
+    let (name, base_url) = site(tenant, scheme);
+    conn.transaction(async |conn| -> Result<bool, ServiceError> {
+        let login = store::login(conn, tenant.id, account).await?.ok_or(ServiceError::NotFound)?;
+        if !store::approve(conn, tenant.id, account).await? {
+            return Ok(false);
+        }
+        let username = store::username(conn, tenant.id, account).await?;
+        let mail = account_mails::approved(Site { name: &name, base_url: &base_url }, &username);
+        account_mails::send(conn, tenant.id, &login.email, &mail).await?;
+        Ok(true)
+    })
+    .await
+}
+
 /// Sends a new confirmation link to `email` if it is an unconfirmed login's.
 pub async fn resend_confirmation(
     conn: &mut AsyncPgConnection,

@@ -430,3 +430,15 @@ pub async fn username(
         .first(conn)
         .await?)
 }
+
+/// Approves `account`'s sign-up on `domain`; whether it was waiting.
+pub async fn approve(conn: &mut AsyncPgConnection, domain: DomainId, account: AccountId) -> Result<bool, StoreError> {
+    let changed = diesel::update(users::table)
+        .filter(users::domain_id.eq(domain.0))
+        .filter(users::account_id.eq(account.0))
+        .filter(users::approved.eq(false))
+        .set(users::approved.eq(true))
+        .execute(conn)
+        .await?;
+    Ok(changed > 0)
+}

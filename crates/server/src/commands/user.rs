@@ -1,6 +1,7 @@
 //! `kereru user ...`: local accounts from the command line.
 
 use crate::cli::UserCommand;
+use crate::config::Config;
 use anyhow::{Context, bail};
 use kereru_core::{HostName, Username, email::parse_email};
 use kereru_store::Connection;
@@ -8,7 +9,7 @@ use kereru_store::accounts::{self, NewLocalAccount};
 use kereru_store::domains;
 use std::io::{BufRead, IsTerminal};
 
-pub async fn run(command: UserCommand, conn: &mut Connection) -> anyhow::Result<()> {
+pub async fn run(command: UserCommand, conn: &mut Connection, config: &Config) -> anyhow::Result<()> {
     match command {
         UserCommand::Create { domain, username, email, admin } => {
             // Validate everything before reading the password or touching the database.
@@ -34,6 +35,21 @@ pub async fn run(command: UserCommand, conn: &mut Connection) -> anyhow::Result<
                 .with_context(|| format!("no domain {host} on this host (see `kereru domain list`)"))?;
             for account in accounts::list_local(conn, domain.id).await? {
                 println!("@{}@{}", account.username, domain.account_host);
+            }
+        }
+        UserCommand::Approve { domain, username } => {
+            let host = HostName::parse(&domain)?;
+            let domain = domains::find_by_host(conn, &host)
+                .await?
+                .with_context(|| format!("no domain {host} on this host (see `kereru domain list`)"))?;
+            let account = accounts::find_local(conn, domain.id, &username)
+                .await?
+                .with_context(|| format!("no account {username} on {host}"))?;
+            let scheme = config.public_scheme().unwrap_or(kereru_core::Scheme::Https);
+            if kereru_service::account_security::approve(conn, &domain, scheme, account.id).await? {
+                println!("approved @{}@{}; a mail tells them", account.username, domain.account_host);
+            } else {
+                println!("@{}@{} was not waiting for approval", account.username, domain.account_host);
             }
         }
     }
