@@ -80,6 +80,7 @@ fn render_form(
 ) -> Result<String, WebError> {
     let mut context = tera::Context::new();
     context.insert("site_name", &tenant.name);
+    context.insert("site_host", tenant.account_host.as_str());
     context.insert("app_name", &request.app.name);
     context.insert("app_website", &request.app.website);
     context.insert("scopes", &request.scopes.iter().collect::<Vec<_>>());
