@@ -1,6 +1,7 @@
-"""Whole scenarios as people live them: posting with a picture and finding it
-on one's public profile; following someone on another tenant through the
-remote-follow flow and seeing their next post at home."""
+"""Whole scenarios as people live them: signing up, confirming by the mailed
+link, posting a picture and finding it on one's public profile; being followed
+from another tenant through the remote-follow flow, whose follower sees the
+next post at home; a sign-up by approval that waits for the staff."""
 
 import struct
 import time
@@ -56,38 +57,6 @@ def test_a_person_posts_a_picture_and_it_is_on_their_public_profile(kereru, brow
     screenshot("profile-with-post", visitor)
 
 
-def test_a_person_on_another_tenant_follows_through_remote_follow_and_sees_the_next_post(
-    kereru, browsers, screenshot
-):
-    alice, bob = kereru.person("alice"), kereru.person("bob")
-    browser = browsers.new("bob")
-    # Bob, signed in at home on two.test, finds alice's profile on one.test.
-    sign_in(browser, kereru, bob)
-    browser.open(kereru.url("one.test", "/@alice"))
-    browser.click("Follow")
-    assert "/@alice/remote_follow" in browser.url
-    browser.fill("Your address", bob.acct)
-    screenshot("remote-follow", browser)
-    browser.submit("Go to my server")
-    # His own server asks him to confirm.
-    assert browser.url.startswith(kereru.url("two.test", "/authorize_interaction"))
-    screenshot("authorize-interaction", browser)
-    browser.submit("Follow")
-    assert "You follow" in browser.find("h1").text
-
-    # Alice posts; the post reaches bob's home feed on the other tenant.
-    words = kereru.unique("news")
-    kereru.api(alice).post("/api/v1/statuses", data={"status": f"Fresh {words} from one.test"})
-    deadline = time.monotonic() + 30
-    while True:
-        browser.open(kereru.url("two.test", "/home"))
-        if words in browser.text:
-            break
-        assert time.monotonic() < deadline, "alice's post never reached bob's home feed"
-        time.sleep(0.5)
-    screenshot("home-of-a-follower", browser)
-
-
 def sign_up(browser, kereru, person, reason=None):
     browser.open(kereru.url(person.host))
     browser.click("Sign up")
@@ -107,7 +76,7 @@ def tenant_name(kereru, host):
     return next(t.name for t in kereru.tenants if t.host == host)
 
 
-def test_a_person_signs_up_confirms_by_mail_posts_a_picture_and_sees_it_on_their_profile(
+def test_a_person_signs_up_posts_a_picture_and_is_followed_from_another_tenant(
     kereru, browsers, mailbox, new_person, tmp_path, screenshot
 ):
     ann = new_person("one.test")
@@ -142,6 +111,36 @@ def test_a_person_signs_up_confirms_by_mail_posts_a_picture_and_sees_it_on_their
     alts = [img.get_attribute("alt") or "" for img in browser.find_all("article img")]
     assert f"The view from my {words} window" in alts
     screenshot("new-person-profile", browser)
+
+    # Bob, signed in at home on two.test, follows her through the remote-follow flow.
+    bob = kereru.person("bob")
+    bobs = browsers.new("bob")
+    sign_in(bobs, kereru, bob)
+    bobs.open(kereru.url("one.test", f"/@{ann.username}"))
+    bobs.click("Follow")
+    assert f"/@{ann.username}/remote_follow" in bobs.url
+    bobs.fill("Your address", bob.acct)
+    screenshot("remote-follow", bobs)
+    bobs.submit("Go to my server")
+    # His own server asks him to confirm.
+    assert bobs.url.startswith(kereru.url("two.test", "/authorize_interaction"))
+    screenshot("authorize-interaction", bobs)
+    bobs.submit("Follow")
+    assert "You follow" in bobs.find("h1").text
+
+    # Her next post reaches his home page on the other tenant.
+    news = kereru.unique("news")
+    browser.open(kereru.url("one.test", "/home"))
+    browser.fill("What's on your mind?", f"Hello to my first follower, {news}")
+    browser.submit("Post")
+    deadline = time.monotonic() + 30
+    while True:
+        bobs.open(kereru.url("two.test", "/home"))
+        if news in bobs.text:
+            break
+        assert time.monotonic() < deadline, "her post never reached bob's home page"
+        time.sleep(0.5)
+    screenshot("home-of-a-follower", bobs)
 
 
 def test_a_sign_up_by_approval_waits_until_the_staff_approves_it(kereru, browsers, mailbox, new_person, screenshot):
