@@ -23,7 +23,7 @@ pub fn safe_return_to(return_to: Option<&str>) -> &str {
 }
 
 #[derive(serde::Deserialize)]
-pub struct ReturnTo {
+pub struct SignInQuery {
     return_to: Option<String>,
     /// Set after a password reset, or when a two-factor step took too long.
     reset: Option<String>,
@@ -35,7 +35,7 @@ pub async fn sign_in_form(
     state: web::Data<AppState>,
     tenant: Tenant,
     viewer: Viewer,
-    query: web::Query<ReturnTo>,
+    query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, PageError> {
     let return_to = safe_return_to(query.return_to.as_deref());
     if viewer.signed_in.is_some() {

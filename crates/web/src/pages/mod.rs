@@ -102,6 +102,12 @@ pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
     response
 }
 
+/// The fields of the small forms that only act and go back: the page to return to.
+#[derive(serde::Deserialize)]
+pub struct ReturnTo {
+    pub return_to: Option<String>,
+}
+
 /// A 303 to `location` (after a form: the browser GETs the next page).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("Location", location)).insert_header(("Cache-Control", "no-store")).finish()

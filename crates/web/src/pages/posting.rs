@@ -5,8 +5,8 @@
 
 use super::auth::safe_return_to;
 use super::csrf::{self, CsrfForm};
-use super::session::Me;
-use super::{Page, PageError, see_other};
+use super::session::{Me, actor};
+use super::{Page, PageError, ReturnTo, see_other};
 use crate::error::{WebError, not_found};
 use crate::multipart::{self, Value as Part};
 use crate::state::AppState;
@@ -14,10 +14,10 @@ use crate::tenant::Tenant;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_service::ServiceError;
 use kereru_service::compose::{self, ComposeError};
 use kereru_service::media::MediaActionError;
 use kereru_service::statuses::{self as service, MAX_CHARACTERS, MAX_MEDIA, NewPost, StatusAction};
-use kereru_service::{Actor, ServiceError};
 use kereru_store::StatusId;
 use kereru_store::statuses::Visibility;
 
@@ -37,10 +37,6 @@ const DESCRIPTION_FIELDS: [&str; MAX_MEDIA] = ["description_1", "description_2",
 /// The body limit of the compose form (four images and the text), which the
 /// tenant middleware applies to `POST /statuses`.
 pub const COMPOSE_BODY_LIMIT: u64 = MAX_MEDIA as u64 * crate::api::instance::IMAGE_SIZE_LIMIT + 1024 * 1024;
-
-fn actor<'a>(tenant: &'a Tenant, me: &'a Me) -> Actor<'a> {
-    Actor { tenant: &tenant.domain, account: &me.account, scheme: tenant.urls.scheme }
-}
 
 /// What the compose form shows (again, after an error).
 #[derive(Debug, Default, serde::Serialize)]
@@ -349,11 +345,6 @@ pub async fn edit(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct ActionForm {
-    return_to: Option<String>,
-}
-
 /// `POST /statuses/{id}/{action}` (favourite, reblog, bookmark, pin, their undos):
 /// then back to the page the form was on.
 pub async fn act(
@@ -361,7 +352,7 @@ pub async fn act(
     tenant: Tenant,
     me: Me,
     path: web::Path<(String, String)>,
-    CsrfForm(form): CsrfForm<ActionForm>,
+    CsrfForm(form): CsrfForm<ReturnTo>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
     let id = parse_id(&id)?;
@@ -378,7 +369,7 @@ pub async fn delete(
     tenant: Tenant,
     me: Me,
     path: web::Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
+    CsrfForm(form): CsrfForm<ReturnTo>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     let mut conn = state.pool.get().await?;

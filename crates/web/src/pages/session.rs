@@ -136,6 +136,11 @@ impl FromRequest for Me {
     }
 }
 
+/// The signed-in person as the service layer's actor.
+pub fn actor<'a>(tenant: &'a Tenant, me: &'a Me) -> kereru_service::Actor<'a> {
+    kereru_service::Actor { tenant: &tenant.domain, account: &me.account, scheme: tenant.urls.scheme }
+}
+
 /// The cookie that carries a new session's token on `tenant`.
 pub fn cookie(tenant: &Tenant, token: String) -> Cookie<'static> {
     Cookie::build(COOKIE, token)

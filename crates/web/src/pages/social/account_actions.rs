@@ -6,6 +6,7 @@
 use super::cards;
 use super::{actor, path_id};
 use crate::error::not_found;
+use crate::pages::ReturnTo;
 use crate::pages::auth::safe_return_to;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::session::Me;
@@ -17,11 +18,6 @@ use kereru_service::follows;
 use kereru_store::AccountId;
 use kereru_store::page::Page as StorePage;
 use kereru_store::relationships::{self, FollowState};
-
-#[derive(serde::Deserialize)]
-pub struct ReturnTo {
-    return_to: Option<String>,
-}
 
 /// `POST /accounts/{id}/{action}`
 pub async fn act(

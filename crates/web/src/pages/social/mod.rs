@@ -12,10 +12,7 @@ pub mod search;
 pub mod security;
 pub mod settings;
 
-use super::session::Me;
-use crate::tenant::Tenant;
 use actix_web::web;
-use kereru_service::Actor;
 
 /// Registers these pages' routes (inside the tenant scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -47,10 +44,7 @@ pub fn profile_routes(cfg: &mut web::ServiceConfig) {
         .route("/@{username}/remote_follow", web::post().to(interact::remote_follow));
 }
 
-/// The signed-in person as the service layer's actor.
-pub fn actor<'a>(tenant: &'a Tenant, me: &'a Me) -> Actor<'a> {
-    Actor { tenant: &tenant.domain, account: &me.account, scheme: tenant.urls.scheme }
-}
+pub use super::session::actor;
 
 /// An id from a path: anything but a number names nothing (404).
 pub fn path_id(text: &str) -> Result<i64, crate::WebError> {
