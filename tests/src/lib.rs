@@ -11,6 +11,7 @@
 pub mod fake_ca;
 pub mod federation;
 pub mod inbox;
+pub mod mail;
 pub mod oauth;
 pub mod pebble;
 pub mod remote;

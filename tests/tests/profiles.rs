@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
 use kereru_store::domains::{NewDomain, Registrations};
+use kereru_tests::mail::link_in_mail;
 use kereru_tests::{TestApp, World, new_domain, oauth};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,13 +16,13 @@ async fn app_token(app: &TestApp, host: &str) -> (reqwest::Client, String) {
 
 #[tokio::test]
 async fn sign_up_follows_each_tenants_registration_mode() {
-    let app = World::new()
+    let world = World::new()
         .domain(NewDomain { registrations: Registrations::Open, ..new_domain("open.test", None) })
         .domain(NewDomain { registrations: Registrations::Approval, ..new_domain("approval.test", None) })
         .domain(NewDomain { registrations: Registrations::Closed, ..new_domain("closed.test", None) })
         .start()
-        .await
-        .app;
+        .await;
+    let app = &world.app;
 
     let signup = |host: &'static str, username: &'static str, extra: Vec<(&'static str, &'static str)>| {
         let app = &app;
@@ -40,13 +41,20 @@ async fn sign_up_follows_each_tenants_registration_mode() {
     let response = signup("open.test", "newbie", vec![]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let token: Value = response.json().await.unwrap();
-    let me = app
-        .client()
-        .get(app.url("open.test", "/api/v1/accounts/verify_credentials"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let verify = || {
+        app.client()
+            .get(app.url("open.test", "/api/v1/accounts/verify_credentials"))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+    };
+    // As Mastodon: the token works once the address is confirmed by the mailed link.
+    let unconfirmed = verify().await.unwrap();
+    assert_eq!(unconfirmed.status(), StatusCode::FORBIDDEN);
+    assert_eq!(unconfirmed.json::<Value>().await.unwrap()["error"], "Your login is missing a confirmed e-mail address");
+    let link = link_in_mail(&world, "open.test", "new@mail.test", "/auth/confirmation").await;
+    let confirmed = app.client().get(app.url("open.test", &link)).send().await.unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let me = verify().await.unwrap();
     assert_eq!(me.json::<Value>().await.unwrap()["username"], "newbie");
     assert_eq!(
         signup("open.test", "NEWBIE", vec![]).await.status(),
@@ -72,15 +80,20 @@ async fn sign_up_follows_each_tenants_registration_mode() {
     let pending = signup("approval.test", "waiting", vec![("reason", "I'd like to join")]).await;
     assert_eq!(pending.status(), StatusCode::OK);
     let token: Value = pending.json().await.unwrap();
-    let me = app
-        .client()
-        .get(app.url("approval.test", "/api/v1/accounts/verify_credentials"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let verify = || {
+        app.client()
+            .get(app.url("approval.test", "/api/v1/accounts/verify_credentials"))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+    };
+    assert_eq!(verify().await.unwrap().status(), StatusCode::FORBIDDEN, "unconfirmed");
+    // Confirmed, the sign-up still waits for the staff.
+    let link = link_in_mail(&world, "approval.test", "new@mail.test", "/auth/confirmation").await;
+    assert_eq!(app.client().get(app.url("approval.test", &link)).send().await.unwrap().status(), StatusCode::OK);
+    let me = verify().await.unwrap();
     assert_eq!(me.status(), StatusCode::FORBIDDEN, "pending approval");
-    app.stop().await;
+    assert_eq!(me.json::<Value>().await.unwrap()["error"], "Your login is currently pending approval");
+    world.stop().await;
 }
 
 #[tokio::test]

@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
-use diesel::sql_types::{BigInt, Text};
-use diesel_async::RunQueryDsl;
 use kereru_store::domains::{NewDomain, Registrations};
+use kereru_tests::mail::{link_in_mail, outbox};
 use kereru_tests::oauth::{self, hidden_value};
 use kereru_tests::{PASSWORD, TestApp, World, new_domain};
 use reqwest::StatusCode;
@@ -74,34 +73,6 @@ impl Browser {
     async fn sign_in(&mut self, login: &str, password: &str) -> (StatusCode, String, Option<String>) {
         self.submit("/auth/sign_in", "/auth/sign_in", &[("login", login), ("password", password)]).await
     }
-}
-
-#[derive(diesel::QueryableByName, Debug)]
-struct Mail {
-    #[diesel(sql_type = Text)]
-    to_address: String,
-    #[diesel(sql_type = Text)]
-    subject: String,
-    #[diesel(sql_type = Text)]
-    body_text: String,
-}
-
-/// The mails `host`'s tenant queued, oldest first.
-async fn outbox(world: &World, host: &str) -> Vec<Mail> {
-    let mut conn = world.pool.get().await.unwrap();
-    diesel::sql_query("SELECT to_address, subject, body_text FROM mail_outbox WHERE domain_id = $1 ORDER BY id")
-        .bind::<BigInt, _>(world.domain(host).id.0)
-        .load(&mut conn)
-        .await
-        .unwrap()
-}
-
-/// The path and query of the first link to `path` in the last mail to `to`.
-async fn link_in_mail(world: &World, host: &str, to: &str, path: &str) -> String {
-    let mails = outbox(world, host).await;
-    let mail = mails.iter().rev().find(|m| m.to_address == to).unwrap_or_else(|| panic!("no mail to {to}"));
-    let start = mail.body_text.find(path).unwrap_or_else(|| panic!("no {path} in {}", mail.body_text));
-    mail.body_text[start..].split_whitespace().next().unwrap().to_string()
 }
 
 async fn sign_up(

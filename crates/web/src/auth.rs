@@ -75,10 +75,16 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
         Some(id) => Some(accounts::get_local(&mut conn, tenant.id, id).await?.ok_or_else(invalid)?),
         None => None,
     };
-    if let Some(account) = &account
-        && !kereru_store::profiles::preferences(&mut conn, account.id).await?.approved
-    {
-        return Err(WebError::Forbidden("Your login is currently pending approval".into()));
+    // As Mastodon: a user token works once its login's address is confirmed and the sign-up approved.
+    if let Some(account) = &account {
+        let login =
+            kereru_store::account_security::login(&mut conn, tenant.id, account.id).await?.ok_or_else(invalid)?;
+        if !login.confirmed() {
+            return Err(WebError::Forbidden("Your login is missing a confirmed e-mail address".into()));
+        }
+        if !login.approved {
+            return Err(WebError::Forbidden("Your login is currently pending approval".into()));
+        }
     }
     // From now on this token's requests count against its own rate-limit window.
     state.limiter.token_is_valid(&token, std::time::Instant::now());
