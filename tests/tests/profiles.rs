@@ -61,7 +61,7 @@ async fn sign_up_follows_each_tenants_registration_mode() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "taken, any case"
     );
-    let (client, token) = app_token(&app, "open.test").await;
+    let (client, token) = app_token(app, "open.test").await;
     let no_agreement = client
         .post(app.url("open.test", "/api/v1/accounts"))
         .bearer_auth(token)
