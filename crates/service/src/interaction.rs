@@ -139,7 +139,7 @@ async fn resolve_url(
 ) -> Result<Option<Resolved>, ServiceError> {
     let Ok(url) = url::Url::parse(query) else { return Ok(None) };
     let Some(host) = url.host_str().and_then(|h| HostName::parse(h).ok()) else { return Ok(None) };
-    if let Some(id) = lookups::status_by_url(conn, url.as_str()).await? {
+    if let Some(id) = lookups::status_by_url(conn, home.id, url.as_str()).await? {
         return Ok(Some(Resolved::Status(id)));
     }
     // An account of a tenant here: `/@name` or `/users/name`.
