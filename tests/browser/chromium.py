@@ -276,14 +276,21 @@ class Browser:
 
     def _click_and_wait(self, el: WebElement, navigates: bool, timeout: float) -> "Browser":
         old = self.driver.find_element("tag name", "html")
+        # A mark on this page's window: a new document has a new window without it.
+        # (Its old <html> going stale is the other sign; on a form whose answer
+        # comes back to the same URL, Chromium has been seen to miss that one.)
+        self.driver.execute_script("window.__kereruBeforeClick = true;")
         el.click()
         if navigates:
-            def left(_driver) -> bool:
+            def left(driver) -> bool:
                 try:
                     old.is_enabled()
-                    return False
                 except StaleElementReferenceException:
                     return True
+                try:
+                    return driver.execute_script("return window.__kereruBeforeClick !== true;")
+                except WebDriverException:
+                    return False
             try:
                 WebDriverWait(self.driver, timeout).until(left)
             except WebDriverException as e:
