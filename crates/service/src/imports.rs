@@ -130,8 +130,12 @@ pub fn parse(text: &str, kind: ImportKind) -> Result<(Vec<Row>, Vec<Failed>), Se
     Ok((rows, bad))
 }
 
-/// Everyone `account` follows (or has asked to), blocks or mutes now.
-async fn current(
+/// The most follows, blocks or mutes read at once (an export lists at most these).
+pub const MAX_LISTED: usize = 100_000;
+
+/// Everyone `account` follows (or has asked to), blocks or mutes now, newest
+/// first: what an import merges into, and what an export lists.
+pub async fn current(
     conn: &mut AsyncPgConnection,
     account: AccountId,
     kind: ImportKind,
@@ -148,7 +152,7 @@ async fn current(
         page.max_id = Some(*last);
         let full = rows.len() as i64 == page.limit;
         all.extend(rows.into_iter().map(|(_, a)| a));
-        if !full || all.len() > 100_000 {
+        if !full || all.len() >= MAX_LISTED {
             break;
         }
     }

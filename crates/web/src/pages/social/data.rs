@@ -17,34 +17,9 @@ use kereru_service::ServiceError;
 use kereru_service::imports::{self, ImportKind, ImportMode};
 use kereru_store::accounts::{self, Account};
 use kereru_store::domains;
-use kereru_store::page::Page as StorePage;
 use kereru_store::relationships;
 use kereru_store::{AccountId, DomainId, PgConn};
 use std::collections::HashMap;
-
-/// The most follows, blocks or mutes one export lists.
-const MAX_EXPORT: usize = 100_000;
-
-/// (paging id, account) of everything of `kind` the account has, newest first.
-async fn all_of(conn: &mut PgConn, account: AccountId, kind: ImportKind) -> Result<Vec<AccountId>, WebError> {
-    let mut all = Vec::new();
-    let mut page = StorePage { limit: 200, ..StorePage::default() };
-    loop {
-        let rows = match kind {
-            ImportKind::Following => relationships::following(conn, account, page).await?,
-            ImportKind::Blocks => relationships::blocks_of(conn, account, page).await?,
-            ImportKind::Mutes => relationships::mutes_of(conn, account, page).await?,
-        };
-        let Some((last, _)) = rows.last() else { break };
-        page.max_id = Some(*last);
-        let full = rows.len() as i64 == page.limit;
-        all.extend(rows.into_iter().map(|(_, a)| a));
-        if !full || all.len() >= MAX_EXPORT {
-            break;
-        }
-    }
-    Ok(all)
-}
 
 /// `name@host` of each account (a local account's host is its tenant's).
 async fn addresses(conn: &mut PgConn, tenant: &Tenant, ids: &[AccountId]) -> Result<HashMap<i64, String>, WebError> {
@@ -75,7 +50,7 @@ async fn addresses(conn: &mut PgConn, tenant: &Tenant, ids: &[AccountId]) -> Res
 
 /// The CSV file of `kind`, in Mastodon's format.
 async fn csv_of(conn: &mut PgConn, tenant: &Tenant, me: &Account, kind: ImportKind) -> Result<String, WebError> {
-    let ids = all_of(conn, me.id, kind).await?;
+    let ids = kereru_service::imports::current(conn, me.id, kind).await?;
     let names = addresses(conn, tenant, &ids).await?;
     let mut flags: HashMap<i64, relationships::Relationship> = HashMap::new();
     if kind != ImportKind::Blocks {
@@ -120,7 +95,11 @@ pub async fn export_page(state: web::Data<AppState>, tenant: Tenant, me: Me) -> 
         ("Blocks", "blocked_accounts.csv", ImportKind::Blocks),
         ("Mutes", "muted_accounts.csv", ImportKind::Mutes),
     ] {
-        rows.push(ExportRow { label, file, count: all_of(&mut conn, me.account.id, kind).await?.len() });
+        rows.push(ExportRow {
+            label,
+            file,
+            count: kereru_service::imports::current(&mut conn, me.account.id, kind).await?.len(),
+        });
     }
     Page::new("settings/export.html", &tenant, &me.viewer)
         .insert("nav", "settings")
