@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -285,7 +285,9 @@ class Browser:
             def left(driver) -> bool:
                 try:
                     old.is_enabled()
-                except StaleElementReferenceException:
+                except (StaleElementReferenceException, NoSuchElementException):
+                    # Chromium answers either for an element of a page that is gone
+                    # (WebDriverWait would silently retry on the second, till timeout).
                     return True
                 try:
                     return driver.execute_script("return window.__kereruBeforeClick !== true;")
