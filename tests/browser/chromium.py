@@ -289,6 +289,10 @@ class Browser:
                     # Chromium answers either for an element of a page that is gone
                     # (WebDriverWait would silently retry on the second, till timeout).
                     return True
+                except WebDriverException:
+                    # Chromium has a third answer mid-navigation ("Node with given id
+                    # does not belong to the document"); the window's mark decides.
+                    pass
                 try:
                     return driver.execute_script("return window.__kereruBeforeClick !== true;")
                 except WebDriverException:
