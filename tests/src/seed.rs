@@ -43,7 +43,7 @@ pub async fn add_user(pool: &Pool, domain: &Domain, username: &str) -> Account {
             username: Username::parse(username).unwrap_or_else(|e| panic!("username {username}: {e}")),
             email: format!("{username}@mail.example"),
             password: PASSWORD.into(),
-            admin: false,
+            role: kereru_store::roles::Role::User,
             approved: true,
             signup_reason: None,
             locale: None,

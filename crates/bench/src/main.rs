@@ -155,7 +155,7 @@ pub(crate) async fn home_and_alice(
             username: Username::parse("alice")?,
             email: "alice@mail.example".into(),
             password: "a long enough password".into(),
-            admin: false,
+            role: kereru_store::roles::Role::User,
             approved: true,
             signup_reason: None,
             locale: None,

@@ -68,7 +68,7 @@ async fn setup_with(db: &TestDatabase, n: usize, behaviour: kereru_tests::inbox:
             username: Username::parse("alice").unwrap(),
             email: "alice@mail.example".into(),
             password: "a long enough password".into(),
-            admin: false,
+            role: kereru_store::roles::Role::User,
             approved: true,
             signup_reason: None,
             locale: None,

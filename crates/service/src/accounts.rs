@@ -97,7 +97,7 @@ async fn create(
         return Err(RegisterError::ReasonRequired);
     }
     account.approved = approved;
-    account.admin = false;
+    account.role = kereru_store::roles::Role::User;
     let email = account.email.clone();
     let created = accounts::create_local(conn, tenant.id, account).await?;
     account_security::set_unconfirmed(conn, tenant.id, created.id).await?;

@@ -14,7 +14,7 @@ pub const MAX_USES: i32 = 1000;
 /// Whether `account` may make invites on `tenant`.
 pub async fn may_invite(conn: &mut PgConn, tenant: DomainId, account: AccountId) -> Result<bool, ServiceError> {
     let login = account_security::login(conn, tenant, account).await?.ok_or(ServiceError::NotFound)?;
-    Ok(login.admin || invites::users_may_invite(conn, tenant).await?)
+    Ok(login.role.can_administer() || invites::users_may_invite(conn, tenant).await?)
 }
 
 /// Makes an invite: `max_uses` (none: unlimited) and `expires_in_days` (none: never).

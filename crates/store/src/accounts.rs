@@ -60,7 +60,7 @@ pub struct NewLocalAccount {
     /// Already validated (`kereru_core::email::parse_email`).
     pub email: String,
     pub password: String,
-    pub admin: bool,
+    pub role: crate::roles::Role,
     /// False for sign-ups that wait for a moderator's approval.
     pub approved: bool,
     pub signup_reason: Option<String>,
@@ -144,7 +144,7 @@ pub async fn create_local(
                         users::domain_id.eq(domain.0),
                         users::email.eq(&email),
                         users::password_hash.eq(&password_hash),
-                        users::admin.eq(new.admin),
+                        users::role.eq(new.role),
                         users::approved.eq(new.approved),
                         users::signup_reason.eq(&new.signup_reason),
                         users::locale.eq(&new.locale),
@@ -320,7 +320,7 @@ pub async fn contact_account(conn: &mut AsyncPgConnection, domain: DomainId) -> 
     Ok(accounts::table
         .inner_join(users::table)
         .filter(accounts::domain_id.eq(domain.0))
-        .order((users::admin.desc(), accounts::id.asc()))
+        .order(((users::role.eq(crate::roles::Role::Admin)).desc(), accounts::id.asc()))
         .select(Account::as_select())
         .first(conn)
         .await

@@ -7,6 +7,7 @@
 pub mod about;
 pub mod account_security;
 pub mod accounts;
+pub mod admin_actions;
 pub mod authorized_apps;
 pub mod cluster;
 pub mod domain_blocks;
@@ -27,6 +28,7 @@ pub mod password;
 pub mod pool;
 pub mod profiles;
 pub mod relationships;
+pub mod roles;
 pub mod schema;
 pub mod statuses;
 pub mod web_sessions;

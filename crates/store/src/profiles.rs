@@ -178,7 +178,7 @@ pub struct Preferences {
     pub default_sensitive: bool,
     pub default_language: Option<String>,
     pub approved: bool,
-    pub admin: bool,
+    pub role: crate::roles::Role,
 }
 
 pub async fn preferences(conn: &mut AsyncPgConnection, account: AccountId) -> Result<Preferences, StoreError> {
@@ -189,7 +189,7 @@ pub async fn preferences(conn: &mut AsyncPgConnection, account: AccountId) -> Re
             users::default_sensitive,
             users::default_language,
             users::approved,
-            users::admin,
+            users::role,
         ))
         .first(conn)
         .await?)

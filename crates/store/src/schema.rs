@@ -14,6 +14,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         invites_by_users -> Bool,
         description -> Text,
+        show_domain_blocks -> Text,
     }
 }
 
@@ -71,7 +72,6 @@ diesel::table! {
         domain_id -> BigInt,
         email -> Text,
         password_hash -> Text,
-        admin -> Bool,
         last_active_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         approved -> Bool,
@@ -86,6 +86,9 @@ diesel::table! {
         otp_last_step -> Nullable<BigInt>,
         otp_recovery_codes -> Text,
         invite_id -> Nullable<BigInt>,
+        role -> Text,
+        host_admin -> Bool,
+        disabled -> Bool,
     }
 }
 
@@ -418,6 +421,15 @@ diesel::table! {
         comment -> Text,
         uri -> Nullable<Text>,
         created_at -> Timestamptz,
+        category -> Text,
+        rule_ids -> Array<BigInt>,
+        forward -> Bool,
+        forwarded_at -> Nullable<Timestamptz>,
+        assigned_account_id -> Nullable<BigInt>,
+        action_taken_at -> Nullable<Timestamptz>,
+        action_taken_by_account_id -> Nullable<BigInt>,
+        action_taken -> Text,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -427,6 +439,12 @@ diesel::table! {
         domain_id -> Nullable<BigInt>,
         host -> Text,
         created_at -> Timestamptz,
+        severity -> Text,
+        reject_media -> Bool,
+        reject_reports -> Bool,
+        private_comment -> Text,
+        public_comment -> Text,
+        obfuscate -> Bool,
     }
 }
 
@@ -513,6 +531,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     invites,
     domain_rules,
+    account_moderation,
+    admin_actions,
+    domain_allows,
+    email_domain_blocks,
+    ip_blocks,
+    account_domain_blocks,
+    filters,
+    filter_keywords,
+    filter_statuses,
 );
 
 // The mail outbox (migration 2026-12-04-000100_mail_outbox), kept as one block.
@@ -534,3 +561,109 @@ diesel::table! {
 }
 diesel::joinable!(mail_outbox -> domains (domain_id));
 diesel::allow_tables_to_appear_in_same_query!(mail_outbox, domains);
+
+// Administration and moderation (migration 2026-12-05-000100_moderation), kept as one block.
+diesel::table! {
+    account_moderation (domain_id, account_id) {
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        suspended_at -> Nullable<Timestamptz>,
+        silenced_at -> Nullable<Timestamptz>,
+        sensitized_at -> Nullable<Timestamptz>,
+        note -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    admin_actions (id) {
+        id -> BigInt,
+        domain_id -> Nullable<BigInt>,
+        account_id -> Nullable<BigInt>,
+        actor_label -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<BigInt>,
+        target_label -> Text,
+        detail -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    domain_allows (id) {
+        id -> BigInt,
+        domain_id -> Nullable<BigInt>,
+        host -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_domain_blocks (id) {
+        id -> BigInt,
+        domain_id -> Nullable<BigInt>,
+        email_domain -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ip_blocks (id) {
+        id -> BigInt,
+        domain_id -> Nullable<BigInt>,
+        ip -> Text,
+        severity -> Text,
+        comment -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_domain_blocks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        host -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    filters (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        title -> Text,
+        context -> Array<Text>,
+        filter_action -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    filter_keywords (id) {
+        id -> BigInt,
+        filter_id -> BigInt,
+        keyword -> Text,
+        whole_word -> Bool,
+    }
+}
+
+diesel::table! {
+    filter_statuses (id) {
+        id -> BigInt,
+        filter_id -> BigInt,
+        status_id -> BigInt,
+    }
+}
+
+diesel::joinable!(account_moderation -> domains (domain_id));
+diesel::joinable!(account_moderation -> accounts (account_id));
+diesel::joinable!(account_domain_blocks -> accounts (account_id));
+diesel::joinable!(filters -> accounts (account_id));
+diesel::joinable!(filter_keywords -> filters (filter_id));
+diesel::joinable!(filter_statuses -> filters (filter_id));
+diesel::joinable!(filter_statuses -> statuses (status_id));

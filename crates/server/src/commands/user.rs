@@ -7,6 +7,7 @@ use kereru_core::{HostName, Username, email::parse_email};
 use kereru_store::Connection;
 use kereru_store::accounts::{self, NewLocalAccount};
 use kereru_store::domains;
+use kereru_store::roles::Role;
 use std::io::{BufRead, IsTerminal};
 
 pub async fn run(command: UserCommand, conn: &mut Connection, config: &Config) -> anyhow::Result<()> {
@@ -23,7 +24,15 @@ pub async fn run(command: UserCommand, conn: &mut Connection, config: &Config) -
             let account = accounts::create_local(
                 conn,
                 domain.id,
-                NewLocalAccount { username, email, password, admin, approved: true, signup_reason: None, locale: None },
+                NewLocalAccount {
+                    username,
+                    email,
+                    password,
+                    role: if admin { Role::Admin } else { Role::User },
+                    approved: true,
+                    signup_reason: None,
+                    locale: None,
+                },
             )
             .await?;
             println!("@{}@{}", account.username, domain.account_host);

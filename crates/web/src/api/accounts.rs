@@ -211,7 +211,7 @@ pub async fn register(
         username,
         email,
         password,
-        admin: false,
+        role: kereru_store::roles::Role::User,
         approved: false,
         signup_reason: reason,
         locale,

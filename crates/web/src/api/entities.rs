@@ -4,6 +4,7 @@ use kereru_core::TenantUrls;
 use kereru_core::actor::text_to_html;
 use kereru_store::accounts::Account;
 use kereru_store::profiles::{Field, Preferences};
+use kereru_store::roles::Role;
 use serde_json::{Value, json};
 
 /// Mastodon renders an account's `created_at` as the day it was made, at midnight UTC.
@@ -144,6 +145,21 @@ pub fn remote_account(viewer_urls: &TenantUrls, account: &Account, counts: Accou
     })
 }
 
+/// Mastodon's Role entity for a tenant role: its built-in "everyone" (-99),
+/// Moderator and Admin roles, with Mastodon's permission bits (Admin:
+/// administrator, 1<<0; Moderator: invite users 1<<16, manage users 1<<10,
+/// manage reports 1<<4, view dashboard 1<<3, view audit log 1<<2; everyone:
+/// invite users).
+pub fn role(role: Role) -> Value {
+    match role {
+        Role::Admin => json!({ "id": "3", "name": "Admin", "permissions": "1", "color": "", "highlighted": true }),
+        Role::Moderator => {
+            json!({ "id": "2", "name": "Moderator", "permissions": "66588", "color": "", "highlighted": true })
+        }
+        Role::User => json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false }),
+    }
+}
+
 /// The CredentialAccount: the account plus the `source` only its owner sees.
 pub fn credential_account(
     urls: &TenantUrls,
@@ -155,12 +171,7 @@ pub fn credential_account(
     let mut value = account_as_seen(urls, acc, counts, true, fields);
     let source_fields: Vec<Value> =
         fields.iter().map(|f| json!({ "name": f.name, "value": f.value, "verified_at": null })).collect();
-    // Mastodon's roles: the built-in "everyone" role, or an administrator's.
-    value["role"] = if preferences.admin {
-        json!({ "id": "3", "name": "Admin", "permissions": "1", "color": "", "highlighted": true })
-    } else {
-        json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false })
-    };
+    value["role"] = role(preferences.role);
     value["source"] = json!({
         "privacy": preferences.default_visibility.as_str(),
         "sensitive": preferences.default_sensitive,

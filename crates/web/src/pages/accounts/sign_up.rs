@@ -144,7 +144,7 @@ pub async fn submit(
             username,
             email,
             password: form.password.clone(),
-            admin: false,
+            role: kereru_store::roles::Role::User,
             approved: false,
             signup_reason: (!reason.is_empty()).then(|| reason.to_string()),
             locale: None,
