@@ -133,10 +133,25 @@ pub enum Scope {
     WriteNotifications,
     ReadStatuses,
     WriteStatuses,
+    ReadFilters,
+    WriteFilters,
+    WriteReports,
+    AdminReadAccounts,
+    AdminWriteAccounts,
+    AdminReadReports,
+    AdminWriteReports,
+    AdminReadDomainBlocks,
+    AdminWriteDomainBlocks,
+    AdminReadDomainAllows,
+    AdminWriteDomainAllows,
+    AdminReadEmailDomainBlocks,
+    AdminWriteEmailDomainBlocks,
+    AdminReadIpBlocks,
+    AdminWriteIpBlocks,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 17] = [
+    pub const ALL: [Scope; 32] = [
         Scope::ReadAccounts,
         Scope::WriteAccounts,
         Scope::ReadBlocks,
@@ -154,6 +169,21 @@ impl Scope {
         Scope::WriteNotifications,
         Scope::ReadStatuses,
         Scope::WriteStatuses,
+        Scope::ReadFilters,
+        Scope::WriteFilters,
+        Scope::WriteReports,
+        Scope::AdminReadAccounts,
+        Scope::AdminWriteAccounts,
+        Scope::AdminReadReports,
+        Scope::AdminWriteReports,
+        Scope::AdminReadDomainBlocks,
+        Scope::AdminWriteDomainBlocks,
+        Scope::AdminReadDomainAllows,
+        Scope::AdminWriteDomainAllows,
+        Scope::AdminReadEmailDomainBlocks,
+        Scope::AdminWriteEmailDomainBlocks,
+        Scope::AdminReadIpBlocks,
+        Scope::AdminWriteIpBlocks,
     ];
 
     /// Mastodon's name for it (`read:statuses`, ...).
@@ -176,6 +206,21 @@ impl Scope {
             Scope::WriteNotifications => "write:notifications",
             Scope::ReadStatuses => "read:statuses",
             Scope::WriteStatuses => "write:statuses",
+            Scope::ReadFilters => "read:filters",
+            Scope::WriteFilters => "write:filters",
+            Scope::WriteReports => "write:reports",
+            Scope::AdminReadAccounts => "admin:read:accounts",
+            Scope::AdminWriteAccounts => "admin:write:accounts",
+            Scope::AdminReadReports => "admin:read:reports",
+            Scope::AdminWriteReports => "admin:write:reports",
+            Scope::AdminReadDomainBlocks => "admin:read:domain_blocks",
+            Scope::AdminWriteDomainBlocks => "admin:write:domain_blocks",
+            Scope::AdminReadDomainAllows => "admin:read:domain_allows",
+            Scope::AdminWriteDomainAllows => "admin:write:domain_allows",
+            Scope::AdminReadEmailDomainBlocks => "admin:read:email_domain_blocks",
+            Scope::AdminWriteEmailDomainBlocks => "admin:write:email_domain_blocks",
+            Scope::AdminReadIpBlocks => "admin:read:ip_blocks",
+            Scope::AdminWriteIpBlocks => "admin:write:ip_blocks",
         }
     }
 }

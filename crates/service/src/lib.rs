@@ -25,6 +25,7 @@ pub mod media;
 pub mod profiles;
 pub mod resolve;
 pub mod sessions;
+pub mod staff;
 pub mod statuses;
 pub mod verify_links;
 

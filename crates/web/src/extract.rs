@@ -58,6 +58,21 @@ pub mod scope {
         WriteNotifications,
         ReadStatuses,
         WriteStatuses,
+        ReadFilters,
+        WriteFilters,
+        WriteReports,
+        AdminReadAccounts,
+        AdminWriteAccounts,
+        AdminReadReports,
+        AdminWriteReports,
+        AdminReadDomainBlocks,
+        AdminWriteDomainBlocks,
+        AdminReadDomainAllows,
+        AdminWriteDomainAllows,
+        AdminReadEmailDomainBlocks,
+        AdminWriteEmailDomainBlocks,
+        AdminReadIpBlocks,
+        AdminWriteIpBlocks,
     );
 }
 

@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod pages;
 pub mod params;
 pub mod rate_limit;
+pub mod staff;
 pub mod state;
 pub mod streaming;
 pub mod tenant;

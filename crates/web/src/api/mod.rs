@@ -1,6 +1,7 @@
 //! The Mastodon client API (`/api/v1`, `/api/v2`), with Mastodon's JSON shapes.
 
 pub mod accounts;
+pub mod admin;
 pub mod entities;
 pub mod instance;
 pub mod media;
@@ -81,5 +82,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/media", web::post().to(media::upload))
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))
-        .route("/api/v1/media/{id}", web::put().to(media::update));
+        .route("/api/v1/media/{id}", web::put().to(media::update))
+        .configure(admin::routes);
 }

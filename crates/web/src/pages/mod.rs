@@ -7,6 +7,7 @@
 //! page carries. Errors render as HTML ([`PageError`]).
 
 pub mod accounts;
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod csrf;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/sign_in", web::post().to(auth::sign_in))
         .route("/auth/sign_out", web::post().to(auth::sign_out))
         .configure(accounts::routes)
+        .configure(admin::routes)
         .configure(posting::routes)
         .configure(public::routes)
         .configure(social::routes);

@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("partials/relationship.html", include_str!("../../templates/partials/relationship.html")),
     ("partials/account_card.html", include_str!("../../templates/partials/account_card.html")),
     ("settings/nav.html", include_str!("../../templates/settings/nav.html")),
+    ("admin/nav.html", include_str!("../../templates/admin/nav.html")),
     ("settings/profile.html", include_str!("../../templates/settings/profile.html")),
     ("settings/privacy.html", include_str!("../../templates/settings/privacy.html")),
     ("settings/applications.html", include_str!("../../templates/settings/applications.html")),
