@@ -18,6 +18,7 @@ use kereru_core::HostName;
 use kereru_store::Pool;
 use kereru_store::accounts::Account;
 use kereru_store::domains::{Domain, NewDomain};
+use kereru_store::roles::{self, Role};
 use std::time::Duration;
 
 /// What a world is made of; [`World::new`] starts one.
@@ -25,6 +26,8 @@ use std::time::Duration;
 pub struct WorldBuilder {
     domains: Vec<NewDomain>,
     users: Vec<(String, String)>,
+    /// (host, username, role, host admin) given to users after they are made.
+    staff: Vec<(String, String, Role, bool)>,
     extra_hosts: Vec<String>,
     /// Read by `start_federated`, which adds the remote hosts to them.
     pub(crate) settings: Option<kereru_web::WebSettings>,
@@ -53,6 +56,18 @@ impl WorldBuilder {
     pub fn user(mut self, host: &str, username: &str) -> Self {
         self.users.push((host.to_string(), username.to_string()));
         self
+    }
+
+    /// An approved account `username` on `host` (as [`WorldBuilder::user`]) with `role` there.
+    pub fn staff(mut self, host: &str, username: &str, role: Role) -> Self {
+        self.staff.push((host.to_string(), username.to_string(), role, false));
+        self.user(host, username)
+    }
+
+    /// An approved account `username` on `host` that administers the whole host (a user there).
+    pub fn host_admin(mut self, host: &str, username: &str) -> Self {
+        self.staff.push((host.to_string(), username.to_string(), Role::User, true));
+        self.user(host, username)
     }
 
     /// One more host name the app's clients send to the app (one no tenant has).
@@ -86,6 +101,15 @@ impl WorldBuilder {
             let domain = people.domain(host).clone();
             let account = add_user(&pool, &domain, username).await;
             people.accounts.push(account);
+        }
+        for (host, username, role, host_admin) in &self.staff {
+            let tenant = people.domain(host).id;
+            let account = people.account(host, username).id;
+            let mut conn = pool.get().await.unwrap_or_else(|e| panic!("pool: {e}"));
+            roles::set_role(&mut conn, tenant, account, *role).await.unwrap_or_else(|e| panic!("role: {e}"));
+            roles::set_host_admin(&mut conn, tenant, account, *host_admin)
+                .await
+                .unwrap_or_else(|e| panic!("host admin: {e}"));
         }
         let mut hosts: Vec<String> = Vec::new();
         for domain in &people.domains {
