@@ -27,6 +27,8 @@ pub mod resolve;
 pub mod sessions;
 pub mod staff;
 pub mod statuses;
+pub mod tenant_admin;
+pub mod tenants;
 pub mod verify_links;
 
 pub use error::ServiceError;

@@ -8,6 +8,7 @@ pub mod about;
 pub mod account_security;
 pub mod accounts;
 pub mod admin_actions;
+pub mod admin_overview;
 pub mod authorized_apps;
 pub mod cluster;
 pub mod domain_blocks;
