@@ -52,8 +52,12 @@ fn hosts_of(domain: &Domain) -> Vec<String> {
     hosts
 }
 
+/// An unknown tenant id is the 404 page.
 fn map_domain_error(error: domains::DomainError) -> PageError {
-    PageError::Web(error.into())
+    match error {
+        domains::DomainError::NotFound(_) => ServiceError::NotFound.into(),
+        other => PageError::Web(other.into()),
+    }
 }
 
 async fn render_list(
