@@ -196,7 +196,7 @@ async fn an_admin_changes_the_settings() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let after = boss.get(page.location().unwrap()).await;
     assert!(after.body.contains("The settings are saved."));
-    assert!(after.body.contains("value=\"approval\" checked"));
+    assert!(after.body.contains("registrations-approval-hint\" checked"), "{}", after.body);
     let mut conn = world.pool.get().await.unwrap();
     let domain = domains::get(&mut conn, a).await.unwrap();
     assert_eq!(domain.name, "Kāinga");
