@@ -62,7 +62,8 @@ async fn every_admin_page_refuses_who_it_must() {
     assert!(!home.body.contains("href=\"/admin\""), "a user sees no Administration link");
     let b_id = b_tenant.0.to_string();
     let b_page = format!("/admin/host/tenants/{b_id}");
-    for path in ["/admin"].iter().chain(TENANT_PAGES).chain(HOST_PAGES).chain([&b_page.as_str()]) {
+    let b_remove = format!("/admin/host/tenants/{b_id}/remove");
+    for path in ["/admin"].iter().chain(TENANT_PAGES).chain(HOST_PAGES).chain([&b_page.as_str(), &b_remove.as_str()]) {
         assert_eq!(alice.get(path).await.status, StatusCode::FORBIDDEN, "{path} for a user");
     }
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![

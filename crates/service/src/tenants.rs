@@ -201,3 +201,55 @@ pub fn dns_records(domain: &Domain, public_addresses: &[IpAddr]) -> Vec<DnsRecor
     }
     records
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::Utc;
+
+    fn domain(service_host: Option<&str>) -> Domain {
+        Domain {
+            id: DomainId(1),
+            account_host: HostName::parse("example.org").unwrap(),
+            service_host: service_host.map(|h| HostName::parse(h).unwrap()),
+            state: DomainState::Active,
+            registrations: Registrations::Closed,
+            name: "Example".into(),
+            owner_email: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn records_name_the_service_host_first_then_the_account_host() {
+        let addresses: Vec<IpAddr> = vec!["192.0.2.7".parse().unwrap(), "2001:db8::7".parse().unwrap()];
+        let records = dns_records(&domain(Some("social.example.org")), &addresses);
+        let shown: Vec<(&str, &str, Option<&str>)> =
+            records.iter().map(|r| (r.host.as_str(), r.kind, r.value.as_deref())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("social.example.org", "A", Some("192.0.2.7")),
+                ("social.example.org", "AAAA", Some("2001:db8::7")),
+                ("example.org", "A", Some("192.0.2.7")),
+                ("example.org", "AAAA", Some("2001:db8::7")),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_addresses_each_host_gets_an_a_and_an_aaaa_to_fill_in() {
+        let records = dns_records(&domain(None), &[]);
+        assert_eq!(records.len(), 2);
+        assert!(records.iter().all(|r| r.host == "example.org" && r.value.is_none()));
+        assert_eq!((records[0].kind, records[1].kind), ("A", "AAAA"));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(tenant_name(Some("  Sea  ".into())).unwrap(), Some("Sea".into()));
+        assert_eq!(tenant_name(Some("   ".into())).unwrap(), None);
+        assert!(tenant_name(Some("x".repeat(101))).is_err());
+    }
+}
