@@ -344,3 +344,108 @@ async fn a_forwarded_report_reaches_the_remote_inbox_signed_by_the_instance_acto
     inboxes.stop().await;
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_report_form_and_the_admin_pages_work_the_queue_for_this_tenant_only() {
+    use kereru_tests::web::Browser;
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("a.test", "bob")
+        .staff("a.test", "mod", Role::Moderator)
+        .staff("b.test", "bmod", Role::Admin)
+        .start()
+        .await;
+    let bob = world.login("a.test", "bob").await;
+    let post = bob.toot("buy my stuff", "public").await;
+    let bob_id = bob.account_id.clone();
+
+    // Alice reports Bob's post from the web: the form, then the thanks.
+    let alice = Browser::new(&world.app, "a.test");
+    alice.sign_in("alice").await;
+    let form_path = format!("/reports/new?account_id={bob_id}&status_id={post}");
+    let form = alice.get(&form_path).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("buy my stuff"), "the post is offered: {}", form.body);
+    assert!(form.body.contains(&format!("value=\"{post}\" checked")), "and chosen");
+    assert!(!form.body.contains("name=\"forward\""), "no forwarding for a local account");
+    // A post on her timeline offers the Report action.
+    let page = alice.get(&format!("/@bob/{post}")).await;
+    assert!(page.body.contains(&format!("/reports/new?account_id={bob_id}&amp;status_id={post}")), "{}", page.body);
+
+    let bad = alice
+        .submit(&form_path, "/reports", &[("account_id", &bob_id), ("category", "nonsense"), ("comment", "x")])
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("role=\"alert\""));
+    let sent = alice
+        .submit(
+            &form_path,
+            "/reports",
+            &[("account_id", &bob_id), ("category", "spam"), ("status_ids", &post), ("comment", "selling things")],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(sent.location(), Some("/reports/sent"));
+    assert_eq!(alice.get("/reports/sent").await.status, 200);
+    // Without the token nothing is filed.
+    let forged = alice.post("/reports", &[("account_id", &bob_id), ("comment", "forged")]).await;
+    assert_eq!(forged.status, 403);
+
+    let moderator = staff_session(&world.app, "a.test", "mod").await;
+    let open = moderator.get_json("/api/v1/admin/reports").await;
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    let id = open[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(open[0]["comment"], "selling things");
+    assert_eq!(open[0]["category"], "spam");
+    assert_eq!(open[0]["statuses"][0]["id"], post.as_str());
+
+    // A person who is not staff gets the 403 page.
+    let denied = alice.get("/admin/reports").await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(alice.get(&format!("/admin/reports/{id}")).await.status, 403);
+
+    // The moderator's pages.
+    let web_mod = Browser::new(&world.app, "a.test");
+    web_mod.sign_in("mod").await;
+    let queue = web_mod.get("/admin/reports").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains(&format!("/admin/reports/{id}")), "{}", queue.body);
+    assert!(queue.body.contains("@bob@a.test"));
+    let shown = web_mod.get(&format!("/admin/reports/{id}")).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(shown.body.contains("buy my stuff") && shown.body.contains("selling things"), "{}", shown.body);
+    assert!(shown.body.contains(&format!("/admin/accounts/{bob_id}")), "links to the account actions");
+    let page_path = format!("/admin/reports/{id}");
+    let assigned = web_mod.submit(&page_path, &format!("/admin/reports/{id}/assign_to_self"), &[]).await;
+    assert_eq!((assigned.status.as_u16(), assigned.location()), (303, Some(page_path.as_str())));
+    let long = "x".repeat(600);
+    let refused = web_mod.submit(&page_path, &format!("/admin/reports/{id}/resolve"), &[("action_taken", &long)]).await;
+    assert_eq!(refused.status, 422, "too long an action");
+    let resolved =
+        web_mod.submit(&page_path, &format!("/admin/reports/{id}/resolve"), &[("action_taken", "Post removed")]).await;
+    assert_eq!(resolved.status, 303);
+    let after = moderator.get_json(&format!("/api/v1/admin/reports/{id}")).await;
+    assert_eq!(after["action_taken"], true);
+    assert_eq!(after["assigned_account"]["id"], moderator.account_id.as_str());
+    assert_eq!(audit_rows(&world, &id).await, ["assign_report", "resolve_report"]);
+    let done = web_mod.get("/admin/reports?resolved=1").await;
+    assert!(done.body.contains("Post removed"), "{}", done.body);
+    assert!(web_mod.get("/admin/reports").await.body.contains("No open reports"));
+
+    // Another tenant's admin: not found, and nothing changes.
+    let other = Browser::new(&world.app, "b.test");
+    other.sign_in("bmod").await;
+    assert!(!other.get("/admin/reports?resolved=1").await.body.contains(&id));
+    assert_eq!(other.get(&format!("/admin/reports/{id}")).await.status, 404);
+    let token = other.get("/admin/reports").await.csrf_token();
+    for step in ["reopen", "unassign", "assign_to_self", "resolve"] {
+        let answer = other.post(&format!("/admin/reports/{id}/{step}"), &[("authenticity_token", &token)]).await;
+        assert_eq!(answer.status, 404, "{step}");
+    }
+    // Nor can b.test's people report a.test's accounts it does not know.
+    assert_eq!(other.get(&format!("/reports/new?account_id={bob_id}")).await.status, 404);
+    assert_eq!(audit_rows(&world, &id).await.len(), 2);
+    world.stop().await;
+}
