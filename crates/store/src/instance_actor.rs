@@ -14,12 +14,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kereru_core::keys::{ACCOUNT_KEY_BITS, generate_rsa_keypair};
 
+/// `EXISTS (a login of this account)`.
+type HasLogin =
+    diesel::dsl::exists<diesel::dsl::Filter<users::table, diesel::dsl::Eq<users::account_id, accounts::id>>>;
+
 /// A filter for account queries: remote accounts, and local ones with a
 /// login (people) — everything but instance actors.
-pub fn is_person() -> diesel::dsl::Or<
-    diesel::dsl::IsNull<accounts::domain_id>,
-    diesel::dsl::exists<diesel::dsl::Filter<users::table, diesel::dsl::Eq<users::account_id, accounts::id>>>,
-> {
+pub fn is_person() -> diesel::dsl::Or<diesel::dsl::IsNull<accounts::domain_id>, HasLogin> {
     accounts::domain_id.is_null().or(diesel::dsl::exists(users::table.filter(users::account_id.eq(accounts::id))))
 }
 

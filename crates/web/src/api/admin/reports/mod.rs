@@ -44,8 +44,13 @@ pub async fn list(
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let page = paging::page_with_max(&params, 200)?;
+    // Open ones by default; `resolved` the resolved ones; both `resolved` and `unresolved` all (Mastodon.py).
+    let resolved = match (params.bool("resolved").unwrap_or(false), params.bool("unresolved").unwrap_or(false)) {
+        (true, true) => None,
+        (resolved, _) => Some(resolved),
+    };
     let filter = Filter {
-        resolved: Some(params.bool("resolved").unwrap_or(false)),
+        resolved,
         account_id: id_filter(&params, "account_id")?,
         target_account_id: id_filter(&params, "target_account_id")?,
     };
