@@ -23,6 +23,7 @@ pub mod invites;
 pub mod mail;
 pub mod media;
 pub mod profiles;
+pub mod reports;
 pub mod resolve;
 pub mod sessions;
 pub mod staff;

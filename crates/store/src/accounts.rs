@@ -180,6 +180,7 @@ pub async fn find_local(
     Ok(accounts::table
         .filter(accounts::domain_id.eq(domain.0))
         .filter(lower(accounts::username).eq(username.to_lowercase()))
+        .filter(crate::instance_actor::is_person())
         .select(Account::as_select())
         .first(conn)
         .await
@@ -189,6 +190,7 @@ pub async fn find_local(
 pub async fn list_local(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Vec<Account>, StoreError> {
     Ok(accounts::table
         .filter(accounts::domain_id.eq(domain.0))
+        .filter(crate::instance_actor::is_person())
         .order(accounts::id.asc())
         .select(Account::as_select())
         .load(conn)
@@ -349,6 +351,7 @@ pub async fn many_visible(
     Ok(accounts::table
         .filter(accounts::id.eq_any(ids))
         .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
+        .filter(crate::instance_actor::is_person())
         .select(Account::as_select())
         .load(conn)
         .await?)
@@ -381,6 +384,7 @@ pub async fn search_visible(
     Ok(accounts::table
         .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
         .filter(accounts::username.ilike(&pattern).or(accounts::display_name.ilike(&pattern)))
+        .filter(crate::instance_actor::is_person())
         .order(accounts::username.asc())
         .offset(offset)
         .limit(limit)

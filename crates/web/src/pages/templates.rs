@@ -56,6 +56,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("social/authorize_interaction.html", include_str!("../../templates/social/authorize_interaction.html")),
     ("social/follow_requests.html", include_str!("../../templates/social/follow_requests.html")),
     ("social/search.html", include_str!("../../templates/social/search.html")),
+    ("social/report.html", include_str!("../../templates/social/report.html")),
+    ("social/report_sent.html", include_str!("../../templates/social/report_sent.html")),
+    ("admin/reports.html", include_str!("../../templates/admin/reports.html")),
+    ("admin/report.html", include_str!("../../templates/admin/report.html")),
 ];
 
 pub struct Templates(tera::Tera);

@@ -9,8 +9,8 @@ use kereru_core::activitystreams::{Object, Reference};
 use kereru_store::accounts::Account;
 use kereru_store::ids::next_id;
 use kereru_store::relationships::FollowState;
+use kereru_store::schema::accounts as accounts_table;
 use kereru_store::schema::follows;
-use kereru_store::schema::{accounts as accounts_table, reports};
 use kereru_store::{interactions, notifications, relationships};
 
 /// A remote actor favourites a status of this tenant's.
@@ -95,21 +95,32 @@ pub async fn flag(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Resu
         }
     }
     let Some(target) = target else { return ignored("a report about nobody on this tenant") };
-    let comment: String = Object::text(&incoming.activity.content).unwrap_or("").chars().take(1000).collect();
-    diesel::insert_into(reports::table)
-        .values((
-            reports::id.eq(next_id()),
-            reports::domain_id.eq(incoming.tenant.id.0),
-            reports::account_id.eq(incoming.actor.id.0),
-            reports::target_account_id.eq(target.0),
-            reports::status_ids.eq(&status_ids),
-            reports::comment.eq(&comment),
-            reports::uri.eq(incoming.activity_uri),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
+    if rejects_reports(conn, incoming).await? {
+        return ignored("reports from this server are rejected");
+    }
+    let comment = Object::text(&incoming.activity.content).unwrap_or("");
+    let uri = incoming.activity_uri;
+    match crate::reports::receive(conn, incoming.tenant.id, incoming.actor.id, target, &status_ids, comment, uri).await
+    {
+        Ok(Some(_)) => done("report stored", Vec::new()),
+        Ok(None) => ignored("this report was already stored"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the tenant (or the whole host) blocks the sender's server with
+/// `reject_reports`. TODO(merge): `domain_blocks::policy` decides once it exists.
+async fn rejects_reports(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<bool, ProcessError> {
+    use kereru_store::schema::domain_blocks;
+    let Some(host) = incoming.actor.remote_host.as_deref() else { return Ok(false) };
+    let found: i64 = domain_blocks::table
+        .filter(domain_blocks::domain_id.eq(incoming.tenant.id.0).or(domain_blocks::domain_id.is_null()))
+        .filter(domain_blocks::host.eq(host.to_ascii_lowercase()))
+        .filter(domain_blocks::reject_reports)
+        .count()
+        .get_result(conn)
         .await?;
-    done("report stored", Vec::new())
+    Ok(found > 0)
 }
 
 /// The actor moved: recorded when the target names the actor among its

@@ -8,6 +8,7 @@ pub mod cards;
 pub mod data;
 pub mod interact;
 pub mod relationship;
+pub mod report;
 pub mod search;
 pub mod security;
 pub mod settings;
@@ -34,7 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/export", web::get().to(data::export_page))
         .route("/settings/export/{file}", web::get().to(data::export_file))
         .route("/settings/import", web::get().to(data::import_form))
-        .route("/settings/import", web::post().to(data::import));
+        .route("/settings/import", web::post().to(data::import))
+        .configure(report::routes);
 }
 
 /// Routes under a profile's path, registered before `/@{username}/{id}`
