@@ -409,3 +409,29 @@ pub fn not_silenced_sql(col: &str, tenant_param: &str, viewer_param: &str) -> St
              AND fs.target_account_id = {col} AND fs.state = 'accepted'))"
     )
 }
+
+/// Whether a notification from `from` to `recipient` is dropped: the
+/// recipient's tenant suspended `from`, or silenced it and the recipient does not follow it.
+pub async fn drops_notification(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    from: AccountId,
+) -> Result<bool, StoreError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        dropped: bool,
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM accounts r JOIN account_moderation am \
+             ON am.domain_id = r.domain_id AND am.account_id = $2 \
+           WHERE r.id = $1 AND (am.suspended_at IS NOT NULL OR (am.silenced_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $1 \
+                 AND f.target_account_id = $2 AND f.state = 'accepted')))) AS dropped",
+    )
+    .bind::<BigInt, _>(recipient.0)
+    .bind::<BigInt, _>(from.0)
+    .get_result(conn)
+    .await?;
+    Ok(found.dropped)
+}
