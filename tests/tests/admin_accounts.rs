@@ -142,7 +142,7 @@ async fn the_admin_api_lists_shows_and_refuses_who_does_not_reach() {
     names.sort();
     assert_eq!(names, ["boss", "mod"]);
     let by_name = moderator.get_json("/api/v2/admin/accounts?username=ali").await;
-    assert_eq!(ids(&by_name), [alice_id.clone()]);
+    assert_eq!(ids(&by_name), [alice_id.as_str()]);
     let (status, _) = status_of(moderator.get("/api/v2/admin/accounts?status=nonsense").await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let paged = moderator.get("/api/v1/admin/accounts?limit=2").await;
@@ -258,7 +258,7 @@ async fn suspending_silencing_and_disabling_take_effect_and_are_undone() {
     let shown = moderator.get_json(&format!("/api/v1/admin/accounts/{alice_id}")).await;
     assert_eq!(shown["suspended"], true);
     let suspended = moderator.get_json("/api/v2/admin/accounts?status=suspended").await;
-    assert_eq!(ids(&suspended), [alice_id.clone()]);
+    assert_eq!(ids(&suspended), [alice_id.as_str()]);
 
     // Unsuspend restores everything.
     let shown = moderator.post_json(&format!("/api/v1/admin/accounts/{alice_id}/unsuspend"), &[]).await;
@@ -295,7 +295,7 @@ async fn suspending_silencing_and_disabling_take_effect_and_are_undone() {
     assert_eq!(bob.get("/api/v1/accounts/verify_credentials").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(alice.get(&format!("/api/v1/accounts/{bob_id}")).await.status(), StatusCode::OK);
     let disabled = moderator.get_json("/api/v1/admin/accounts?disabled=true").await;
-    assert_eq!(ids(&disabled), [bob_id.clone()]);
+    assert_eq!(ids(&disabled), [bob_id.as_str()]);
     let shown = moderator.post_json(&format!("/api/v1/admin/accounts/{bob_id}/enable"), &[]).await;
     assert_eq!(shown["disabled"], false);
     assert_eq!(bob.get("/api/v1/accounts/verify_credentials").await.status(), StatusCode::OK);
