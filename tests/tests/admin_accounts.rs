@@ -491,3 +491,58 @@ async fn the_admin_pages_act_on_this_tenants_accounts_only() {
     assert!(page.body.contains("Suspended"));
     world.stop().await;
 }
+
+#[tokio::test]
+async fn an_action_closes_the_report_it_names_and_only_this_tenants() {
+    let world = world().start().await;
+    let moderator = admin_login(&world.app, "a.test", "mod").await;
+    let alice = world.account("a.test", "alice").id.0;
+    let bob = world.account("a.test", "bob").id.0;
+    let carol = world.account("b.test", "carol").id.0;
+    let mut conn = world.pool.get().await.unwrap();
+    for (id, host, by, about) in [(1001_i64, "a.test", bob, alice), (1002, "b.test", carol, alice)] {
+        diesel::sql_query(
+            "INSERT INTO reports (id, domain_id, account_id, target_account_id, status_ids, comment) \
+             VALUES ($1, $2, $3, $4, '{}', 'spam')",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(world.domain(host).id.0)
+        .bind::<BigInt, _>(by)
+        .bind::<BigInt, _>(about)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let path = format!("/api/v1/admin/accounts/{alice}/action");
+    // Another tenant's report: 404, and the silence is undone with it.
+    let refused = moderator.post(&path, &[("type", "silence"), ("report_id", "1002")]).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let shown = moderator.get_json(&format!("/api/v1/admin/accounts/{alice}")).await;
+    assert_eq!(shown["silenced"], false, "nothing changed");
+    assert!(audit(&world, "a.test").await.is_empty());
+
+    moderator.post_json(&path, &[("type", "silence"), ("report_id", "1001"), ("text", "see report")]).await;
+    #[derive(diesel::QueryableByName)]
+    struct Acted {
+        #[diesel(sql_type = Text)]
+        action_taken: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        closed: bool,
+    }
+    let acted = |id: i64| {
+        diesel::sql_query("SELECT action_taken, action_taken_at IS NOT NULL AS closed FROM reports WHERE id = $1")
+            .bind::<BigInt, _>(id)
+    };
+    let ours: Acted = acted(1001).get_result(&mut conn).await.unwrap();
+    assert!(ours.closed && ours.action_taken == "silence");
+    let theirs: Acted = acted(1002).get_result(&mut conn).await.unwrap();
+    assert!(!theirs.closed, "the other tenant's report is untouched");
+    drop(conn);
+    let log = audit(&world, "a.test").await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].1, "silence");
+    // A warning (type none) only records.
+    moderator.post_json(&path, &[("type", "none"), ("text", "please stop")]).await;
+    assert_eq!(audit(&world, "a.test").await.last().unwrap().1, "warn");
+    world.stop().await;
+}
