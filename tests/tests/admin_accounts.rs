@@ -541,8 +541,21 @@ async fn an_action_closes_the_report_it_names_and_only_this_tenants() {
     let log = audit(&world, "a.test").await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].1, "silence");
-    // A warning (type none) only records.
+    // A warning (type none) only records, and mails the person (as Mastodon, unless asked not to).
+    let mails_to_alice = || async {
+        kereru_tests::mail::outbox(&world, "a.test")
+            .await
+            .into_iter()
+            .filter(|m| m.to_address == "alice@mail.example")
+            .collect::<Vec<_>>()
+    };
+    let before = mails_to_alice().await.len();
     moderator.post_json(&path, &[("type", "none"), ("text", "please stop")]).await;
     assert_eq!(audit(&world, "a.test").await.last().unwrap().1, "warn");
+    let mails = mails_to_alice().await;
+    assert_eq!(mails.len(), before + 1);
+    assert!(mails.last().unwrap().body_text.contains("please stop"), "{}", mails.last().unwrap().body_text);
+    moderator.post_json(&path, &[("type", "none"), ("send_email_notification", "false")]).await;
+    assert_eq!(mails_to_alice().await.len(), before + 1, "not asked to tell");
     world.stop().await;
 }

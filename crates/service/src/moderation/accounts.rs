@@ -9,9 +9,9 @@
 //! Mastodon's roles override one another. Host admins reach everyone but
 //! themselves.
 
-use crate::account_security;
 use crate::error::ServiceError;
 use crate::staff::{self, NOT_ALLOWED, Need};
+use crate::{account_mails, account_security};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kereru_core::Scheme;
 use kereru_store::account_security as logins;
@@ -112,11 +112,44 @@ pub fn account_label(target: &AdminAccount) -> String {
     }
 }
 
-/// Extra facts for an act: Mastodon's `text` (a note kept in the log) and `report_id`.
+/// Extra facts for an act: Mastodon's `text` (a note kept in the log),
+/// `report_id`, and `send_email_notification` (the person is told by mail:
+/// suspend, silence, sensitive, disable and warnings, for this tenant's own accounts).
 #[derive(Debug, Clone, Default)]
 pub struct Details {
     pub text: String,
     pub report: Option<i64>,
+    pub notify: bool,
+}
+
+/// What the warning mail says was done; `None` for acts that send no warning.
+fn warning_sentence(verb: &str) -> Option<&'static str> {
+    Some(match verb {
+        "suspend" => "Your account was suspended: you cannot log in, and your profile and posts are hidden.",
+        "silence" => "Your account was limited: your posts no longer appear in the public timelines.",
+        "sensitive" => "Your account's media are now always marked sensitive.",
+        "disable" => "Your login was disabled: you cannot log in for now.",
+        "warn" => "The moderators sent you a warning.",
+        _ => return None,
+    })
+}
+
+/// Mails the warning for `verb` to `target` when asked and it has a login here.
+async fn tell(
+    conn: &mut AsyncPgConnection,
+    tenant: &Domain,
+    scheme: Scheme,
+    target: &AdminAccount,
+    verb: &str,
+    details: &Details,
+) -> Result<(), ServiceError> {
+    let (Some(login), Some(what), true) = (&target.login, warning_sentence(verb), details.notify) else {
+        return Ok(());
+    };
+    let base_url = tenant.urls(scheme).base();
+    let site = account_mails::Site { name: &tenant.name, base_url: &base_url };
+    let mail = account_mails::moderation(site, &target.account.username, what, &details.text);
+    account_mails::send(conn, tenant.id, &login.email, &mail).await
 }
 
 /// The account as the staff of `tenant` sees it; `NotFound` for one it does not know.
@@ -165,6 +198,7 @@ pub async fn act(
             return Err(ServiceError::Invalid("This action is only for this server's own accounts".into()));
         }
         apply(conn, tenant, scheme, &found, action).await?;
+        tell(conn, tenant, scheme, &found, action.verb(), details).await?;
         if let Some(report) = details.report
             && !moderation::mark_report_acted(conn, tenant.id, report, by.staff.account, action.verb()).await?
         {
@@ -300,7 +334,7 @@ pub async fn perform(
     details: &Details,
 ) -> Result<(), ServiceError> {
     let action = match warning {
-        Warning::None => return warn(conn, tenant, by, target, details).await,
+        Warning::None => return warn(conn, tenant, scheme, by, target, details).await,
         Warning::Sensitive => AccountAction::Sensitive,
         Warning::Disable => AccountAction::Disable,
         Warning::Silence => AccountAction::Silence,
@@ -312,6 +346,7 @@ pub async fn perform(
 async fn warn(
     conn: &mut AsyncPgConnection,
     tenant: &Domain,
+    scheme: Scheme,
     by: &Moderator,
     target: AccountId,
     details: &Details,
@@ -329,6 +364,7 @@ async fn warn(
         {
             return Err(ServiceError::NotFound);
         }
+        tell(conn, tenant, scheme, &found, "warn", details).await?;
         let label = account_label(&found);
         admin_actions::record(
             conn,

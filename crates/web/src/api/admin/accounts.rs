@@ -254,7 +254,8 @@ async fn delete(state: web::Data<AppState>, who: Writer, id: Id) -> Result<HttpR
 }
 
 /// `POST /api/v1/admin/accounts/:id/action`: `type` (none, sensitive,
-/// disable, silence, suspend), `report_id`, `text`; answers `{}`.
+/// disable, silence, suspend), `report_id`, `text`, `send_email_notification`
+/// (default true, as Mastodon); answers `{}`.
 async fn action(state: web::Data<AppState>, who: Writer, id: Id, params: Params) -> Result<HttpResponse, WebError> {
     let kind = params.str("type").filter(|v| !v.is_empty()).unwrap_or("none");
     let warning = Warning::parse(kind).ok_or_else(|| WebError::Unprocessable("type is not valid".into()))?;
@@ -269,15 +270,9 @@ async fn action(state: web::Data<AppState>, who: Writer, id: Id, params: Params)
     let tenant = &who.user.tenant;
     let mut conn = state.pool.get().await?;
     let by = Moderator::of(&mut conn, &tenant.domain, who.staff).await?;
-    moderation::perform(
-        &mut conn,
-        &tenant.domain,
-        tenant.urls.scheme,
-        &by,
-        id.account(),
-        warning,
-        &Details { text, report },
-    )
-    .await?;
+    // Mastodon tells the person unless asked not to.
+    let notify = params.bool("send_email_notification").unwrap_or(true);
+    let details = Details { text, report, notify };
+    moderation::perform(&mut conn, &tenant.domain, tenant.urls.scheme, &by, id.account(), warning, &details).await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }

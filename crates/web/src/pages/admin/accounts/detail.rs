@@ -28,11 +28,14 @@ struct ActionButton {
     /// The question a destructive action asks first; `None` for harmless ones.
     confirm: Option<String>,
     danger: bool,
+    /// Whether the form offers to tell the person by e-mail.
+    warns: bool,
 }
 
 fn button(verb: &'static str, label: &'static str, confirm: Option<String>) -> ActionButton {
     let danger = confirm.is_some();
-    ActionButton { verb, label, confirm, danger }
+    let warns = matches!(verb, "suspend" | "silence" | "sensitive" | "disable");
+    ActionButton { verb, label, confirm, danger, warns }
 }
 
 /// The actions that apply to `found` now, for `staff`.
@@ -136,6 +139,7 @@ async fn render(
         .insert("account", &row(&found))
         .insert("facts", &facts)
         .insert("actions", &if is_self { Vec::new() } else { actions(&found, &staff.staff) })
+        .insert("has_login", &found.is_local())
         .insert("can_set_role", &can_set_role)
         .insert("roles", &["user", "moderator", "admin"])
         .insert("is_self", &is_self)
@@ -171,6 +175,8 @@ pub struct ActForm {
     /// `list` when the form is on the list page (approve, reject there).
     #[serde(default)]
     back: String,
+    /// The "tell them by e-mail" box.
+    notify: Option<String>,
 }
 
 /// `POST /admin/accounts/{id}/act`: one action; then back to where it was asked.
@@ -192,7 +198,7 @@ pub async fn act(
     }
     let mut conn = state.pool.get().await?;
     let by = Moderator::of(&mut conn, &tenant.domain, staff.staff).await?;
-    let details = Details { text: form.text.trim().to_string(), report: None };
+    let details = Details { text: form.text.trim().to_string(), report: None, notify: form.notify.is_some() };
     match moderation::act(&mut conn, &tenant.domain, tenant.urls.scheme, &by, id, action, &details).await {
         Ok(()) => {}
         Err(ServiceError::Invalid(message)) => {
