@@ -424,6 +424,11 @@ async fn the_admin_pages_act_on_this_tenants_accounts_only() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let page = moderator.get(&format!("/admin/accounts/{alice_id}")).await;
     assert!(page.body.contains("Suspended"), "{}", page.body);
+    // The suspended person cannot sign in on the web either.
+    let alice = Browser::new(app, "a.test");
+    let refused = alice.submit("/auth/sign_in", "/auth/sign_in", &[("login", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("Your login is currently disabled"));
     let done =
         moderator.submit("/admin/accounts", &format!("/admin/accounts/{newbie}/act"), &[("action", "approve")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
