@@ -277,6 +277,14 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", r"/api/v1/admin/reports", "List[AdminReport]"),
     ("GET", rf"/api/v1/admin/reports/{ID}", "AdminReport"),
     ("POST", rf"/api/v1/admin/reports/{ID}/(assign_to_self|unassign|resolve|reopen)", "AdminReport"),
+    # Sign-up (Mastodon.py's create_account) answers a Token.
+    ("POST", r"/api/v1/accounts", ("json", _token_problems)),
+    # The admin accounts API (#13).
+    ("GET", r"/api/v[12]/admin/accounts", "List[AdminAccount]"),
+    ("GET", rf"/api/v1/admin/accounts/{ID}", "AdminAccount"),
+    ("DELETE", rf"/api/v1/admin/accounts/{ID}", "AdminAccount"),
+    ("POST", rf"/api/v1/admin/accounts/{ID}/(approve|reject|enable|unsilence|unsuspend|unsensitive)", "AdminAccount"),
+    ("POST", rf"/api/v1/admin/accounts/{ID}/action", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
     ("GET", r"/api/v1/streaming/health", ("raw", _health_problems)),
     ("GET", r"/api/v1/streaming/(user|user/notification|public|public/local|hashtag|list|direct)",
      ("raw", _event_stream_problems)),

@@ -22,6 +22,7 @@ pub mod interaction;
 pub mod invites;
 pub mod mail;
 pub mod media;
+pub mod moderation;
 pub mod profiles;
 pub mod reports;
 pub mod resolve;

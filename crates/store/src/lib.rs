@@ -23,6 +23,7 @@ pub mod listen;
 pub mod lookups;
 pub mod mail_outbox;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod page;

@@ -85,6 +85,10 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
         if !login.approved {
             return Err(WebError::Forbidden("Your login is currently pending approval".into()));
         }
+        // Disabled by the staff, or suspended: the token stays but is refused, as Mastodon does.
+        if login.disabled || login.suspended {
+            return Err(WebError::Forbidden("Your login is currently disabled".into()));
+        }
     }
     // From now on this token's requests count against its own rate-limit window.
     state.limiter.token_is_valid(&token, std::time::Instant::now());

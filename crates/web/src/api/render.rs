@@ -124,7 +124,12 @@ impl<'a> Renderer<'a> {
         author_ids.sort_unstable();
         author_ids.dedup();
         let mut authors: HashMap<AccountId, (Account, Value)> = HashMap::new();
+        // Authors this tenant's staff marked sensitive: their posts show as sensitive.
+        let mut sensitized: std::collections::HashSet<AccountId> = std::collections::HashSet::new();
         for id in author_ids {
+            if kereru_store::moderation::verdict(conn, self.tenant.id, id).await?.sensitized_at.is_some() {
+                sensitized.insert(id);
+            }
             if let Some(account) = accounts::get_unchecked(conn, id).await? {
                 let value = self.account(conn, &account).await?;
                 authors.insert(id, (account, value));
@@ -166,7 +171,7 @@ impl<'a> Renderer<'a> {
                 "account": author_json,
                 "content": status.content,
                 "visibility": status.visibility.as_str(),
-                "sensitive": status.sensitive,
+                "sensitive": status.sensitive || sensitized.contains(&status.account_id),
                 "spoiler_text": status.spoiler_text,
                 "language": status.language,
                 "in_reply_to_id": status.in_reply_to_id.map(|id| id.to_string()),
