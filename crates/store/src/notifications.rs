@@ -42,7 +42,7 @@ pub async fn notify(
         .count()
         .get_result(conn)
         .await?;
-    if muted > 0 {
+    if muted > 0 || crate::domain_blocks::silences_notification(conn, recipient, from).await? {
         return Ok(None);
     }
     let notification = diesel::insert_into(notifications::table)

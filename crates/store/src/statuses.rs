@@ -304,12 +304,14 @@ pub async fn visible(
         }
         Feed::Public { local, remote } => {
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
+            conditions.push(crate::domain_blocks::not_silenced_sql("s", "$1", "$2"));
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::Tag { name, local, remote } => {
             feed_text = Some(name.clone());
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
             conditions.push("EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.name = $4)".into());
+            conditions.push(crate::domain_blocks::not_silenced_sql("s", "$1", "$2"));
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::RepliesTo(parent) => {
