@@ -454,3 +454,118 @@ async fn a_silence_keeps_a_server_out_of_public_timelines_and_strangers_notifica
     assert!(public_contents(&bob).await.iter().all(|c| !c.contains("loud post")));
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_domain_block_pages_reach_their_own_list_only() {
+    use kereru_tests::web::Browser;
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("c.test")
+        .staff("a.test", "root", Role::Admin)
+        .staff("a.test", "mod", Role::Moderator)
+        .host_admin("a.test", "host")
+        .staff("c.test", "carol", Role::Admin)
+        .start()
+        .await;
+    let root = Browser::new(&world.app, "a.test");
+    root.sign_in("root").await;
+    let page = root.get("/admin/domain_blocks").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No domain is blocked here"));
+
+    // Add: a bad domain comes back with the message and what was typed; a good one is listed.
+    let bad = root
+        .submit("/admin/domain_blocks", "/admin/domain_blocks", &[("domain", "not a host"), ("public_comment", "kept")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("aria-invalid=\"true\"") && bad.body.contains("value=\"kept\""), "{}", bad.body);
+    let added = root
+        .submit(
+            "/admin/domain_blocks",
+            "/admin/domain_blocks",
+            &[("domain", "loud.example"), ("severity", "silence"), ("reject_media", "on"), ("public_comment", "noise")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let listed = root.get("/admin/domain_blocks").await;
+    assert!(listed.body.contains("loud.example") && listed.body.contains("reject media"), "{}", listed.body);
+    let block = {
+        let mut conn = world.pool.get().await.unwrap();
+        domain_blocks::list_blocks(&mut conn, Some(world.domain("a.test").id)).await.unwrap().remove(0)
+    };
+    assert_eq!(
+        (block.severity.as_str(), block.reject_media, block.public_comment.as_str()),
+        ("silence", true, "noise")
+    );
+
+    // Edit, then publish the list.
+    let edit = format!("/admin/domain_blocks/{}/edit", block.id);
+    let saved = root
+        .submit(
+            &edit,
+            &format!("/admin/domain_blocks/{}", block.id),
+            &[("severity", "suspend"), ("public_comment", "gone")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let published =
+        root.submit("/admin/domain_blocks", "/admin/domain_blocks/publish", &[("show_domain_blocks", "all")]).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let shown: Value = world
+        .app
+        .client()
+        .get(world.app.url("a.test", "/api/v1/instance/domain_blocks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown[0]["domain"], "loud.example");
+    assert_eq!(shown[0]["severity"], "suspend");
+    assert_eq!(shown[0]["comment"], "gone");
+
+    // A moderator, and another tenant's admin: refused; the latter's ids of a.test are 404.
+    let moderator = Browser::new(&world.app, "a.test");
+    moderator.sign_in("mod").await;
+    assert_eq!(moderator.get("/admin/domain_blocks").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        root.get("/admin/host/domain_blocks").await.status,
+        StatusCode::FORBIDDEN,
+        "tenant admins: not host-wide"
+    );
+    let carol = Browser::new(&world.app, "c.test");
+    carol.sign_in("carol").await;
+    assert!(!carol.get("/admin/domain_blocks").await.body.contains("loud.example"));
+    assert_eq!(carol.get(&edit).await.status, StatusCode::NOT_FOUND);
+    let token = carol.get("/admin/domain_blocks").await.csrf_token();
+    let removed = carol
+        .post(&format!("/admin/domain_blocks/{}/delete", block.id), &[("authenticity_token", token.as_str())])
+        .await;
+    assert_eq!(removed.status, StatusCode::NOT_FOUND);
+
+    // The host admin's page: host-wide blocks, which every tenant then has.
+    let host = Browser::new(&world.app, "a.test");
+    host.sign_in("host").await;
+    let added = host
+        .submit("/admin/host/domain_blocks", "/admin/host/domain_blocks", &[("domain", "everywhere.example")])
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert!(carol.get("/admin/domain_blocks").await.body.contains("everywhere.example"), "shown as host-wide");
+    {
+        let mut conn = world.pool.get().await.unwrap();
+        assert!(domain_blocks::is_blocked(&mut conn, world.domain("c.test").id, "everywhere.example").await.unwrap());
+    }
+    // Remove (the page asks first: data-confirm).
+    let page = root.get("/admin/domain_blocks").await;
+    assert!(page.body.contains("data-confirm=\"Lift the block of loud.example"));
+    let removed = root
+        .post(
+            &format!("/admin/domain_blocks/{}/delete", block.id),
+            &[("authenticity_token", page.csrf_token().as_str())],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert!(root.get("/admin/domain_blocks").await.body.contains("No domain is blocked here"));
+    world.stop().await;
+}

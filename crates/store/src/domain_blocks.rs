@@ -240,6 +240,34 @@ pub async fn silences_notification(
     Ok(row.flag)
 }
 
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Which of the remote statuses `ids` are by people of a host whose media
+/// `tenant` rejects (`reject_media`, or suspended): their attachments are
+/// not shown there.
+pub async fn media_rejected(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    ids: &[crate::ids::StatusId],
+) -> Result<Vec<crate::ids::StatusId>, StoreError> {
+    use diesel::sql_types::{Array, BigInt};
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "SELECT DISTINCT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id JOIN domain_blocks db \
+             ON (a.remote_host = db.host OR a.remote_host LIKE '%.' || db.host) \
+           WHERE s.id = ANY($2) AND (db.domain_id IS NULL OR db.domain_id = $1) \
+             AND (db.reject_media OR db.severity = 'suspend')",
+    )
+    .bind::<BigInt, _>(tenant.0)
+    .bind::<Array<BigInt>, _>(ids.iter().map(|id| id.0).collect::<Vec<i64>>())
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| crate::ids::StatusId(r.id)).collect())
+}
+
 /// Removes the follows (and follow requests) between `scope`'s local people
 /// (every tenant's with `None`) and the people of `host` and its subdomains,
 /// both ways, as a suspension does. Returns how many were removed.
