@@ -324,6 +324,10 @@ async fn instance_domain_blocks_are_shown_as_the_tenant_chooses() {
 
 const ALICE: &str = "http://a.test/users/alice";
 
+async fn media_of(session: &Session, status: &str) -> Value {
+    session.get_json(&format!("/api/v1/statuses/{status}")).await["media_attachments"].clone()
+}
+
 async fn public_contents(session: &Session) -> Vec<String> {
     let page = session.get_json("/api/v1/timelines/public").await;
     page.as_array().unwrap().iter().map(|s| s["content"].as_str().unwrap().to_string()).collect()
@@ -405,6 +409,8 @@ async fn a_silence_keeps_a_server_out_of_public_timelines_and_strangers_notifica
                "to": [public], "cc": [],
                "object": {"id": format!("{}/statuses/{n}", mallory.id), "type": "Note", "attributedTo": mallory.id,
                           "content": format!("<p>loud post {n}</p>"), "to": [public], "cc": [],
+                          "attachment": [{"type": "Document", "mediaType": "image/png",
+                                          "url": format!("http://remote.test/media/{n}.png"), "name": "a picture"}],
                           "tag": [{"type": "Mention", "href": ALICE, "name": "@alice@a.test"}]}})
         .to_string()
     };
@@ -429,7 +435,14 @@ async fn a_silence_keeps_a_server_out_of_public_timelines_and_strangers_notifica
     assert_eq!(mentions(&world).await, 1);
 
     let root = admin_session(&world.app, "a.test", "root").await;
-    root.post_json("/api/v1/admin/domain_blocks", &[("domain", "remote.test"), ("severity", "silence")]).await;
+    let status_id = bob.get_json("/api/v1/timelines/public").await[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(media_of(&bob, &status_id).await.as_array().unwrap().len(), 1);
+    root.post_json(
+        "/api/v1/admin/domain_blocks",
+        &[("domain", "remote.test"), ("severity", "silence"), ("reject_media", "true")],
+    )
+    .await;
+    assert_eq!(media_of(&bob, &status_id).await, json!([]), "its media rejected here");
     assert!(public_contents(&bob).await.iter().all(|c| !c.contains("loud post")), "out of the public timeline");
     let anonymous: Value = world
         .app
