@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kereru_store::domain_blocks::{self, Publish};
 use kereru_store::roles::Role;
-use kereru_store::schema::{admin_actions, deliveries, follows, notifications, users};
+use kereru_store::schema::{accounts, admin_actions, deliveries, delivery_activities, follows, notifications, users};
 use kereru_tests::oauth::{access_token, app_token, password_grant, register_app};
 use kereru_tests::remote::RemoteActor;
 use kereru_tests::seed::PASSWORD;
@@ -381,6 +381,25 @@ async fn a_suspension_severs_follows_both_ways_and_stops_delivery() {
     let following = alice.get_json(&format!("/api/v1/accounts/{}/following", alice.account_id)).await;
     assert_eq!(following, json!([]));
 
+    let queued_from = |tenant: &str| {
+        let pool = world.pool.clone();
+        let tenant = world.domain(tenant).id.0;
+        async move {
+            let mut conn = pool.get().await.unwrap();
+            deliveries::table
+                .inner_join(delivery_activities::table)
+                .inner_join(accounts::table.on(accounts::id.eq(delivery_activities::account_id)))
+                .filter(accounts::domain_id.eq(tenant))
+                .filter(deliveries::host.eq("remote.test"))
+                .filter(deliveries::state.eq("queued"))
+                .count()
+                .get_result::<i64>(&mut conn)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(queued_from("a.test").await, 0, "what a.test still had queued for remote.test is given up");
+    assert_eq!(queued_from("c.test").await, 1, "c.test's (carol's Accept) stays queued");
     alice.toot("after the block", "public").await;
     assert_eq!(deliveries_to(&world, "remote.test").await, before, "nothing more is queued for remote.test");
     // Their new activities are refused.

@@ -1,7 +1,8 @@
 //! Creating, changing and lifting domain blocks, and what a block does when
 //! it is made: a suspension removes the follows between the scope's people
 //! and the blocked server's, both ways (delivery to it stops in
-//! `federation::outbound::send`; inbound is refused by `is_blocked`).
+//! `federation::outbound::send`, and what is still queued for it is given
+//! up; inbound is refused by `is_blocked`).
 
 use super::{Acting, audit};
 use crate::ServiceError;
@@ -76,7 +77,13 @@ pub async fn create(
 /// A block's effects on what exists: a suspension severs follows.
 async fn apply(conn: &mut AsyncPgConnection, scope: Scope, block: &DomainBlock) -> Result<usize, ServiceError> {
     match block.severity() {
-        Severity::Suspend => Ok(domain_blocks::sever_follows(conn, scope, &block.host).await?),
+        Severity::Suspend => {
+            kereru_delivery::queue::give_up_blocked(conn, &block.host, scope).await.map_err(|e| match e {
+                kereru_delivery::queue::QueueError::Database(db) => ServiceError::from(db),
+                other => ServiceError::Invalid(other.to_string()),
+            })?;
+            Ok(domain_blocks::sever_follows(conn, scope, &block.host).await?)
+        }
         Severity::Silence | Severity::Noop => Ok(0),
     }
 }
