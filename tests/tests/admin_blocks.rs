@@ -247,6 +247,17 @@ async fn email_and_ip_blocks_apply_at_sign_up_and_no_access_refuses_the_api() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body["error"].as_str().unwrap().contains("Email"), "{body}");
     }
+    let browser = kereru_tests::web::Browser::new(app, "a.test");
+    let form = [
+        ("username", "webspammer"),
+        ("email", "z@spam.example"),
+        ("password", "a good password"),
+        ("password_confirmation", "a good password"),
+        ("agreement", "1"),
+    ];
+    let page = browser.submit("/auth/sign_up", "/auth/sign_up", &form).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains("e-mail domain are not allowed"), "{}", page.body);
     // From a blocked address: refused; from an address needing approval: pending.
     let from = |last: u8| app.client_from(std::net::IpAddr::from([127, 0, 0, last]));
     assert_eq!(sign_up(app, &from(2), "blocked", "b@mail.test").await.status(), StatusCode::FORBIDDEN);
