@@ -89,6 +89,22 @@ pub enum BlockCommand {
         /// The tenant that blocks it; unset: the whole host.
         #[arg(long)]
         domain: Option<String>,
+        /// suspend (refuse everything, remove follows), silence (out of public
+        /// timelines and strangers' notifications) or noop (only the options).
+        #[arg(long, default_value = "suspend", value_parser = ["suspend", "silence", "limit", "noop"])]
+        severity: String,
+        /// Do not fetch or store the host's media.
+        #[arg(long)]
+        reject_media: bool,
+        /// Drop the host's reports.
+        #[arg(long)]
+        reject_reports: bool,
+        /// The reason shown at /api/v1/instance/domain_blocks.
+        #[arg(long, default_value = "")]
+        public_comment: String,
+        /// A note for the admins only.
+        #[arg(long, default_value = "")]
+        private_comment: String,
     },
     /// Lift a block.
     Remove {

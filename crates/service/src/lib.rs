@@ -11,6 +11,7 @@ pub mod account_mails;
 pub mod account_security;
 pub mod accounts;
 pub mod authorized_apps;
+pub mod blocks;
 pub mod compose;
 pub mod deliver;
 pub mod error;

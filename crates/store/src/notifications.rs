@@ -43,7 +43,10 @@ pub async fn notify(
         .count()
         .get_result(conn)
         .await?;
-    if muted > 0 || crate::moderation::drops_notification(conn, recipient, from).await? {
+    if muted > 0
+        || crate::moderation::drops_notification(conn, recipient, from).await?
+        || crate::domain_blocks::silences_notification(conn, recipient, from).await?
+    {
         return Ok(None);
     }
     let notification = diesel::insert_into(notifications::table)

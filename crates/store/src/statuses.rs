@@ -309,6 +309,7 @@ pub async fn visible(
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
             // Silenced (limited) accounts stay out of public timelines but for their followers.
             conditions.push(crate::moderation::not_silenced_sql("s.account_id", "$1", "$2"));
+            conditions.push(crate::domain_blocks::not_silenced_sql("s", "$1", "$2"));
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::Tag { name, local, remote } => {
@@ -316,6 +317,7 @@ pub async fn visible(
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
             conditions.push(crate::moderation::not_silenced_sql("s.account_id", "$1", "$2"));
             conditions.push("EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.name = $4)".into());
+            conditions.push(crate::domain_blocks::not_silenced_sql("s", "$1", "$2"));
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::RepliesTo(parent) => {

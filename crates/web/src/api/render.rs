@@ -111,7 +111,12 @@ impl<'a> Renderer<'a> {
         }
         let remote_ids: Vec<StatusId> = all.iter().filter(|s| s.domain_id.is_none()).map(|s| s.id).collect();
         if !remote_ids.is_empty() {
+            // Not from a host whose media this tenant rejects.
+            let rejected = kereru_store::domain_blocks::media_rejected(conn, self.tenant.id, &remote_ids).await?;
             for attachment in statuses::remote_attachments(conn, &remote_ids).await? {
+                if rejected.contains(&attachment.status_id) {
+                    continue;
+                }
                 media_json
                     .entry(attachment.status_id)
                     .or_default()

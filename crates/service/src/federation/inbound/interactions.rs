@@ -108,19 +108,12 @@ pub async fn flag(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Resu
     }
 }
 
-/// Whether the tenant (or the whole host) blocks the sender's server with
-/// `reject_reports`. TODO(merge): `domain_blocks::policy` decides once it exists.
+/// Whether the tenant's (or the whole host's) block of the sender's server,
+/// or of a parent domain of it, rejects its reports.
 async fn rejects_reports(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<bool, ProcessError> {
-    use kereru_store::schema::domain_blocks;
     let Some(host) = incoming.actor.remote_host.as_deref() else { return Ok(false) };
-    let found: i64 = domain_blocks::table
-        .filter(domain_blocks::domain_id.eq(incoming.tenant.id.0).or(domain_blocks::domain_id.is_null()))
-        .filter(domain_blocks::host.eq(host.to_ascii_lowercase()))
-        .filter(domain_blocks::reject_reports)
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(found > 0)
+    let policy = kereru_store::domain_blocks::policy(conn, incoming.tenant.id, host).await?;
+    Ok(policy.is_some_and(|policy| policy.rejects_reports()))
 }
 
 /// The actor moved: recorded when the target names the actor among its
