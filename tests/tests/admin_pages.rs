@@ -16,7 +16,7 @@ use kereru_tests::web::Browser;
 use reqwest::StatusCode;
 
 const TENANT_PAGES: &[&str] = &["/admin/settings", "/admin/rules", "/admin/invites"];
-const HOST_PAGES: &[&str] = &["/admin/host/tenants", "/admin/host/queue"];
+const HOST_PAGES: &[&str] = &["/admin/host/tenants", "/admin/host/queue", "/admin/host/moderation"];
 
 async fn world() -> World {
     World::new()
@@ -386,5 +386,46 @@ async fn a_host_admin_sees_the_queues() {
     assert!(page.body.contains("Nothing is waiting."));
     let dashboard = root.get("/admin").await;
     assert!(dashboard.body.contains("received, waiting to be processed"));
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_host_admin_sees_every_tenants_moderation() {
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .host_admin("a.test", "root")
+        .staff("a.test", "boss", Role::Admin)
+        .user("b.test", "bella")
+        .user("b.test", "brian")
+        .start()
+        .await;
+    // A report on b.test, which has no staff at all.
+    let bella = world.login("b.test", "bella").await;
+    let brian = world.account("b.test", "brian").id.0.to_string();
+    let filed = bella
+        .post(
+            "/api/v1/reports",
+            &[("account_id", &brian), ("comment", "Spam in every single reply"), ("category", "spam")],
+        )
+        .await;
+    assert_eq!(filed.status(), StatusCode::OK, "{}", filed.text().await.unwrap());
+
+    let root = signed_in(&world, "a.test", "root").await;
+    let page = root.get("/admin/host/moderation").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Spam in every single reply"), "the report's comment: {}", page.body);
+    assert!(page.body.contains("@brian@b.test"), "whom it is about");
+    // (Tera escapes the slashes of a URL in an attribute.)
+    let unescaped = page.body.replace("&#x2F;", "/");
+    assert!(unescaped.contains("href=\"http://b.test/admin/reports/"), "a link to b.test's own queue");
+    assert!(page.body.contains(">nobody<"), "b.test has nobody to work its queue");
+    assert!(root.get("/admin").await.body.contains("/admin/host/moderation"), "the navigation links it");
+
+    // A tenant admin of a.test sees neither the page nor b.test's report.
+    let boss = signed_in(&world, "a.test", "boss").await;
+    let refused = boss.get("/admin/host/moderation").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.body.contains("Spam in every single reply"));
     world.stop().await;
 }

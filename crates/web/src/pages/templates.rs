@@ -45,6 +45,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin/host_tenant.html", include_str!("../../templates/admin/host_tenant.html")),
     ("admin/host_tenant_remove.html", include_str!("../../templates/admin/host_tenant_remove.html")),
     ("admin/host_queue.html", include_str!("../../templates/admin/host_queue.html")),
+    ("admin/host_moderation.html", include_str!("../../templates/admin/host_moderation.html")),
     ("admin/accounts.html", include_str!("../../templates/admin/accounts.html")),
     ("admin/account.html", include_str!("../../templates/admin/account.html")),
     ("admin/action_logs.html", include_str!("../../templates/admin/action_logs.html")),

@@ -1,8 +1,10 @@
 //! The host admin's pages: every tenant with its DNS and TLS status (add,
 //! suspend, activate, remove with a typed confirmation) at
 //! `/admin/host/tenants`, and the delivery queue's health with the inbound
-//! backlog at `/admin/host/queue`. Writes go through `kereru_service::tenants`.
+//! backlog at `/admin/host/queue`, every tenant's moderation at
+//! `/admin/host/moderation`. Writes go through `kereru_service::tenants`.
 
+pub mod moderation;
 pub mod queue;
 pub mod status;
 pub mod tenants;
@@ -17,5 +19,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/host/tenants/{id}/activate", web::post().to(tenants::activate))
         .route("/admin/host/tenants/{id}/remove", web::get().to(tenants::remove_form))
         .route("/admin/host/tenants/{id}/remove", web::post().to(tenants::remove))
-        .route("/admin/host/queue", web::get().to(queue::show));
+        .route("/admin/host/queue", web::get().to(queue::show))
+        .route("/admin/host/moderation", web::get().to(moderation::show));
 }
