@@ -6,6 +6,7 @@ pub mod activitypub;
 pub mod activitystreams;
 pub mod actor;
 pub mod email;
+pub mod filters;
 pub mod host;
 pub mod id;
 pub mod keys;

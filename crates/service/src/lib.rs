@@ -24,6 +24,7 @@ pub mod mail;
 pub mod media;
 pub mod profiles;
 pub mod resolve;
+pub mod safety;
 pub mod sessions;
 pub mod staff;
 pub mod statuses;

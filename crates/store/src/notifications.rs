@@ -42,7 +42,7 @@ pub async fn notify(
         .count()
         .get_result(conn)
         .await?;
-    if muted > 0 {
+    if muted > 0 || from_blocked_domain(conn, recipient, from).await? {
         return Ok(None);
     }
     let notification = diesel::insert_into(notifications::table)
@@ -79,6 +79,28 @@ pub async fn withdraw(
     Ok(())
 }
 
+/// Notifications from hosts the recipient blocked stay hidden (the block may be newer than they are).
+const NOT_FROM_BLOCKED_DOMAIN: &str = "NOT EXISTS (SELECT 1 FROM account_domain_blocks adb \
+    JOIN accounts aa ON aa.remote_host = adb.host \
+    WHERE adb.account_id = notifications.account_id AND aa.id = notifications.from_account_id)";
+
+/// Whether `recipient` blocked the host `from` is on.
+async fn from_blocked_domain(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    from: AccountId,
+) -> Result<bool, StoreError> {
+    use crate::schema::{account_domain_blocks, accounts};
+    let n: i64 = account_domain_blocks::table
+        .inner_join(accounts::table.on(accounts::remote_host.eq(account_domain_blocks::host.nullable())))
+        .filter(account_domain_blocks::account_id.eq(recipient.0))
+        .filter(accounts::id.eq(from.0))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn list(
     conn: &mut AsyncPgConnection,
     recipient: AccountId,
@@ -89,6 +111,7 @@ pub async fn list(
 ) -> Result<Vec<Notification>, StoreError> {
     let mut query = notifications::table
         .filter(notifications::account_id.eq(recipient))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(NOT_FROM_BLOCKED_DOMAIN))
         .select(Notification::as_select())
         .into_boxed();
     if !types.is_empty() {

@@ -141,7 +141,7 @@ pub async fn following(
     Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
 }
 
-fn finish_page<T>(mut rows: Vec<T>, page: Page) -> Vec<T> {
+pub(crate) fn finish_page<T>(mut rows: Vec<T>, page: Page) -> Vec<T> {
     if page.ascending() {
         rows.reverse();
     }

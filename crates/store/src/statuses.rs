@@ -325,6 +325,16 @@ pub async fn visible(
             conditions.push("s.domain_id = $1 AND s.reblog_of_id IS NULL AND s.text ILIKE $4".into());
         }
     }
+    // A person's own domain blocks hide those hosts' posts (and boosts of them) from every
+    // feed; a status asked for by id or on its author's profile still shows.
+    if !matches!(feed, Feed::Ids(_) | Feed::Account { .. }) {
+        conditions.push(crate::account_domain_blocks::not_blocked_sql("s", "$2"));
+        conditions.push(format!(
+            "(s.reblog_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM statuses ob WHERE ob.id = s.reblog_of_id \
+               AND NOT {}))",
+            crate::account_domain_blocks::not_blocked_sql("ob", "$2")
+        ));
+    }
     let (page_conditions, order, page_params) = page.sql("s.id", 6);
     conditions.extend(page_conditions);
     let limit = page.limit.max(1);

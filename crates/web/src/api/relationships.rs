@@ -10,6 +10,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::filters::Context;
 use kereru_service::follows;
 use kereru_store::accounts;
 use kereru_store::page::Page;
@@ -123,7 +124,7 @@ pub async fn statuses_of(
     };
     let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, paging::page(&params)?).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
-    let body = Renderer::new(&tenant, viewer).statuses(&mut conn, list).await?;
+    let body = Renderer::new(&tenant, viewer).in_context(Context::Account).statuses(&mut conn, list).await?;
     Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
 }
 
