@@ -218,6 +218,6 @@ mod tests {
         let text = searchable_text("CW", "<p>body</p>", &["a photo"]);
         assert!(keyword_matches(&text, "photo", true));
         assert!(keyword_matches(&text, "cw", true));
-        assert!(!keyword_matches("<p>class</p>", "p", true));
+        assert!(!keyword_matches(&plain_text("<p>class</p>"), "p", true), "tags are not text");
     }
 }
