@@ -456,3 +456,133 @@ async fn a_domain_block_hides_the_server_everywhere_and_removes_its_followers() 
     assert!(local_id(&home, &before).is_some() && local_id(&home, &after).is_some(), "{home}");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_filters_and_blocked_lists_pages_work_for_their_owner_only() {
+    use kereru_tests::Browser;
+    let world = World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").start().await;
+    let alice = Browser::new(&world.app, "a.test");
+    alice.sign_in("alice").await;
+    let bob = Browser::new(&world.app, "a.test");
+    bob.sign_in("bob").await;
+    let api = world.login("a.test", "alice").await;
+
+    let list = alice.get("/settings/filters").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("You have no filters yet."), "{}", list.body);
+
+    // A blank title and no context: the form again with what was typed, nothing saved.
+    let refused =
+        alice.submit("/settings/filters/new", "/settings/filters", &[("title", " "), ("keyword_0", "spoilers")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("role=\"alert\"") && refused.body.contains("value=\"spoilers\""), "{}", refused.body);
+    assert_eq!(api.get_json("/api/v2/filters").await, json!([]));
+
+    let saved = alice
+        .submit(
+            "/settings/filters/new",
+            "/settings/filters",
+            &[
+                ("title", "Spoilers"),
+                ("context_home", "1"),
+                ("context_thread", "1"),
+                ("filter_action", "hide"),
+                ("expires_in", "86400"),
+                ("keyword_0", "finale"),
+                ("whole_word_0", "1"),
+                ("keyword_1", "season"),
+                ("keyword_2", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), Some("/settings/filters?saved=1"));
+    let filters = api.get_json("/api/v2/filters").await;
+    assert_eq!(filters[0]["title"], "Spoilers");
+    assert_eq!(filters[0]["context"], json!(["home", "thread"]));
+    assert_eq!(filters[0]["filter_action"], "hide");
+    assert!(filters[0]["expires_at"].is_string());
+    let keywords: Vec<(Value, Value)> = filters[0]["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["keyword"].clone(), k["whole_word"].clone()))
+        .collect();
+    assert_eq!(keywords, vec![(json!("finale"), json!(true)), (json!("season"), json!(false))]);
+    let id = filters[0]["id"].as_str().unwrap().to_string();
+    let list = alice.get("/settings/filters").await;
+    assert!(list.body.contains("Spoilers") && list.body.contains("finale") && list.body.contains("Hide completely"));
+
+    // Someone else's filter is not there for them, by page or by form.
+    assert_eq!(bob.get(&format!("/settings/filters/{id}/edit")).await.status, StatusCode::NOT_FOUND);
+    let token = bob.get("/settings/filters").await.csrf_token();
+    let tampered = bob
+        .post(
+            &format!("/settings/filters/{id}"),
+            &[("authenticity_token", &token), ("title", "x"), ("context_home", "1")],
+        )
+        .await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    let tampered = bob.post(&format!("/settings/filters/{id}/delete"), &[("authenticity_token", &token)]).await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.get_json("/api/v2/filters").await[0]["title"], "Spoilers");
+
+    // Editing keeps the expiry unless asked, replaces the keywords, and switches to warn.
+    let form = alice.get(&format!("/settings/filters/{id}/edit")).await;
+    assert!(form.body.contains("value=\"finale\"") && form.body.contains("Keep:"), "{}", form.body);
+    let edited = alice
+        .submit(
+            &format!("/settings/filters/{id}/edit"),
+            &format!("/settings/filters/{id}"),
+            &[
+                ("title", "Spoilers!"),
+                ("context_home", "1"),
+                ("filter_action", "warn"),
+                ("expires_in", ""),
+                ("keyword_0", "episode"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    let after = api.get_json("/api/v2/filters").await;
+    assert_eq!(after[0]["title"], "Spoilers!");
+    assert_eq!(after[0]["filter_action"], "warn");
+    assert_eq!(after[0]["expires_at"], filters[0]["expires_at"], "the expiry is kept");
+    assert_eq!(after[0]["keywords"].as_array().unwrap().len(), 1);
+    let deleted = alice.submit("/settings/filters", &format!("/settings/filters/{id}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(api.get_json("/api/v2/filters").await, json!([]));
+
+    // Blocked servers: bad input shows the error; a block shows in the list and in the API; unblock.
+    let refused = alice.submit("/settings/domain_blocks", "/settings/domain_blocks", &[("domain", "not a host")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("value=\"not a host\""), "{}", refused.body);
+    let blocked =
+        alice.submit("/settings/domain_blocks", "/settings/domain_blocks", &[("domain", "spam.example")]).await;
+    assert_eq!(blocked.status, StatusCode::SEE_OTHER);
+    assert_eq!(api.get_json("/api/v1/domain_blocks").await, json!(["spam.example"]));
+    assert!(alice.get("/settings/domain_blocks").await.body.contains("spam.example"));
+    assert!(!bob.get("/settings/domain_blocks").await.body.contains("spam.example"));
+    let unblocked =
+        alice.submit("/settings/domain_blocks", "/settings/domain_blocks/remove", &[("domain", "spam.example")]).await;
+    assert_eq!(unblocked.status, StatusCode::SEE_OTHER);
+    assert_eq!(api.get_json("/api/v1/domain_blocks").await, json!([]));
+
+    // Muted and blocked accounts are listed with their undo buttons.
+    let bob_id = world.account("a.test", "bob").id.0.to_string();
+    api.post_json(&format!("/api/v1/accounts/{bob_id}/mute"), &[]).await;
+    let mutes = alice.get("/settings/mutes").await;
+    assert!(mutes.body.contains(&format!("action=\"/accounts/{bob_id}/unmute\"")), "{}", mutes.body);
+    let unmuted = alice
+        .submit("/settings/mutes", &format!("/accounts/{bob_id}/unmute"), &[("return_to", "/settings/mutes")])
+        .await;
+    assert_eq!(unmuted.location(), Some("/settings/mutes"));
+    assert!(alice.get("/settings/mutes").await.body.contains("You haven't muted anyone."));
+    api.post_json(&format!("/api/v1/accounts/{bob_id}/block"), &[]).await;
+    let blocks = alice.get("/settings/blocks").await;
+    assert!(blocks.body.contains(&format!("action=\"/accounts/{bob_id}/unblock\"")), "{}", blocks.body);
+    // Signed out: to the sign-in page.
+    let anonymous = Browser::new(&world.app, "a.test");
+    assert_eq!(anonymous.get("/settings/filters").await.status, StatusCode::SEE_OTHER);
+    world.stop().await;
+}

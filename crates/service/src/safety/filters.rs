@@ -181,7 +181,8 @@ pub async fn update(
     filters::get(conn, me, id).await?.ok_or(ServiceError::NotFound)
 }
 
-/// Replaces a filter's fields and its whole keyword list (the web form's edit).
+/// Replaces a filter's fields and its whole keyword list (the web form's edit);
+/// an unset `expires_in` keeps the expiry.
 pub async fn replace(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
@@ -189,7 +190,14 @@ pub async fn replace(
     change: FilterChange,
 ) -> Result<Filter, ServiceError> {
     let me = actor.account.id;
-    let fields = fields_of(&change, None)?;
+    let current = filters::get(conn, me, id).await?.ok_or(ServiceError::NotFound)?;
+    let current_fields = FilterFields {
+        title: current.row.title.clone(),
+        context: current.row.context.clone(),
+        action: current.row.filter_action.clone(),
+        expires_at: current.row.expires_at,
+    };
+    let fields = fields_of(&change, Some(&current_fields))?;
     let mut keywords = Vec::new();
     for k in change.keywords.iter().filter(|k| !k.destroy) {
         keywords.push((check_text(k.keyword.as_deref().unwrap_or(""), "Keyword")?, k.whole_word.unwrap_or(true)));
