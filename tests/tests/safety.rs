@@ -586,3 +586,33 @@ async fn the_filters_and_blocked_lists_pages_work_for_their_owner_only() {
     assert_eq!(anonymous.get("/settings/filters").await.status, StatusCode::SEE_OTHER);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_web_timelines_apply_filters_too() {
+    use kereru_tests::Browser;
+    let world = World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").start().await;
+    let api = world.login("a.test", "alice").await;
+    let bob = world.login("a.test", "bob").await;
+    api.post_json(&format!("/api/v1/accounts/{}/follow", bob.account_id), &[]).await;
+    bob.toot("the finale was wild", "public").await;
+    bob.toot("an ordinary day", "public").await;
+    let alice = Browser::new(&world.app, "a.test");
+    alice.sign_in("alice").await;
+    let (status, filter) = send_json(
+        &api,
+        reqwest::Method::POST,
+        "/api/v2/filters",
+        json!({"title": "Spoilers", "context": ["home", "public"], "keywords_attributes": [{"keyword": "finale"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let home = alice.get("/home").await;
+    assert!(home.body.contains("Filtered: Spoilers") && home.body.contains("an ordinary day"), "{}", home.body);
+    let id = filter["id"].as_str().unwrap();
+    let (status, _) =
+        send_json(&api, reqwest::Method::PUT, &format!("/api/v2/filters/{id}"), json!({"filter_action": "hide"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let home = alice.get("/home").await;
+    assert!(!home.body.contains("finale") && home.body.contains("an ordinary day"), "{}", home.body);
+    world.stop().await;
+}

@@ -44,9 +44,14 @@ impl<'a> Renderer<'a> {
 
     /// Applies the viewer's filters for `context` to the statuses rendered from now on.
     pub fn in_context(mut self, context: Context) -> Self {
+        self.set_context(context);
+        self
+    }
+
+    /// [`Renderer::in_context`] for a renderer in use.
+    pub fn set_context(&mut self, context: Context) {
         self.context = Some(context);
         self.filters = None;
-        self
     }
 
     async fn active_filters(&mut self, conn: &mut PgConn) -> Result<(Context, &[Filter]), WebError> {
