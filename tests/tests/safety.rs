@@ -346,6 +346,13 @@ async fn remote_note(world: &FederatedWorld, actor: &kereru_tests::remote::Remot
     id
 }
 
+/// Mallory's local account id: the author of the first remote status alice's stream saw (not zoe's).
+async fn notifications_before_block_account(alice: &Session, zoe_status: &str) -> String {
+    let found = alice.get_json("/api/v2/search?q=mallory@remote.test&resolve=false&type=accounts").await;
+    let id = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{found} ({zoe_status})"));
+    id.to_string()
+}
+
 /// The local id of the status with `uri` in a page, if there.
 fn local_id(page: &Value, uri: &str) -> Option<String> {
     page.as_array().unwrap().iter().find(|s| s["uri"] == uri).map(|s| s["id"].as_str().unwrap().to_string())
@@ -407,6 +414,9 @@ async fn a_domain_block_hides_the_server_everywhere_and_removes_its_followers() 
     }
     let notifications = alice.get_json("/api/v1/notifications").await;
     assert!(notifications.as_array().unwrap().iter().all(|n| n["type"] != "favourite"), "{notifications}");
+    let mallory_id = notifications_before_block_account(&alice, &zoe_id).await;
+    let rel = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={mallory_id}")).await;
+    assert_eq!(rel[0]["domain_blocking"], true, "{rel}");
     // Mallory no longer follows alice, and her server is told with a Reject.
     let followers = alice.get_json(&format!("/api/v1/accounts/{}/followers", alice.account_id)).await;
     assert_eq!(followers.as_array().unwrap().len(), 1, "{followers}");
@@ -614,5 +624,37 @@ async fn the_web_timelines_apply_filters_too() {
     assert_eq!(status, StatusCode::OK);
     let home = alice.get("/home").await;
     assert!(!home.body.contains("finale") && home.body.contains("an ordinary day"), "{}", home.body);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn another_tenant_here_can_be_blocked_like_any_server() {
+    let world =
+        World::new().tenant("a.test").tenant("b.test").user("a.test", "alice").user("b.test", "bob").start().await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("b.test", "bob").await;
+    let found = alice.get_json("/api/v2/search?q=bob@b.test&resolve=true&type=accounts").await;
+    let bob_here = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{found}")).to_string();
+    alice.post_json(&format!("/api/v1/accounts/{bob_here}/follow"), &[]).await;
+    let found = bob.get_json("/api/v2/search?q=alice@a.test&resolve=true&type=accounts").await;
+    let alice_there = found["accounts"][0]["id"].as_str().unwrap().to_string();
+    bob.post_json(&format!("/api/v1/accounts/{alice_there}/follow"), &[]).await;
+    let uri = bob.post_json("/api/v1/statuses", &[("status", "hello from b"), ("visibility", "public")]).await["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let seen = |page: &Value| page.as_array().unwrap().iter().any(|s| s["uri"] == uri.as_str());
+    assert!(seen(&alice.get_json("/api/v1/timelines/home").await));
+    let followers = alice.get_json(&format!("/api/v1/accounts/{}/followers", alice.account_id)).await;
+    assert_eq!(followers.as_array().unwrap().len(), 1);
+
+    alice.post_json("/api/v1/domain_blocks", &[("domain", "b.test")]).await;
+    assert!(!seen(&alice.get_json("/api/v1/timelines/home").await));
+    assert!(!seen(&alice.get_json("/api/v1/timelines/public").await));
+    let followers = alice.get_json(&format!("/api/v1/accounts/{}/followers", alice.account_id)).await;
+    assert_eq!(followers, json!([]), "bob no longer follows alice");
+    let rel = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={bob_here}")).await;
+    assert_eq!(rel[0]["domain_blocking"], true, "{rel}");
+    assert_eq!(rel[0]["following"], true, "alice's own follow stays, as Mastodon");
     world.stop().await;
 }

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::ids::{AccountId, next_id};
 use crate::page::Page;
 use crate::relationships::{finish_page, page_filter};
-use crate::schema::{account_domain_blocks, accounts, follows};
+use crate::schema::account_domain_blocks;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -63,27 +63,50 @@ pub async fn blocks(conn: &mut AsyncPgConnection, account: AccountId, host: &str
     Ok(n > 0)
 }
 
-/// Accounts on `host` that follow (or asked to follow) `account`.
+/// Accounts on `host` (another server, or another tenant here) that follow
+/// (or asked to follow) `account`.
 pub async fn followers_on(
     conn: &mut AsyncPgConnection,
     account: AccountId,
     host: &str,
 ) -> Result<Vec<AccountId>, StoreError> {
-    let ids: Vec<i64> = follows::table
-        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
-        .filter(follows::target_account_id.eq(account.0))
-        .filter(accounts::remote_host.eq(host))
-        .select(follows::account_id)
-        .load(conn)
-        .await?;
-    Ok(ids.into_iter().map(AccountId).collect())
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let sql = format!(
+        "SELECT f.account_id AS id FROM follows f JOIN accounts aa ON aa.id = f.account_id \
+         WHERE f.target_account_id = $1 AND {} = $2",
+        host_sql("aa")
+    );
+    let rows: Vec<Row> = diesel::sql_query(sql).bind::<BigInt, _>(account.0).bind::<Text, _>(host).load(conn).await?;
+    Ok(rows.into_iter().map(|r| AccountId(r.id)).collect())
+}
+
+/// SQL: the host of account `{a}` (an accounts alias): a remote account's
+/// server, or the account host of a tenant on this deployment (whose people
+/// are "another server" to the other tenants' people).
+pub(crate) fn host_sql(a: &str) -> String {
+    format!(
+        "(CASE WHEN {a}.domain_id IS NULL THEN {a}.remote_host \
+           ELSE (SELECT dh.account_host FROM domains dh WHERE dh.id = {a}.domain_id) END)"
+    )
+}
+
+/// SQL condition: account `{account}` (an id expression) is not on a host the
+/// viewer (`{viewer}`) blocks.
+pub(crate) fn account_not_blocked_sql(account: &str, viewer: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM account_domain_blocks adb JOIN accounts aa ON aa.id = {account} \
+           WHERE adb.account_id = {viewer} AND adb.host = {})",
+        host_sql("aa")
+    )
 }
 
 /// SQL condition: the author of `{s}` (a statuses alias) is not on a host
 /// the viewer (`$viewer`) blocks.
 pub(crate) fn not_blocked_sql(s: &str, viewer: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM account_domain_blocks adb JOIN accounts aa ON aa.remote_host = adb.host \
-           WHERE adb.account_id = {viewer} AND aa.id = {s}.account_id)"
-    )
+    account_not_blocked_sql(&format!("{s}.account_id"), viewer)
 }

@@ -80,9 +80,9 @@ pub async fn withdraw(
 }
 
 /// Notifications from hosts the recipient blocked stay hidden (the block may be newer than they are).
-const NOT_FROM_BLOCKED_DOMAIN: &str = "NOT EXISTS (SELECT 1 FROM account_domain_blocks adb \
-    JOIN accounts aa ON aa.remote_host = adb.host \
-    WHERE adb.account_id = notifications.account_id AND aa.id = notifications.from_account_id)";
+fn not_from_blocked_domain() -> String {
+    crate::account_domain_blocks::account_not_blocked_sql("notifications.from_account_id", "notifications.account_id")
+}
 
 /// Whether `recipient` blocked the host `from` is on.
 async fn from_blocked_domain(
@@ -90,15 +90,16 @@ async fn from_blocked_domain(
     recipient: AccountId,
     from: AccountId,
 ) -> Result<bool, StoreError> {
-    use crate::schema::{account_domain_blocks, accounts};
-    let n: i64 = account_domain_blocks::table
-        .inner_join(accounts::table.on(accounts::remote_host.eq(account_domain_blocks::host.nullable())))
-        .filter(account_domain_blocks::account_id.eq(recipient.0))
-        .filter(accounts::id.eq(from.0))
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(n > 0)
+    use diesel::sql_types::{BigInt, Bool};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Bool)]
+        allowed: bool,
+    }
+    let sql = format!("SELECT {} AS allowed", crate::account_domain_blocks::account_not_blocked_sql("$2", "$1"));
+    let row: Row =
+        diesel::sql_query(sql).bind::<BigInt, _>(recipient.0).bind::<BigInt, _>(from.0).get_result(conn).await?;
+    Ok(!row.allowed)
 }
 
 pub async fn list(
@@ -111,7 +112,7 @@ pub async fn list(
 ) -> Result<Vec<Notification>, StoreError> {
     let mut query = notifications::table
         .filter(notifications::account_id.eq(recipient))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(NOT_FROM_BLOCKED_DOMAIN))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&not_from_blocked_domain()))
         .select(Notification::as_select())
         .into_boxed();
     if !types.is_empty() {

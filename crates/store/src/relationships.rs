@@ -271,6 +271,9 @@ pub struct Relationship {
     pub requested: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub requested_by: bool,
+    /// The viewer blocked the target's server (`account_domain_blocks`).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub domain_blocking: bool,
 }
 
 pub async fn relationships(
@@ -279,7 +282,7 @@ pub async fn relationships(
     targets: &[i64],
 ) -> Result<Vec<Relationship>, StoreError> {
     use diesel::sql_types::{Array, BigInt};
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "SELECT t.id, \
            EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $1 AND f.target_account_id = t.id AND f.state = 'accepted') AS following, \
            COALESCE((SELECT f.show_reblogs FROM follows f WHERE f.account_id = $1 AND f.target_account_id = t.id), false) AS showing_reblogs, \
@@ -290,9 +293,11 @@ pub async fn relationships(
            EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $1 AND m.target_account_id = t.id AND (m.expires_at IS NULL OR m.expires_at > now())) AS muting, \
            EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $1 AND m.target_account_id = t.id AND m.hide_notifications AND (m.expires_at IS NULL OR m.expires_at > now())) AS muting_notifications, \
            EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $1 AND f.target_account_id = t.id AND f.state = 'requested') AS requested, \
-           EXISTS (SELECT 1 FROM follows f WHERE f.account_id = t.id AND f.target_account_id = $1 AND f.state = 'requested') AS requested_by \
+           EXISTS (SELECT 1 FROM follows f WHERE f.account_id = t.id AND f.target_account_id = $1 AND f.state = 'requested') AS requested_by, \
+           NOT {} AS domain_blocking \
          FROM unnest($2::bigint[]) AS t(id)",
-    )
+        crate::account_domain_blocks::account_not_blocked_sql("t.id", "$1")
+    ))
     .bind::<BigInt, _>(viewer.0)
     .bind::<Array<BigInt>, _>(targets)
     .load(conn)

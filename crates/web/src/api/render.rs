@@ -313,7 +313,7 @@ pub fn relationship(r: &relationships::Relationship) -> Value {
         "muting_expires_at": null,
         "requested": r.requested,
         "requested_by": r.requested_by,
-        "domain_blocking": false,
+        "domain_blocking": r.domain_blocking,
         "endorsed": false,
         "note": "",
     })
