@@ -75,14 +75,9 @@ pub fn judge(active: &[Filter], context: Context, status: &Value) -> Verdict {
         if Action::parse(&filter.row.filter_action) == Some(Action::Hide) {
             return Verdict::Hide;
         }
-        let mut filter_value = filter_json(filter);
-        // As Mastodon's FilterResult: the filter without its rules.
-        if let Some(map) = filter_value.as_object_mut() {
-            map.remove("keywords");
-            map.remove("statuses");
-        }
+        // The whole Filter entity (Mastodon leaves out its rules here; clients' types want them).
         results.push(json!({
-            "filter": filter_value,
+            "filter": filter_json(filter),
             "keyword_matches": if keyword_matches.is_empty() { Value::Null } else { json!(keyword_matches) },
             "status_matches": if status_matches.is_empty() { Value::Null } else { json!(status_matches) },
         }));
