@@ -267,6 +267,9 @@ async fn mutes_honor_their_duration_and_the_notifications_choice() {
     );
     let muted = alice.get_json("/api/v1/mutes").await;
     assert_eq!(muted[0]["id"], bob.account_id.as_str());
+    assert!(muted[0]["mute_expires_at"].is_string(), "{muted}");
+    let rel = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={}", bob.account_id)).await;
+    assert!(rel[0]["muting_expires_at"].is_string(), "{rel}");
     // With notifications muted too, a new mention makes none.
     alice.post_json(&format!("/api/v1/accounts/{}/mute", bob.account_id), &[("notifications", "true")]).await;
     let quiet = bob.toot("@alice again", "public").await;

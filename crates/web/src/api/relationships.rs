@@ -244,5 +244,16 @@ pub async fn muted(
     let page = list_page(&params)?;
     let mut conn = state.pool.get().await?;
     let rows = relationships::mutes_of(&mut conn, me.id(), page).await?;
-    account_page(&req, &mut conn, &me.tenant, Some(me.id()), &rows).await
+    let account_ids: Vec<i64> = rows.iter().map(|(_, a)| a.0).collect();
+    let mut body = Renderer::new(&me.tenant, Some(me.id())).accounts_by_id(&mut conn, &account_ids).await?;
+    // A mute with a duration says when it ends, as Mastodon's mutes list does.
+    let expiries = relationships::mute_expiries(&mut conn, me.id(), &account_ids).await?;
+    for account in &mut body {
+        let id = account["id"].as_str().and_then(|id| id.parse::<i64>().ok());
+        if let Some(at) = id.and_then(|id| expiries.get(&id)) {
+            account["mute_expires_at"] = super::render::timestamp(*at).into();
+        }
+    }
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();
+    Ok(paging::respond(&req, &me.tenant.urls.base(), &ids, body))
 }

@@ -310,7 +310,7 @@ pub fn relationship(r: &relationships::Relationship) -> Value {
         "blocked_by": r.blocked_by,
         "muting": r.muting,
         "muting_notifications": r.muting_notifications,
-        "muting_expires_at": null,
+        "muting_expires_at": r.muting_expires_at.map(timestamp),
         "requested": r.requested,
         "requested_by": r.requested_by,
         "domain_blocking": r.domain_blocking,
