@@ -461,8 +461,8 @@ async fn a_domain_block_hides_the_server_everywhere_and_removes_its_followers() 
     drop(conn);
 
     // Unblocking brings the posts back.
-    let url = format!("http://a.test/api/v1/domain_blocks?domain=remote.test");
-    let response = alice.client.delete(&url).bearer_auth(&alice.token).send().await.unwrap();
+    let url = "http://a.test/api/v1/domain_blocks?domain=remote.test";
+    let response = alice.client.delete(url).bearer_auth(&alice.token).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(alice.get_json("/api/v1/domain_blocks").await, json!([]));
     let home = alice.get_json("/api/v1/timelines/home").await;
