@@ -258,8 +258,14 @@ async fn mutes_honor_their_duration_and_the_notifications_choice() {
         )
         .await;
     assert_eq!((rel["muting"].as_bool(), rel["muting_notifications"].as_bool()), (Some(true), Some(false)));
-    let hidden = bob.toot("@alice muted but mentioning", "public").await;
-    assert!(find(&alice.get_json("/api/v1/timelines/home").await, &hidden).is_none());
+    let hidden = bob.toot("@alice muted but mentioning #mutes", "public").await;
+    for path in ["/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/timelines/tag/mutes"] {
+        assert!(find(&alice.get_json(path).await, &hidden).is_none(), "{path}");
+    }
+    // Still on bob's profile and by id, and for everyone else.
+    assert!(find(&alice.get_json(&format!("/api/v1/accounts/{}/statuses", bob.account_id)).await, &hidden).is_some());
+    assert_eq!(alice.get(&format!("/api/v1/statuses/{hidden}")).await.status(), StatusCode::OK);
+    assert!(find(&bob.get_json("/api/v1/timelines/public").await, &hidden).is_some());
     let notifications = alice.get_json("/api/v1/notifications").await;
     assert!(
         notifications.as_array().unwrap().iter().any(|n| n["status"]["id"] == hidden.as_str()),
@@ -285,6 +291,7 @@ async fn mutes_honor_their_duration_and_the_notifications_choice() {
             .unwrap();
     }
     assert!(find(&alice.get_json("/api/v1/timelines/home").await, &hidden).is_some());
+    assert!(find(&alice.get_json("/api/v1/timelines/public").await, &hidden).is_some());
     assert_eq!(alice.get_json("/api/v1/mutes").await, json!([]));
     let rel = alice.get_json(&format!("/api/v1/accounts/relationships?id[]={}", bob.account_id)).await;
     assert_eq!(rel[0]["muting"], false);
