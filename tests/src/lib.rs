@@ -159,6 +159,7 @@ impl TestApp {
                 requests: 100,
                 window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
             },
+            hosting: kereru_web::state::Hosting::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod activitypub;
 pub mod activitystreams;
 pub mod actor;
+pub mod blocks;
 pub mod email;
 pub mod filters;
 pub mod host;

@@ -46,6 +46,39 @@ pub enum Command {
     /// Refuse remote servers: their signed requests get 403, nothing of theirs is processed.
     #[command(subcommand)]
     Block(BlockCommand),
+    /// Grant and revoke roles: a domain's moderators and admins, and the host's admins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make someone a moderator or admin of their domain (or, with --host-admin, of this whole host).
+    Grant(RoleArgs),
+    /// Make a moderator or admin a plain user again (or, with --host-admin, no longer a host admin).
+    /// A domain's last admin stays admin.
+    Revoke(RoleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    /// moderator or admin (not with --host-admin).
+    #[arg(value_enum, required_unless_present = "host_admin", conflicts_with = "host_admin")]
+    pub role: Option<RoleArg>,
+    /// The deployment-wide admin role instead of a domain's role.
+    #[arg(long)]
+    pub host_admin: bool,
+    /// The domain (account or service host) the account belongs to.
+    #[arg(long, value_name = "HOST")]
+    pub domain: String,
+    #[arg(long)]
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    Moderator,
+    Admin,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +89,22 @@ pub enum BlockCommand {
         /// The tenant that blocks it; unset: the whole host.
         #[arg(long)]
         domain: Option<String>,
+        /// suspend (refuse everything, remove follows), silence (out of public
+        /// timelines and strangers' notifications) or noop (only the options).
+        #[arg(long, default_value = "suspend", value_parser = ["suspend", "silence", "limit", "noop"])]
+        severity: String,
+        /// Do not fetch or store the host's media.
+        #[arg(long)]
+        reject_media: bool,
+        /// Drop the host's reports.
+        #[arg(long)]
+        reject_reports: bool,
+        /// The reason shown at /api/v1/instance/domain_blocks.
+        #[arg(long, default_value = "")]
+        public_comment: String,
+        /// A note for the admins only.
+        #[arg(long, default_value = "")]
+        private_comment: String,
     },
     /// Lift a block.
     Remove {

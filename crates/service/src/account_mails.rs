@@ -111,6 +111,25 @@ pub fn approved(site: Site<'_>, username: &str) -> Mail {
     )
 }
 
+/// Sent when the tenant's staff act on an account (Mastodon's warning mail):
+/// what was done, and the moderator's note if any.
+pub fn moderation(site: Site<'_>, username: &str, what: &str, note: &str) -> Mail {
+    let note_line =
+        if note.trim().is_empty() { String::new() } else { format!("The moderators' note: {}", note.trim()) };
+    let mut paragraphs = vec![what];
+    if !note_line.is_empty() {
+        paragraphs.push(&note_line);
+    }
+    compose(
+        site,
+        format!("A moderation decision about your account on {}", site.name),
+        username,
+        &paragraphs,
+        ("Read the server's rules", &format!("{}/about", site.base_url)),
+        "If you think this is a mistake, reply to the server's staff.",
+    )
+}
+
 /// Queues `mail` to `to` in the outbox, inside the caller's transaction ([`crate::mail::queue`]).
 pub async fn send(conn: &mut PgConn, tenant: DomainId, to: &str, mail: &Mail) -> Result<(), ServiceError> {
     crate::mail::queue(conn, tenant, to, &mail.subject, &mail.text, Some(&mail.html)).await?;

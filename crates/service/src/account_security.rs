@@ -53,6 +53,8 @@ pub enum NotYet {
     Unconfirmed,
     /// The staff has not approved the sign-up yet.
     AwaitingApproval,
+    /// The staff disabled the login or suspended the account.
+    Disabled,
 }
 
 impl NotYet {
@@ -65,13 +67,16 @@ impl NotYet {
             NotYet::AwaitingApproval => {
                 "Your account is waiting for approval by this server's staff. You will get an e-mail when it is approved."
             }
+            NotYet::Disabled => "Your login is currently disabled",
         }
     }
 }
 
 /// Whether this login may sign in now (its password was right).
 pub fn may_sign_in(login: &Login) -> Result<(), NotYet> {
-    if !login.confirmed() {
+    if login.disabled || login.suspended {
+        Err(NotYet::Disabled)
+    } else if !login.confirmed() {
         Err(NotYet::Unconfirmed)
     } else if !login.approved {
         Err(NotYet::AwaitingApproval)

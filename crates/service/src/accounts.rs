@@ -12,6 +12,7 @@ use kereru_store::account_security::{self, Purpose};
 use kereru_store::accounts::{self, Account, AccountError, NewLocalAccount};
 use kereru_store::domains::{Domain, Registrations};
 use kereru_store::invites;
+use kereru_store::ip_blocks::IpSeverity;
 use kereru_store::oauth::{self, IssuedToken};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,12 @@ pub enum RegisterError {
     /// Approval mode needs a reason to show the staff.
     #[error("Please say why you want to join")]
     ReasonRequired,
+    /// The address's e-mail domain is blocked here (`email_domain_blocks`).
+    #[error("is not allowed")]
+    EmailDomainBlocked,
+    /// The client's address may not sign up here (`ip_blocks`).
+    #[error("Sign-ups from your address are not allowed on this server")]
+    AddressBlocked,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -53,6 +60,8 @@ impl From<diesel::result::Error> for RegisterError {
 pub struct SignUp {
     pub account: NewLocalAccount,
     pub invite_code: Option<String>,
+    /// The client's address (as the rate limiter counts it), for IP blocks.
+    pub address: String,
 }
 
 /// What a sign-up made.
@@ -82,7 +91,14 @@ async fn create(
     scheme: Scheme,
     sign_up: SignUp,
 ) -> Result<SignedUp, RegisterError> {
-    let SignUp { mut account, invite_code } = sign_up;
+    let SignUp { mut account, invite_code, address } = sign_up;
+    if kereru_store::email_domain_blocks::is_blocked(conn, tenant.id, account.email.as_str()).await? {
+        return Err(RegisterError::EmailDomainBlocked);
+    }
+    let address_block = crate::blocks::lists::ip_severity(conn, tenant.id, &address).await?;
+    if address_block.is_some_and(|s| s >= IpSeverity::SignUpBlock) {
+        return Err(RegisterError::AddressBlocked);
+    }
     let code = invite_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let invite = match code {
         Some(code) => Some(invites::use_one(conn, tenant.id, code).await?.ok_or(RegisterError::InvalidInvite)?),
@@ -93,11 +109,28 @@ async fn create(
         (Registrations::Approval, None) => false,
         (Registrations::Closed, None) => return Err(RegisterError::Closed),
     };
+    // An address that needs approval makes a pending account (no reason asked).
+    if address_block == Some(IpSeverity::SignUpRequiresApproval) && invite.is_none() {
+        account.approved = false;
+        account.role = kereru_store::roles::Role::User;
+        return finish(conn, tenant, scheme, account, invite).await;
+    }
     if !approved && account.signup_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(RegisterError::ReasonRequired);
     }
     account.approved = approved;
     account.role = kereru_store::roles::Role::User;
+    finish(conn, tenant, scheme, account, invite).await
+}
+
+async fn finish(
+    conn: &mut AsyncPgConnection,
+    tenant: &Domain,
+    scheme: Scheme,
+    account: NewLocalAccount,
+    invite: Option<invites::Invite>,
+) -> Result<SignedUp, RegisterError> {
+    let approved = account.approved;
     let email = account.email.clone();
     let created = accounts::create_local(conn, tenant.id, account).await?;
     account_security::set_unconfirmed(conn, tenant.id, created.id).await?;

@@ -82,3 +82,42 @@ pub async fn remove_rule(conn: &mut AsyncPgConnection, domain: DomainId, id: i64
     .await?;
     Ok(deleted > 0)
 }
+
+/// Moves the tenant's rule `id` one place up (`up`) or down, swapping with its
+/// neighbour; false when it has no such rule. Positions are renumbered 1..n.
+pub async fn move_rule(conn: &mut AsyncPgConnection, domain: DomainId, id: i64, up: bool) -> Result<bool, StoreError> {
+    let mut ids: Vec<i64> = rules(conn, domain).await?.into_iter().map(|rule| rule.id).collect();
+    let Some(at) = ids.iter().position(|&rule| rule == id) else {
+        return Ok(false);
+    };
+    let other = if up { at.checked_sub(1) } else { Some(at + 1).filter(|&n| n < ids.len()) };
+    if let Some(other) = other {
+        ids.swap(at, other);
+    }
+    for (n, rule) in ids.iter().enumerate() {
+        let position = i32::try_from(n + 1).unwrap_or(i32::MAX);
+        diesel::update(
+            domain_rules::table.filter(domain_rules::domain_id.eq(domain.0)).filter(domain_rules::id.eq(rule)),
+        )
+        .set(domain_rules::position.eq(position))
+        .execute(conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Changes the text of the tenant's rule `id`; false when it has no such rule.
+pub async fn edit_rule(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    id: i64,
+    text: &str,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        domain_rules::table.filter(domain_rules::domain_id.eq(domain.0)).filter(domain_rules::id.eq(id)),
+    )
+    .set(domain_rules::text.eq(text))
+    .execute(conn)
+    .await?;
+    Ok(changed > 0)
+}

@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::ids::{AccountId, DomainId, next_id};
 use crate::oauth::{new_secret, sha256};
 use crate::password;
-use crate::schema::{accounts, oauth_tokens, user_tokens, users, web_sessions};
+use crate::schema::{account_moderation, accounts, oauth_tokens, user_tokens, users, web_sessions};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -58,6 +58,10 @@ pub struct Login {
     pub otp_enabled: bool,
     pub otp_last_step: Option<i64>,
     pub otp_recovery_codes: String,
+    /// The staff turned this login off (Mastodon's "disable").
+    pub disabled: bool,
+    /// The tenant's staff suspended the account.
+    pub suspended: bool,
 }
 
 impl Login {
@@ -85,6 +89,13 @@ pub async fn login(
             users::otp_enabled,
             users::otp_last_step,
             users::otp_recovery_codes,
+            users::disabled,
+            diesel::dsl::exists(
+                account_moderation::table
+                    .filter(account_moderation::domain_id.eq(domain.0))
+                    .filter(account_moderation::account_id.eq(account.0))
+                    .filter(account_moderation::suspended_at.is_not_null()),
+            ),
         ))
         .first(conn)
         .await

@@ -180,6 +180,7 @@ pub async fn find_local(
     Ok(accounts::table
         .filter(accounts::domain_id.eq(domain.0))
         .filter(lower(accounts::username).eq(username.to_lowercase()))
+        .filter(crate::instance_actor::is_person())
         .select(Account::as_select())
         .first(conn)
         .await
@@ -189,6 +190,7 @@ pub async fn find_local(
 pub async fn list_local(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Vec<Account>, StoreError> {
     Ok(accounts::table
         .filter(accounts::domain_id.eq(domain.0))
+        .filter(crate::instance_actor::is_person())
         .order(accounts::id.asc())
         .select(Account::as_select())
         .load(conn)
@@ -328,7 +330,8 @@ pub async fn contact_account(conn: &mut AsyncPgConnection, domain: DomainId) -> 
 }
 
 /// An account as tenant `viewer_tenant` may see it: its own accounts, and
-/// accounts of other tenants it has come to know (see `known_accounts`).
+/// accounts of other tenants it has come to know (see `known_accounts`),
+/// but none its staff suspended.
 pub async fn get_visible(
     conn: &mut AsyncPgConnection,
     viewer_tenant: DomainId,
@@ -346,9 +349,17 @@ pub async fn many_visible(
     use crate::schema::known_accounts;
     let known =
         known_accounts::table.filter(known_accounts::domain_id.eq(viewer_tenant.0)).select(known_accounts::account_id);
+    use crate::schema::account_moderation;
+    // Accounts this tenant's staff suspended are hidden from it until unsuspended.
+    let suspended = account_moderation::table
+        .filter(account_moderation::domain_id.eq(viewer_tenant.0))
+        .filter(account_moderation::suspended_at.is_not_null())
+        .select(account_moderation::account_id);
     Ok(accounts::table
         .filter(accounts::id.eq_any(ids))
         .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
+        .filter(crate::instance_actor::is_person())
+        .filter(diesel::dsl::not(accounts::id.eq_any(suspended)))
         .select(Account::as_select())
         .load(conn)
         .await?)
@@ -381,6 +392,15 @@ pub async fn search_visible(
     Ok(accounts::table
         .filter(accounts::domain_id.eq(viewer_tenant.0).or(accounts::id.eq_any(known)))
         .filter(accounts::username.ilike(&pattern).or(accounts::display_name.ilike(&pattern)))
+        .filter(crate::instance_actor::is_person())
+        .filter(diesel::dsl::not(
+            accounts::id.eq_any(
+                crate::schema::account_moderation::table
+                    .filter(crate::schema::account_moderation::domain_id.eq(viewer_tenant.0))
+                    .filter(crate::schema::account_moderation::suspended_at.is_not_null())
+                    .select(crate::schema::account_moderation::account_id),
+            ),
+        ))
         .order(accounts::username.asc())
         .offset(offset)
         .limit(limit)

@@ -258,3 +258,16 @@ pub async fn remove(conn: &mut AsyncPgConnection, id: DomainId) -> Result<(), Do
     }
     Ok(())
 }
+
+/// Sets who may sign up on the tenant (`kereru domain add --registrations`, the admin's settings page).
+pub async fn set_registrations(
+    conn: &mut AsyncPgConnection,
+    id: DomainId,
+    registrations: Registrations,
+) -> Result<(), StoreError> {
+    diesel::update(domains::table.find(id.0))
+        .set((domains::registrations.eq(registrations.as_str()), domains::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

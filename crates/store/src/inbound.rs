@@ -131,6 +131,30 @@ pub async fn counts(conn: &mut AsyncPgConnection) -> Result<Vec<(String, i64)>, 
         .await?)
 }
 
+/// The processing backlog: activities waiting (and how many of them wait for a retry), and when the oldest arrived.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backlog {
+    pub queued: i64,
+    pub retrying: i64,
+    pub oldest_queued_at: Option<DateTime<Utc>>,
+}
+
+pub async fn backlog(conn: &mut AsyncPgConnection) -> Result<Backlog, StoreError> {
+    let queued = inbound_activities::table.filter(inbound_activities::state.eq("queued"));
+    let (count, oldest): (i64, Option<DateTime<Utc>>) = queued
+        .select((diesel::dsl::count_star(), diesel::dsl::min(inbound_activities::received_at)))
+        .first(conn)
+        .await?;
+    let retrying: i64 = inbound_activities::table
+        .filter(inbound_activities::state.eq("queued"))
+        .filter(inbound_activities::attempts.gt(0))
+        .filter(inbound_activities::lease_until.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(Backlog { queued: count, retrying, oldest_queued_at: oldest })
+}
+
 /// Deletes up to `batch` finished activities (done, ignored, failed) processed
 /// more than `hours` ago; returns how many. Queued ones are never pruned.
 pub async fn prune(conn: &mut AsyncPgConnection, hours: i32, batch: i64) -> Result<usize, StoreError> {

@@ -125,6 +125,29 @@ pub async fn expire(
     Ok(n == 1)
 }
 
+/// Every invite of `domain`, newest first (the admin's view), with each creator's username.
+pub async fn list_all(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Vec<(Invite, String)>, StoreError> {
+    use crate::schema::accounts;
+    Ok(invites::table
+        .inner_join(accounts::table.on(accounts::id.eq(invites::creator_id)))
+        .filter(invites::domain_id.eq(domain.0))
+        .order(invites::id.desc())
+        .limit(500)
+        .select((Invite::as_select(), accounts::username))
+        .load(conn)
+        .await?)
+}
+
+/// Ends any invite of `domain` now (an admin revoking it); the invite, or `None` when there is none.
+pub async fn revoke(conn: &mut AsyncPgConnection, domain: DomainId, id: i64) -> Result<Option<Invite>, StoreError> {
+    Ok(diesel::update(invites::table.filter(invites::domain_id.eq(domain.0)).filter(invites::id.eq(id)))
+        .set(invites::expires_at.eq(Utc::now()))
+        .returning(Invite::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
 /// Whether any user of `domain` may make invites (else only its admins).
 pub async fn users_may_invite(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<bool, StoreError> {
     Ok(domains::table.find(domain.0).select(domains::invites_by_users).first(conn).await?)

@@ -22,7 +22,8 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
 }
 
-/// Notifies `recipient` unless they mute `from` with notifications hidden.
+/// Notifies `recipient` unless they mute `from` with notifications hidden, or their
+/// tenant's staff suspended `from` (or silenced it, and `recipient` does not follow it).
 /// Returns the new notification, if one was made.
 pub async fn notify(
     conn: &mut AsyncPgConnection,
@@ -42,7 +43,11 @@ pub async fn notify(
         .count()
         .get_result(conn)
         .await?;
-    if muted > 0 || from_blocked_domain(conn, recipient, from).await? {
+    if muted > 0
+        || from_blocked_domain(conn, recipient, from).await?
+        || crate::moderation::drops_notification(conn, recipient, from).await?
+        || crate::domain_blocks::silences_notification(conn, recipient, from).await?
+    {
         return Ok(None);
     }
     let notification = diesel::insert_into(notifications::table)

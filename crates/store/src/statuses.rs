@@ -247,9 +247,12 @@ pub async fn visible(
         visibility_sql("s"),
         // A boost is visible only with the status it boosts.
         format!(
-            "(s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {}))",
-            visibility_sql("o")
+            "(s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {} AND {}))",
+            visibility_sql("o"),
+            crate::moderation::not_suspended_sql("o.account_id", "$1")
         ),
+        // Accounts this tenant's staff suspended are gone from its views.
+        crate::moderation::not_suspended_sql("s.account_id", "$1"),
     ];
     // $3 is the feed's one value, bound as both a bigint and text; unused ones are NULL.
     let mut feed_id: Option<i64> = None;
@@ -304,12 +307,17 @@ pub async fn visible(
         }
         Feed::Public { local, remote } => {
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
+            // Silenced (limited) accounts stay out of public timelines but for their followers.
+            conditions.push(crate::moderation::not_silenced_sql("s.account_id", "$1", "$2"));
+            conditions.push(crate::domain_blocks::not_silenced_sql("s", "$1", "$2"));
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::Tag { name, local, remote } => {
             feed_text = Some(name.clone());
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
+            conditions.push(crate::moderation::not_silenced_sql("s.account_id", "$1", "$2"));
             conditions.push("EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.name = $4)".into());
+            conditions.push(crate::domain_blocks::not_silenced_sql("s", "$1", "$2"));
             push_origin(&mut conditions, *local, *remote);
         }
         Feed::RepliesTo(parent) => {

@@ -28,6 +28,16 @@ pub async fn actor(
         Ok(account) => account,
         Err(error) => return error.respond_to(&req),
     };
+    // A suspended account's actor is gone (410) until it is unsuspended.
+    let suspended = match state.pool.get().await {
+        Ok(mut conn) => kereru_store::moderation::is_suspended(&mut conn, tenant.id, account.id).await,
+        Err(error) => return WebError::from(error).respond_to(&req),
+    };
+    match suspended {
+        Ok(false) => {}
+        Ok(true) => return HttpResponse::Gone().json(serde_json::json!({ "error": "This account is suspended" })),
+        Err(error) => return WebError::from(error).respond_to(&req),
+    }
     let doc = kereru_service::federation::outbound::person_of(&tenant.urls, &account);
     HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(doc.to_string())
 }

@@ -71,6 +71,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("no state".into()))?;
     let mut conn = state.pool.get().await?;
     let grant = oauth::authenticate_token(&mut conn, tenant.id, &token).await?.ok_or_else(invalid)?;
+    refuse_blocked_address(&mut conn, &tenant, &req).await?;
     let account = match grant.account {
         Some(id) => Some(accounts::get_local(&mut conn, tenant.id, id).await?.ok_or_else(invalid)?),
         None => None,
@@ -85,10 +86,32 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
         if !login.approved {
             return Err(WebError::Forbidden("Your login is currently pending approval".into()));
         }
+        // Disabled by the staff, or suspended: the token stays but is refused, as Mastodon does.
+        if login.disabled || login.suspended {
+            return Err(WebError::Forbidden("Your login is currently disabled".into()));
+        }
     }
     // From now on this token's requests count against its own rate-limit window.
     state.limiter.token_is_valid(&token, std::time::Instant::now());
     Ok(Some(Auth { grant, account }))
+}
+
+/// The answer to a client whose address an admin refused (`no_access` IP block).
+pub const ADDRESS_REFUSED: &str = "Access from your address is not allowed on this server";
+
+/// 403 when the client's address (as the rate limiter sees it) has a
+/// `no_access` IP block on this tenant or host-wide: no sign-in, no API.
+pub async fn refuse_blocked_address(
+    conn: &mut kereru_store::Connection,
+    tenant: &Tenant,
+    req: &HttpRequest,
+) -> Result<(), WebError> {
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let severity = kereru_service::blocks::lists::ip_severity(conn, tenant.id, &address).await?;
+    if severity == Some(kereru_store::ip_blocks::IpSeverity::NoAccess) {
+        return Err(WebError::Forbidden(ADDRESS_REFUSED.into()));
+    }
+    Ok(())
 }
 
 impl FromRequest for Auth {

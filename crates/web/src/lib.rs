@@ -55,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(api::routes)
             .configure(streaming::routes)
             .route("/users/{username}", web::get().to(actors::actor))
+            .route("/actor", web::get().to(federation::instance_actor::show))
             .route("/inbox", web::post().to(federation::inbox::shared))
             .route("/users/{username}/inbox", web::post().to(federation::inbox::personal))
             .route("/users/{username}/outbox", web::get().to(federation::collections::outbox))

@@ -27,6 +27,18 @@ pub struct WebSettings {
     pub sign_ups_per_address: crate::rate_limit::RateLimit,
     /// Password-reset requests per client address (and per e-mail address) and window.
     pub password_resets_per_address: crate::rate_limit::RateLimit,
+    /// What the host admin's tenant pages check DNS and TLS against.
+    pub hosting: Hosting,
+}
+
+/// The host's public face, for `/admin/host/tenants`: the addresses tenants'
+/// DNS records must point at (`[acme] public_addresses`), the resolver to ask
+/// (`[acme] resolver`; none: the system's), and whether TLS is served.
+#[derive(Debug, Clone, Default)]
+pub struct Hosting {
+    pub public_addresses: Vec<std::net::IpAddr>,
+    pub resolver: Option<std::net::SocketAddr>,
+    pub tls_enabled: bool,
 }
 
 pub struct AppState {

@@ -224,11 +224,13 @@ pub async fn bodies(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<Vec<(i6
         .await?)
 }
 
+mod blocked;
 mod hosts;
 mod marks;
 mod prune;
 mod stats;
 
+pub use blocked::give_up_blocked;
 pub use marks::{mark_done, mark_given_up, mark_gone, mark_retry};
 pub use prune::{Pruned, prune};
 pub use stats::{HostFigures, Stats, Totals, stats};

@@ -4,8 +4,9 @@ use crate::cli::{DomainCommand, RegistrationsArg, RuleCommand};
 use crate::config::Config;
 use anyhow::{Context, bail};
 use kereru_core::{HostName, email::parse_email};
+use kereru_service::tenants::{self, By, NewTenant};
 use kereru_store::Connection;
-use kereru_store::domains::{self, Domain, DomainState, NewDomain, Registrations};
+use kereru_store::domains::{self, Domain, DomainState, Registrations};
 use kereru_store::{about, accounts};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -16,18 +17,13 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             let account_host = HostName::parse(&host)?;
             let service_host = service_host.as_deref().map(HostName::parse).transpose()?;
             let owner_email = owner.as_deref().map(parse_email).transpose()?;
-            let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-            if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
-                bail!("the name must be at most 100 characters");
-            }
             let registrations = match registrations {
                 RegistrationsArg::Open => Registrations::Open,
                 RegistrationsArg::Approval => Registrations::Approval,
                 RegistrationsArg::Closed => Registrations::Closed,
             };
-            let new =
-                NewDomain { account_host, service_host, state: DomainState::Active, registrations, name, owner_email };
-            let domain = domains::create(conn, new).await?;
+            let new = NewTenant { account_host, service_host, registrations, name, owner_email };
+            let domain = tenants::add(conn, By::CommandLine, new).await?;
             println!("added {} ({})", domain.account_host, domain.state);
             print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));
         }
@@ -62,7 +58,7 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
         }
         DomainCommand::Suspend { host } => {
             let domain = find(conn, &host).await?;
-            let domain = domains::set_state(conn, domain.id, DomainState::Suspended).await?;
+            let domain = tenants::set_state(conn, By::CommandLine, domain.id, DomainState::Suspended).await?;
             println!(
                 "suspended {}: it answers 404 until `kereru domain activate {}`",
                 domain.account_host, domain.account_host
@@ -70,12 +66,12 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
         }
         DomainCommand::Activate { host } => {
             let domain = find(conn, &host).await?;
-            let domain = domains::set_state(conn, domain.id, DomainState::Active).await?;
+            let domain = tenants::set_state(conn, By::CommandLine, domain.id, DomainState::Active).await?;
             println!("activated {}", domain.account_host);
         }
         DomainCommand::Remove { host } => {
             let domain = find(conn, &host).await?;
-            domains::remove(conn, domain.id).await?;
+            tenants::remove(conn, By::CommandLine, domain.id, domain.account_host.as_str()).await?;
             println!("removed {} and all of its accounts", domain.account_host);
         }
         DomainCommand::Update { host, name, description } => {
@@ -195,19 +191,13 @@ async fn tls_status(conn: &mut Connection, domain: &Domain, config: &Config) -> 
 pub fn dns_instructions(domain: &Domain, public_addresses: &[IpAddr], config: &Config) -> String {
     let mut out = String::from("\nDNS records to set for this host to serve it:\n");
     let service = domain.service_host();
-    let mut hosts = vec![service.clone()];
-    if domain.service_host.is_some() {
-        hosts.push(domain.account_host.clone());
-    }
-    for host in &hosts {
-        if public_addresses.is_empty() {
-            let _ = writeln!(out, "  {host}.  A     <this server's public IPv4 address>");
-            let _ = writeln!(out, "  {host}.  AAAA  <this server's public IPv6 address>");
-        }
-        for address in public_addresses {
-            let kind = if address.is_ipv4() { "A   " } else { "AAAA" };
-            let _ = writeln!(out, "  {host}.  {kind}  {address}");
-        }
+    for record in tenants::dns_records(domain, public_addresses) {
+        let value = match (&record.value, record.kind) {
+            (Some(address), _) => address.as_str(),
+            (None, "A") => "<this server's public IPv4 address>",
+            (None, _) => "<this server's public IPv6 address>",
+        };
+        let _ = writeln!(out, "  {}.  {:<4}  {value}", record.host, record.kind);
     }
     if public_addresses.is_empty() {
         out.push_str("  (set [acme] public_addresses in the configuration to print the addresses here)\n");

@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod block;
 pub mod deliver;
 pub mod domain;

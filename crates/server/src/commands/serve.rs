@@ -43,6 +43,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             requests: config.rate_limit.password_resets_per_address,
             window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
         },
+        hosting: kereru_web::state::Hosting {
+            public_addresses: config.acme.public_addresses.clone(),
+            resolver: config.acme.resolver.as_deref().and_then(|r| r.parse().ok()),
+            tls_enabled: config.tls.enabled,
+        },
     };
     // This node's streaming listener: events from every node reach the streams connected here.
     let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;

@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod inbound;
+pub mod instance_actor;
 pub mod key_fetches;
 pub mod outbound;
 pub mod signing;

@@ -113,6 +113,33 @@ pub async fn follower_inboxes(conn: &mut AsyncPgConnection, author: AccountId) -
     Ok(inboxes)
 }
 
+/// `inboxes` without those on servers the sender's tenant (or the whole host)
+/// suspended: nothing is delivered to a suspended server.
+async fn not_suspended(
+    conn: &mut AsyncPgConnection,
+    sender: AccountId,
+    inboxes: &[Url],
+) -> Result<Vec<Url>, ServiceError> {
+    if inboxes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant: Option<i64> = accounts_table::table
+        .filter(accounts_table::id.eq(sender.0))
+        .select(accounts_table::domain_id)
+        .first(conn)
+        .await?;
+    let Some(tenant) = tenant else { return Ok(inboxes.to_vec()) };
+    let suspended = kereru_store::domain_blocks::suspended_hosts(conn, DomainId(tenant)).await?;
+    if suspended.is_empty() {
+        return Ok(inboxes.to_vec());
+    }
+    Ok(inboxes
+        .iter()
+        .filter(|inbox| !inbox.host_str().is_some_and(|host| kereru_store::domain_blocks::covered_by(host, &suspended)))
+        .cloned()
+        .collect())
+}
+
 /// Queues `activity` from `sender` for `inboxes` (nothing when there are none).
 pub async fn send(
     conn: &mut AsyncPgConnection,
@@ -120,6 +147,7 @@ pub async fn send(
     activity: &Value,
     inboxes: &[Url],
 ) -> Result<(), ServiceError> {
+    let inboxes = &not_suspended(conn, sender, inboxes).await?;
     if inboxes.is_empty() {
         tracing::debug!(activity = activity["id"].as_str().unwrap_or_default(), "no remote recipients");
         return Ok(());

@@ -217,7 +217,7 @@ pub async fn register(
         locale,
     };
     let mut conn = state.pool.get().await?;
-    let sign_up = SignUp { account: new, invite_code };
+    let sign_up = SignUp { account: new, invite_code, address };
     let token = register_account(&mut conn, &tenant.domain, tenant.urls.scheme, auth.grant.application_id, sign_up)
         .await
         .map_err(|e| match e {
@@ -233,6 +233,8 @@ pub async fn register(
             RegisterError::Closed => WebError::Forbidden("Registrations are closed on this server".into()),
             RegisterError::InvalidInvite => invalid("Invite", "is invalid, expired or used up".into()),
             RegisterError::ReasonRequired => invalid("Reason", "can't be blank".into()),
+            RegisterError::EmailDomainBlocked => invalid("Email", "is not allowed".into()),
+            RegisterError::AddressBlocked => WebError::Forbidden(RegisterError::AddressBlocked.to_string()),
             RegisterError::Service(error) => WebError::from(error),
         })?;
     Ok(HttpResponse::Ok().json(serde_json::json!({

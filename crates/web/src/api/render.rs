@@ -143,7 +143,12 @@ impl<'a> Renderer<'a> {
         }
         let remote_ids: Vec<StatusId> = all.iter().filter(|s| s.domain_id.is_none()).map(|s| s.id).collect();
         if !remote_ids.is_empty() {
+            // Not from a host whose media this tenant rejects.
+            let rejected = kereru_store::domain_blocks::media_rejected(conn, self.tenant.id, &remote_ids).await?;
             for attachment in statuses::remote_attachments(conn, &remote_ids).await? {
+                if rejected.contains(&attachment.status_id) {
+                    continue;
+                }
                 media_json
                     .entry(attachment.status_id)
                     .or_default()
@@ -156,7 +161,12 @@ impl<'a> Renderer<'a> {
         author_ids.sort_unstable();
         author_ids.dedup();
         let mut authors: HashMap<AccountId, (Account, Value)> = HashMap::new();
+        // Authors this tenant's staff marked sensitive: their posts show as sensitive.
+        let mut sensitized: std::collections::HashSet<AccountId> = std::collections::HashSet::new();
         for id in author_ids {
+            if kereru_store::moderation::verdict(conn, self.tenant.id, id).await?.sensitized_at.is_some() {
+                sensitized.insert(id);
+            }
             if let Some(account) = accounts::get_unchecked(conn, id).await? {
                 let value = self.account(conn, &account).await?;
                 authors.insert(id, (account, value));
@@ -198,7 +208,7 @@ impl<'a> Renderer<'a> {
                 "account": author_json,
                 "content": status.content,
                 "visibility": status.visibility.as_str(),
-                "sensitive": status.sensitive,
+                "sensitive": status.sensitive || sensitized.contains(&status.account_id),
                 "spoiler_text": status.spoiler_text,
                 "language": status.language,
                 "in_reply_to_id": status.in_reply_to_id.map(|id| id.to_string()),

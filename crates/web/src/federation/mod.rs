@@ -3,6 +3,7 @@
 
 pub mod collections;
 pub mod inbox;
+pub mod instance_actor;
 pub mod objects;
 
 use crate::state::AppState;

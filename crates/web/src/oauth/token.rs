@@ -101,6 +101,7 @@ pub async fn token(
             let scopes = requested_scopes(&params, &app.scopes)?;
             let username = params.str("username").ok_or_else(|| invalid_grant("username is missing"))?;
             let password = params.str("password").ok_or_else(|| invalid_grant("password is missing"))?;
+            crate::auth::refuse_blocked_address(&mut state.pool.get().await?, &tenant, &req).await?;
             let account = match crate::auth::login(&state, &tenant, username, password).await {
                 Ok(account) => account,
                 Err(LoginFailure::Invalid) => {

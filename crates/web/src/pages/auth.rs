@@ -85,6 +85,12 @@ pub async fn sign_in(
             .status(status)
             .render(&state)
     };
+    {
+        let mut conn = state.pool.get().await?;
+        if crate::auth::refuse_blocked_address(&mut conn, &tenant, &req).await.is_err() {
+            return again(StatusCode::FORBIDDEN, crate::auth::ADDRESS_REFUSED.into());
+        }
+    }
     let account = match crate::auth::login(&state, &tenant, &form.login, &form.password).await {
         Ok(account) => account,
         Err(LoginFailure::Error(error)) => return Err(error.into()),

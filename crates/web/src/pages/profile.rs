@@ -16,12 +16,17 @@ use kereru_store::accounts::{self, Account};
 use kereru_store::page::Page as StorePage;
 use kereru_store::statuses::{self, Feed};
 
-/// This tenant's account `username`, or a 404 page.
+/// This tenant's account `username` (not suspended), or a 404 page.
 pub async fn owner(state: &AppState, tenant: &Tenant, username: &str) -> Result<Account, PageError> {
     let mut conn = state.pool.get().await?;
-    Ok(accounts::find_local(&mut conn, tenant.id, username)
+    let account = accounts::find_local(&mut conn, tenant.id, username)
         .await?
-        .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))?)
+        .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))?;
+    // A suspended account's profile is gone until it is unsuspended.
+    if kereru_store::moderation::is_suspended(&mut conn, tenant.id, account.id).await? {
+        return Err(WebError::NotFound("no such account on this domain".into()).into());
+    }
+    Ok(account)
 }
 
 fn posts_feed(account: &Account, pinned: bool) -> Feed {

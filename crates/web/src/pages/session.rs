@@ -12,6 +12,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use kereru_store::accounts::{self, Account};
+use kereru_store::roles;
 use kereru_store::web_sessions::{self, WebSession};
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +31,8 @@ pub struct SignedIn {
 pub struct Viewer {
     pub signed_in: Option<SignedIn>,
     csrf: String,
+    /// Whether the person signed in moderates or administers this tenant (the layout links the admin area).
+    staff: bool,
 }
 
 /// What the layout shows of the person signed in.
@@ -39,6 +42,8 @@ pub struct ViewerSummary {
     pub display_name: String,
     pub handle: String,
     pub profile_url: String,
+    /// A moderator, an admin or a host admin: the top bar links `/admin`.
+    pub staff: bool,
 }
 
 impl Viewer {
@@ -61,6 +66,7 @@ impl Viewer {
             },
             handle: tenant.urls.handle(&account.username),
             profile_url: tenant.urls.profile_page(&account.username),
+            staff: self.staff,
         })
     }
 }
@@ -81,11 +87,18 @@ async fn find_viewer(req: &HttpRequest) -> Result<Viewer, WebError> {
         }
         None => None,
     };
+    let staff = match &signed_in {
+        Some(signed_in) => {
+            let mut conn = state.pool.get().await?;
+            roles::staff(&mut conn, tenant.id, signed_in.account.id).await?.is_some_and(|staff| staff.can_moderate())
+        }
+        None => false,
+    };
     let csrf = match &signed_in {
         Some(signed_in) => signed_in.session.csrf.clone(),
         None => csrf::anonymous_token(req),
     };
-    Ok(Viewer { signed_in, csrf })
+    Ok(Viewer { signed_in, csrf, staff })
 }
 
 impl FromRequest for Viewer {

@@ -9,8 +9,8 @@ use kereru_core::activitystreams::{Object, Reference};
 use kereru_store::accounts::Account;
 use kereru_store::ids::next_id;
 use kereru_store::relationships::FollowState;
+use kereru_store::schema::accounts as accounts_table;
 use kereru_store::schema::follows;
-use kereru_store::schema::{accounts as accounts_table, reports};
 use kereru_store::{interactions, notifications, relationships};
 
 /// A remote actor favourites a status of this tenant's.
@@ -95,21 +95,25 @@ pub async fn flag(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Resu
         }
     }
     let Some(target) = target else { return ignored("a report about nobody on this tenant") };
-    let comment: String = Object::text(&incoming.activity.content).unwrap_or("").chars().take(1000).collect();
-    diesel::insert_into(reports::table)
-        .values((
-            reports::id.eq(next_id()),
-            reports::domain_id.eq(incoming.tenant.id.0),
-            reports::account_id.eq(incoming.actor.id.0),
-            reports::target_account_id.eq(target.0),
-            reports::status_ids.eq(&status_ids),
-            reports::comment.eq(&comment),
-            reports::uri.eq(incoming.activity_uri),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    done("report stored", Vec::new())
+    if rejects_reports(conn, incoming).await? {
+        return ignored("reports from this server are rejected");
+    }
+    let comment = Object::text(&incoming.activity.content).unwrap_or("");
+    let uri = incoming.activity_uri;
+    match crate::reports::receive(conn, incoming.tenant.id, incoming.actor.id, target, &status_ids, comment, uri).await
+    {
+        Ok(Some(_)) => done("report stored", Vec::new()),
+        Ok(None) => ignored("this report was already stored"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the tenant's (or the whole host's) block of the sender's server,
+/// or of a parent domain of it, rejects its reports.
+async fn rejects_reports(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<bool, ProcessError> {
+    let Some(host) = incoming.actor.remote_host.as_deref() else { return Ok(false) };
+    let policy = kereru_store::domain_blocks::policy(conn, incoming.tenant.id, host).await?;
+    Ok(policy.is_some_and(|policy| policy.rejects_reports()))
 }
 
 /// The actor moved: recorded when the target names the actor among its

@@ -150,6 +150,7 @@ pub async fn submit(
             locale: None,
         },
         invite_code: (!code.is_empty()).then_some(code),
+        address: client_address(&req),
     };
     let mut conn = state.pool.get().await?;
     match kereru_service::accounts::sign_up(&mut conn, &tenant.domain, tenant.urls.scheme, sign_up).await {
@@ -166,6 +167,10 @@ pub async fn submit(
                 RegisterError::InvalidInvite => ("invite_code", error.to_string()),
                 RegisterError::ReasonRequired => ("reason", error.to_string()),
                 RegisterError::Closed => ("form", error.to_string()),
+                RegisterError::EmailDomainBlocked => {
+                    ("email", "Sign-ups with this e-mail domain are not allowed here.".into())
+                }
+                RegisterError::AddressBlocked => ("form", error.to_string()),
                 RegisterError::Account(other) => return Err(crate::WebError::from(other).into()),
                 RegisterError::Service(other) => return Err(other.into()),
                 RegisterError::UnknownApplication => return Err(crate::WebError::Internal(error.to_string()).into()),

@@ -10,6 +10,7 @@ pub mod data;
 pub mod filters;
 pub mod interact;
 pub mod relationship;
+pub mod report;
 pub mod safety_lists;
 pub mod search;
 pub mod security;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/export/{file}", web::get().to(data::export_file))
         .route("/settings/import", web::get().to(data::import_form))
         .route("/settings/import", web::post().to(data::import))
+        .configure(report::routes)
         .configure(filters::routes)
         .configure(safety_lists::routes);
 }

@@ -1,0 +1,46 @@
+//! A tenant's administration: the dashboard at `/admin` (moderators land on
+//! the report queue), the server's settings, its rules and every invite.
+//! Writes go through `kereru_service::tenant_admin`, which records the audit row.
+
+pub mod dashboard;
+pub mod general;
+pub mod invites;
+pub mod rules;
+
+use super::StaffPage;
+use crate::tenant::Tenant;
+use actix_web::web;
+use kereru_service::tenant_admin::Admin;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(dashboard::show))
+        .route("/admin/settings", web::get().to(general::form))
+        .route("/admin/settings", web::post().to(general::save))
+        .route("/admin/rules", web::get().to(rules::list))
+        .route("/admin/rules", web::post().to(rules::add))
+        .route("/admin/rules/{id}", web::post().to(rules::edit))
+        .route("/admin/rules/{id}/move", web::post().to(rules::reorder))
+        .route("/admin/rules/{id}/remove", web::post().to(rules::remove))
+        .route("/admin/invites", web::get().to(invites::list))
+        .route("/admin/invites/{id}/revoke", web::post().to(invites::revoke));
+}
+
+/// How the audit log names the person signed in: `@name@host`.
+pub fn label<R>(tenant: &Tenant, page: &StaffPage<R>) -> String {
+    tenant.urls.handle(&page.me.account.username)
+}
+
+/// The signed-in admin as the service layer's actor.
+pub fn admin<'a, R>(tenant: &Tenant, page: &StaffPage<R>, label: &'a str) -> Admin<'a> {
+    Admin { tenant: tenant.id, account: page.me.account.id, label }
+}
+
+/// A form that only acts (its token is all it carries).
+#[derive(serde::Deserialize)]
+pub struct Nothing {}
+
+/// `?done=…` after a form: which notice to show.
+#[derive(serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
