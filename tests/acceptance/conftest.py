@@ -238,6 +238,17 @@ def _event_stream_problems(resp: clients.RecordedResponse) -> list[str]:
 # mastodon_types.check_entity, or a function of the parsed JSON body (json=)
 # or of the RecordedResponse (raw=) returning problems. Mastodon's own routes.
 ID = r"[^/]+"
+def _empty_object_problems(body) -> list[str]:
+    return [] if body == {} else [f"want {{}}: {body!r:.100}"]
+
+
+def _host_list_problems(body) -> list[str]:
+    """GET /api/v1/domain_blocks: a list of host names (strings)."""
+    if not isinstance(body, list) or not all(isinstance(h, str) and h for h in body):
+        return [f"want a list of host names: {body!r:.100}"]
+    return []
+
+
 ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", r"/\.well-known/oauth-authorization-server", "OAuthServerInfo"),
     ("POST", r"/oauth/token", ("json", _token_problems)),
@@ -273,6 +284,29 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("POST", r"/api/v1/notifications/clear", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
     ("POST", rf"/api/v1/notifications/{ID}/dismiss", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
     ("GET", r"/api/v2/search", "SearchV2"),
+    # A person's safety tools: filters (v2 and v1) and domain blocks.
+    ("GET", r"/api/v2/filters", "List[FilterV2]"),
+    ("POST", r"/api/v2/filters", "FilterV2"),
+    ("GET", rf"/api/v2/filters/{ID}", "FilterV2"),
+    ("PUT", rf"/api/v2/filters/{ID}", "FilterV2"),
+    ("DELETE", rf"/api/v2/filters/{ID}", ("json", _empty_object_problems)),
+    ("GET", rf"/api/v2/filters/{ID}/keywords", "List[FilterKeyword]"),
+    ("POST", rf"/api/v2/filters/{ID}/keywords", "FilterKeyword"),
+    ("GET", rf"/api/v2/(filters/keywords|filter_keywords)/{ID}", "FilterKeyword"),
+    ("PUT", rf"/api/v2/(filters/keywords|filter_keywords)/{ID}", "FilterKeyword"),
+    ("DELETE", rf"/api/v2/(filters/keywords|filter_keywords)/{ID}", ("json", _empty_object_problems)),
+    ("GET", rf"/api/v2/filters/{ID}/statuses", "List[FilterStatus]"),
+    ("POST", rf"/api/v2/filters/{ID}/statuses", "FilterStatus"),
+    ("GET", rf"/api/v2/(filters/statuses|filter_statuses)/{ID}", "FilterStatus"),
+    ("DELETE", rf"/api/v2/(filters/statuses|filter_statuses)/{ID}", ("json", _empty_object_problems)),
+    ("GET", r"/api/v1/filters", "List[Filter]"),
+    ("POST", r"/api/v1/filters", "Filter"),
+    ("GET", rf"/api/v1/filters/{ID}", "Filter"),
+    ("PUT", rf"/api/v1/filters/{ID}", "Filter"),
+    ("DELETE", rf"/api/v1/filters/{ID}", ("json", _empty_object_problems)),
+    ("GET", r"/api/v1/domain_blocks", ("json", _host_list_problems)),
+    ("POST", r"/api/v1/domain_blocks", ("json", _empty_object_problems)),
+    ("DELETE", r"/api/v1/domain_blocks", ("json", _empty_object_problems)),
     ("POST", r"/api/v1/reports/?", "Report"),
     ("GET", r"/api/v1/admin/reports", "List[AdminReport]"),
     ("GET", rf"/api/v1/admin/reports/{ID}", "AdminReport"),

@@ -7,6 +7,7 @@ pub mod activitystreams;
 pub mod actor;
 pub mod blocks;
 pub mod email;
+pub mod filters;
 pub mod host;
 pub mod id;
 pub mod keys;

@@ -27,6 +27,7 @@ pub mod moderation;
 pub mod profiles;
 pub mod reports;
 pub mod resolve;
+pub mod safety;
 pub mod sessions;
 pub mod staff;
 pub mod statuses;

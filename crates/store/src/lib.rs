@@ -5,6 +5,7 @@
 //! there is no query here that reads one tenant's rows without naming it.
 
 pub mod about;
+pub mod account_domain_blocks;
 pub mod account_security;
 pub mod accounts;
 pub mod admin_actions;
@@ -16,6 +17,7 @@ pub mod domain_blocks;
 pub mod domains;
 pub mod email_domain_blocks;
 pub mod error;
+pub mod filters;
 pub mod ids;
 pub mod inbound;
 pub mod instance_actor;

@@ -44,6 +44,7 @@ pub async fn notify(
         .get_result(conn)
         .await?;
     if muted > 0
+        || from_blocked_domain(conn, recipient, from).await?
         || crate::moderation::drops_notification(conn, recipient, from).await?
         || crate::domain_blocks::silences_notification(conn, recipient, from).await?
     {
@@ -83,6 +84,29 @@ pub async fn withdraw(
     Ok(())
 }
 
+/// Notifications from hosts the recipient blocked stay hidden (the block may be newer than they are).
+fn not_from_blocked_domain() -> String {
+    crate::account_domain_blocks::account_not_blocked_sql("notifications.from_account_id", "notifications.account_id")
+}
+
+/// Whether `recipient` blocked the host `from` is on.
+async fn from_blocked_domain(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    from: AccountId,
+) -> Result<bool, StoreError> {
+    use diesel::sql_types::{BigInt, Bool};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Bool)]
+        allowed: bool,
+    }
+    let sql = format!("SELECT {} AS allowed", crate::account_domain_blocks::account_not_blocked_sql("$2", "$1"));
+    let row: Row =
+        diesel::sql_query(sql).bind::<BigInt, _>(recipient.0).bind::<BigInt, _>(from.0).get_result(conn).await?;
+    Ok(!row.allowed)
+}
+
 pub async fn list(
     conn: &mut AsyncPgConnection,
     recipient: AccountId,
@@ -93,6 +117,7 @@ pub async fn list(
 ) -> Result<Vec<Notification>, StoreError> {
     let mut query = notifications::table
         .filter(notifications::account_id.eq(recipient))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&not_from_blocked_domain()))
         .select(Notification::as_select())
         .into_boxed();
     if !types.is_empty() {

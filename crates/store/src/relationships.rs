@@ -141,7 +141,7 @@ pub async fn following(
     Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
 }
 
-fn finish_page<T>(mut rows: Vec<T>, page: Page) -> Vec<T> {
+pub(crate) fn finish_page<T>(mut rows: Vec<T>, page: Page) -> Vec<T> {
     if page.ascending() {
         rows.reverse();
     }
@@ -271,6 +271,12 @@ pub struct Relationship {
     pub requested: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub requested_by: bool,
+    /// The viewer blocked the target's server (`account_domain_blocks`).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub domain_blocking: bool,
+    /// When the viewer's mute of the target ends (none: never, or not muted).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub muting_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn relationships(
@@ -279,7 +285,7 @@ pub async fn relationships(
     targets: &[i64],
 ) -> Result<Vec<Relationship>, StoreError> {
     use diesel::sql_types::{Array, BigInt};
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "SELECT t.id, \
            EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $1 AND f.target_account_id = t.id AND f.state = 'accepted') AS following, \
            COALESCE((SELECT f.show_reblogs FROM follows f WHERE f.account_id = $1 AND f.target_account_id = t.id), false) AS showing_reblogs, \
@@ -290,9 +296,13 @@ pub async fn relationships(
            EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $1 AND m.target_account_id = t.id AND (m.expires_at IS NULL OR m.expires_at > now())) AS muting, \
            EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $1 AND m.target_account_id = t.id AND m.hide_notifications AND (m.expires_at IS NULL OR m.expires_at > now())) AS muting_notifications, \
            EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $1 AND f.target_account_id = t.id AND f.state = 'requested') AS requested, \
-           EXISTS (SELECT 1 FROM follows f WHERE f.account_id = t.id AND f.target_account_id = $1 AND f.state = 'requested') AS requested_by \
+           EXISTS (SELECT 1 FROM follows f WHERE f.account_id = t.id AND f.target_account_id = $1 AND f.state = 'requested') AS requested_by, \
+           NOT {} AS domain_blocking, \
+           (SELECT m.expires_at FROM mutes m WHERE m.account_id = $1 AND m.target_account_id = t.id \
+              AND m.expires_at > now()) AS muting_expires_at \
          FROM unnest($2::bigint[]) AS t(id)",
-    )
+        crate::account_domain_blocks::account_not_blocked_sql("t.id", "$1")
+    ))
     .bind::<BigInt, _>(viewer.0)
     .bind::<Array<BigInt>, _>(targets)
     .load(conn)
@@ -312,6 +322,22 @@ pub async fn blocks_of(
     let query = page_filter!(query, blocks::id, page);
     let rows: Vec<(i64, i64)> = query.limit(page.limit).load(conn).await?;
     Ok(finish_page(rows, page).into_iter().map(|(id, a)| (id, AccountId(a))).collect())
+}
+
+/// When each of `account`'s unexpired mutes of `targets` ends, for those that end.
+pub async fn mute_expiries(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    targets: &[i64],
+) -> Result<std::collections::HashMap<i64, chrono::DateTime<chrono::Utc>>, StoreError> {
+    let rows: Vec<(i64, Option<chrono::DateTime<chrono::Utc>>)> = mutes::table
+        .filter(mutes::account_id.eq(account.0))
+        .filter(mutes::target_account_id.eq_any(targets))
+        .filter(mutes::expires_at.gt(diesel::dsl::now))
+        .select((mutes::target_account_id, mutes::expires_at))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(target, at)| at.map(|at| (target, at))).collect())
 }
 
 pub async fn mutes_of(

@@ -333,6 +333,22 @@ pub async fn visible(
             conditions.push("s.domain_id = $1 AND s.reblog_of_id IS NULL AND s.text ILIKE $4".into());
         }
     }
+    // A person's own domain blocks and (unexpired) mutes hide those posts, and boosts of them,
+    // from every feed, as Mastodon; a status asked for by id or on its author's profile still shows.
+    if !matches!(feed, Feed::Ids(_) | Feed::Account { .. }) {
+        let hidden_author = |alias: &str| {
+            format!(
+                "(NOT {} OR EXISTS (SELECT 1 FROM mutes mh WHERE mh.account_id = $2 \
+                   AND mh.target_account_id = {alias}.account_id AND (mh.expires_at IS NULL OR mh.expires_at > now())))",
+                crate::account_domain_blocks::not_blocked_sql(alias, "$2")
+            )
+        };
+        conditions.push(format!("NOT {}", hidden_author("s")));
+        conditions.push(format!(
+            "(s.reblog_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM statuses ob WHERE ob.id = s.reblog_of_id AND {}))",
+            hidden_author("ob")
+        ));
+    }
     let (page_conditions, order, page_params) = page.sql("s.id", 6);
     conditions.extend(page_conditions);
     let limit = page.limit.max(1);

@@ -2,7 +2,10 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod domain_blocks;
 pub mod entities;
+pub mod filtering;
+pub mod filters;
 pub mod instance;
 pub mod media;
 pub mod misc;
@@ -39,8 +42,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/blocks", web::get().to(relationships::blocked))
         .route("/api/v1/mutes", web::get().to(relationships::muted))
         .route("/api/v1/lists", web::get().to(misc::none_yet))
-        .route("/api/v1/filters", web::get().to(misc::none_yet))
-        .route("/api/v2/filters", web::get().to(misc::none_yet))
         .route("/api/v1/announcements", web::get().to(misc::none_yet))
         .route("/api/v1/conversations", web::get().to(misc::none_yet))
         .route("/api/v1/followed_tags", web::get().to(misc::none_yet))
@@ -83,5 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))
         .route("/api/v1/media/{id}", web::put().to(media::update))
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(filters::routes)
+        .configure(domain_blocks::routes);
 }

@@ -7,6 +7,7 @@ use crate::extract::{Id, User, parse_id, scope};
 use crate::params::Params;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::filters::Context;
 use kereru_store::notifications::{self, TYPES};
 use kereru_store::{AccountId, NotificationId};
 
@@ -28,7 +29,8 @@ pub async fn list(
         notifications::list(&mut conn, me, &types(&params, "types"), &types(&params, "exclude_types"), from, page)
             .await?;
     let ids: Vec<i64> = rows.iter().map(|n| n.id.0).collect();
-    let body = Renderer::new(&user.tenant, Some(me)).notifications(&mut conn, rows).await?;
+    let body =
+        Renderer::new(&user.tenant, Some(me)).in_context(Context::Notifications).notifications(&mut conn, rows).await?;
     Ok(paging::respond(&req, &user.tenant.urls.base(), &ids, body))
 }
 
@@ -40,7 +42,10 @@ pub async fn show(
     let me = user.id();
     let mut conn = state.pool.get().await?;
     let notification = notifications::get(&mut conn, me, id).await?.ok_or_else(not_found)?;
-    let body = Renderer::new(&user.tenant, Some(me)).notifications(&mut conn, vec![notification]).await?;
+    let body = Renderer::new(&user.tenant, Some(me))
+        .in_context(Context::Notifications)
+        .notifications(&mut conn, vec![notification])
+        .await?;
     body.into_iter().next().map(|n| HttpResponse::Ok().json(n)).ok_or_else(not_found)
 }
 

@@ -10,6 +10,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::filters::Context;
 use kereru_service::follows;
 use kereru_store::accounts;
 use kereru_store::page::Page;
@@ -123,7 +124,7 @@ pub async fn statuses_of(
     };
     let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, paging::page(&params)?).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
-    let body = Renderer::new(&tenant, viewer).statuses(&mut conn, list).await?;
+    let body = Renderer::new(&tenant, viewer).in_context(Context::Account).statuses(&mut conn, list).await?;
     Ok(paging::respond(&req, &tenant.urls.base(), &ids, body))
 }
 
@@ -243,5 +244,16 @@ pub async fn muted(
     let page = list_page(&params)?;
     let mut conn = state.pool.get().await?;
     let rows = relationships::mutes_of(&mut conn, me.id(), page).await?;
-    account_page(&req, &mut conn, &me.tenant, Some(me.id()), &rows).await
+    let account_ids: Vec<i64> = rows.iter().map(|(_, a)| a.0).collect();
+    let mut body = Renderer::new(&me.tenant, Some(me.id())).accounts_by_id(&mut conn, &account_ids).await?;
+    // A mute with a duration says when it ends, as Mastodon's mutes list does.
+    let expiries = relationships::mute_expiries(&mut conn, me.id(), &account_ids).await?;
+    for account in &mut body {
+        let id = account["id"].as_str().and_then(|id| id.parse::<i64>().ok());
+        if let Some(at) = id.and_then(|id| expiries.get(&id)) {
+            account["mute_expires_at"] = super::render::timestamp(*at).into();
+        }
+    }
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| *r).collect();
+    Ok(paging::respond(&req, &me.tenant.urls.base(), &ids, body))
 }

@@ -3,12 +3,15 @@
 //! are loaded once per page, not once per status).
 
 use super::entities::{self, AccountCounts};
+use super::filtering::{self, Verdict};
 use crate::error::WebError;
 use crate::tenant::Tenant;
+use kereru_core::filters::Context;
 use kereru_core::{Scheme, TenantUrls};
 use kereru_store::PgConn;
 use kereru_store::accounts::{self, Account};
 use kereru_store::domains::{self, Domain};
+use kereru_store::filters::Filter;
 use kereru_store::ids::{AccountId, DomainId, StatusId};
 use kereru_store::notifications::Notification;
 use kereru_store::relationships;
@@ -26,13 +29,37 @@ pub struct Renderer<'a> {
     scheme: Scheme,
     viewer: Option<AccountId>,
     domains: HashMap<DomainId, Domain>,
+    /// Where the statuses are shown, for the viewer's filters; none: unfiltered.
+    context: Option<Context>,
+    /// The viewer's filters for `context`, loaded on first use.
+    filters: Option<Vec<Filter>>,
 }
 
 impl<'a> Renderer<'a> {
     pub fn new(tenant: &'a Tenant, viewer: Option<AccountId>) -> Self {
         let mut domains = HashMap::new();
         domains.insert(tenant.id, tenant.domain.clone());
-        Renderer { tenant, scheme: tenant.urls.scheme, viewer, domains }
+        Renderer { tenant, scheme: tenant.urls.scheme, viewer, domains, context: None, filters: None }
+    }
+
+    /// Applies the viewer's filters for `context` to the statuses rendered from now on.
+    pub fn in_context(mut self, context: Context) -> Self {
+        self.set_context(context);
+        self
+    }
+
+    /// [`Renderer::in_context`] for a renderer in use.
+    pub fn set_context(&mut self, context: Context) {
+        self.context = Some(context);
+        self.filters = None;
+    }
+
+    async fn active_filters(&mut self, conn: &mut PgConn) -> Result<(Context, &[Filter]), WebError> {
+        let (Some(context), Some(viewer)) = (self.context, self.viewer) else { return Ok((Context::Home, &[])) };
+        if self.filters.is_none() {
+            self.filters = Some(kereru_store::filters::active(conn, viewer, context.as_str()).await?);
+        }
+        Ok((context, self.filters.as_deref().unwrap_or(&[])))
     }
 
     async fn urls_of(&mut self, conn: &mut PgConn, domain: DomainId) -> Result<TenantUrls, WebError> {
@@ -76,6 +103,11 @@ impl<'a> Renderer<'a> {
 
     pub async fn status(&mut self, conn: &mut PgConn, status: Status) -> Result<Value, WebError> {
         self.statuses(conn, vec![status]).await?.into_iter().next().ok_or_else(|| WebError::Internal("render".into()))
+    }
+
+    /// One status, or none when the viewer's filters for the renderer's context hide it.
+    pub async fn status_unless_hidden(&mut self, conn: &mut PgConn, status: Status) -> Result<Option<Value>, WebError> {
+        Ok(self.statuses(conn, vec![status]).await?.into_iter().next())
     }
 
     pub async fn statuses(&mut self, conn: &mut PgConn, list: Vec<Status>) -> Result<Vec<Value>, WebError> {
@@ -208,6 +240,8 @@ impl<'a> Renderer<'a> {
             }
             rendered.insert(status.id, value);
         }
+        let viewer_id = self.viewer.map(|v| v.0.to_string());
+        let (context, active) = self.active_filters(conn).await?;
         let mut out = Vec::with_capacity(list.len());
         for status in &list {
             let Some(mut value) = rendered.get(&status.id).cloned() else { continue };
@@ -218,6 +252,21 @@ impl<'a> Renderer<'a> {
                     if let Some(v) = original.get(key) {
                         value[key] = v.clone();
                     }
+                }
+            }
+            // Filters judge what is shown: the boosted status for a boost.
+            let proper = if value["reblog"].is_object() { &value["reblog"] } else { &value };
+            // As Mastodon, a person's own posts are never filtered.
+            let own = viewer_id.is_some() && proper["account"]["id"].as_str() == viewer_id.as_deref();
+            let verdict = if own { Verdict::Show } else { filtering::judge(active, context, proper) };
+            match verdict {
+                Verdict::Show => {}
+                Verdict::Hide => continue,
+                Verdict::Warn(results) => {
+                    if value["reblog"].is_object() {
+                        value["reblog"]["filtered"] = Value::Array(results.clone());
+                    }
+                    value["filtered"] = Value::Array(results);
                 }
             }
             out.push(value);
@@ -232,7 +281,11 @@ impl<'a> Renderer<'a> {
             let account = self.account(conn, &from).await?;
             let status = match n.status_id {
                 Some(id) => match statuses::visible_one(conn, self.tenant.id, self.viewer, id).await? {
-                    Some(status) => Some(self.status(conn, status).await?),
+                    Some(status) => match self.status_unless_hidden(conn, status).await? {
+                        Some(value) => Some(value),
+                        // A status a filter hides takes its notification with it.
+                        None => continue,
+                    },
                     // A status the viewer can no longer see takes its notification with it.
                     None => continue,
                 },
@@ -267,10 +320,10 @@ pub fn relationship(r: &relationships::Relationship) -> Value {
         "blocked_by": r.blocked_by,
         "muting": r.muting,
         "muting_notifications": r.muting_notifications,
-        "muting_expires_at": null,
+        "muting_expires_at": r.muting_expires_at.map(timestamp),
         "requested": r.requested,
         "requested_by": r.requested_by,
-        "domain_blocking": false,
+        "domain_blocking": r.domain_blocking,
         "endorsed": false,
         "note": "",
     })

@@ -9,6 +9,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::filters::Context;
 use kereru_service::statuses::{self as service, NewPost, StatusAction};
 use kereru_store::statuses::{self, Feed, Visibility};
 use kereru_store::{MediaId, StatusId, accounts, interactions};
@@ -75,7 +76,10 @@ pub async fn show(
     let viewer = auth.viewer();
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(Renderer::new(&tenant, viewer).status(&mut conn, status).await?))
+    // A status the viewer's filters hide in threads is not shown on its own either.
+    let body =
+        Renderer::new(&tenant, viewer).in_context(Context::Thread).status_unless_hidden(&mut conn, status).await?;
+    Ok(HttpResponse::Ok().json(body.ok_or_else(not_found)?))
 }
 
 /// `DELETE /api/v1/statuses/{id}`: answers with the status and its source text (for "delete and redraft").
@@ -170,7 +174,7 @@ pub async fn context(
     let mut conn = state.pool.get().await?;
     let status = statuses::visible_one(&mut conn, tenant.id, viewer, id).await?.ok_or_else(not_found)?;
     let (ancestors, descendants) = thread(&mut conn, &tenant, viewer, &status).await?;
-    let mut renderer = Renderer::new(&tenant, viewer);
+    let mut renderer = Renderer::new(&tenant, viewer).in_context(Context::Thread);
     let ancestors = renderer.statuses(&mut conn, ancestors).await?;
     let descendants = renderer.statuses(&mut conn, descendants).await?;
     Ok(HttpResponse::Ok().json(json!({ "ancestors": ancestors, "descendants": descendants })))

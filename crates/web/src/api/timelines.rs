@@ -9,6 +9,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::filters::Context;
 use kereru_store::interactions;
 use kereru_store::page::Page;
 use kereru_store::statuses::{self, Feed};
@@ -25,7 +26,8 @@ async fn respond_feed(
     let mut conn = state.pool.get().await?;
     let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, page).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
-    let body = Renderer::new(tenant, viewer).statuses(&mut conn, list).await?;
+    let context = if matches!(feed, Feed::Home) { Context::Home } else { Context::Public };
+    let body = Renderer::new(tenant, viewer).in_context(context).statuses(&mut conn, list).await?;
     Ok(paging::respond(req, &tenant.urls.base(), &ids, body))
 }
 

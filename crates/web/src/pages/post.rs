@@ -36,6 +36,7 @@ pub async fn page(
     let (ancestors, descendants) = thread(&mut conn, tenant, viewer_id, &status).await?;
     let mut views = Views::new(tenant, viewer_id);
     let focus = views.status(&mut conn, status).await?;
+    views.set_context(kereru_core::filters::Context::Thread);
     let ancestors = views.statuses(&mut conn, ancestors).await?;
     let descendants = views.statuses(&mut conn, descendants).await?;
     let page_url = format!("{}/{}", tenant.urls.profile_page(&author.username), focus.id);

@@ -53,7 +53,7 @@ pub async fn page(
     let account = owner(state, tenant, username).await?;
     let viewer_id = viewer.account().map(|a| a.id);
     let mut conn = state.pool.get().await?;
-    let mut views = Views::new(tenant, viewer_id);
+    let mut views = Views::new(tenant, viewer_id).in_context(kereru_core::filters::Context::Account);
     let profile = views.account(&mut conn, &account).await?;
     let pinned = if query.is_first() {
         let list =

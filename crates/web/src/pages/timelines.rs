@@ -10,6 +10,7 @@ use super::{Page, PageError};
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_core::filters::Context;
 use kereru_store::AccountId;
 use kereru_store::notifications;
 use kereru_store::statuses::{self, Feed};
@@ -37,7 +38,8 @@ async fn timeline(
     let mut conn = state.pool.get().await?;
     let list = statuses::visible(&mut conn, tenant.id, viewer_id, &feed, query.page()).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
-    let posts = Views::new(tenant, viewer_id).statuses(&mut conn, list).await?;
+    let context = if matches!(feed, Feed::Home) { Context::Home } else { Context::Public };
+    let posts = Views::new(tenant, viewer_id).in_context(context).statuses(&mut conn, list).await?;
     Page::new(heading.template, tenant, viewer)
         .insert("title", heading.title)
         .insert("intro", heading.intro)
@@ -125,7 +127,10 @@ pub async fn notifications_page(
     let mut conn = state.pool.get().await?;
     let rows = notifications::list(&mut conn, me.account.id, &[], &[], None, query.page()).await?;
     let ids: Vec<i64> = rows.iter().map(|n| n.id.0).collect();
-    let list = Views::new(&tenant, Some(me.account.id)).notifications(&mut conn, rows).await?;
+    let list = Views::new(&tenant, Some(me.account.id))
+        .in_context(Context::Notifications)
+        .notifications(&mut conn, rows)
+        .await?;
     Page::new("notifications.html", &tenant, &me.viewer)
         .insert("nav", "notifications")
         .insert("notifications", &list)

@@ -213,6 +213,16 @@ struct TagEntity {
 }
 
 #[derive(Deserialize)]
+struct FilterResultEntity {
+    filter: FilterEntity,
+}
+
+#[derive(Deserialize)]
+struct FilterEntity {
+    title: String,
+}
+
+#[derive(Deserialize)]
 struct StatusEntity {
     id: String,
     url: Option<String>,
@@ -237,6 +247,9 @@ struct StatusEntity {
     mentions: Vec<MentionEntity>,
     #[serde(default)]
     tags: Vec<TagEntity>,
+    /// The viewer's "warn" filters that match: shown as a content warning.
+    #[serde(default)]
+    filtered: Vec<FilterResultEntity>,
     #[serde(default)]
     favourited: Option<bool>,
     #[serde(default)]
@@ -271,6 +284,17 @@ impl<'a> Views<'a> {
     pub async fn account(&mut self, conn: &mut PgConn, account: &Account) -> Result<AccountView, WebError> {
         let value = self.renderer.account(conn, account).await?;
         Ok(self.account_view(entity(value)?))
+    }
+
+    /// Applies the viewer's filters for `context` (hide drops, warn collapses under the filter's title).
+    pub fn in_context(mut self, context: kereru_core::filters::Context) -> Self {
+        self.renderer.set_context(context);
+        self
+    }
+
+    /// [`Views::in_context`] for views in use.
+    pub fn set_context(&mut self, context: kereru_core::filters::Context) {
+        self.renderer.set_context(context);
     }
 
     /// One of this tenant's own people, without counts or fields (no reads:
@@ -404,6 +428,17 @@ impl<'a> Views<'a> {
         let first_image = media.iter().find(|m| m.kind == "image").map(|m| m.url.clone());
         let (created_at, created_human, created_full) = self.times(&s.created_at);
         let mine = self.viewer.is_some_and(|v| v.0.to_string() == account.id);
+        // A post a "warn" filter matches folds away under the filter's title, like a content warning.
+        let spoiler_text = if s.filtered.is_empty() {
+            s.spoiler_text
+        } else {
+            let titles: Vec<&str> = s.filtered.iter().map(|f| f.filter.title.as_str()).collect();
+            let mut text = format!("Filtered: {}", titles.join(", "));
+            if !s.spoiler_text.is_empty() {
+                text = format!("{text} · {}", s.spoiler_text);
+            }
+            text
+        };
         StatusView {
             excerpt: excerpt(&html_to_text(&s.content), 200),
             visibility_label: visibility_label(&s.visibility).to_string(),
@@ -413,7 +448,7 @@ impl<'a> Views<'a> {
             uri: s.uri,
             account,
             content: s.content,
-            spoiler_text: s.spoiler_text,
+            spoiler_text,
             sensitive: s.sensitive,
             visibility: s.visibility,
             language: s.language,

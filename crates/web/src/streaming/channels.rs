@@ -13,10 +13,12 @@ use crate::extract::Scope;
 use crate::params::Params;
 use crate::state::AppState;
 use crate::tenant::Tenant;
+use kereru_core::filters::Context;
 use kereru_service::Event;
 use kereru_store::notifications;
 use kereru_store::statuses::{self, Feed, Status, Visibility};
 use kereru_store::{AccountId, NotificationId, PgConn, StatusId};
+use std::collections::HashMap;
 
 /// One of Mastodon's streams, with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,8 +228,8 @@ impl Subscriber {
             Event::Notification { .. } => None,
         };
         let mut conn = state.pool.get().await?;
-        // Rendered once per event, however many channels it goes to.
-        let mut rendered: Option<String> = None;
+        // Rendered once per event and filter context, however many channels it goes to.
+        let mut rendered: HashMap<Option<Context>, Option<String>> = HashMap::new();
         let mut out = Vec::new();
         for (channel, name, check) in candidates {
             let payload = match (check, status_id) {
@@ -236,14 +238,17 @@ impl Subscriber {
                     match statuses::visible_in_feed(&mut conn, self.tenant.id, self.account, &feed, StatusId(id))
                         .await?
                     {
-                        Some(status) => Some(self.render_status(&mut conn, &mut rendered, status).await?),
+                        Some(status) => {
+                            let context = if matches!(feed, Feed::Home) { Context::Home } else { Context::Public };
+                            self.render_status(&mut conn, &mut rendered, Some(context), status).await?
+                        }
                         None => None,
                     }
                 }
                 (Check::Direct, Some(id)) => {
                     match statuses::visible_one(&mut conn, self.tenant.id, self.account, StatusId(id)).await? {
                         Some(status) if status.visibility() == Visibility::Direct => {
-                            Some(self.render_status(&mut conn, &mut rendered, status).await?)
+                            self.render_status(&mut conn, &mut rendered, None, status).await?
                         }
                         _ => None,
                     }
@@ -258,18 +263,29 @@ impl Subscriber {
         Ok(out)
     }
 
+    /// The status as JSON for a stream in `context` (the viewer's filters for it
+    /// apply: none when one hides it), rendered once per context.
     async fn render_status(
         &self,
         conn: &mut PgConn,
-        rendered: &mut Option<String>,
+        rendered: &mut HashMap<Option<Context>, Option<String>>,
+        context: Option<Context>,
         status: Status,
-    ) -> Result<String, WebError> {
-        if let Some(done) = rendered {
+    ) -> Result<Option<String>, WebError> {
+        if let Some(done) = rendered.get(&context) {
             return Ok(done.clone());
         }
-        let value = Renderer::new(&self.tenant, self.account).status(conn, status).await?;
-        let text = serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a status: {e}")))?;
-        *rendered = Some(text.clone());
+        let mut renderer = Renderer::new(&self.tenant, self.account);
+        if let Some(context) = context {
+            renderer = renderer.in_context(context);
+        }
+        let text = match renderer.status_unless_hidden(conn, status).await? {
+            Some(value) => Some(
+                serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a status: {e}")))?,
+            ),
+            None => None,
+        };
+        rendered.insert(context, text.clone());
         Ok(text)
     }
 
@@ -277,7 +293,10 @@ impl Subscriber {
         let Some(me) = self.account else { return Ok(None) };
         let Some(notification) = notifications::get(conn, me, NotificationId(id)).await? else { return Ok(None) };
         // The renderer leaves out a notification whose status the viewer can't see.
-        let rendered = Renderer::new(&self.tenant, Some(me)).notifications(conn, vec![notification]).await?;
+        let rendered = Renderer::new(&self.tenant, Some(me))
+            .in_context(Context::Notifications)
+            .notifications(conn, vec![notification])
+            .await?;
         match rendered.into_iter().next() {
             Some(value) => Ok(Some(
                 serde_json::to_string(&value)

@@ -1,14 +1,17 @@
 //! The social part of the web interface: following (buttons on profiles,
 //! follow requests, following from another server and the interaction page
 //! other servers send people to), search, and the settings pages (profile,
-//! privacy, authorized apps, sessions, export and import).
+//! privacy, authorized apps, sessions, export and import, filters, and the muted,
+//! blocked and blocked-server lists).
 
 pub mod account_actions;
 pub mod cards;
 pub mod data;
+pub mod filters;
 pub mod interact;
 pub mod relationship;
 pub mod report;
+pub mod safety_lists;
 pub mod search;
 pub mod security;
 pub mod settings;
@@ -36,7 +39,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/export/{file}", web::get().to(data::export_file))
         .route("/settings/import", web::get().to(data::import_form))
         .route("/settings/import", web::post().to(data::import))
-        .configure(report::routes);
+        .configure(report::routes)
+        .configure(filters::routes)
+        .configure(safety_lists::routes);
 }
 
 /// Routes under a profile's path, registered before `/@{username}/{id}`
