@@ -36,7 +36,6 @@ pub mod password;
 pub mod pool;
 pub mod profiles;
 pub mod relationships;
-pub mod report_accounts;
 pub mod reports;
 pub mod roles;
 pub mod schema;

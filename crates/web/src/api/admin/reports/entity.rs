@@ -1,17 +1,16 @@
 //! Mastodon's Report (what the reporter gets back), Admin::Report and the
 //! Admin::Account it carries, for one tenant's moderators.
 
-use crate::api::entities;
+use crate::api::admin::accounts::admin_account;
 use crate::api::render::{Renderer, timestamp};
 use crate::error::WebError;
 use crate::tenant::Tenant;
 use kereru_store::PgConn;
 use kereru_store::about;
-use kereru_store::accounts::{self, Account};
+use kereru_store::accounts;
 use kereru_store::ids::{AccountId, StatusId};
-use kereru_store::report_accounts;
+use kereru_store::moderation;
 use kereru_store::reports::Report;
-use kereru_store::roles::Role;
 use kereru_store::statuses;
 use serde_json::{Value, json};
 
@@ -40,42 +39,10 @@ pub async fn report(conn: &mut PgConn, tenant: &Tenant, viewer: AccountId, repor
     }))
 }
 
-/// Admin::Account of `account` as this tenant's moderators see it.
-pub async fn admin_account(
-    conn: &mut PgConn,
-    tenant: &Tenant,
-    viewer: AccountId,
-    account: &Account,
-) -> Result<Value, WebError> {
-    let rendered = Renderer::new(tenant, Some(viewer)).account(conn, account).await?;
-    let login = report_accounts::login(conn, tenant.id, account.id).await?;
-    let verdict = report_accounts::verdict(conn, tenant.id, account.id).await?;
-    let domain = match account.domain_id {
-        Some(id) if id == tenant.id => Value::Null,
-        Some(_) => json!(rendered["acct"].as_str().and_then(|acct| acct.split_once('@')).map(|(_, host)| host)),
-        None => json!(account.remote_host),
-    };
-    Ok(json!({
-        "id": account.id.0.to_string(),
-        "username": account.username,
-        "domain": domain,
-        "created_at": timestamp(login.as_ref().map_or(account.created_at, |l| l.created_at)),
-        "email": login.as_ref().map_or("", |l| l.email.as_str()),
-        "ip": null,
-        "ips": [],
-        "role": entities::role(login.as_ref().map_or(Role::User, |l| l.role)),
-        "confirmed": login.as_ref().is_none_or(|l| l.confirmed),
-        "suspended": verdict.suspended,
-        "silenced": verdict.silenced,
-        "sensitized": verdict.sensitized,
-        "disabled": login.as_ref().is_some_and(|l| l.disabled),
-        "approved": login.as_ref().is_none_or(|l| l.approved),
-        "locale": login.as_ref().and_then(|l| l.locale.clone()).unwrap_or_default(),
-        "invite_request": null,
-        "account": rendered,
-    }))
-}
-
+/// Admin::Account of the account `id`, as the admin accounts API renders it
+/// (null when there is none). A remote reporter that only ever sent the
+/// `Flag` is not among the accounts the tenant knows: it is shown with the
+/// tenant's verdict and no login all the same.
 async fn admin_account_by_id(
     conn: &mut PgConn,
     tenant: &Tenant,
@@ -83,10 +50,17 @@ async fn admin_account_by_id(
     id: Option<i64>,
 ) -> Result<Value, WebError> {
     let Some(id) = id else { return Ok(Value::Null) };
-    match accounts::get_unchecked(conn, AccountId(id)).await? {
-        Some(account) => admin_account(conn, tenant, viewer, &account).await,
-        None => Ok(Value::Null),
-    }
+    let found = match moderation::get(conn, tenant.id, AccountId(id)).await? {
+        Some(found) => found,
+        None => match accounts::get_unchecked(conn, AccountId(id)).await? {
+            Some(account) if account.domain_id.is_none() => {
+                let verdict = moderation::verdict(conn, tenant.id, account.id).await?;
+                moderation::AdminAccount { account, login: None, verdict, tenant_host: None }
+            }
+            _ => return Ok(Value::Null),
+        },
+    };
+    admin_account(conn, &mut Renderer::new(tenant, Some(viewer)), &found).await
 }
 
 /// Admin::Report: the report with its accounts, posts and rules.
