@@ -121,3 +121,7 @@ def test_a_host_admin_adds_a_tenant_and_sees_its_dns_records(kereru, browsers, s
     browser.click("Delivery queue")
     assert "received activities" in browser.text.lower()
     screenshot("admin-host-queue", browser)
+
+    browser.click("Moderation everywhere")
+    assert host in browser.find("table").text, "every tenant has a row"
+    screenshot("admin-host-moderation", browser)
