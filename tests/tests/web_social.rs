@@ -222,11 +222,31 @@ async fn follow_buttons_follow_requests_and_csrf() {
     let (_, html) = bob.page("/follow_requests").await;
     assert!(!html.contains("@alice@a.test"), "{html}");
 
-    // Mute, unmute, unfollow through the buttons.
-    alice.page("/search?q=bob").await;
+    // Mute, unmute, unfollow through the buttons; Mute offers how long and whether to hide notifications.
+    let (_, html) = alice.page("/search?q=bob").await;
+    assert!(html.contains("Hide their notifications too") && html.contains("For how long"), "{html}");
     assert_eq!(alice.submit(&format!("/accounts/{bob_id}/mute"), &[]).await.status(), StatusCode::SEE_OTHER);
     let rel = alice_api.get_json(&format!("/api/v1/accounts/relationships?id[]={bob_id}")).await;
     assert_eq!(rel[0]["muting"], true);
+    assert_eq!(rel[0]["muting_notifications"], true, "a bare Mute hides their notifications too");
+    assert_eq!(rel[0]["muting_expires_at"], serde_json::Value::Null, "and lasts until unmuted");
+    // The Mute form's options: for a day, notifications still shown.
+    let timed = alice
+        .submit(&format!("/accounts/{bob_id}/mute"), &[("duration", "86400"), ("notifications_choice", "1")])
+        .await;
+    assert_eq!(timed.status(), StatusCode::SEE_OTHER);
+    let rel = alice_api.get_json(&format!("/api/v1/accounts/relationships?id[]={bob_id}")).await;
+    assert_eq!(rel[0]["muting_notifications"], false, "{rel}");
+    let ends_text = rel[0]["muting_expires_at"].as_str().expect("a timed mute ends").to_string();
+    let ends = chrono::DateTime::parse_from_rfc3339(&ends_text).unwrap();
+    let left = ends.signed_duration_since(chrono::Utc::now()).num_minutes();
+    assert!((23 * 60..=24 * 60).contains(&left), "about a day left: {left} minutes");
+    // A duration that is none is refused and changes nothing.
+    let bad = alice.submit(&format!("/accounts/{bob_id}/mute"), &[("duration", "forever-ish")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let rel = alice_api.get_json(&format!("/api/v1/accounts/relationships?id[]={bob_id}")).await;
+    assert_eq!(rel[0]["muting_expires_at"].as_str(), Some(ends_text.as_str()), "unchanged by the refused form");
+    assert_eq!(rel[0]["muting_notifications"], false, "unchanged by the refused form");
     assert_eq!(alice.submit(&format!("/accounts/{bob_id}/unmute"), &[]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(alice.submit(&format!("/accounts/{bob_id}/unfollow"), &[]).await.status(), StatusCode::SEE_OTHER);
     let rel = alice_api.get_json(&format!("/api/v1/accounts/relationships?id[]={bob_id}")).await;

@@ -5,7 +5,7 @@
 
 use super::cards;
 use super::{actor, path_id};
-use crate::error::not_found;
+use crate::error::{WebError, not_found};
 use crate::pages::ReturnTo;
 use crate::pages::auth::safe_return_to;
 use crate::pages::csrf::CsrfForm;
@@ -25,7 +25,7 @@ pub async fn act(
     tenant: Tenant,
     me: Me,
     path: web::Path<(String, String)>,
-    CsrfForm(form): CsrfForm<ReturnTo>,
+    CsrfForm(form): CsrfForm<ActForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
     let target = AccountId(path_id(&id)?);
@@ -39,12 +39,46 @@ pub async fn act(
         "unfollow" => follows::unfollow(&mut conn, &actor, target).await?,
         "block" => follows::block(&mut conn, &actor, target, true).await?,
         "unblock" => follows::block(&mut conn, &actor, target, false).await?,
-        "mute" => follows::mute(&mut conn, &actor, target, true, true, None).await?,
+        "mute" => {
+            let (hide_notifications, duration) = form.mute_options()?;
+            follows::mute(&mut conn, &actor, target, true, hide_notifications, duration).await?
+        }
         "unmute" => follows::mute(&mut conn, &actor, target, false, false, None).await?,
         _ => return Err(not_found().into()),
     }
-    Ok(see_other(safe_return_to(form.return_to.as_deref())))
+    Ok(see_other(safe_return_to(form.back.return_to.as_deref())))
 }
+
+/// The buttons' form: where to go back to and, for Mute, its options.
+#[derive(serde::Deserialize)]
+pub struct ActForm {
+    #[serde(flatten)]
+    back: ReturnTo,
+    /// Seconds; empty or absent: until unmuted.
+    duration: Option<String>,
+    /// Present when the form offered the notifications choice (a checkbox
+    /// sends nothing when unchecked); without it their notifications are hidden.
+    notifications_choice: Option<String>,
+    hide_notifications: Option<String>,
+}
+
+impl ActForm {
+    /// Whether to hide their notifications too, and for how long to mute (as the API's `mute`).
+    fn mute_options(&self) -> Result<(bool, Option<i64>), PageError> {
+        let hide = self.notifications_choice.is_none() || self.hide_notifications.is_some();
+        let duration = match self.duration.as_deref().map(str::trim) {
+            None | Some("") | Some("0") => None,
+            Some(text) => match text.parse::<i64>() {
+                Ok(seconds) if (1..=MAX_MUTE_SECONDS).contains(&seconds) => Some(seconds),
+                _ => return Err(WebError::Unprocessable("That is not a duration to mute for.".into()).into()),
+            },
+        };
+        Ok((hide, duration))
+    }
+}
+
+/// A year: the longest timed mute the form takes (longer is "until unmuted").
+const MAX_MUTE_SECONDS: i64 = 366 * 24 * 3600;
 
 #[derive(serde::Deserialize)]
 pub struct Paging {
