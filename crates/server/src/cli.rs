@@ -117,6 +117,65 @@ pub enum BlockCommand {
         #[arg(long)]
         domain: Option<String>,
     },
+    /// E-mail domains refused at sign-up: `kereru block email add|remove|list`.
+    #[command(subcommand)]
+    Email(EmailBlockCommand),
+    /// Address ranges refused: `kereru block ip add|remove|list`.
+    #[command(subcommand)]
+    Ip(IpBlockCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmailBlockCommand {
+    /// Refuse sign-ups with addresses at this domain (and its subdomains), for
+    /// one tenant or, without --domain, for all.
+    Add {
+        email_domain: String,
+        /// The tenant that refuses them; unset: the whole host.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Take a blocked e-mail domain off the list.
+    Remove {
+        email_domain: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// The blocked e-mail domains of one tenant, or the host-wide ones.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IpBlockCommand {
+    /// Block an address or CIDR range (192.0.2.0/24, 2001:db8::/32), for one
+    /// tenant or, without --domain, for all.
+    Add {
+        range: String,
+        /// no_access (no sign-in, no API), sign_up_block, or
+        /// sign_up_requires_approval.
+        #[arg(long, value_parser = ["no_access", "sign_up_block", "sign_up_requires_approval"])]
+        severity: String,
+        /// A note for the admins.
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// The tenant that blocks it; unset: the whole host.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Lift the block of this range.
+    Remove {
+        range: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// The blocked ranges of one tenant, or the host-wide ones.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,3 +54,35 @@ async fn roles_are_granted_and_revoked_and_a_domain_keeps_its_last_admin() {
         "no domain nowhere.test",
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn host_wide_email_and_address_blocks_are_kept_from_the_command_line() {
+    let db = fresh_database().await;
+    let data = scratch_dir("cli-lists");
+    let cmd = || kereru(&data, Some(&db.url));
+    ok(cmd(), &["domain", "add", "a.test"], "");
+
+    // E-mail domains: host-wide and per tenant, listed apart; a second add is refused.
+    let added = ok(cmd(), &["block", "email", "add", "Spam.Example."], "");
+    assert_eq!(added.trim(), "sign-ups with addresses at spam.example are refused for every domain");
+    ok(cmd(), &["block", "email", "add", "junk.example", "--domain", "a.test"], "");
+    assert_eq!(ok(cmd(), &["block", "email", "list"], "").trim(), "spam.example");
+    assert_eq!(ok(cmd(), &["block", "email", "list", "--domain", "a.test"], "").trim(), "junk.example");
+    fails(cmd(), &["block", "email", "add", "spam.example"], "", "already been taken");
+    fails(cmd(), &["block", "email", "remove", "junk.example"], "", "junk.example is not blocked for every domain");
+    assert_eq!(
+        ok(cmd(), &["block", "email", "remove", "spam.example"], "").trim(),
+        "spam.example is no longer blocked"
+    );
+    assert_eq!(ok(cmd(), &["block", "email", "list"], "").trim(), "");
+
+    // Address ranges: normalized, with their severity; nonsense refused.
+    let added =
+        ok(cmd(), &["block", "ip", "add", "192.0.2.7/24", "--severity", "no_access", "--comment", "a botnet"], "");
+    assert_eq!(added.trim(), "192.0.2.0/24 is blocked (no_access) for every domain");
+    assert_eq!(ok(cmd(), &["block", "ip", "list"], "").trim(), "192.0.2.0/24\tno_access\ta botnet");
+    assert_eq!(ok(cmd(), &["block", "ip", "list", "--domain", "a.test"], "").trim(), "");
+    fails(cmd(), &["block", "ip", "add", "not-an-address", "--severity", "no_access"], "", "not an address or a range");
+    assert_eq!(ok(cmd(), &["block", "ip", "remove", "192.0.2.0/24"], "").trim(), "192.0.2.0/24 is no longer blocked");
+    assert_eq!(ok(cmd(), &["block", "ip", "list"], "").trim(), "");
+}
