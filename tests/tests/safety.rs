@@ -668,3 +668,33 @@ async fn another_tenant_here_can_be_blocked_like_any_server() {
     assert_eq!(rel[0]["following"], true, "alice's own follow stays, as Mastodon");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_filters_parts_are_written_only_through_their_owner() {
+    use kereru_store::filters::{self as store, FilterFields};
+    let world = World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").seed().await;
+    let alice = world.account("a.test", "alice").id;
+    let bob = world.account("a.test", "bob").id;
+    let mut conn = world.pool.get().await.unwrap();
+    let fields = FilterFields {
+        title: "Spoilers".into(),
+        context: vec!["home".into()],
+        action: "warn".into(),
+        expires_at: None,
+    };
+    let id = store::create(&mut conn, alice, &fields, &[("finale".into(), true)]).await.unwrap();
+    let keyword = store::get(&mut conn, alice, id).await.unwrap().unwrap().keywords[0].clone();
+
+    // Bob naming Alice's keyword changes and removes nothing.
+    assert!(store::update_keyword(&mut conn, bob, keyword.id, "changed", false).await.is_err());
+    store::delete_keyword(&mut conn, bob, keyword.id).await.unwrap();
+    let kept = store::get(&mut conn, alice, id).await.unwrap().unwrap();
+    assert_eq!(kept.keywords.len(), 1);
+    assert_eq!(kept.keywords[0].keyword, "finale");
+
+    // Alice herself can.
+    let changed = store::update_keyword(&mut conn, alice, keyword.id, "season finale", false).await.unwrap();
+    assert_eq!(changed.keyword, "season finale");
+    store::delete_keyword(&mut conn, alice, keyword.id).await.unwrap();
+    assert!(store::get(&mut conn, alice, id).await.unwrap().unwrap().keywords.is_empty());
+}

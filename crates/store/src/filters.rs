@@ -204,23 +204,39 @@ pub async fn keyword(conn: &mut AsyncPgConnection, account: AccountId, id: i64) 
         .optional()?)
 }
 
-/// Changes a keyword the caller checked is theirs.
+/// The ids of `account`'s filters: every write to a filter's parts names its owner.
+fn filters_of(account: AccountId) -> filters::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::BigInt> {
+    filters::table.filter(filters::account_id.eq(account.0)).select(filters::id).into_boxed()
+}
+
+/// Changes keyword `id` of one of `account`'s filters (an error when there is none).
 pub async fn update_keyword(
     conn: &mut AsyncPgConnection,
+    account: AccountId,
     id: i64,
     keyword: &str,
     whole_word: bool,
 ) -> Result<Keyword, StoreError> {
-    Ok(diesel::update(filter_keywords::table.filter(filter_keywords::id.eq(id)))
-        .set((filter_keywords::keyword.eq(keyword), filter_keywords::whole_word.eq(whole_word)))
-        .returning(Keyword::as_returning())
-        .get_result(conn)
-        .await?)
+    Ok(diesel::update(
+        filter_keywords::table
+            .filter(filter_keywords::id.eq(id))
+            .filter(filter_keywords::filter_id.eq_any(filters_of(account))),
+    )
+    .set((filter_keywords::keyword.eq(keyword), filter_keywords::whole_word.eq(whole_word)))
+    .returning(Keyword::as_returning())
+    .get_result(conn)
+    .await?)
 }
 
-/// Removes a keyword the caller checked is theirs.
-pub async fn delete_keyword(conn: &mut AsyncPgConnection, id: i64) -> Result<(), StoreError> {
-    diesel::delete(filter_keywords::table.filter(filter_keywords::id.eq(id))).execute(conn).await?;
+/// Removes keyword `id` of one of `account`'s filters (nothing when there is none).
+pub async fn delete_keyword(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> Result<(), StoreError> {
+    diesel::delete(
+        filter_keywords::table
+            .filter(filter_keywords::id.eq(id))
+            .filter(filter_keywords::filter_id.eq_any(filters_of(account))),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -273,9 +289,15 @@ pub async fn status_entry(
         .optional()?)
 }
 
-/// Removes a status entry the caller checked is theirs.
-pub async fn delete_status_entry(conn: &mut AsyncPgConnection, id: i64) -> Result<(), StoreError> {
-    diesel::delete(filter_statuses::table.filter(filter_statuses::id.eq(id))).execute(conn).await?;
+/// Removes status entry `id` of one of `account`'s filters (nothing when there is none).
+pub async fn delete_status_entry(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> Result<(), StoreError> {
+    diesel::delete(
+        filter_statuses::table
+            .filter(filter_statuses::id.eq(id))
+            .filter(filter_statuses::filter_id.eq_any(filters_of(account))),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -126,6 +126,16 @@ pub async fn create(
     filters::get(conn, me, id).await?.ok_or(ServiceError::NotFound)
 }
 
+/// A filter's fields as they are, for a change to start from.
+fn fields_now(current: &Filter) -> FilterFields {
+    FilterFields {
+        title: current.row.title.clone(),
+        context: current.row.context.clone(),
+        action: current.row.filter_action.clone(),
+        expires_at: current.row.expires_at,
+    }
+}
+
 /// Changes a filter and its keywords; 404 unless it is the actor's.
 pub async fn update(
     conn: &mut AsyncPgConnection,
@@ -135,13 +145,7 @@ pub async fn update(
 ) -> Result<Filter, ServiceError> {
     let me = actor.account.id;
     let current = filters::get(conn, me, id).await?.ok_or(ServiceError::NotFound)?;
-    let current_fields = FilterFields {
-        title: current.row.title.clone(),
-        context: current.row.context.clone(),
-        action: current.row.filter_action.clone(),
-        expires_at: current.row.expires_at,
-    };
-    let fields = fields_of(&change, Some(&current_fields))?;
+    let fields = fields_of(&change, Some(&fields_now(&current)))?;
     // Check every keyword change before writing any.
     let mut checked = Vec::new();
     for k in &change.keywords {
@@ -162,12 +166,12 @@ pub async fn update(
         filters::update(conn, me, id, &fields).await?;
         for (k, keyword) in &checked {
             match (k.id, k.destroy) {
-                (Some(kid), true) => filters::delete_keyword(conn, kid).await?,
+                (Some(kid), true) => filters::delete_keyword(conn, me, kid).await?,
                 (None, true) => {}
                 (Some(kid), false) => {
                     let Some(old) = current.keywords.iter().find(|e| e.id == kid) else { continue };
                     let text = keyword.clone().unwrap_or_else(|| old.keyword.clone());
-                    filters::update_keyword(conn, kid, &text, k.whole_word.unwrap_or(old.whole_word)).await?;
+                    filters::update_keyword(conn, me, kid, &text, k.whole_word.unwrap_or(old.whole_word)).await?;
                 }
                 (None, false) => {
                     let text = keyword.clone().unwrap_or_default();
@@ -191,13 +195,7 @@ pub async fn replace(
 ) -> Result<Filter, ServiceError> {
     let me = actor.account.id;
     let current = filters::get(conn, me, id).await?.ok_or(ServiceError::NotFound)?;
-    let current_fields = FilterFields {
-        title: current.row.title.clone(),
-        context: current.row.context.clone(),
-        action: current.row.filter_action.clone(),
-        expires_at: current.row.expires_at,
-    };
-    let fields = fields_of(&change, Some(&current_fields))?;
+    let fields = fields_of(&change, Some(&fields_now(&current)))?;
     let mut keywords = Vec::new();
     for k in change.keywords.iter().filter(|k| !k.destroy) {
         keywords.push((check_text(k.keyword.as_deref().unwrap_or(""), "Keyword")?, k.whole_word.unwrap_or(true)));
@@ -244,12 +242,12 @@ pub async fn update_keyword(
         Some(k) => check_text(k, "Keyword")?,
         None => old.keyword.clone(),
     };
-    Ok(filters::update_keyword(conn, id, &text, whole_word.unwrap_or(old.whole_word)).await?)
+    Ok(filters::update_keyword(conn, actor.account.id, id, &text, whole_word.unwrap_or(old.whole_word)).await?)
 }
 
 pub async fn delete_keyword(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(), ServiceError> {
     filters::keyword(conn, actor.account.id, id).await?.ok_or(ServiceError::NotFound)?;
-    filters::delete_keyword(conn, id).await?;
+    filters::delete_keyword(conn, actor.account.id, id).await?;
     Ok(())
 }
 
@@ -269,7 +267,7 @@ pub async fn add_status(
 
 pub async fn delete_status(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(), ServiceError> {
     filters::status_entry(conn, actor.account.id, id).await?.ok_or(ServiceError::NotFound)?;
-    filters::delete_status_entry(conn, id).await?;
+    filters::delete_status_entry(conn, actor.account.id, id).await?;
     Ok(())
 }
 
@@ -349,7 +347,7 @@ pub async fn delete_v1(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64)
     let me = actor.account.id;
     let keyword = filters::keyword(conn, me, id).await?.ok_or(ServiceError::NotFound)?;
     conn.transaction(async |conn| -> Result<(), ServiceError> {
-        filters::delete_keyword(conn, id).await?;
+        filters::delete_keyword(conn, me, id).await?;
         if let Some(filter) = filters::get(conn, me, keyword.filter_id).await?
             && filter.keywords.is_empty()
             && filter.statuses.is_empty()
