@@ -172,9 +172,22 @@ impl Step {
 /// A moderator of the actor's tenant moves report `id` on: one transaction
 /// with its audit row. Another tenant's report is not found.
 pub async fn act(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64, step: Step) -> Result<Report, ServiceError> {
-    let tenant = actor.tenant.id;
+    act_on(conn, actor, actor.tenant.id, id, step).await
+}
+
+/// The staff member `actor` (signed in on their own tenant) moves report `id`
+/// of `tenant` on: the actor's tenant for its moderators, any tenant for a host
+/// admin ([`staff::authorize_on`]). The audit row names the actor and the
+/// tenant acted on; a report of another tenant than `tenant` is not found.
+pub async fn act_on(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    tenant: DomainId,
+    id: i64,
+    step: Step,
+) -> Result<Report, ServiceError> {
     let moderator = actor.account.id;
-    staff::authorize(conn, tenant, moderator, Need::Moderate).await?;
+    staff::authorize_on(conn, actor.tenant.id, moderator, tenant, Need::Moderate).await?;
     let step = match step {
         Step::Resolve(text) => {
             let text = text.trim().to_string();

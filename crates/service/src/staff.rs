@@ -1,5 +1,6 @@
 //! Who may administer and moderate what: every admin and moderation action
-//! starts here. A role reaches its own tenant only (host admins: every tenant).
+//! starts here. A role reaches its own tenant only (host admins: every tenant,
+//! acting from the tenant they signed in on: [`authorize_on`], [`reaches`]).
 
 use crate::error::ServiceError;
 use diesel_async::AsyncPgConnection;
@@ -34,10 +35,60 @@ pub async fn authorize(
     }
 }
 
+/// `account` (a login of `home`) acting on tenant `target`: its reach on
+/// `home` must meet `need` and reach `target` ([`reaches`]); 403 otherwise.
+/// Host admins act on every tenant from wherever they signed in.
+pub async fn authorize_on(
+    conn: &mut AsyncPgConnection,
+    home: DomainId,
+    account: AccountId,
+    target: DomainId,
+    need: Need,
+) -> Result<Staff, ServiceError> {
+    let staff = authorize(conn, home, account, need).await?;
+    if reaches(&staff, target, need) { Ok(staff) } else { Err(ServiceError::Forbidden(NOT_ALLOWED.into())) }
+}
+
+/// Whether `staff` meets `need` on tenant `target`: a tenant's staff on their
+/// own tenant only, a host admin on every tenant.
+pub fn reaches(staff: &Staff, target: DomainId, need: Need) -> bool {
+    meets(staff, need) && (staff.tenant == target || staff.host_admin)
+}
+
 pub fn meets(staff: &Staff, need: Need) -> bool {
     match need {
         Need::Moderate => staff.can_moderate(),
         Need::Administer => staff.can_administer(),
         Need::HostAdmin => staff.host_admin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kereru_store::roles::Role;
+
+    fn staff(role: Role, host_admin: bool) -> Staff {
+        Staff { tenant: DomainId(1), account: AccountId(7), role, host_admin }
+    }
+
+    #[test]
+    fn a_tenants_staff_reach_their_own_tenant_only() {
+        let moderator = staff(Role::Moderator, false);
+        assert!(reaches(&moderator, DomainId(1), Need::Moderate));
+        assert!(!reaches(&moderator, DomainId(2), Need::Moderate));
+        assert!(!reaches(&moderator, DomainId(1), Need::Administer));
+        let admin = staff(Role::Admin, false);
+        assert!(reaches(&admin, DomainId(1), Need::Administer));
+        assert!(!reaches(&admin, DomainId(2), Need::Moderate));
+        assert!(!reaches(&staff(Role::User, false), DomainId(1), Need::Moderate));
+    }
+
+    #[test]
+    fn a_host_admin_reaches_every_tenant() {
+        let root = staff(Role::User, true);
+        assert!(reaches(&root, DomainId(2), Need::Moderate));
+        assert!(reaches(&root, DomainId(2), Need::Administer));
+        assert!(reaches(&root, DomainId(3), Need::HostAdmin));
     }
 }

@@ -83,6 +83,9 @@ pub async fn host_wide_moderation(conn: &mut AsyncPgConnection) -> Result<Vec<Te
 pub struct OpenReport {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,
+    /// The tenant whose queue it is in.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub domain_id: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub tenant_host: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -102,7 +105,7 @@ pub struct OpenReport {
 /// The newest `limit` unresolved reports of every tenant (host admins only).
 pub async fn host_wide_open_reports(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<OpenReport>, StoreError> {
     Ok(diesel::sql_query(
-        "SELECT r.id, d.account_host AS tenant_host, t.username AS target_username,
+        "SELECT r.id, r.domain_id, d.account_host AS tenant_host, t.username AS target_username,
                 t.remote_host AS target_remote_host, r.category, r.comment,
                 (f.remote_host IS NOT NULL) AS from_remote, r.created_at
          FROM reports r

@@ -7,7 +7,8 @@
 //! ([`crate::staff::meets`]) and, for a person with a login here, be above
 //! theirs (a moderator cannot act on an admin, nobody on themselves), as
 //! Mastodon's roles override one another. Host admins reach everyone but
-//! themselves.
+//! themselves, on every tenant: `tenant` is the tenant acted on, `by` the
+//! staff member as signed in on theirs ([`crate::staff::reaches`]).
 
 use crate::error::ServiceError;
 use crate::staff::{self, NOT_ALLOWED, Need};
@@ -97,10 +98,18 @@ pub struct Moderator {
 }
 
 impl Moderator {
-    /// The staff member `staff` (already authorized for this tenant), labelled `@name@host`.
+    /// The staff member `staff` (already authorized), labelled `@name@host`
+    /// with the host of the tenant they are a login of.
     pub async fn of(conn: &mut AsyncPgConnection, tenant: &Domain, staff: Staff) -> Result<Self, ServiceError> {
         let account = store_accounts::get_unchecked(conn, staff.account).await?.ok_or(ServiceError::NotFound)?;
-        Ok(Moderator { staff, label: format!("@{}@{}", account.username, tenant.account_host) })
+        // A host admin acting on another tenant is still named by their own.
+        let host = if tenant.id == staff.tenant {
+            tenant.account_host.to_string()
+        } else {
+            let home = kereru_store::domains::get(conn, staff.tenant).await.map_err(|_| ServiceError::NotFound)?;
+            home.account_host.to_string()
+        };
+        Ok(Moderator { staff, label: format!("@{}@{host}", account.username) })
     }
 }
 
@@ -186,7 +195,7 @@ pub async fn act(
     details: &Details,
 ) -> Result<(), ServiceError> {
     let need = if action == AccountAction::Delete { Need::Administer } else { Need::Moderate };
-    if by.staff.tenant != tenant.id || !staff::meets(&by.staff, need) {
+    if !staff::reaches(&by.staff, tenant.id, need) {
         return Err(ServiceError::Forbidden(NOT_ALLOWED.into()));
     }
     conn.transaction(async |conn| -> Result<(), ServiceError> {
@@ -351,7 +360,7 @@ async fn warn(
     target: AccountId,
     details: &Details,
 ) -> Result<(), ServiceError> {
-    if by.staff.tenant != tenant.id || !staff::meets(&by.staff, Need::Moderate) {
+    if !staff::reaches(&by.staff, tenant.id, Need::Moderate) {
         return Err(ServiceError::Forbidden(NOT_ALLOWED.into()));
     }
     conn.transaction(async |conn| -> Result<(), ServiceError> {

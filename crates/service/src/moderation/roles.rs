@@ -66,7 +66,7 @@ pub async fn set_role(
     role: Role,
 ) -> Result<bool, RoleError> {
     if let Granter::Staff { staff, .. } = by
-        && (staff.tenant != tenant || !staff::meets(staff, Need::Administer) || staff.account == account)
+        && (!staff::reaches(staff, tenant, Need::Administer) || staff.account == account)
     {
         return Err(ServiceError::Forbidden(NOT_ALLOWED.into()).into());
     }

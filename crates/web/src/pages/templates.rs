@@ -70,6 +70,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("social/report_sent.html", include_str!("../../templates/social/report_sent.html")),
     ("admin/reports.html", include_str!("../../templates/admin/reports.html")),
     ("admin/report.html", include_str!("../../templates/admin/report.html")),
+    ("admin/on_tenant.html", include_str!("../../templates/admin/on_tenant.html")),
 ];
 
 pub struct Templates(tera::Tera);

@@ -273,11 +273,21 @@ pub struct Views<'a> {
     viewer: Option<AccountId>,
     renderer: Renderer<'a>,
     now: DateTime<Utc>,
+    /// Put before the tenant's own paths (`/@name`): empty on its own pages.
+    link_base: String,
 }
 
 impl<'a> Views<'a> {
     pub fn new(tenant: &'a Tenant, viewer: Option<AccountId>) -> Self {
-        Views { tenant, viewer, renderer: Renderer::new(tenant, viewer), now: Utc::now() }
+        Views { tenant, viewer, renderer: Renderer::new(tenant, viewer), now: Utc::now(), link_base: String::new() }
+    }
+
+    /// For a page of another host showing this tenant's people and posts (a
+    /// host admin's moderation pages): their links lead to `link_base` (the
+    /// tenant's URL) instead of the page's own host. Empty changes nothing.
+    pub fn linking_from(mut self, link_base: String) -> Self {
+        self.link_base = link_base;
+        self
     }
 
     /// One account (read by the caller through a tenant-scoped store read).
@@ -353,7 +363,7 @@ impl<'a> Views<'a> {
         let handle = if local { self.tenant.urls.handle(&a.username) } else { format!("@{}", a.acct) };
         let profile_url = match a.url.filter(|u| is_http_url(u)) {
             // This tenant's people link to their page here, as a path.
-            _ if local => format!("/@{}", a.username),
+            _ if local => format!("{}/@{}", self.link_base, a.username),
             Some(url) => url,
             // A remote profile without an http(s) page has nowhere to link to.
             None => "#".into(),
@@ -409,7 +419,7 @@ impl<'a> Views<'a> {
                 id: id.clone(),
                 handle: if m.acct.contains('@') { format!("@{}", m.acct) } else { self.tenant.urls.handle(&m.acct) },
                 profile_url: match m.url.as_deref().filter(|u| is_http_url(u)) {
-                    Some(_) if !m.acct.contains('@') => format!("/@{}", m.acct),
+                    Some(_) if !m.acct.contains('@') => format!("{}/@{}", self.link_base, m.acct),
                     Some(url) => url.to_string(),
                     None => "#".into(),
                 },

@@ -4,6 +4,7 @@
 //! [`StaffPage`], which refuses a role that does not reach.
 
 pub mod accounts;
+pub mod acting;
 pub mod blocks;
 pub mod host;
 pub mod reports;
@@ -52,15 +53,28 @@ impl<R: Reach + 'static> FromRequest for StaffPage<R> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let me = Me::from_request(req, payload);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let found = session_staff(req, payload, R::NEED);
         Box::pin(async move {
-            let me = me.await?;
-            let state = state.ok_or_else(|| WebError::Internal("no state".into()))?;
-            let mut conn = state.pool.get().await.map_err(WebError::from)?;
-            let tenant = kereru_store::DomainId(me.session.domain_id);
-            let staff = staff::authorize(&mut conn, tenant, me.account.id, R::NEED).await?;
+            let (me, staff) = found.await?;
             Ok(StaffPage { me, staff, reach: PhantomData })
         })
+    }
+}
+
+/// The signed-in person and their reach on the tenant they signed in on, when it meets `need`.
+fn session_staff(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    need: staff::Need,
+) -> impl Future<Output = Result<(Me, roles::Staff), PageError>> + 'static {
+    let me = Me::from_request(req, payload);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move {
+        let me = me.await?;
+        let state = state.ok_or_else(|| WebError::Internal("no state".into()))?;
+        let mut conn = state.pool.get().await.map_err(WebError::from)?;
+        let tenant = kereru_store::DomainId(me.session.domain_id);
+        let staff = staff::authorize(&mut conn, tenant, me.account.id, need).await?;
+        Ok((me, staff))
     }
 }

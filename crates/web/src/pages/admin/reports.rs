@@ -3,8 +3,12 @@
 //! it names, assign, resolve with what was done, reopen). Each step is the
 //! same service action as the admin API's (`service::reports::act`), with its
 //! audit row. Another tenant's report is the 404 page.
+//!
+//! The same handlers serve a host admin at `/admin/host/tenants/{domain_id}/reports...`
+//! for any tenant ([`AdminOn`]): the layout is the host's page, the data and
+//! the act the named tenant's (`service::reports::act_on`).
 
-use super::StaffPage;
+use super::acting::AdminOn;
 use crate::error::not_found;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::session::actor;
@@ -27,12 +31,15 @@ use serde::Serialize;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/reports", web::get().to(list))
         .route("/admin/reports/{id}", web::get().to(show))
-        .route("/admin/reports/{id}/{step}", web::post().to(act));
+        .route("/admin/reports/{id}/{step}", web::post().to(act))
+        .route("/admin/host/tenants/{domain_id}/reports", web::get().to(list))
+        .route("/admin/host/tenants/{domain_id}/reports/{id}", web::get().to(show))
+        .route("/admin/host/tenants/{domain_id}/reports/{id}/{step}", web::post().to(act));
 }
 
 const PER_PAGE: i64 = 30;
 
-type Moderator = StaffPage<Moderate>;
+type Moderator = AdminOn<Moderate>;
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
@@ -105,13 +112,14 @@ pub async fn list(
     staff: Moderator,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
+    let on = &staff.on;
     let resolved = query.resolved.as_deref().is_some_and(|v| v == "1" || v == "true");
     let filter = Filter { resolved: Some(resolved), target_account_id: query.target_account_id, ..Filter::default() };
     let page = StorePage { limit: PER_PAGE, max_id: query.max_id, ..StorePage::default() };
     let mut conn = state.pool.get().await?;
-    let rows = reports::list(&mut conn, tenant.id, filter, page).await?;
-    let open = reports::count_open(&mut conn, tenant.id).await?;
-    let mut views = Views::new(&tenant, Some(staff.me.account.id));
+    let rows = reports::list(&mut conn, on.id, filter, page).await?;
+    let open = reports::count_open(&mut conn, on.id).await?;
+    let mut views = Views::new(on, Some(staff.page.me.account.id)).linking_from(staff.link_base());
     let mut list = Vec::with_capacity(rows.len());
     for report in &rows {
         list.push(view(&mut conn, &mut views, report).await?);
@@ -119,10 +127,11 @@ pub async fn list(
     let next_url = (rows.len() as i64 == PER_PAGE)
         .then(|| rows.last().map(|r| r.id))
         .flatten()
-        .map(|id| format!("/admin/reports?{}max_id={id}", if resolved { "resolved=1&" } else { "" }));
-    Page::new("admin/reports.html", &tenant, &staff.me.viewer)
-        .insert("section", "reports")
-        .insert("staff", &staff.nav())
+        .map(|id| staff.path(&format!("/reports?{}max_id={id}", if resolved { "resolved=1&" } else { "" })));
+    Page::new("admin/reports.html", &tenant, &staff.page.me.viewer)
+        .insert("section", section(&staff))
+        .insert("staff", &staff.page.nav())
+        .insert("on", &staff.context())
         .insert("reports", &list)
         .insert("resolved", &resolved)
         .insert("open_count", &open)
@@ -138,9 +147,10 @@ async fn detail(
     id: i64,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
+    let on = &staff.on;
     let mut conn = state.pool.get().await?;
-    let report = reports::get(&mut conn, tenant.id, id).await?.ok_or_else(not_found)?;
-    let mut views = Views::new(tenant, Some(staff.me.account.id));
+    let report = reports::get(&mut conn, on.id, id).await?.ok_or_else(not_found)?;
+    let mut views = Views::new(on, Some(staff.page.me.account.id)).linking_from(staff.link_base());
     let shown = view(&mut conn, &mut views, &report).await?;
     let mut list = Vec::new();
     for id in &report.status_ids {
@@ -149,19 +159,20 @@ async fn detail(
         }
     }
     let posts: Vec<StatusView> = views.statuses(&mut conn, list).await?;
-    let rules: Vec<String> = about::rules(&mut conn, tenant.id)
+    let rules: Vec<String> = about::rules(&mut conn, on.id)
         .await?
         .into_iter()
         .filter(|rule| report.rule_ids.contains(&rule.id))
         .map(|rule| rule.text)
         .collect();
-    Page::new("admin/report.html", tenant, &staff.me.viewer)
-        .insert("section", "reports")
-        .insert("staff", &staff.nav())
+    Page::new("admin/report.html", tenant, &staff.page.me.viewer)
+        .insert("section", section(staff))
+        .insert("staff", &staff.page.nav())
+        .insert("on", &staff.context())
         .insert("report", &shown)
         .insert("posts", &posts)
         .insert("rules", &rules)
-        .insert("mine", &(report.assigned_account_id == Some(staff.me.account.id.0)))
+        .insert("mine", &(report.assigned_account_id == Some(staff.page.me.account.id.0)))
         .insert("error", &error)
         .status(if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
         .render(state)
@@ -172,10 +183,27 @@ pub async fn show(
     state: web::Data<AppState>,
     tenant: Tenant,
     staff: Moderator,
-    id: web::Path<String>,
+    path: web::Path<ReportPath>,
 ) -> Result<HttpResponse, PageError> {
-    let id = crate::extract::parse_id(&id)?;
+    let id = crate::extract::parse_id(&path.id)?;
     detail(&state, &tenant, &staff, id, None).await
+}
+
+/// The report's id in the path (the host admin's routes also name the tenant).
+#[derive(serde::Deserialize)]
+pub struct ReportPath {
+    id: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct StepPath {
+    id: String,
+    step: String,
+}
+
+/// The side navigation's current entry: the host admin's pages sit under "Moderation everywhere".
+fn section(staff: &Moderator) -> &'static str {
+    if staff.across { "host_moderation" } else { "reports" }
 }
 
 #[derive(serde::Deserialize)]
@@ -189,10 +217,10 @@ pub async fn act(
     state: web::Data<AppState>,
     tenant: Tenant,
     staff: Moderator,
-    path: web::Path<(String, String)>,
+    path: web::Path<StepPath>,
     CsrfForm(form): CsrfForm<StepForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (id, step) = path.into_inner();
+    let StepPath { id, step } = path.into_inner();
     let id = crate::extract::parse_id(&id)?;
     let step = match step.as_str() {
         "assign_to_self" => Step::AssignToSelf,
@@ -202,8 +230,8 @@ pub async fn act(
         _ => return Err(not_found().into()),
     };
     let mut conn = state.pool.get().await?;
-    match service::act(&mut conn, &actor(&tenant, &staff.me), id, step).await {
-        Ok(_) => Ok(see_other(&format!("/admin/reports/{id}"))),
+    match service::act_on(&mut conn, &actor(&tenant, &staff.page.me), staff.on.id, id, step).await {
+        Ok(_) => Ok(see_other(&staff.path(&format!("/reports/{id}")))),
         Err(ServiceError::Invalid(message)) => {
             drop(conn);
             detail(&state, &tenant, &staff, id, Some(&message)).await

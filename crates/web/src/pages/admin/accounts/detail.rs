@@ -1,11 +1,13 @@
 //! `/admin/accounts/{id}`: one account as its tenant's staff sees it, the
 //! actions that apply to it now (each a form; destructive ones ask for
 //! confirmation), and for admins its role. The actions are
-//! `service::moderation` ones, the same as the admin API's.
+//! `service::moderation` ones, the same as the admin API's. A host admin
+//! reaches them for any tenant under `/admin/host/tenants/{domain_id}`
+//! ([`AdminOn`]): the act is on that tenant, the audit row names the host admin.
 
-use super::{done_notice, row, when};
+use super::{done_notice, row, section, when};
 use crate::extract::parse_id as path_id;
-use crate::pages::admin::StaffPage;
+use crate::pages::admin::acting::AdminOn;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::{Page, PageError, see_other};
 use crate::staff::{Administer, Moderate};
@@ -106,13 +108,13 @@ struct Facts {
 async fn render(
     state: &AppState,
     tenant: &Tenant,
-    staff: &StaffPage<impl Sized>,
+    staff: &AdminOn<impl Sized>,
     id: AccountId,
     error: Option<(StatusCode, String)>,
     notice: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let found = moderation::find(&mut conn, &tenant.domain, id).await?;
+    let found = moderation::find(&mut conn, &staff.on.domain, id).await?;
     let login = found.login.as_ref();
     let facts = Facts {
         confirmed: login.map(|l| l.confirmed_at.map(when).unwrap_or_else(|| "not yet".into())),
@@ -122,23 +124,25 @@ async fn render(
         sensitized_at: found.verdict.sensitized_at.map(when),
         host_admin: login.is_some_and(|l| l.host_admin),
         profile_url: if found.is_local() {
-            Some(format!("/@{}", found.account.username))
+            Some(format!("{}/@{}", staff.link_base(), found.account.username))
         } else {
             found.account.url.clone().or_else(|| found.account.uri.clone())
         },
     };
-    let is_self = staff.staff.account == found.account.id;
-    let can_set_role = staff.staff.can_administer() && found.is_local() && !is_self;
+    let who = &staff.page.staff;
+    let is_self = who.account == found.account.id;
+    let can_set_role = who.can_administer() && found.is_local() && !is_self;
     let (status, message) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
     };
-    Page::new("admin/account.html", tenant, &staff.me.viewer)
-        .insert("section", "accounts")
-        .insert("staff", &staff.nav())
+    Page::new("admin/account.html", tenant, &staff.page.me.viewer)
+        .insert("section", section(staff))
+        .insert("staff", &staff.page.nav())
+        .insert("on", &staff.context())
         .insert("account", &row(&found))
         .insert("facts", &facts)
-        .insert("actions", &if is_self { Vec::new() } else { actions(&found, &staff.staff) })
+        .insert("actions", &if is_self { Vec::new() } else { actions(&found, who) })
         .insert("has_login", &found.is_local())
         .insert("can_set_role", &can_set_role)
         .insert("roles", &["user", "moderator", "admin"])
@@ -147,6 +151,12 @@ async fn render(
         .insert("notice", &notice)
         .status(status)
         .render(state)
+}
+
+/// The account's id in the path (the host admin's routes also name the tenant).
+#[derive(Debug, Deserialize)]
+pub struct AccountPath {
+    id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,11 +168,11 @@ pub struct Done {
 pub async fn show(
     state: web::Data<AppState>,
     tenant: Tenant,
-    staff: StaffPage<Moderate>,
-    id: web::Path<String>,
+    staff: AdminOn<Moderate>,
+    path: web::Path<AccountPath>,
     query: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
-    let id = AccountId(path_id(&id)?);
+    let id = AccountId(path_id(&path.id)?);
     let notice = query.done.as_deref().map(done_notice);
     render(&state, &tenant, &staff, id, None, notice).await
 }
@@ -183,11 +193,11 @@ pub struct ActForm {
 pub async fn act(
     state: web::Data<AppState>,
     tenant: Tenant,
-    staff: StaffPage<Moderate>,
-    id: web::Path<String>,
+    staff: AdminOn<Moderate>,
+    path: web::Path<AccountPath>,
     CsrfForm(form): CsrfForm<ActForm>,
 ) -> Result<HttpResponse, PageError> {
-    let id = AccountId(path_id(&id)?);
+    let id = AccountId(path_id(&path.id)?);
     let Some(action) = AccountAction::parse(&form.action) else {
         let error = (StatusCode::UNPROCESSABLE_ENTITY, "Choose one of the actions shown.".to_string());
         return render(&state, &tenant, &staff, id, Some(error), None).await;
@@ -197,9 +207,9 @@ pub async fn act(
         return render(&state, &tenant, &staff, id, Some(error), None).await;
     }
     let mut conn = state.pool.get().await?;
-    let by = Moderator::of(&mut conn, &tenant.domain, staff.staff).await?;
+    let by = Moderator::of(&mut conn, &tenant.domain, staff.page.staff).await?;
     let details = Details { text: form.text.trim().to_string(), report: None, notify: form.notify.is_some() };
-    match moderation::act(&mut conn, &tenant.domain, tenant.urls.scheme, &by, id, action, &details).await {
+    match moderation::act(&mut conn, &staff.on.domain, staff.on.urls.scheme, &by, id, action, &details).await {
         Ok(()) => {}
         Err(ServiceError::Invalid(message)) => {
             return render(&state, &tenant, &staff, id, Some((StatusCode::UNPROCESSABLE_ENTITY, message)), None).await;
@@ -212,9 +222,9 @@ pub async fn act(
     }
     let verb = action.verb();
     if form.back == "list" || matches!(action, AccountAction::Reject | AccountAction::Delete) {
-        return Ok(see_other(&format!("/admin/accounts?done={verb}")));
+        return Ok(see_other(&staff.path(&format!("/accounts?done={verb}"))));
     }
-    Ok(see_other(&format!("/admin/accounts/{}?done={verb}", id.0)))
+    Ok(see_other(&staff.path(&format!("/accounts/{}?done={verb}", id.0))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,22 +236,22 @@ pub struct RoleForm {
 pub async fn role(
     state: web::Data<AppState>,
     tenant: Tenant,
-    staff: StaffPage<Administer>,
-    id: web::Path<String>,
+    staff: AdminOn<Administer>,
+    path: web::Path<AccountPath>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let id = AccountId(path_id(&id)?);
+    let id = AccountId(path_id(&path.id)?);
     let Ok(role) = form.role.parse::<Role>() else {
         let error = (StatusCode::UNPROCESSABLE_ENTITY, "Choose user, moderator or admin.".to_string());
         return render(&state, &tenant, &staff, id, Some(error), None).await;
     };
     let mut conn = state.pool.get().await?;
-    let target = moderation::find(&mut conn, &tenant.domain, id).await?;
-    let by = Moderator::of(&mut conn, &tenant.domain, staff.staff).await?;
-    let granter = Granter::Staff { staff: staff.staff, label: &by.label };
+    let target = moderation::find(&mut conn, &staff.on.domain, id).await?;
+    let by = Moderator::of(&mut conn, &tenant.domain, staff.page.staff).await?;
+    let granter = Granter::Staff { staff: staff.page.staff, label: &by.label };
     let label = moderation::account_label(&target);
-    match roles::set_role(&mut conn, tenant.id, &granter, id, &label, role).await {
-        Ok(_) => Ok(see_other(&format!("/admin/accounts/{}?done=role", id.0))),
+    match roles::set_role(&mut conn, staff.on.id, &granter, id, &label, role).await {
+        Ok(_) => Ok(see_other(&staff.path(&format!("/accounts/{}?done=role", id.0)))),
         Err(RoleError::Service(ServiceError::Forbidden(_))) => {
             let message = "You cannot change your own role.".to_string();
             render(&state, &tenant, &staff, id, Some((StatusCode::FORBIDDEN, message)), None).await

@@ -2,11 +2,13 @@
 //! sign-ups waiting for approval first, with approve and reject),
 //! `/admin/accounts/{id}` (details, actions, the role for admins: see
 //! [`detail`]) and `/admin/action_logs` (the audit log: see [`logs`]).
+//! The list and the account pages also serve a host admin at
+//! `/admin/host/tenants/{domain_id}/accounts...` for any tenant ([`AdminOn`]).
 
 pub mod detail;
 pub mod logs;
 
-use super::StaffPage;
+use super::acting::AdminOn;
 use crate::pages::{Page, PageError};
 use crate::staff::Moderate;
 use crate::state::AppState;
@@ -22,6 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/accounts/{id}", web::get().to(detail::show))
         .route("/admin/accounts/{id}/act", web::post().to(detail::act))
         .route("/admin/accounts/{id}/role", web::post().to(detail::role))
+        .route("/admin/host/tenants/{domain_id}/accounts", web::get().to(list))
+        .route("/admin/host/tenants/{domain_id}/accounts/{id}", web::get().to(detail::show))
+        .route("/admin/host/tenants/{domain_id}/accounts/{id}/act", web::post().to(detail::act))
+        .route("/admin/host/tenants/{domain_id}/accounts/{id}/role", web::post().to(detail::role))
         .route("/admin/action_logs", web::get().to(logs::list));
 }
 
@@ -115,9 +121,10 @@ const STATE_OPTIONS: &[(&str, &str)] = &[
 pub async fn list(
     state: web::Data<AppState>,
     tenant: Tenant,
-    staff: StaffPage<Moderate>,
+    staff: AdminOn<Moderate>,
     query: web::Query<Filters>,
 ) -> Result<HttpResponse, PageError> {
+    let on = &staff.on;
     let filters = query.into_inner();
     let filter = AccountFilter {
         origin: match filters.origin.as_str() {
@@ -143,12 +150,12 @@ pub async fn list(
     let pending = if filters.max_id.is_none() && filter.state.is_none() {
         let waiting = AccountFilter { state: Some(State::Pending), ..AccountFilter::default() };
         let page = StorePage { limit: 100, ..StorePage::default() };
-        moderation::list(&mut conn, tenant.id, &waiting, page).await?.iter().map(row).collect()
+        moderation::list(&mut conn, on.id, &waiting, page).await?.iter().map(row).collect()
     } else {
         Vec::new()
     };
     let page = StorePage { max_id: filters.max_id, limit: PAGE, ..StorePage::default() };
-    let found = moderation::list(&mut conn, tenant.id, &filter, page).await?;
+    let found = moderation::list(&mut conn, on.id, &filter, page).await?;
     let older = (found.len() as i64 == PAGE).then(|| found.last().map(|a| a.account.id.0)).flatten().map(|oldest| {
         let query = serde_urlencoded::to_string([
             ("origin", filters.origin.as_str()),
@@ -158,13 +165,14 @@ pub async fn list(
             ("max_id", oldest.to_string().as_str()),
         ])
         .unwrap_or_default();
-        format!("/admin/accounts?{query}")
+        staff.path(&format!("/accounts?{query}"))
     });
     let rows: Vec<Row> = found.iter().map(row).collect();
     let notice = filters.done.as_deref().map(done_notice);
-    Page::new("admin/accounts.html", &tenant, &staff.me.viewer)
-        .insert("section", "accounts")
-        .insert("staff", &staff.nav())
+    Page::new("admin/accounts.html", &tenant, &staff.page.me.viewer)
+        .insert("section", section(&staff))
+        .insert("staff", &staff.page.nav())
+        .insert("on", &staff.context())
         .insert("pending", &pending)
         .insert("accounts", &rows)
         .insert("filters", &filters)
@@ -178,6 +186,11 @@ pub async fn list(
         .insert("older", &older)
         .insert("notice", &notice)
         .render(&state)
+}
+
+/// The side navigation's current entry: the host admin's pages sit under "Moderation everywhere".
+pub(crate) fn section<R>(staff: &AdminOn<R>) -> &'static str {
+    if staff.across { "host_moderation" } else { "accounts" }
 }
 
 /// What a page says after an action.

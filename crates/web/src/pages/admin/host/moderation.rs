@@ -1,8 +1,9 @@
 //! `/admin/host/moderation`: every tenant's moderation at a glance (open
 //! reports, waiting sign-ups, suspended and silenced accounts, staff) and the
-//! newest open reports of all tenants, for host admins. Each tenant's staff
-//! act on their own queue at that tenant's `/admin/reports`; the host admin
-//! sees where a queue is growing or a tenant has nobody to work it.
+//! newest open reports of all tenants, for host admins, who see where a queue
+//! is growing or a tenant has nobody to work it, and act on any tenant's
+//! reports and accounts from here (`/admin/host/tenants/{domain_id}/reports`,
+//! `.../accounts`: the tenant pages' handlers, see `pages::admin::acting`).
 
 use crate::pages::admin::StaffPage;
 use crate::pages::{Page, PageError};
@@ -47,7 +48,6 @@ pub async fn show(
     let tenants = admin_overview::host_wide_moderation(&mut conn).await?;
     let reports = admin_overview::host_wide_open_reports(&mut conn, REPORTS).await?;
     drop(conn);
-    let scheme = tenant.urls.scheme;
     let tenants: Vec<serde_json::Value> = tenants
         .iter()
         .map(|t| {
@@ -60,7 +60,9 @@ pub async fn show(
                 "suspended": t.suspended,
                 "silenced": t.silenced,
                 "staff": t.staff,
-                "admin_url": format!("{scheme}://{}/admin/reports", t.account_host),
+                "reports_url": format!("/admin/host/tenants/{}/reports", t.domain_id),
+                "accounts_url": format!("/admin/host/tenants/{}/accounts", t.domain_id),
+                "pending_url": format!("/admin/host/tenants/{}/accounts?status=pending", t.domain_id),
             })
         })
         .collect();
@@ -68,7 +70,7 @@ pub async fn show(
         .into_iter()
         .map(|r| ReportRow {
             id: r.id,
-            tenant_url: format!("{scheme}://{}/admin/reports/{}", r.tenant_host, r.id),
+            tenant_url: format!("/admin/host/tenants/{}/reports/{}", r.domain_id, r.id),
             target: match &r.target_remote_host {
                 Some(host) => format!("@{}@{host}", r.target_username),
                 None => format!("@{}@{}", r.target_username, r.tenant_host),
