@@ -57,6 +57,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("settings/applications.html", include_str!("../../templates/settings/applications.html")),
     ("settings/sessions.html", include_str!("../../templates/settings/sessions.html")),
     ("settings/filters.html", include_str!("../../templates/settings/filters.html")),
+    ("settings/filter.html", include_str!("../../templates/settings/filter.html")),
+    ("settings/filter_status.html", include_str!("../../templates/settings/filter_status.html")),
     ("settings/filter_form.html", include_str!("../../templates/settings/filter_form.html")),
     ("settings/safety_lists.html", include_str!("../../templates/settings/safety_lists.html")),
     ("settings/export.html", include_str!("../../templates/settings/export.html")),

@@ -7,6 +7,7 @@
 pub mod account_actions;
 pub mod cards;
 pub mod data;
+pub mod filter_statuses;
 pub mod filters;
 pub mod interact;
 pub mod relationship;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/import", web::post().to(data::import))
         .configure(report::routes)
         .configure(filters::routes)
+        .configure(filter_statuses::routes)
         .configure(safety_lists::routes);
 }
 

@@ -22,7 +22,10 @@ const EXCERPT: usize = 140;
 struct ReportRow {
     id: i64,
     tenant_host: String,
+    /// The report on its tenant's own pages.
     tenant_url: String,
+    /// The report on this host's pages for host admins.
+    here_url: String,
     target: String,
     category: String,
     comment: String,
@@ -48,6 +51,7 @@ pub async fn show(
     let tenants = admin_overview::host_wide_moderation(&mut conn).await?;
     let reports = admin_overview::host_wide_open_reports(&mut conn, REPORTS).await?;
     drop(conn);
+    let scheme = tenant.urls.scheme;
     let tenants: Vec<serde_json::Value> = tenants
         .iter()
         .map(|t| {
@@ -60,6 +64,7 @@ pub async fn show(
                 "suspended": t.suspended,
                 "silenced": t.silenced,
                 "staff": t.staff,
+                "admin_url": format!("{scheme}://{}/admin/reports", t.account_host),
                 "reports_url": format!("/admin/host/tenants/{}/reports", t.domain_id),
                 "accounts_url": format!("/admin/host/tenants/{}/accounts", t.domain_id),
                 "pending_url": format!("/admin/host/tenants/{}/accounts?status=pending", t.domain_id),
@@ -70,7 +75,8 @@ pub async fn show(
         .into_iter()
         .map(|r| ReportRow {
             id: r.id,
-            tenant_url: format!("/admin/host/tenants/{}/reports/{}", r.domain_id, r.id),
+            tenant_url: format!("{scheme}://{}/admin/reports/{}", r.tenant_host, r.id),
+            here_url: format!("/admin/host/tenants/{}/reports/{}", r.domain_id, r.id),
             target: match &r.target_remote_host {
                 Some(host) => format!("@{}@{host}", r.target_username),
                 None => format!("@{}@{}", r.target_username, r.tenant_host),
