@@ -12,8 +12,20 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["data_dir", "database", "http", "tls", "federation", "delivery", "acme", "oauth", "rate_limit", "mail", "log"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "data_dir",
+    "database",
+    "http",
+    "tls",
+    "federation",
+    "delivery",
+    "acme",
+    "oauth",
+    "rate_limit",
+    "mail",
+    "provider",
+    "log",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +40,7 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
+    pub provider: ProviderConfig,
     pub log: LogConfig,
 }
 
@@ -150,6 +163,22 @@ pub struct MailConfig {
     pub user: Option<String>,
     pub password: Option<String>,
     pub from: Option<String>,
+}
+
+/// `[provider]`: the provisioning API's host name (empty: none) and how long deleted tenants are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub host: String,
+    pub deletion_grace_days: u32,
+}
+
+impl ProviderConfig {
+    /// The provider host, if one is configured (validated by [`Config::load`]).
+    pub fn host(&self) -> Option<kereru_core::HostName> {
+        let host = self.host.trim();
+        if host.is_empty() { None } else { kereru_core::HostName::parse(host).ok() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,6 +335,12 @@ impl Config {
         {
             return invalid(format!("mail.from: {error}"));
         }
+        let provider_host = self.provider.host.trim();
+        if !provider_host.is_empty()
+            && let Err(error) = kereru_core::HostName::parse(provider_host)
+        {
+            return invalid(format!("provider.host: {provider_host:?} is not a host name ({error})"));
+        }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {
                 return invalid(format!("federation.resolve: {host:?} is not a host name"));
@@ -387,6 +422,23 @@ mod tests {
 
     fn flags() -> FlagOverrides {
         FlagOverrides::default()
+    }
+
+    #[test]
+    fn the_provider_api_is_off_by_default_and_its_host_must_be_a_host_name() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.provider.host(), None);
+            assert_eq!(config.provider.deletion_grace_days, 30);
+            jail.set_env("KERERU_PROVIDER__HOST", "Provider.Example");
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.provider.host().map(|h| h.to_string()), Some("provider.example".to_string()));
+            jail.set_env("KERERU_PROVIDER__HOST", "192.0.2.1");
+            let error = Config::load(None, &flags()).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("provider.host"), "{error}");
+            Ok(())
+        });
     }
 
     #[test]
