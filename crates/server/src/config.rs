@@ -12,8 +12,20 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["data_dir", "database", "http", "tls", "federation", "delivery", "acme", "oauth", "rate_limit", "mail", "log"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "data_dir",
+    "database",
+    "http",
+    "tls",
+    "federation",
+    "delivery",
+    "acme",
+    "oauth",
+    "rate_limit",
+    "mail",
+    "provider",
+    "log",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +40,7 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
+    pub provider: ProviderConfig,
     pub log: LogConfig,
 }
 
@@ -150,6 +163,14 @@ pub struct MailConfig {
     pub user: Option<String>,
     pub password: Option<String>,
     pub from: Option<String>,
+}
+
+/// `[provider]`: what a hosting provider (and people claiming domains) can do over HTTP.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Hosts no tenant serves offer `/claim` (self-service custom domains).
+    pub self_service: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -412,6 +433,7 @@ mod tests {
             assert!(config.delivery.workers_in_serve);
             let mail = config.mail_settings();
             assert!(mail.server.is_none(), "no SMTP server: mails become files");
+            assert!(!config.provider.self_service, "self-service claims are opt-in");
             assert_eq!(mail.files_dir, PathBuf::from("./data/mail"));
             assert_eq!((mail.tls, mail.port()), (kereru_mail::TlsMode::Starttls, 587));
             Ok(())

@@ -47,6 +47,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             public_addresses: config.acme.public_addresses.clone(),
             resolver: config.acme.resolver.as_deref().and_then(|r| r.parse().ok()),
             tls_enabled: config.tls.enabled,
+            self_service: config.provider.self_service,
+            claim_recheck: kereru_service::claims::verify::RECHECK_AFTER,
         },
     };
     // This node's streaming listener: events from every node reach the streams connected here.
@@ -165,6 +167,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let _ = mail_stopped.await;
         },
     ));
+    // Self-service claims: the verifier looks at waiting claims' DNS records beside HTTP.
+    let (stop_claims, claims_stopped) = tokio::sync::oneshot::channel::<()>();
+    let claims = config.provider.self_service.then(|| {
+        let checks = kereru_service::claims::Checks {
+            resolver: config.acme.resolver.as_deref().and_then(|r| r.parse().ok()),
+            public_addresses: config.acme.public_addresses.clone(),
+        };
+        tokio::spawn(kereru_service::claims::verify::run(database.pool.clone(), checks, scheme, async move {
+            let _ = claims_stopped.await;
+        }))
+    });
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
@@ -177,6 +190,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(stop_delivery);
     drop(stop_inbound);
     drop(stop_mail);
+    drop(stop_claims);
+    if let Some(task) = claims
+        && let Err(error) = task.await
+    {
+        tracing::warn!("claims verifier: {error}");
+    }
     if let Err(error) = mail.await {
         tracing::warn!("mail worker: {error}");
     }
