@@ -1,14 +1,16 @@
 //! Self-service custom domains on the host's page (`[provider] self_service`):
 //! `/claim` (the form), `/claim/{key}` (the status a person reloads) and
-//! `/claim/{key}/check` ("Check now"). They answer only on hosts no tenant
+//! `/claim/{key}/check` ("Check now"). They answer on hosts no tenant
 //! serves: `tenant::resolve_tenant` lets these paths through there with a
-//! [`HostPage`] instead of a tenant; on a tenant's host they are 404.
+//! [`HostPage`] instead of a tenant; on a tenant's host they are 404, but
+//! for the status of the claim that created that very tenant.
 //! Forms are checked with the visitor's `kereru_form` cookie (double submit).
 
 use super::accounts::{allowed, client_address};
 use super::{PageError, html_response, see_other};
 use crate::error::WebError;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
@@ -160,27 +162,42 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// The status of a claim: the records to set, and how far it has come.
+/// The status of a claim: the records to set, and how far it has come. On
+/// the host's page; and on the tenant the claim created (a claim made on the
+/// domain itself keeps its page once the domain serves), no other tenant.
 pub async fn status(
     state: web::Data<AppState>,
     req: HttpRequest,
-    page: HostPage,
     key: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    let no_claim = || {
+        PageError::from(WebError::NotFound("There is no such claim. Check the address, or start a new claim.".into()))
+    };
+    let tenant = req.extensions().get::<Tenant>().map(|t| (t.id, t.requested_host.to_string()));
+    let host = match (req.extensions().get::<HostPage>(), &tenant) {
+        (Some(page), _) => page.host.clone(),
+        (None, Some((_, host))) => host.clone(),
+        (None, None) => return Err(no_claim()),
+    };
     let mut conn = state.pool.get().await?;
     let hosting = &state.settings.hosting;
     let found = claims::status(&mut conn, &checks(&state), hosting.tls_enabled, &key).await?;
-    let Some(status) = found else {
-        return Err(
-            WebError::NotFound("There is no such claim. Check the address, or start a new claim.".into()).into()
-        );
-    };
+    let Some(status) = found else { return Err(no_claim()) };
+    if let Some((id, _)) = tenant
+        && status.claim.domain_id != Some(id)
+    {
+        return Err(no_claim());
+    }
+    let on_site = tenant.is_some();
+    let page = HostPage { host };
     let claim = &status.claim;
     let scheme = state.settings.public_scheme.as_str();
     let mut context = tera::Context::new();
     context.insert("host", &page.host);
     context.insert("csrf", &super::csrf::anonymous_token(&req));
     context.insert("key", &claim.status_key);
+    // On the new site itself, the layout links its front page, not the claim form.
+    context.insert("on_site", &on_site);
     context.insert("stage", &status.stage);
     context.insert("account_host", &claim.account_host);
     context.insert("service_host", &claim.service_host);

@@ -12,13 +12,8 @@ pub fn page(state: &AppState, host: &str) -> HttpResponse {
     context.insert("host", host);
     // With self-service on, the person who pointed their domain here can claim it.
     context.insert("self_service", &state.settings.hosting.self_service);
-    let claim_url = match kereru_core::HostName::parse(host) {
-        Ok(name) => {
-            format!("/claim?{}", serde_urlencoded::to_string([("account_host", name.as_str())]).unwrap_or_default())
-        }
-        Err(_) => "/claim".to_string(),
-    };
-    context.insert("claim_url", &claim_url);
+    // The claim form gets the domain filled in (a host name only, never an IP address).
+    context.insert("claim_host", &kereru_core::HostName::parse(host).ok().map(|h| h.to_string()));
     match state.templates.render("no_tenant.html", &context) {
         Ok(body) => html_response(StatusCode::NOT_FOUND).body(body),
         Err(error) => super::error_page(&error),
