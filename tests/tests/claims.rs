@@ -4,6 +4,8 @@
 //! it, with the claimant as its admin and a mail with the link to set their
 //! password. DNS is a stand-in on loopback (`kereru_tests::dns::FakeDns`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
+
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 use kereru_core::{HostName, Scheme};

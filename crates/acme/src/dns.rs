@@ -104,6 +104,9 @@ pub async fn txt(resolver: Option<SocketAddr>, name: &str) -> Result<Vec<String>
 
 const TXT: u16 = 16;
 
+/// Answer records as (type, data).
+type Records = Vec<(u16, Vec<u8>)>;
+
 /// The first `nameserver` of /etc/resolv.conf, on port 53.
 async fn system_nameserver() -> Result<SocketAddr, String> {
     let conf = tokio::fs::read_to_string("/etc/resolv.conf")
@@ -130,7 +133,7 @@ fn txt_strings(data: &[u8]) -> Option<String> {
 }
 
 /// The addresses among answer records.
-fn addresses(records: Vec<(u16, Vec<u8>)>) -> Vec<IpAddr> {
+fn addresses(records: Records) -> Vec<IpAddr> {
     let mut found = Vec::new();
     for (rtype, data) in records {
         match (rtype, data.len()) {
@@ -147,7 +150,7 @@ fn addresses(records: Vec<(u16, Vec<u8>)>) -> Vec<IpAddr> {
 }
 
 /// The answer records (type, data) to a question for `host` of type `qtype`.
-async fn query(server: SocketAddr, host: &str, qtype: u16) -> Result<Vec<(u16, Vec<u8>)>, String> {
+async fn query(server: SocketAddr, host: &str, qtype: u16) -> Result<Records, String> {
     let id: u16 = rand_id();
     let request = encode_query(id, host, qtype)?;
     let bind: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
@@ -198,7 +201,7 @@ fn decode_answer(id: u16, message: &[u8]) -> Result<Option<Vec<IpAddr>>, String>
 }
 
 /// `None` for a message that is not the answer to `id`; its answer records (type, data) otherwise.
-fn decode_records(id: u16, message: &[u8]) -> Result<Option<Vec<(u16, Vec<u8>)>>, String> {
+fn decode_records(id: u16, message: &[u8]) -> Result<Option<Records>, String> {
     let malformed = || "the resolver sent a malformed answer".to_string();
     if message.len() < 12 || u16::from_be_bytes([message[0], message[1]]) != id || message[2] & 0x80 == 0 {
         return Ok(None);
