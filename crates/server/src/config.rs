@@ -479,6 +479,22 @@ mod tests {
     }
 
     #[test]
+    fn self_service_is_switched_on_by_file_or_environment() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("k.toml", "[provider]\nself_service = true\n")?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            assert!(config.provider.self_service);
+            jail.set_env("KERERU_PROVIDER__SELF_SERVICE", "false");
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            assert!(!config.provider.self_service, "the environment wins over the file");
+            jail.create_file("bad.toml", "[provider]\nself_servce = true\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml")), &flags()).is_err(), "a misspelt key is an error");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn mail_keys_are_read() {
         Jail::expect_with(|jail| {
             jail.clear_env();

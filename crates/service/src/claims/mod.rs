@@ -15,7 +15,7 @@ pub mod verify;
 use crate::ServiceError;
 use crate::tenants::{DnsRecord, host_records};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use kereru_core::{HostName, Username, email::parse_email};
 use kereru_store::domain_claims::{self, Claim, ClaimState, NewClaim};
 use kereru_store::domains;
@@ -79,21 +79,29 @@ fn domain_error(error: domains::DomainError) -> ClaimError {
     }
 }
 
+/// A library error as a sentence on a form: capitalized, with a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 /// Checks the form and stores the claim (nothing is reserved yet). Every
 /// field's error is reported, the first one found per field.
 pub async fn submit(conn: &mut AsyncPgConnection, form: &ClaimForm) -> Result<Claim, Vec<ClaimError>> {
     let mut errors = Vec::new();
-    let account_host = match HostName::parse(form.account_host.trim()) {
-        Ok(host) => Some(host),
-        Err(e) if form.account_host.trim().is_empty() => {
+    let account_host = match form.account_host.trim() {
+        "" => {
             errors.push(field("account_host", "Enter the domain you want to use."));
-            let _ = e;
             None
         }
-        Err(e) => {
-            errors.push(field("account_host", format!("This is not a domain name we can use: {e}.")));
-            None
-        }
+        raw => HostName::parse(raw)
+            .map_err(|e| errors.push(field("account_host", format!("This is not a domain name we can use: {e}."))))
+            .ok(),
     };
     let service_host = match form.service_host.trim() {
         "" => None,
@@ -109,9 +117,10 @@ pub async fn submit(conn: &mut AsyncPgConnection, form: &ClaimForm) -> Result<Cl
             }
         },
     };
-    let email = parse_email(&form.email).map_err(|e| errors.push(field("email", e.to_string()))).ok();
-    let username =
-        Username::parse(form.username.trim()).map_err(|e| errors.push(field("username", format!("{e}.")))).ok();
+    let email = parse_email(&form.email).map_err(|e| errors.push(field("email", sentence(&e.to_string())))).ok();
+    let username = Username::parse(form.username.trim())
+        .map_err(|e| errors.push(field("username", sentence(&e.to_string()))))
+        .ok();
     // Hosts a tenant already has (in any role or state) are not for claiming.
     for (name, host) in [("account_host", account_host.as_ref()), ("service_host", service_host.as_ref())] {
         if let Some(host) = host
@@ -137,9 +146,7 @@ pub async fn submit(conn: &mut AsyncPgConnection, form: &ClaimForm) -> Result<Cl
         email: &email,
         username: username.as_str(),
     };
-    conn.transaction(async |conn| -> Result<Claim, ClaimError> { Ok(domain_claims::create(conn, &new).await?) })
-        .await
-        .map_err(|e| vec![e])
+    domain_claims::create(conn, &new).await.map_err(|e| vec![e.into()])
 }
 
 /// How far a claim has come, as its status page says it.
