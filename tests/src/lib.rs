@@ -8,6 +8,7 @@
 //! `oauth` helpers get tokens as client apps do; [`FederatedWorld`] adds
 //! other servers (the `remote` stand-in) that post to the app's inboxes.
 
+pub mod dns;
 pub mod fake_ca;
 pub mod federation;
 pub mod inbox;

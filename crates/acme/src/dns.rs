@@ -1,5 +1,6 @@
 //! The DNS check before ordering: do the host's A/AAAA records point at this
-//! host's public addresses? Asked of `[acme] resolver` (a DNS server, ip:port,
+//! host's public addresses? Also the TXT lookup self-service domain claims
+//! prove control with ([`txt`]). Asked of `[acme] resolver` (a DNS server, ip:port,
 //! over UDP with a minimal stub written here) or, without one, of the system
 //! resolver. Skipped when no public addresses are configured.
 
@@ -82,14 +83,74 @@ pub async fn lookup(resolver: Option<SocketAddr>, host: &str) -> Result<Vec<IpAd
             Err(_) => Ok(Vec::new()),
         };
     };
-    let mut found = query(server, host, 1).await?;
-    found.extend(query(server, host, 28).await?);
+    let mut found = addresses(query(server, host, 1).await?);
+    found.extend(addresses(query(server, host, 28).await?));
     found.sort();
     found.dedup();
     Ok(found)
 }
 
-async fn query(server: SocketAddr, host: &str, qtype: u16) -> Result<Vec<IpAddr>, String> {
+/// The TXT strings of `name` (each record's character-strings joined), asked of
+/// `resolver` or, without one, of the first `nameserver` in /etc/resolv.conf
+/// (the system's resolver cannot be asked for TXT). None found: empty.
+pub async fn txt(resolver: Option<SocketAddr>, name: &str) -> Result<Vec<String>, String> {
+    let server = match resolver {
+        Some(server) => server,
+        None => system_nameserver().await?,
+    };
+    let records = query(server, name, TXT).await?;
+    Ok(records.iter().filter(|(rtype, _)| *rtype == TXT).filter_map(|(_, data)| txt_strings(data)).collect())
+}
+
+const TXT: u16 = 16;
+
+/// Answer records as (type, data).
+type Records = Vec<(u16, Vec<u8>)>;
+
+/// The first `nameserver` of /etc/resolv.conf, on port 53.
+async fn system_nameserver() -> Result<SocketAddr, String> {
+    let conf = tokio::fs::read_to_string("/etc/resolv.conf")
+        .await
+        .map_err(|e| format!("no [acme] resolver and /etc/resolv.conf cannot be read: {e}"))?;
+    conf.lines()
+        .filter_map(|line| line.trim().strip_prefix("nameserver"))
+        .filter_map(|rest| rest.trim().parse::<IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .next()
+        .ok_or_else(|| "no [acme] resolver and no nameserver in /etc/resolv.conf".to_string())
+}
+
+/// A TXT record's data: length-prefixed strings, joined; `None` if malformed or not UTF-8.
+fn txt_strings(data: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut at = 0;
+    while at < data.len() {
+        let len = usize::from(data[at]);
+        out.extend_from_slice(data.get(at + 1..at + 1 + len)?);
+        at += 1 + len;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The addresses among answer records.
+fn addresses(records: Records) -> Vec<IpAddr> {
+    let mut found = Vec::new();
+    for (rtype, data) in records {
+        match (rtype, data.len()) {
+            (1, 4) => found.push(IpAddr::V4(Ipv4Addr::new(data[0], data[1], data[2], data[3]))),
+            (28, 16) => {
+                let mut octets = [0u8; 16];
+                octets.copy_from_slice(&data);
+                found.push(IpAddr::V6(Ipv6Addr::from(octets)));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The answer records (type, data) to a question for `host` of type `qtype`.
+async fn query(server: SocketAddr, host: &str, qtype: u16) -> Result<Records, String> {
     let id: u16 = rand_id();
     let request = encode_query(id, host, qtype)?;
     let bind: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
@@ -102,7 +163,7 @@ async fn query(server: SocketAddr, host: &str, qtype: u16) -> Result<Vec<IpAddr>
         // Answers with another id (late, or forged) are ignored until the deadline.
         while let Ok(received) = tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await {
             let len = received.map_err(|e| format!("the resolver {server}: {e}"))?;
-            if let Some(answer) = decode_answer(id, &buffer[..len])? {
+            if let Some(answer) = decode_records(id, &buffer[..len])? {
                 return Ok(answer);
             }
         }
@@ -134,7 +195,13 @@ fn encode_query(id: u16, host: &str, qtype: u16) -> Result<Vec<u8>, String> {
 }
 
 /// `None` for a message that is not the answer to `id`; the addresses otherwise.
+#[cfg(test)]
 fn decode_answer(id: u16, message: &[u8]) -> Result<Option<Vec<IpAddr>>, String> {
+    Ok(decode_records(id, message)?.map(addresses))
+}
+
+/// `None` for a message that is not the answer to `id`; its answer records (type, data) otherwise.
+fn decode_records(id: u16, message: &[u8]) -> Result<Option<Records>, String> {
     let malformed = || "the resolver sent a malformed answer".to_string();
     if message.len() < 12 || u16::from_be_bytes([message[0], message[1]]) != id || message[2] & 0x80 == 0 {
         return Ok(None);
@@ -157,15 +224,7 @@ fn decode_answer(id: u16, message: &[u8]) -> Result<Option<Vec<IpAddr>>, String>
         let rtype = u16::from_be_bytes([header[0], header[1]]);
         let len = usize::from(u16::from_be_bytes([header[8], header[9]]));
         let data = message.get(at + 10..at + 10 + len).ok_or_else(malformed)?;
-        match (rtype, data.len()) {
-            (1, 4) => found.push(IpAddr::V4(Ipv4Addr::new(data[0], data[1], data[2], data[3]))),
-            (28, 16) => {
-                let mut octets = [0u8; 16];
-                octets.copy_from_slice(data);
-                found.push(IpAddr::V6(Ipv6Addr::from(octets)));
-            }
-            _ => {}
-        }
+        found.push((rtype, data.to_vec()));
         at += 10 + len;
     }
     Ok(Some(found))
@@ -231,6 +290,17 @@ mod tests {
         loop_name[12] = 0x80; // reserved label type
         assert!(decode_answer(7, &loop_name).is_err());
         assert!(encode_query(1, "a..test", 1).is_err());
+    }
+
+    #[test]
+    fn txt_records_join_their_strings_and_refuse_truncation() {
+        let message = answer(9, &[(TXT, b"\x03abc\x02de"), (1, &[192, 0, 2, 1])]);
+        let records = decode_records(9, &message).ok().flatten().unwrap_or_default();
+        let texts: Vec<String> =
+            records.iter().filter(|(t, _)| *t == TXT).filter_map(|(_, data)| txt_strings(data)).collect();
+        assert_eq!(texts, ["abcde"]);
+        assert_eq!(txt_strings(b"\x05ab"), None, "a string longer than its record");
+        assert_eq!(txt_strings(b""), Some(String::new()));
     }
 
     #[tokio::test]

@@ -165,12 +165,15 @@ pub struct MailConfig {
     pub from: Option<String>,
 }
 
-/// `[provider]`: the provisioning API's host name (empty: none) and how long deleted tenants are kept.
+/// `[provider]`: what a hosting provider (and people claiming domains) can do over HTTP: the
+/// provisioning API's host name (empty: none), how long deleted tenants are kept, self-service claims.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
     pub host: String,
     pub deletion_grace_days: u32,
+    /// Hosts no tenant serves offer `/claim` (self-service custom domains).
+    pub self_service: bool,
 }
 
 impl ProviderConfig {
@@ -464,6 +467,7 @@ mod tests {
             assert!(config.delivery.workers_in_serve);
             let mail = config.mail_settings();
             assert!(mail.server.is_none(), "no SMTP server: mails become files");
+            assert!(!config.provider.self_service, "self-service claims are opt-in");
             assert_eq!(mail.files_dir, PathBuf::from("./data/mail"));
             assert_eq!((mail.tls, mail.port()), (kereru_mail::TlsMode::Starttls, 587));
             Ok(())
@@ -504,6 +508,22 @@ mod tests {
             let config = Config::load(file, &cli).map_err(|e| e.to_string())?;
             assert_eq!(config.http.listen, "127.0.0.1:9999");
             assert_eq!(config.data_dir, PathBuf::from("/srv/flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn self_service_is_switched_on_by_file_or_environment() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("k.toml", "[provider]\nself_service = true\n")?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            assert!(config.provider.self_service);
+            jail.set_env("KERERU_PROVIDER__SELF_SERVICE", "false");
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            assert!(!config.provider.self_service, "the environment wins over the file");
+            jail.create_file("bad.toml", "[provider]\nself_servce = true\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml")), &flags()).is_err(), "a misspelt key is an error");
             Ok(())
         });
     }

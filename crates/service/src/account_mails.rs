@@ -111,6 +111,25 @@ pub fn approved(site: Site<'_>, username: &str) -> Mail {
     )
 }
 
+/// Sent to the owner of a new site (a verified self-service claim): set the
+/// first password of its admin account through the password-reset page.
+pub fn owner_activation(site: Site<'_>, username: &str, token: &str, days: i64) -> Mail {
+    compose(
+        site,
+        format!("Your site {} is ready: set your password", site.name),
+        username,
+        &[
+            &format!("Your domain is verified and {} is set up, with you as its admin (@{username}).", site.name),
+            "Choose the password of your admin account to log in.",
+        ],
+        ("Choose my password", &link(site, "/auth/password/edit", "reset_password_token", token)),
+        &format!(
+            "The link works once, for {days} days. Later, ask for a new one with \"Forgot your password?\" on the \
+             sign-in page."
+        ),
+    )
+}
+
 /// Sent when the tenant's staff act on an account (Mastodon's warning mail):
 /// what was done, and the moderator's note if any.
 pub fn moderation(site: Site<'_>, username: &str, what: &str, note: &str) -> Mail {

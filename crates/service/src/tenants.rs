@@ -203,19 +203,24 @@ pub struct DnsRecord {
 
 /// The records that make this host serve `domain`: its service host, and its account host when they differ.
 pub fn dns_records(domain: &Domain, public_addresses: &[IpAddr]) -> Vec<DnsRecord> {
-    let mut hosts = vec![domain.service_host().clone()];
+    let mut hosts = vec![domain.service_host().to_string()];
     if domain.service_host.is_some() {
-        hosts.push(domain.account_host.clone());
+        hosts.push(domain.account_host.to_string());
     }
+    host_records(&hosts, public_addresses)
+}
+
+/// The A/AAAA records that make `hosts` point here (also for hosts no tenant has yet: a claim's).
+pub fn host_records(hosts: &[String], public_addresses: &[IpAddr]) -> Vec<DnsRecord> {
     let mut records = Vec::new();
-    for host in &hosts {
+    for host in hosts {
         if public_addresses.is_empty() {
-            records.push(DnsRecord { host: host.to_string(), kind: "A", value: None });
-            records.push(DnsRecord { host: host.to_string(), kind: "AAAA", value: None });
+            records.push(DnsRecord { host: host.clone(), kind: "A", value: None });
+            records.push(DnsRecord { host: host.clone(), kind: "AAAA", value: None });
         }
         for address in public_addresses {
             let kind = if address.is_ipv4() { "A" } else { "AAAA" };
-            records.push(DnsRecord { host: host.to_string(), kind, value: Some(address.to_string()) });
+            records.push(DnsRecord { host: host.clone(), kind, value: Some(address.to_string()) });
         }
     }
     records

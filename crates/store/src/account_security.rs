@@ -158,6 +158,19 @@ pub async fn issue_token(
     purpose: Purpose,
     email: &str,
 ) -> Result<String, StoreError> {
+    issue_token_lasting(conn, domain, account, purpose, email, purpose.lifetime()).await
+}
+
+/// As [`issue_token`], live for `lifetime` instead of the purpose's own
+/// (a new site's owner gets days, not an hour, to set their first password).
+pub async fn issue_token_lasting(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    account: AccountId,
+    purpose: Purpose,
+    email: &str,
+    lifetime: Duration,
+) -> Result<String, StoreError> {
     let token = new_secret();
     diesel::insert_into(user_tokens::table)
         .values((
@@ -167,7 +180,7 @@ pub async fn issue_token(
             user_tokens::purpose.eq(purpose.as_str()),
             user_tokens::token_sha256.eq(sha256(&token)),
             user_tokens::email.eq(email),
-            user_tokens::expires_at.eq(Utc::now() + purpose.lifetime()),
+            user_tokens::expires_at.eq(Utc::now() + lifetime),
         ))
         .execute(conn)
         .await?;

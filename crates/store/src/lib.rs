@@ -14,6 +14,7 @@ pub mod authorized_apps;
 pub mod cluster;
 pub mod domain_allows;
 pub mod domain_blocks;
+pub mod domain_claims;
 pub mod domains;
 pub mod email_domain_blocks;
 pub mod error;

@@ -695,3 +695,27 @@ diesel::table! {
 diesel::joinable!(tenant_provisioning -> domains (domain_id));
 diesel::allow_tables_to_appear_in_same_query!(tenant_provisioning, domains);
 diesel::allow_tables_to_appear_in_same_query!(tenant_provisioning, domain_hosts);
+// == claim ==
+diesel::table! {
+    domain_claims (id) {
+        id -> BigInt,
+        status_key -> Text,
+        challenge -> Text,
+        account_host -> Text,
+        service_host -> Nullable<Text>,
+        email -> Text,
+        username -> Text,
+        state -> Text,
+        domain_id -> Nullable<BigInt>,
+        checks -> Integer,
+        last_problem -> Nullable<Text>,
+        last_checked_at -> Nullable<Timestamptz>,
+        next_check_at -> Timestamptz,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(domain_claims -> domains (domain_id));
+diesel::allow_tables_to_appear_in_same_query!(domain_claims, domains);

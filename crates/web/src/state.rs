@@ -41,6 +41,10 @@ pub struct Hosting {
     pub public_addresses: Vec<std::net::IpAddr>,
     pub resolver: Option<std::net::SocketAddr>,
     pub tls_enabled: bool,
+    /// `[provider] self_service`: hosts no tenant serves offer `/claim` (`pages::claims`).
+    pub self_service: bool,
+    /// A claim's "Check now" looks at DNS at most this often (`service::claims::verify::RECHECK_AFTER` in serve).
+    pub claim_recheck: std::time::Duration,
 }
 
 pub struct AppState {

@@ -75,6 +75,12 @@ pub async fn resolve_tenant(
             req.extensions_mut().insert(tenant);
             Ok(next.call(req).await?.map_into_left_body())
         }
+        // The host's own page: with self-service on, a host no tenant serves offers the claim pages.
+        Err(WebError::NotFound(_)) if claim_page(&req) => {
+            let host = requested_name(req.request());
+            req.extensions_mut().insert(crate::pages::claims::HostPage { host });
+            Ok(next.call(req).await?.map_into_left_body())
+        }
         Err(error) => {
             let (http_req, _) = req.into_parts();
             let response = match (&error, http_req.app_data::<web::Data<AppState>>()) {
@@ -89,6 +95,12 @@ pub async fn resolve_tenant(
             Ok(ServiceResponse::new(http_req, response).map_into_right_body())
         }
     }
+}
+
+/// Whether this request (on a host no tenant serves) is for the self-service claim pages.
+fn claim_page(req: &ServiceRequest) -> bool {
+    req.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.hosting.self_service)
+        && crate::pages::claims::is_claim_path(req.path())
 }
 
 /// The name the client asked for, without a port, for the page that says no site is here.

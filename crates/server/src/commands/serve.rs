@@ -47,6 +47,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             public_addresses: config.acme.public_addresses.clone(),
             resolver: config.acme.resolver.as_deref().and_then(|r| r.parse().ok()),
             tls_enabled: config.tls.enabled,
+            self_service: config.provider.self_service,
+            claim_recheck: kereru_service::claims::verify::RECHECK_AFTER,
         },
         provider: kereru_web::provider::ProviderSettings {
             host: config.provider.host(),
@@ -175,6 +177,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::spawn(super::provider::purge_loop(database.pool.clone(), config.data_dir.join("media"), async move {
             let _ = purge_stopped.await;
         }));
+    // Self-service claims: the verifier looks at waiting claims' DNS records beside HTTP.
+    let (stop_claims, claims_stopped) = tokio::sync::oneshot::channel::<()>();
+    let claims = config.provider.self_service.then(|| {
+        let checks = kereru_service::claims::Checks {
+            resolver: config.acme.resolver.as_deref().and_then(|r| r.parse().ok()),
+            public_addresses: config.acme.public_addresses.clone(),
+        };
+        tokio::spawn(kereru_service::claims::verify::run(database.pool.clone(), checks, scheme, async move {
+            let _ = claims_stopped.await;
+        }))
+    });
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
@@ -190,6 +203,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(stop_purge);
     if let Err(error) = purge.await {
         tracing::warn!("tenant purge: {error}");
+    }
+    drop(stop_claims);
+    if let Some(task) = claims
+        && let Err(error) = task.await
+    {
+        tracing::warn!("claims verifier: {error}");
     }
     if let Err(error) = mail.await {
         tracing::warn!("mail worker: {error}");

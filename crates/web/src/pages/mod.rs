@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod claims;
 pub mod csrf;
 pub mod front;
 pub mod no_tenant;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/sign_in", web::post().to(auth::sign_in))
         .route("/auth/sign_out", web::post().to(auth::sign_out))
         .configure(accounts::routes)
+        .configure(claims::routes)
         .configure(admin::routes)
         .configure(posting::routes)
         .configure(public::routes)
