@@ -74,7 +74,7 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             tenants::remove(conn, By::CommandLine, domain.id, domain.account_host.as_str()).await?;
             println!("removed {} and all of its accounts", domain.account_host);
         }
-        DomainCommand::Update { host, name, description } => {
+        DomainCommand::Update { host, name, description, limited_federation } => {
             let domain = find(conn, &host).await?;
             let name = name.map(|n| n.trim().to_string());
             match &name {
@@ -86,10 +86,18 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             if description.as_ref().is_some_and(|d| d.chars().count() > 2000) {
                 bail!("the description must be at most 2000 characters");
             }
-            if name.is_none() && description.is_none() {
-                bail!("nothing to change: give --name and/or --description");
+            if name.is_none() && description.is_none() && limited_federation.is_none() {
+                bail!("nothing to change: give --name, --description and/or --limited-federation");
             }
-            about::update(conn, domain.id, name.as_deref(), description.as_deref()).await?;
+            if name.is_some() || description.is_some() {
+                about::update(conn, domain.id, name.as_deref(), description.as_deref()).await?;
+            }
+            if let Some(on) = limited_federation {
+                let host = domain.account_host.to_string();
+                let by = kereru_service::limited_federation::Switcher::CommandLine;
+                kereru_service::limited_federation::set(conn, domain.id, &host, by, on).await?;
+                println!("limited federation {} for {}", if on { "on" } else { "off" }, domain.account_host);
+            }
             println!("updated {}", domain.account_host);
         }
         DomainCommand::Rule(command) => rule(command, conn).await?,

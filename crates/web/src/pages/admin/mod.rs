@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod blocks;
 pub mod host;
+pub mod report_edit;
 pub mod reports;
 pub mod settings;
 
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(blocks::routes)
         .configure(host::routes)
         .configure(reports::routes)
+        .configure(report_edit::routes)
         .configure(settings::routes);
 }
 

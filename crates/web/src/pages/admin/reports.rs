@@ -32,7 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 const PER_PAGE: i64 = 30;
 
-type Moderator = StaffPage<Moderate>;
+pub(super) type Moderator = StaffPage<Moderate>;
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
@@ -131,7 +131,7 @@ pub async fn list(
         .render(&state)
 }
 
-async fn detail(
+pub(super) async fn detail(
     state: &AppState,
     tenant: &Tenant,
     staff: &Moderator,
@@ -149,11 +149,15 @@ async fn detail(
         }
     }
     let posts: Vec<StatusView> = views.statuses(&mut conn, list).await?;
-    let rules: Vec<String> = about::rules(&mut conn, tenant.id)
-        .await?
-        .into_iter()
-        .filter(|rule| report.rule_ids.contains(&rule.id))
-        .map(|rule| rule.text)
+    let all_rules = about::rules(&mut conn, tenant.id).await?;
+    let rules: Vec<String> =
+        all_rules.iter().filter(|rule| report.rule_ids.contains(&rule.id)).map(|rule| rule.text.clone()).collect();
+    // The edit form's choices (report_edit): every rule, ticked when the report names it.
+    let rule_choices: Vec<serde_json::Value> = all_rules
+        .iter()
+        .map(|rule| {
+            serde_json::json!({ "id": rule.id.to_string(), "text": rule.text, "checked": report.rule_ids.contains(&rule.id) })
+        })
         .collect();
     Page::new("admin/report.html", tenant, &staff.me.viewer)
         .insert("section", "reports")
@@ -161,6 +165,8 @@ async fn detail(
         .insert("report", &shown)
         .insert("posts", &posts)
         .insert("rules", &rules)
+        .insert("rule_choices", &rule_choices)
+        .insert("categories", &reports::CATEGORIES)
         .insert("mine", &(report.assigned_account_id == Some(staff.me.account.id.0)))
         .insert("error", &error)
         .status(if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })

@@ -1,5 +1,6 @@
 //! `/admin/settings`: the tenant's name, description, registration mode and
-//! whether its users may invite people (admins only).
+//! whether its users may invite people (admins only); the limited federation
+//! switch posts to `federation`.
 
 use super::{Done, admin, label};
 use crate::pages::accounts::FieldErrors;
@@ -13,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use kereru_service::tenant_admin::{self, MAX_DESCRIPTION, MAX_NAME, Settings};
 use kereru_store::domains::Registrations;
-use kereru_store::{about, invites};
+use kereru_store::{about, invites, limited_federation};
 
 /// The form as typed (or as stored, the first time).
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -37,6 +38,7 @@ fn render(
     errors: &FieldErrors,
     notice: Option<&str>,
     status: StatusCode,
+    limited_federation: bool,
 ) -> Result<HttpResponse, PageError> {
     Page::new("admin/settings.html", tenant, &page.me.viewer)
         .insert("nav", "admin")
@@ -47,6 +49,7 @@ fn render(
         .insert("notice", &notice)
         .insert("max_name", &MAX_NAME)
         .insert("max_description", &MAX_DESCRIPTION)
+        .insert("limited_federation", &limited_federation)
         .status(status)
         .render(state)
 }
@@ -65,9 +68,10 @@ pub async fn form(
         registrations: tenant.registrations.as_str().to_string(),
         invites_by_users: invites::users_may_invite(&mut conn, tenant.id).await?.then(|| "on".to_string()),
     };
+    let limited = limited_federation::is_on(&mut conn, tenant.id).await?;
     drop(conn);
     let notice = query.done.as_ref().map(|_| "The settings are saved.");
-    render(&state, &tenant, &page, &form, &FieldErrors::new(), notice, StatusCode::OK)
+    render(&state, &tenant, &page, &form, &FieldErrors::new(), notice, StatusCode::OK, limited)
 }
 
 /// `POST /admin/settings`
@@ -92,7 +96,8 @@ pub async fn save(
         errors.insert(field, problem);
     }
     if !errors.is_empty() {
-        return render(&state, &tenant, &page, &form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY);
+        let limited = limited_federation::is_on(&mut *state.pool.get().await?, tenant.id).await?;
+        return render(&state, &tenant, &page, &form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY, limited);
     }
     let label = label(&tenant, &page);
     let mut conn = state.pool.get().await?;
