@@ -27,16 +27,36 @@ struct Kept {
     created_at: DateTime<Utc>,
 }
 
-/// Every inbox this account's activities were queued for (shared inboxes
-/// among them), as the delivery queue still remembers them.
+/// Every inbox this account's activities were queued for, as the delivery
+/// queue still remembers them, a personal inbox replaced by its server's
+/// shared inbox when the account behind it has one (one copy per server).
 pub async fn delivered_inboxes(conn: &mut AsyncPgConnection, account: AccountId) -> Result<Vec<String>, StoreError> {
-    Ok(deliveries::table
+    let inboxes: Vec<String> = deliveries::table
         .inner_join(delivery_activities::table)
         .filter(delivery_activities::account_id.eq(account.0))
         .select(deliveries::inbox)
         .distinct()
         .load(conn)
-        .await?)
+        .await?;
+    let shared: Vec<(Option<String>, Option<String>)> = accounts::table
+        .filter(accounts::inbox_url.eq_any(&inboxes))
+        .filter(accounts::shared_inbox_url.is_not_null())
+        .select((accounts::inbox_url, accounts::shared_inbox_url))
+        .load(conn)
+        .await?;
+    let mut out: Vec<String> = inboxes
+        .into_iter()
+        .map(|inbox| {
+            shared
+                .iter()
+                .find(|(own, _)| own.as_deref() == Some(inbox.as_str()))
+                .and_then(|(_, shared)| shared.clone())
+                .unwrap_or(inbox)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// Deletes local account `account` of `tenant` and leaves its tombstone;
