@@ -50,6 +50,9 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             println!("  account host:   {}  (handles are @name@{})", domain.account_host, domain.account_host);
             println!("  service host:   {}", domain.service_host());
             println!("  registrations:  {}", domain.registrations);
+            if kereru_store::limited_federation::is_on(conn, domain.id).await? {
+                println!("  federation:     limited (only domains on the allow list)");
+            }
             println!("  owner:          {}", domain.owner_email.as_deref().unwrap_or("(none)"));
             println!("  accounts:       {users}");
             println!("  created:        {}", domain.created_at.format("%Y-%m-%d %H:%M UTC"));
