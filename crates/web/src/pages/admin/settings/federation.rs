@@ -29,6 +29,6 @@ pub async fn save(
     let label = label(&tenant, &page);
     let mut conn = state.pool.get().await?;
     let by = Switcher::Admin { account: page.me.account.id, label: &label };
-    set(&mut conn, tenant.id, &tenant.account_host.to_string(), by, form.limited_federation.is_some()).await?;
+    set(&mut conn, tenant.id, tenant.account_host.as_ref(), by, form.limited_federation.is_some()).await?;
     Ok(see_other("/admin/settings?done=federation"))
 }

@@ -28,6 +28,9 @@ pub struct SettingsForm {
     /// A checkbox: present when ticked.
     #[serde(default)]
     invites_by_users: Option<String>,
+    /// Shown, not read: limited federation is switched by its own form (`federation`).
+    #[serde(default, skip_deserializing)]
+    limited_federation: bool,
 }
 
 fn render(
@@ -38,7 +41,6 @@ fn render(
     errors: &FieldErrors,
     notice: Option<&str>,
     status: StatusCode,
-    limited_federation: bool,
 ) -> Result<HttpResponse, PageError> {
     Page::new("admin/settings.html", tenant, &page.me.viewer)
         .insert("nav", "admin")
@@ -49,7 +51,6 @@ fn render(
         .insert("notice", &notice)
         .insert("max_name", &MAX_NAME)
         .insert("max_description", &MAX_DESCRIPTION)
-        .insert("limited_federation", &limited_federation)
         .status(status)
         .render(state)
 }
@@ -67,11 +68,11 @@ pub async fn form(
         description: about::description(&mut conn, tenant.id).await?,
         registrations: tenant.registrations.as_str().to_string(),
         invites_by_users: invites::users_may_invite(&mut conn, tenant.id).await?.then(|| "on".to_string()),
+        limited_federation: limited_federation::is_on(&mut conn, tenant.id).await?,
     };
-    let limited = limited_federation::is_on(&mut conn, tenant.id).await?;
     drop(conn);
     let notice = query.done.as_ref().map(|_| "The settings are saved.");
-    render(&state, &tenant, &page, &form, &FieldErrors::new(), notice, StatusCode::OK, limited)
+    render(&state, &tenant, &page, &form, &FieldErrors::new(), notice, StatusCode::OK)
 }
 
 /// `POST /admin/settings`
@@ -79,7 +80,7 @@ pub async fn save(
     state: web::Data<AppState>,
     tenant: Tenant,
     page: StaffPage<Administer>,
-    CsrfForm(form): CsrfForm<SettingsForm>,
+    CsrfForm(mut form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut errors = FieldErrors::new();
     let registrations = form.registrations.parse::<Registrations>();
@@ -96,8 +97,8 @@ pub async fn save(
         errors.insert(field, problem);
     }
     if !errors.is_empty() {
-        let limited = limited_federation::is_on(&mut *state.pool.get().await?, tenant.id).await?;
-        return render(&state, &tenant, &page, &form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY, limited);
+        form.limited_federation = limited_federation::is_on(&mut *state.pool.get().await?, tenant.id).await?;
+        return render(&state, &tenant, &page, &form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let label = label(&tenant, &page);
     let mut conn = state.pool.get().await?;
