@@ -114,7 +114,8 @@ pub async fn follower_inboxes(conn: &mut AsyncPgConnection, author: AccountId) -
 }
 
 /// `inboxes` without those on servers the sender's tenant (or the whole host)
-/// suspended: nothing is delivered to a suspended server.
+/// suspended: nothing is delivered to a suspended server, nor, when the
+/// tenant is in limited federation mode, to a server off its allow list.
 async fn not_suspended(
     conn: &mut AsyncPgConnection,
     sender: AccountId,
