@@ -310,6 +310,7 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("POST", r"/api/v1/reports/?", "Report"),
     ("GET", r"/api/v1/admin/reports", "List[AdminReport]"),
     ("GET", rf"/api/v1/admin/reports/{ID}", "AdminReport"),
+    ("PUT", rf"/api/v1/admin/reports/{ID}", "AdminReport"),
     ("POST", rf"/api/v1/admin/reports/{ID}/(assign_to_self|unassign|resolve|reopen)", "AdminReport"),
     # Sign-up (Mastodon.py's create_account) answers a Token.
     ("POST", r"/api/v1/accounts", ("json", _token_problems)),

@@ -263,6 +263,9 @@ pub enum DomainCommand {
         /// A short description of the site, in plain text.
         #[arg(long)]
         description: Option<String>,
+        /// Limited federation: only domains on the allow list federate (true|false).
+        #[arg(long, value_name = "BOOL")]
+        limited_federation: Option<bool>,
     },
     /// The rules a domain's people agree to, in order.
     #[command(subcommand)]

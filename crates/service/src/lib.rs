@@ -22,6 +22,7 @@ pub mod follows;
 pub mod imports;
 pub mod interaction;
 pub mod invites;
+pub mod limited_federation;
 pub mod mail;
 pub mod media;
 pub mod moderation;

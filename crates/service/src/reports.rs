@@ -32,10 +32,14 @@ pub struct ReportInput {
     /// `None`: `violation` when rules are named, else `other` (as Mastodon).
     pub category: Option<String>,
     pub rule_ids: Vec<i64>,
+    /// Mastodon 4.2's `forward_to_domains`: with `forward`, also the servers
+    /// of accounts the reported posts reply to or mention (others: `Invalid`).
+    pub forward_to_domains: Vec<String>,
 }
 
 /// Files the actor's report with their tenant's moderators, forwarding it
-/// to the reported account's server when asked and the account is remote.
+/// to the reported account's server when asked and the account is remote
+/// (and to the `forward_to_domains` the reported posts reply to or mention).
 pub async fn file(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
@@ -71,6 +75,10 @@ pub async fn file(
         reported.push(status);
     }
     let forward = input.forward && !target.is_local();
+    let target_inbox = outbound::inbox_of(&target);
+    let also =
+        crate::moderation::reports::forward_inboxes(conn, &reported, &input.forward_to_domains, target_inbox.as_ref())
+            .await?;
     // The key pair is made before the transaction (it takes a while).
     let sender = if forward { Some(instance_actor::get(conn, actor.tenant).await?) } else { None };
     let status_ids: Vec<i64> = reported.iter().map(|s| s.id.0).collect();
@@ -88,13 +96,15 @@ pub async fn file(
     let urls = actor.urls();
     conn.transaction(async |conn| -> Result<Report, ServiceError> {
         let report = reports::insert(conn, &new).await?.ok_or(ServiceError::NotFound)?;
-        let (Some(sender), Some(inbox)) = (sender, outbound::inbox_of(&target)) else { return Ok(report) };
+        let (Some(sender), Some(inbox)) = (sender, target_inbox) else { return Ok(report) };
         let Some(target_uri) = target.uri.clone() else { return Ok(report) };
         let mut objects = vec![target_uri];
         objects.extend(reported.iter().map(|s| s.uri.clone()));
         let id = format!("{}#reports/{}", instance_actor::id(&urls), report.id);
         let flag = ap::flag(&id, &instance_actor::id(&urls), &objects, &report.comment);
-        outbound::send(conn, sender.id, &flag, &[inbox]).await?;
+        let mut inboxes = vec![inbox];
+        inboxes.extend(also);
+        outbound::send(conn, sender.id, &flag, &inboxes).await?;
         reports::mark_forwarded(conn, report.id).await?;
         Ok(reports::get(conn, tenant, report.id).await?.unwrap_or(report))
     })

@@ -121,7 +121,7 @@ pub fn normalize(host: &str) -> String {
 }
 
 /// `host` and every parent domain of it: `a.b.example` → `a.b.example`, `b.example`, `example`.
-fn with_parents(host: &str) -> Vec<String> {
+pub(crate) fn with_parents(host: &str) -> Vec<String> {
     let host = normalize(host);
     let mut names = vec![host.clone()];
     let mut rest = host.as_str();
@@ -150,8 +150,12 @@ pub async fn is_blocked(conn: &mut AsyncPgConnection, tenant: DomainId, host: &s
     any_blocked(conn, tenant, &[host]).await
 }
 
-/// Whether any of `hosts` is refused (suspended) for `tenant`, in one query.
+/// Whether any of `hosts` is refused (suspended) for `tenant`, in one query;
+/// in limited federation mode, also any host not on the allow list.
 pub async fn any_blocked(conn: &mut AsyncPgConnection, tenant: DomainId, hosts: &[&str]) -> Result<bool, StoreError> {
+    if crate::limited_federation::refused_among(conn, tenant, hosts).await? {
+        return Ok(true);
+    }
     let names: Vec<String> = hosts.iter().flat_map(|host| with_parents(host)).collect();
     let found: i64 = domain_blocks::table
         .filter(domain_blocks::host.eq_any(&names))

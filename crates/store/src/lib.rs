@@ -25,6 +25,7 @@ pub mod instance_actor;
 pub mod interactions;
 pub mod invites;
 pub mod ip_blocks;
+pub mod limited_federation;
 pub mod listen;
 pub mod lookups;
 pub mod mail_outbox;
@@ -43,6 +44,7 @@ pub mod reports;
 pub mod roles;
 pub mod schema;
 pub mod statuses;
+pub mod tombstones;
 pub mod web_sessions;
 
 pub use error::StoreError;

@@ -278,6 +278,10 @@ pub async fn list(
         )
         .left_join(domains::table.on(accounts::domain_id.eq(domains::id.nullable())))
         .filter(accounts::domain_id.eq(tenant.0).or(accounts::id.eq_any(known)))
+        // Not the instance actor, nor a deleted account's tombstone (local rows without a login).
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "(accounts.domain_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.account_id = accounts.id))",
+        ))
         .select((
             Account::as_select(),
             (

@@ -208,3 +208,19 @@ pub async fn mark_forwarded(conn: &mut AsyncPgConnection, id: i64) -> Result<(),
         .await?;
     Ok(())
 }
+
+/// Changes report `id`'s category and rules (Mastodon's admin update).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    id: i64,
+    category: &str,
+    rule_ids: &[i64],
+) -> Result<Option<Report>, StoreError> {
+    Ok(diesel::update(reports::table.filter(reports::domain_id.eq(tenant.0)).filter(reports::id.eq(id)))
+        .set((reports::category.eq(category), reports::rule_ids.eq(rule_ids), reports::updated_at.eq(diesel::dsl::now)))
+        .returning(Report::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}

@@ -719,3 +719,23 @@ diesel::table! {
 
 diesel::joinable!(domain_claims -> domains (domain_id));
 diesel::allow_tables_to_appear_in_same_query!(domain_claims, domains);
+// == modfed ==
+
+diesel::table! {
+    account_tombstones (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        deleted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    limited_federation (domain_id) {
+        domain_id -> BigInt,
+        enabled_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(account_tombstones -> accounts (account_id));
+diesel::joinable!(limited_federation -> domains (domain_id));
+diesel::allow_tables_to_appear_in_same_query!(account_tombstones, accounts);

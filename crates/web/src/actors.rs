@@ -26,7 +26,7 @@ pub async fn actor(
     }
     let account = match load(&state, &tenant, &username).await {
         Ok(account) => account,
-        Err(error) => return error.respond_to(&req),
+        Err(error) => return gone_or(&req, &state, &tenant, &username, error).await,
     };
     // A suspended account's actor is gone (410) until it is unsuspended.
     let suspended = match state.pool.get().await {
@@ -40,6 +40,25 @@ pub async fn actor(
     }
     let doc = kereru_service::federation::outbound::person_of(&tenant.urls, &account);
     HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(doc.to_string())
+}
+
+/// A deleted account's actor is gone for good (410, as Mastodon answers);
+/// anything else unknown keeps `error`.
+async fn gone_or(
+    req: &HttpRequest,
+    state: &AppState,
+    tenant: &Tenant,
+    username: &str,
+    error: WebError,
+) -> HttpResponse {
+    let deleted = match state.pool.get().await {
+        Ok(mut conn) => kereru_store::tombstones::is_tombstone(&mut conn, tenant.id, username).await.unwrap_or(false),
+        Err(_) => false,
+    };
+    if deleted {
+        return HttpResponse::Gone().json(serde_json::json!({ "error": "This account was deleted" }));
+    }
+    error.respond_to(req)
 }
 
 /// `GET /@{name}`: the profile page.

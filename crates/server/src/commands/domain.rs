@@ -51,6 +51,9 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             println!("  account host:   {}  (handles are @name@{})", domain.account_host, domain.account_host);
             println!("  service host:   {}", domain.service_host());
             println!("  registrations:  {}", domain.registrations);
+            if kereru_store::limited_federation::is_on(conn, domain.id).await? {
+                println!("  federation:     limited (only domains on the allow list)");
+            }
             println!("  owner:          {}", domain.owner_email.as_deref().unwrap_or("(none)"));
             println!("  accounts:       {users}");
             let provisioning = kereru_store::provisioning::get(conn, domain.id).await?;
@@ -86,7 +89,7 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             tenants::remove(conn, By::CommandLine, domain.id, domain.account_host.as_str()).await?;
             println!("removed {} and all of its accounts", domain.account_host);
         }
-        DomainCommand::Update { host, name, description } => {
+        DomainCommand::Update { host, name, description, limited_federation } => {
             let domain = find(conn, &host).await?;
             let name = name.map(|n| n.trim().to_string());
             match &name {
@@ -98,10 +101,18 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             if description.as_ref().is_some_and(|d| d.chars().count() > 2000) {
                 bail!("the description must be at most 2000 characters");
             }
-            if name.is_none() && description.is_none() {
-                bail!("nothing to change: give --name and/or --description");
+            if name.is_none() && description.is_none() && limited_federation.is_none() {
+                bail!("nothing to change: give --name, --description and/or --limited-federation");
             }
-            about::update(conn, domain.id, name.as_deref(), description.as_deref()).await?;
+            if name.is_some() || description.is_some() {
+                about::update(conn, domain.id, name.as_deref(), description.as_deref()).await?;
+            }
+            if let Some(on) = limited_federation {
+                let host = domain.account_host.to_string();
+                let by = kereru_service::limited_federation::Switcher::CommandLine;
+                kereru_service::limited_federation::set(conn, domain.id, &host, by, on).await?;
+                println!("limited federation {} for {}", if on { "on" } else { "off" }, domain.account_host);
+            }
             println!("updated {}", domain.account_host);
         }
         DomainCommand::Rule(command) => rule(command, conn).await?,

@@ -114,7 +114,8 @@ pub async fn follower_inboxes(conn: &mut AsyncPgConnection, author: AccountId) -
 }
 
 /// `inboxes` without those on servers the sender's tenant (or the whole host)
-/// suspended: nothing is delivered to a suspended server.
+/// suspended: nothing is delivered to a suspended server, nor, when the
+/// tenant is in limited federation mode, to a server off its allow list.
 async fn not_suspended(
     conn: &mut AsyncPgConnection,
     sender: AccountId,
@@ -129,13 +130,21 @@ async fn not_suspended(
         .first(conn)
         .await?;
     let Some(tenant) = tenant else { return Ok(inboxes.to_vec()) };
+    // In limited federation mode only allowed servers receive anything.
+    let hosts: Vec<&str> = inboxes.iter().filter_map(|inbox| inbox.host_str()).collect();
+    let allow = kereru_store::limited_federation::allow_list(conn, DomainId(tenant), &hosts).await?;
     let suspended = kereru_store::domain_blocks::suspended_hosts(conn, DomainId(tenant)).await?;
-    if suspended.is_empty() {
+    if suspended.is_empty() && allow.is_none() {
         return Ok(inboxes.to_vec());
     }
     Ok(inboxes
         .iter()
-        .filter(|inbox| !inbox.host_str().is_some_and(|host| kereru_store::domain_blocks::covered_by(host, &suspended)))
+        .filter(|inbox| {
+            inbox.host_str().is_some_and(|host| {
+                !kereru_store::domain_blocks::covered_by(host, &suspended)
+                    && allow.as_ref().is_none_or(|list| list.allows(host))
+            })
+        })
         .cloned()
         .collect())
 }

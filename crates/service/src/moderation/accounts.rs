@@ -302,7 +302,8 @@ async fn apply(
             if target.verdict.suspended_at.is_none() {
                 return Err(ServiceError::Invalid("Only a suspended account can be deleted".into()));
             }
-            moderation::delete_local(conn, tenant.id, id).await?;
+            // Leaves a tombstone and federates the Delete of the actor (modfed).
+            super::deletion::delete_local(conn, tenant, scheme, &target.account).await?;
         }
     }
     Ok(())

@@ -2,4 +2,6 @@
 //! transaction, with its audit row (`store::admin_actions`) inside it.
 
 pub mod accounts;
+pub mod deletion;
+pub mod reports;
 pub mod roles;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod acting;
 pub mod blocks;
 pub mod host;
+pub mod report_edit;
 pub mod reports;
 pub mod settings;
 
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(blocks::routes)
         .configure(host::routes)
         .configure(reports::routes)
+        .configure(report_edit::routes)
         .configure(settings::routes);
 }
 

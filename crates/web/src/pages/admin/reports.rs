@@ -39,7 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 const PER_PAGE: i64 = 30;
 
-type Moderator = AdminOn<Moderate>;
+pub(super) type Moderator = AdminOn<Moderate>;
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
@@ -140,7 +140,7 @@ pub async fn list(
         .render(&state)
 }
 
-async fn detail(
+pub(super) async fn detail(
     state: &AppState,
     tenant: &Tenant,
     staff: &Moderator,
@@ -159,11 +159,15 @@ async fn detail(
         }
     }
     let posts: Vec<StatusView> = views.statuses(&mut conn, list).await?;
-    let rules: Vec<String> = about::rules(&mut conn, on.id)
-        .await?
-        .into_iter()
-        .filter(|rule| report.rule_ids.contains(&rule.id))
-        .map(|rule| rule.text)
+    let all_rules = about::rules(&mut conn, on.id).await?;
+    let rules: Vec<String> =
+        all_rules.iter().filter(|rule| report.rule_ids.contains(&rule.id)).map(|rule| rule.text.clone()).collect();
+    // The edit form's choices (report_edit): every rule, ticked when the report names it.
+    let rule_choices: Vec<serde_json::Value> = all_rules
+        .iter()
+        .map(|rule| {
+            serde_json::json!({ "id": rule.id.to_string(), "text": rule.text, "checked": report.rule_ids.contains(&rule.id) })
+        })
         .collect();
     Page::new("admin/report.html", tenant, &staff.page.me.viewer)
         .insert("section", section(staff))
@@ -172,6 +176,8 @@ async fn detail(
         .insert("report", &shown)
         .insert("posts", &posts)
         .insert("rules", &rules)
+        .insert("rule_choices", &rule_choices)
+        .insert("categories", &reports::CATEGORIES)
         .insert("mine", &(report.assigned_account_id == Some(staff.page.me.account.id.0)))
         .insert("error", &error)
         .status(if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
@@ -192,7 +198,7 @@ pub async fn show(
 /// The report's id in the path (the host admin's routes also name the tenant).
 #[derive(serde::Deserialize)]
 pub struct ReportPath {
-    id: String,
+    pub(super) id: String,
 }
 
 #[derive(serde::Deserialize)]

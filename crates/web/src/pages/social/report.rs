@@ -177,6 +177,7 @@ pub async fn submit(
         forward: choice.forward,
         category: Some(choice.category.clone()),
         rule_ids: choice.rule_ids.clone(),
+        forward_to_domains: Vec::new(),
     };
     match reports::file(&mut conn, &actor(&tenant, &me), &input).await {
         Ok(_) => Ok(see_other("/reports/sent")),

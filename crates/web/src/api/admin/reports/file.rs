@@ -33,6 +33,7 @@ pub async fn create(
         forward: params.bool("forward").unwrap_or(false),
         category: params.str("category").map(str::to_string),
         rule_ids,
+        forward_to_domains: params.list("forward_to_domains"),
     };
     let mut conn = state.pool.get().await?;
     let report = reports::file(&mut conn, &me.actor(), &input).await?;

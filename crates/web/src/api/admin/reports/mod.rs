@@ -1,7 +1,7 @@
 //! Reports through the client API: `POST /api/v1/reports` for everyone
 //! ([`file`]), and Mastodon's admin API for moderators
 //! (`/api/v1/admin/reports`: list, show, assign_to_self, unassign, resolve,
-//! reopen) with Admin::Report ([`entity`]).
+//! reopen, and `PUT` to change category and rules) with Admin::Report ([`entity`]).
 
 pub mod entity;
 pub mod file;
@@ -13,6 +13,7 @@ use crate::params::Params;
 use crate::staff::{Moderate, Staff};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kereru_service::moderation::reports::{Changes, update as update_report};
 use kereru_service::reports::{self as service, Step};
 use kereru_store::reports::{self, Filter};
 
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/reports", web::post().to(file::create))
         .route("/api/v1/admin/reports", web::get().to(list))
         .route("/api/v1/admin/reports/{id}", web::get().to(show))
+        .route("/api/v1/admin/reports/{id}", web::put().to(update))
         .route("/api/v1/admin/reports/{id}/assign_to_self", web::post().to(assign_to_self))
         .route("/api/v1/admin/reports/{id}/unassign", web::post().to(unassign))
         .route("/api/v1/admin/reports/{id}/resolve", web::post().to(resolve))
@@ -70,6 +72,32 @@ pub async fn show(state: web::Data<AppState>, staff: Reader, id: Id) -> Result<H
     let tenant = &staff.user.tenant;
     let mut conn = state.pool.get().await?;
     let report = reports::get(&mut conn, tenant.id, id.0).await?.ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(entity::admin_report(&mut conn, tenant, staff.user.id(), &report).await?))
+}
+
+/// `PUT /api/v1/admin/reports/{id}`: change `category` and `rule_ids` (Mastodon 4).
+pub async fn update(
+    state: web::Data<AppState>,
+    staff: Writer,
+    id: Id,
+    params: Params,
+) -> Result<HttpResponse, WebError> {
+    let rule_ids = if params.list("rule_ids").is_empty() {
+        None
+    } else {
+        Some(
+            params
+                .list("rule_ids")
+                .iter()
+                .filter(|v| !v.is_empty())
+                .map(|v| v.parse().map_err(|_| WebError::Unprocessable("rule_ids must be ids".into())))
+                .collect::<Result<Vec<i64>, _>>()?,
+        )
+    };
+    let changes = Changes { category: params.str("category").map(str::to_string), rule_ids };
+    let tenant = &staff.user.tenant;
+    let mut conn = state.pool.get().await?;
+    let report = update_report(&mut conn, &staff.user.actor(), id.0, &changes).await?;
     Ok(HttpResponse::Ok().json(entity::admin_report(&mut conn, tenant, staff.user.id(), &report).await?))
 }
 

@@ -1,5 +1,6 @@
 //! `/admin/settings`: the tenant's name, description, registration mode and
-//! whether its users may invite people (admins only).
+//! whether its users may invite people (admins only); the limited federation
+//! switch posts to `federation`.
 
 use super::{Done, admin, label};
 use crate::pages::accounts::FieldErrors;
@@ -13,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use kereru_service::tenant_admin::{self, MAX_DESCRIPTION, MAX_NAME, Settings};
 use kereru_store::domains::Registrations;
-use kereru_store::{about, invites};
+use kereru_store::{about, invites, limited_federation};
 
 /// The form as typed (or as stored, the first time).
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -27,6 +28,9 @@ pub struct SettingsForm {
     /// A checkbox: present when ticked.
     #[serde(default)]
     invites_by_users: Option<String>,
+    /// Shown, not read: limited federation is switched by its own form (`federation`).
+    #[serde(default, skip_deserializing)]
+    limited_federation: bool,
 }
 
 fn render(
@@ -64,6 +68,7 @@ pub async fn form(
         description: about::description(&mut conn, tenant.id).await?,
         registrations: tenant.registrations.as_str().to_string(),
         invites_by_users: invites::users_may_invite(&mut conn, tenant.id).await?.then(|| "on".to_string()),
+        limited_federation: limited_federation::is_on(&mut conn, tenant.id).await?,
     };
     drop(conn);
     let notice = query.done.as_ref().map(|_| "The settings are saved.");
@@ -75,7 +80,7 @@ pub async fn save(
     state: web::Data<AppState>,
     tenant: Tenant,
     page: StaffPage<Administer>,
-    CsrfForm(form): CsrfForm<SettingsForm>,
+    CsrfForm(mut form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut errors = FieldErrors::new();
     let registrations = form.registrations.parse::<Registrations>();
@@ -92,6 +97,7 @@ pub async fn save(
         errors.insert(field, problem);
     }
     if !errors.is_empty() {
+        form.limited_federation = limited_federation::is_on(&mut *state.pool.get().await?, tenant.id).await?;
         return render(&state, &tenant, &page, &form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let label = label(&tenant, &page);

@@ -3,6 +3,7 @@
 //! Writes go through `kereru_service::tenant_admin`, which records the audit row.
 
 pub mod dashboard;
+pub mod federation;
 pub mod general;
 pub mod invites;
 pub mod rules;
@@ -16,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(dashboard::show))
         .route("/admin/settings", web::get().to(general::form))
         .route("/admin/settings", web::post().to(general::save))
+        .route("/admin/settings/federation", web::post().to(federation::save))
         .route("/admin/rules", web::get().to(rules::list))
         .route("/admin/rules", web::post().to(rules::add))
         .route("/admin/rules/{id}", web::post().to(rules::edit))

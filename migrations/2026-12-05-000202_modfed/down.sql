@@ -1,0 +1,2 @@
+DROP TABLE limited_federation;
+DROP TABLE account_tombstones;
