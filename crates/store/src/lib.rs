@@ -41,6 +41,7 @@ pub mod roles;
 pub mod schema;
 pub mod statuses;
 pub mod web_sessions;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use ids::{AccountId, DomainId, MediaId, NotificationId, StatusId};
