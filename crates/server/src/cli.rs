@@ -49,6 +49,35 @@ pub enum Command {
     /// Grant and revoke roles: a domain's moderators and admins, and the host's admins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The provisioning API for hosting providers: its keys, and purging deleted domains.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// API keys for /api/provider/v1/ (sent as `Authorization: Bearer KEY`).
+    #[command(subcommand)]
+    Key(ProviderKeyCommand),
+    /// Remove now the domains deleted through the API whose grace period is over
+    /// (`kereru serve` does it on its own every few minutes).
+    Purge,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderKeyCommand {
+    /// Make a key and print it, once: only its hash is kept.
+    Create {
+        /// A name for the key (letters, digits, '-', '_', '.'), e.g. the system that uses it.
+        name: String,
+        /// The key may only read: writes get 403.
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// Every key with its name, rights and last use (never the key itself).
+    List,
+    /// Revoke a key: its requests get 401 from now on.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Subcommand)]

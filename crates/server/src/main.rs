@@ -89,6 +89,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .await;
                 close_after(database, result).await
             }
+            Command::Provider(command) => {
+                let database = Database::open(&config).await?;
+                let result = async {
+                    let mut conn = database.pool.get().await?;
+                    commands::provider::run(command, &mut conn, &config).await
+                }
+                .await;
+                close_after(database, result).await
+            }
         }
     })
 }

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod media;
 pub mod moderation;
 pub mod profiles;
+pub mod provider;
 pub mod reports;
 pub mod resolve;
 pub mod safety;

@@ -35,6 +35,8 @@ pub mod page;
 pub mod password;
 pub mod pool;
 pub mod profiles;
+pub mod provider_keys;
+pub mod provisioning;
 pub mod relationships;
 pub mod reports;
 pub mod roles;
