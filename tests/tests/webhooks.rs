@@ -425,3 +425,130 @@ async fn dns_ready_and_certificate_issued_fire_once_per_host_with_pebble() {
     front.stop().await;
     receiver.stop().await;
 }
+
+/// A world whose provider API answers on provider.test, with a read-write and a read-only key.
+async fn provider_world() -> (World, String, String) {
+    let mut settings = kereru_tests::TestApp::settings();
+    settings.provider.host = Some(HostName::parse("provider.test").unwrap());
+    let world = World::new().tenant("a.test").host("provider.test").settings(settings).start().await;
+    let mut conn = world.pool.get().await.unwrap();
+    let (_, write) = kereru_service::provider::keys::create(&mut conn, "shop", false).await.unwrap();
+    let (_, read) = kereru_service::provider::keys::create(&mut conn, "dashboard", true).await.unwrap();
+    (world, write, read)
+}
+
+async fn call(
+    world: &World,
+    method: reqwest::Method,
+    host: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let url = world.app.url(host, &format!("/api/provider/v1{path}"));
+    let mut request = world.app.client().request(method, url);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some(body) = body {
+        request = request.header("Content-Type", "application/json").body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_api_registers_tests_and_removes_webhooks_with_keys_on_the_provider_host_only() {
+    use reqwest::Method;
+    let (world, write, read) = provider_world().await;
+    let receiver = Receiver::start(vec![200]).await;
+    let stop = start_worker(world.pool.clone(), Duration::from_millis(100));
+    let p = "provider.test";
+    let new = serde_json::json!({ "url": receiver.url(), "events": ["tenant.suspended"], "description": "billing" });
+    let new = new.to_string();
+
+    // Keys: none 401, read-only 403 on writes; nothing stored.
+    assert_eq!(call(&world, Method::POST, p, "/webhooks", None, Some(&new)).await.0, 401);
+    assert_eq!(call(&world, Method::POST, p, "/webhooks", Some("kereru_pk_nonsense"), Some(&new)).await.0, 401);
+    let (status, body) = call(&world, Method::POST, p, "/webhooks", Some(&read), Some(&new)).await;
+    assert_eq!(status, 403, "{body}");
+    // Not on a tenant's host, whatever the key.
+    assert_eq!(call(&world, Method::POST, "a.test", "/webhooks", Some(&write), Some(&new)).await.0, 404);
+    assert_eq!(call(&world, Method::GET, "a.test", "/webhooks", Some(&write), None).await.0, 404);
+    let (_, listed) = call(&world, Method::GET, p, "/webhooks", Some(&read), None).await;
+    assert_eq!(listed, serde_json::json!([]));
+
+    // Bad input names the field.
+    let bad_url = serde_json::json!({ "url": "ftp://shop.example/hooks" }).to_string();
+    let (status, body) = call(&world, Method::POST, p, "/webhooks", Some(&write), Some(&bad_url)).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("url")), "{body}");
+    let bad_event = serde_json::json!({ "url": receiver.url(), "events": ["tenant.eaten"] }).to_string();
+    let (status, body) = call(&world, Method::POST, p, "/webhooks", Some(&write), Some(&bad_event)).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("events")), "{body}");
+    assert_eq!(call(&world, Method::POST, p, "/webhooks", Some(&write), Some("{not json")).await.0, 400);
+
+    // Created: the secret once.
+    let (status, created) = call(&world, Method::POST, p, "/webhooks", Some(&write), Some(&new)).await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["events"], serde_json::json!(["tenant.suspended"]));
+    let (_, listed) = call(&world, Method::GET, p, "/webhooks", Some(&read), None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(listed[0].get("secret").is_none(), "the secret is never shown again: {listed}");
+    let (status, shown) = call(&world, Method::GET, p, &format!("/webhooks/{id}"), Some(&read), None).await;
+    assert_eq!(status, 200);
+    assert!(shown.get("secret").is_none());
+
+    // The test event reaches it, signed with that secret, and shows as delivered.
+    assert_eq!(call(&world, Method::POST, p, &format!("/webhooks/{id}/test"), Some(&read), None).await.0, 403);
+    let (status, queued) = call(&world, Method::POST, p, &format!("/webhooks/{id}/test"), Some(&write), None).await;
+    assert_eq!(status, 202, "{queued}");
+    let got = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].id, queued["event_id"].as_str().unwrap());
+    let timestamp: i64 = got[0].timestamp.parse().unwrap();
+    assert!(kereru_core::webhooks::verify(&secret, timestamp, got[0].body.as_bytes(), &got[0].signature));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, shown) = call(&world, Method::GET, p, &format!("/webhooks/{id}"), Some(&read), None).await;
+        if shown["deliveries"][0]["state"] == "done" {
+            assert_eq!(shown["deliveries"][0]["type"], "webhook.test");
+            assert_eq!(shown["deliveries"][0]["last_status"], 200);
+            break;
+        }
+        assert!(Instant::now() < deadline, "{shown}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Removed; unknown ids are 404.
+    assert_eq!(call(&world, Method::DELETE, p, &format!("/webhooks/{id}"), Some(&read), None).await.0, 403);
+    assert_eq!(call(&world, Method::DELETE, p, &format!("/webhooks/{id}"), Some(&write), None).await.0, 204);
+    assert_eq!(call(&world, Method::GET, p, &format!("/webhooks/{id}"), Some(&read), None).await.0, 404);
+    assert_eq!(call(&world, Method::DELETE, p, &format!("/webhooks/{id}"), Some(&write), None).await.0, 404);
+    assert_eq!(call(&world, Method::POST, p, "/webhooks/abc/test", Some(&write), None).await.0, 404);
+    // Audited host-wide, naming the key.
+    let mut conn = world.pool.get().await.unwrap();
+    use kereru_store::admin_actions::{LogScope, list};
+    let log = list(&mut conn, LogScope::HostWide, None, 20).await.unwrap();
+    let acts: Vec<(&str, &str)> = log
+        .iter()
+        .filter(|a| a.target_type == "webhook")
+        .map(|a| (a.action.as_str(), a.actor_label.as_str()))
+        .collect();
+    assert_eq!(acts, [("remove_webhook", "provider key shop"), ("create_webhook", "provider key shop")]);
+
+    let _ = stop.send(());
+    receiver.stop().await;
+    world.stop().await;
+}
+
+#[test]
+fn every_webhook_route_is_in_the_openapi_document() {
+    let document: serde_json::Value = serde_json::from_str(kereru_web::provider::openapi::DOCUMENT).unwrap();
+    for (method, path) in kereru_web::provider::webhooks::ROUTES {
+        let operation = &document["paths"][path][method.to_ascii_lowercase()];
+        assert!(operation.is_object(), "{method} {path} is not in docs/provider-openapi.json");
+    }
+}
