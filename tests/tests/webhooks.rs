@@ -29,6 +29,9 @@ struct Received {
     body: String,
 }
 
+/// The receiver's state: what it got, and the statuses it answers.
+type ReceiverState = web::Data<(Arc<Mutex<Vec<Received>>>, Vec<u16>)>;
+
 /// A webhook receiver on 127.0.0.1: answers each POST with the next status
 /// of `answers` (the last one repeats) and keeps what it got.
 struct Receiver {
@@ -43,7 +46,7 @@ impl Receiver {
         let state = web::Data::new((Arc::clone(&got), answers));
         let server = HttpServer::new(move || {
             App::new().app_data(state.clone()).default_service(web::to(
-                |req: HttpRequest, body: web::Bytes, state: web::Data<(Arc<Mutex<Vec<Received>>>, Vec<u16>)>| async move {
+                |req: HttpRequest, body: web::Bytes, state: ReceiverState| async move {
                     let header = |name: &str| {
                         req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
                     };
