@@ -13,17 +13,25 @@ use kereru_store::domains::{self, Domain, DomainError, DomainState, NewDomain, R
 use kereru_store::{AccountId, DomainId};
 use std::net::IpAddr;
 
-/// Who provisions: a host admin signed in on `tenant`, or the command line on the host.
+/// Who provisions: a host admin signed in on `tenant`, the command line on the host, or a provider key.
 #[derive(Debug, Clone, Copy)]
 pub enum By<'a> {
-    HostAdmin { tenant: DomainId, account: AccountId, label: &'a str },
+    HostAdmin {
+        tenant: DomainId,
+        account: AccountId,
+        label: &'a str,
+    },
     CommandLine,
+    /// The provisioning API; `label` names the key (`provider key NAME`).
+    Provider {
+        label: &'a str,
+    },
 }
 
 impl By<'_> {
     fn label(&self) -> &str {
         match self {
-            By::HostAdmin { label, .. } => label,
+            By::HostAdmin { label, .. } | By::Provider { label } => label,
             By::CommandLine => "command line",
         }
     }
@@ -31,7 +39,7 @@ impl By<'_> {
     fn account(&self) -> Option<AccountId> {
         match self {
             By::HostAdmin { account, .. } => Some(*account),
-            By::CommandLine => None,
+            By::CommandLine | By::Provider { .. } => None,
         }
     }
 

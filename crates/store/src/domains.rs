@@ -222,6 +222,30 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<Domain>, DomainErr
     rows.into_iter().map(|row| Domain::try_from(row).map_err(DomainError::from)).collect()
 }
 
+/// A page of tenants by account host (the provider API's list): in `state` if given, account
+/// host starting with `prefix` if given, after the account host `after`, at most `limit`.
+pub async fn list_page(
+    conn: &mut AsyncPgConnection,
+    state: Option<DomainState>,
+    prefix: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Domain>, DomainError> {
+    let mut query = domains::table.select(DomainRow::as_select()).order(domains::account_host.asc()).into_boxed();
+    if let Some(state) = state {
+        query = query.filter(domains::state.eq(state.as_str()));
+    }
+    if let Some(prefix) = prefix {
+        let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        query = query.filter(domains::account_host.like(format!("{escaped}%")));
+    }
+    if let Some(after) = after {
+        query = query.filter(domains::account_host.gt(after));
+    }
+    let rows: Vec<DomainRow> = query.limit(limit).load(conn).await?;
+    rows.into_iter().map(|row| Domain::try_from(row).map_err(DomainError::from)).collect()
+}
+
 /// The tenant that answers on `host` (its account host or its service host), in any state.
 pub async fn find_by_host(conn: &mut AsyncPgConnection, host: &HostName) -> Result<Option<Domain>, DomainError> {
     let row: Option<DomainRow> = domain_hosts::table

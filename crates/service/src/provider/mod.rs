@@ -4,10 +4,14 @@
 //! `crate::tenants` does for the host admin's tenant acts.
 //!
 //! - [`keys`]: the API keys (`kereru provider key create|list|revoke`).
+//! - [`tenants`]: create, update, suspend, activate, delete with a grace period, restore.
+//! - [`owner`]: the first admin account of a new tenant and its activation mail.
 //! - [`purge`]: removing tenants whose grace period is over.
 
 pub mod keys;
+pub mod owner;
 pub mod purge;
+pub mod tenants;
 
 use crate::ServiceError;
 

@@ -54,6 +54,14 @@ pub fn scope(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(PREFIX)
             .guard(actix_web::guard::fn_guard(on_provider_host))
+            // Bodies that are not the JSON asked for get a JSON 400, like every other error here.
+            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|error, _| {
+                error::ApiError::BadRequest(format!("the body is not the JSON expected: {error}")).into()
+            }))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|error, _| error::ApiError::BadRequest(format!("bad query: {error}")).into()),
+            )
             .configure(openapi::routes)
             .configure(tenants::routes)
             .configure(plans::routes)
