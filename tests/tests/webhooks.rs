@@ -555,3 +555,39 @@ fn every_webhook_route_is_in_the_openapi_document() {
         assert!(operation.is_object(), "{method} {path} is not in docs/provider-openapi.json");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suspending_or_deleting_a_tenant_through_the_provider_api_fires_tenant_suspended_once() {
+    use reqwest::Method;
+    let (world, write, _) = provider_world().await;
+    let receiver = Receiver::start(vec![200]).await;
+    register(&world.pool, &receiver.url(), &["tenant.suspended"]).await;
+    let stop = start_worker(world.pool.clone(), Duration::from_millis(100));
+    let p = "provider.test";
+    let created = serde_json::json!({ "account_host": "c.test" }).to_string();
+    let (status, body) = call(&world, Method::POST, p, "/tenants", Some(&write), Some(&created)).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (status, body) = call(&world, Method::POST, p, "/tenants/a.test/suspend", Some(&write), None).await;
+    assert_eq!(status, 200, "{body}");
+    let got = receiver.wait_for(1, Duration::from_secs(10)).await;
+    let (status, body) = call(&world, Method::DELETE, p, "/tenants/c.test", Some(&write), None).await;
+    assert_eq!(status, 200, "{body}");
+    let got_after_delete = receiver.wait_for(2, Duration::from_secs(10)).await;
+    // Deleting the suspended a.test suspends nothing new.
+    let (status, body) = call(&world, Method::DELETE, p, "/tenants/a.test", Some(&write), None).await;
+    assert_eq!(status, 200, "{body}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 2, "{:?}", receiver.received());
+    let first = json(&got[0].body);
+    assert_eq!((first["data"]["tenant"].as_str(), first["data"]["reason"].as_str()), (Some("a.test"), Some("suspend")));
+    let second = json(&got_after_delete[1].body);
+    assert_eq!(
+        (second["data"]["tenant"].as_str(), second["data"]["reason"].as_str()),
+        (Some("c.test"), Some("delete"))
+    );
+
+    let _ = stop.send(());
+    receiver.stop().await;
+    world.stop().await;
+}
