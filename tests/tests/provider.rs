@@ -2,6 +2,8 @@
 //! life through it — create with an owner who activates from the mail,
 //! list, show, update, suspend, activate, delete, restore, purge.
 
+#![allow(clippy::unwrap_used)] // tests report failure by panicking
+
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 use kereru_core::HostName;

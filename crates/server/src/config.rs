@@ -439,6 +439,23 @@ mod tests {
     }
 
     #[test]
+    fn the_provider_api_is_off_by_default_and_its_host_must_be_a_host_name() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.provider.host(), None);
+            assert_eq!(config.provider.deletion_grace_days, 30);
+            jail.set_env("KERERU_PROVIDER__HOST", "Provider.Example");
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert_eq!(config.provider.host().map(|h| h.to_string()), Some("provider.example".to_string()));
+            jail.set_env("KERERU_PROVIDER__HOST", "192.0.2.1");
+            let error = Config::load(None, &flags()).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("provider.host"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn defaults_are_local_development() {
         Jail::expect_with(|jail| {
             jail.clear_env();

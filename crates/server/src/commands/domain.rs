@@ -53,6 +53,17 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
             println!("  registrations:  {}", domain.registrations);
             println!("  owner:          {}", domain.owner_email.as_deref().unwrap_or("(none)"));
             println!("  accounts:       {users}");
+            let provisioning = kereru_store::provisioning::get(conn, domain.id).await?;
+            if let Some(plan) = &provisioning.plan {
+                println!("  plan:           {plan}");
+            }
+            if let Some(after) = provisioning.delete_after {
+                println!(
+                    "  deleted:        its data is removed after {} (restore: POST /api/provider/v1/tenants/{}/restore)",
+                    after.format("%Y-%m-%d %H:%M UTC"),
+                    domain.account_host
+                );
+            }
             println!("  created:        {}", domain.created_at.format("%Y-%m-%d %H:%M UTC"));
             print!("{}", tls_status(conn, &domain, config).await?);
             print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));

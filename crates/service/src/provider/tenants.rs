@@ -261,10 +261,14 @@ pub async fn delete(
         }
         let after = Utc::now() + chrono::Duration::days(i64::from(grace_days));
         provisioning::mark_deleted(conn, domain.id, after, domain.state.as_str()).await?;
-        if domain.state != DomainState::Suspended {
-            kereru_store::webhooks::events::tenant_suspended(conn, domain.id, "delete").await?;
-        }
-        let domain = domains::set_state(conn, domain.id, DomainState::Suspended).await.map_err(domain_error)?;
+        // Through the same act as a suspension, so whatever follows one (events) follows this too.
+        let label = key_label(by.key);
+        let domain = match domain.state {
+            DomainState::Suspended => domain,
+            _ => {
+                tenant_acts::set_state(conn, By::Provider { label: &label }, domain.id, DomainState::Suspended).await?
+            }
+        };
         let detail = format!("data removed after {}", after.format("%Y-%m-%d %H:%M UTC"));
         record(conn, &by, "delete_tenant", &domain, &detail).await?;
         Ok((domain, after))
@@ -281,7 +285,11 @@ pub async fn restore(conn: &mut AsyncPgConnection, by: Provider<'_>, host: &str)
         };
         let state = before.and_then(|s| s.parse::<DomainState>().ok()).unwrap_or(DomainState::Active);
         provisioning::unmark_deleted(conn, domain.id).await?;
-        let domain = domains::set_state(conn, domain.id, state).await.map_err(domain_error)?;
+        let label = key_label(by.key);
+        let domain = match state {
+            DomainState::Suspended => domain,
+            _ => tenant_acts::set_state(conn, By::Provider { label: &label }, domain.id, state).await?,
+        };
         record(conn, &by, "restore_tenant", &domain, state.as_str()).await?;
         Ok(domain)
     })
