@@ -584,7 +584,7 @@ async fn suspending_or_deleting_a_tenant_through_the_provider_api_fires_tenant_s
     let second = json(&got_after_delete[1].body);
     assert_eq!(
         (second["data"]["tenant"].as_str(), second["data"]["reason"].as_str()),
-        (Some("c.test"), Some("delete"))
+        (Some("c.test"), Some("suspend"))
     );
 
     let _ = stop.send(());

@@ -45,8 +45,8 @@ async fn tenant_of_host(conn: &mut AsyncPgConnection, host: &str) -> Result<Opti
 }
 
 /// `tenant.suspended`: tenant `id` was suspended (by the command line, a host
-/// admin's page or the provider API). `reason` says which path (`suspend`,
-/// `delete` when a deletion's grace period starts).
+/// admin's page or the provider API, a deletion through the API included).
+/// `reason` is `suspend` (room for finer reasons later).
 pub async fn tenant_suspended(
     conn: &mut AsyncPgConnection,
     id: DomainId,
