@@ -75,7 +75,12 @@ pub async fn save_certificate(
     use diesel_async::AsyncConnection;
     let (host, chain_pem, key_pkcs8) = (host.to_string(), chain_pem.to_string(), key_pkcs8.to_vec());
     conn.transaction(async |conn| {
+        let renewal = certificate(conn, &host).await?.is_some();
         insert_certificate(conn, &host, &chain_pem, &key_pkcs8, not_before, not_after).await?;
+        // The provider's `tenant.certificate_issued`, committed with the certificate.
+        kereru_store::webhooks::events::certificate_issued(conn, &host, not_after, renewal)
+            .await
+            .map_err(store_error)?;
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<Text, _>(crate::notify::CHANNEL)
             .bind::<Text, _>(&host)
@@ -84,6 +89,14 @@ pub async fn save_certificate(
             .map(drop)
     })
     .await
+}
+
+/// A store function's error as this module's.
+fn store_error(error: kereru_store::StoreError) -> diesel::result::Error {
+    match error {
+        kereru_store::StoreError::Database(error) => error,
+        other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+    }
 }
 
 async fn insert_certificate(

@@ -324,6 +324,14 @@ impl IssueLoop {
                 db::release_failure(&mut conn, &host, node, &format!("DNS: {host} {dns}")).await?;
                 continue;
             }
+            // The provider's `tenant.dns_ready`, once per host (recorded with the event).
+            let (addresses, checked) = match &dns {
+                crate::dns::DnsCheck::PointsHere(found) => (found.iter().map(|a| a.to_string()).collect(), true),
+                _ => (Vec::new(), false),
+            };
+            if let Err(error) = kereru_store::webhooks::events::dns_ready(&mut conn, &host, &addresses, checked).await {
+                tracing::warn!(host, "recording that DNS is ready: {error}");
+            }
             let limit = self.settings.max_orders_per_hour;
             let Some(order) = db::reserve_order(&mut conn, &host, node, limit).await? else {
                 tracing::warn!("the ACME order limit ({limit} an hour, all nodes together) is reached; waiting");

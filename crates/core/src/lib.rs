@@ -21,6 +21,7 @@ pub mod totp;
 pub mod urls;
 pub mod username;
 pub mod webfinger;
+pub mod webhooks;
 
 pub use host::{HostError, HostName};
 pub use id::IdGenerator;

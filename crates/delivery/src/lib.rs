@@ -9,4 +9,5 @@
 
 pub mod http;
 pub mod queue;
+pub mod webhooks;
 pub mod worker;

@@ -62,6 +62,10 @@ pub enum ProviderCommand {
     /// Remove now the domains deleted through the API whose grace period is over
     /// (`kereru serve` does it on its own every few minutes).
     Purge,
+    /// Webhooks: URLs that receive signed events (tenant.dns_ready, tenant.certificate_issued,
+    /// tenant.suspended, quota.exceeded, report.created).
+    #[command(subcommand)]
+    Webhook(crate::commands::provider_webhook::WebhookCommand),
 }
 
 #[derive(Debug, Subcommand)]

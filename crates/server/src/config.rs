@@ -174,9 +174,23 @@ pub struct ProviderConfig {
     pub deletion_grace_days: u32,
     /// Hosts no tenant serves offer `/claim` (self-service custom domains).
     pub self_service: bool,
+    pub webhooks_in_serve: bool,
+    pub webhook_retry_base_ms: u64,
+    pub webhook_retry_max_seconds: u64,
+    pub webhook_max_attempts: u32,
 }
 
 impl ProviderConfig {
+    /// The webhook worker's settings.
+    pub fn webhook_settings(&self) -> kereru_delivery::webhooks::WebhookSettings {
+        kereru_delivery::webhooks::WebhookSettings {
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms.max(1)),
+            retry_max: std::time::Duration::from_secs(self.webhook_retry_max_seconds.max(1)),
+            max_attempts: self.webhook_max_attempts.max(1),
+            ..kereru_delivery::webhooks::WebhookSettings::default()
+        }
+    }
+
     /// The provider host, if one is configured (validated by [`Config::load`]).
     pub fn host(&self) -> Option<kereru_core::HostName> {
         let host = self.host.trim();

@@ -37,6 +37,7 @@ pub mod statuses;
 pub mod tenant_admin;
 pub mod tenants;
 pub mod verify_links;
+pub mod webhooks;
 
 pub use error::ServiceError;
 pub use events::Event;

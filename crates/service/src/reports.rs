@@ -15,6 +15,7 @@ use kereru_store::accounts::{self, Account};
 use kereru_store::admin_actions::{self, NewAdminAction};
 use kereru_store::ids::{AccountId, DomainId, StatusId};
 use kereru_store::reports::{self, CATEGORIES, NewReport, Report};
+use kereru_store::webhooks::events as webhook_events;
 use kereru_store::{about, statuses};
 
 /// Mastodon's limit on a report's comment.
@@ -96,6 +97,7 @@ pub async fn file(
     let urls = actor.urls();
     conn.transaction(async |conn| -> Result<Report, ServiceError> {
         let report = reports::insert(conn, &new).await?.ok_or(ServiceError::NotFound)?;
+        webhook_events::report_created(conn, tenant, report.id, &report.category, false).await?;
         let (Some(sender), Some(inbox)) = (sender, target_inbox) else { return Ok(report) };
         let Some(target_uri) = target.uri.clone() else { return Ok(report) };
         let mut objects = vec![target_uri];
@@ -148,7 +150,11 @@ pub async fn receive(
         rule_ids: &[],
         forward: false,
     };
-    Ok(reports::insert(conn, &new).await?)
+    let report = reports::insert(conn, &new).await?;
+    if let Some(report) = &report {
+        webhook_events::report_created(conn, tenant, report.id, &report.category, true).await?;
+    }
+    Ok(report)
 }
 
 /// `spam`, `legal` or `violation` when the comment's first word names it; `other` otherwise.

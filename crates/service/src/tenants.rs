@@ -157,7 +157,11 @@ pub async fn set_state(
     }
     conn.transaction(async |conn| -> Result<Domain, ServiceError> {
         by.authorize(conn).await?;
+        let before = domains::get(conn, id).await.map_err(domain_error)?.state;
         let domain = domains::set_state(conn, id, state).await.map_err(domain_error)?;
+        if state == DomainState::Suspended && before != DomainState::Suspended {
+            kereru_store::webhooks::events::tenant_suspended(conn, id, "suspend").await?;
+        }
         let action = match state {
             DomainState::Active => "activate_tenant",
             DomainState::Suspended => "suspend_tenant",

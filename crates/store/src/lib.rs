@@ -46,6 +46,7 @@ pub mod schema;
 pub mod statuses;
 pub mod tombstones;
 pub mod web_sessions;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use ids::{AccountId, DomainId, MediaId, NotificationId, StatusId};

@@ -726,6 +726,18 @@ diesel::table! {
         account_id -> BigInt,
         domain_id -> BigInt,
         deleted_at -> Timestamptz,
+
+// == webhooks ==
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        events -> Array<Text>,
+        enabled -> Bool,
+        description -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -739,3 +751,45 @@ diesel::table! {
 diesel::joinable!(account_tombstones -> accounts (account_id));
 diesel::joinable!(limited_federation -> domains (domain_id));
 diesel::allow_tables_to_appear_in_same_query!(account_tombstones, accounts);
+    webhook_events (id) {
+        id -> BigInt,
+        event_type -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    tenant_dns_ready (host) {
+        host -> Text,
+        ready_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quota_exceeded_notices (domain_id, quota, day) {
+        domain_id -> BigInt,
+        quota -> Text,
+        day -> Date,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_events, webhook_deliveries);

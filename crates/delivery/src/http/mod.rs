@@ -402,6 +402,51 @@ impl Fetcher {
     }
 }
 
+impl Fetcher {
+    /// POSTs a JSON body (unsigned: the caller puts its own authentication in
+    /// `headers`, as webhooks do) under the same address rules, no redirects
+    /// followed, bounded by the deadline. Any status is returned as [`Posted`].
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: Arc<str>,
+        headers: &[(&'static str, String)],
+    ) -> Result<Posted, FetchError> {
+        let url = self.check_url(url)?;
+        let mut request = self
+            .client
+            .post(url)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body.as_bytes().to_vec());
+        for (name, value) in headers {
+            let value = HeaderValue::from_str(value).map_err(|e| FetchError::Client(e.to_string()))?;
+            request = request.header(*name, value);
+        }
+        let exchange = async {
+            self.counters.count_request();
+            let mut response = request.send().await.map_err(transport_error)?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            let mut read = 0usize;
+            while let Ok(Some(chunk)) = response.chunk().await {
+                read += chunk.len();
+                if read > MAX_INBOX_ANSWER {
+                    break;
+                }
+            }
+            Ok(Posted { status, retry_after })
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout),
+        }
+    }
+}
+
 /// `Retry-After` as delta-seconds or an HTTP date, relative to `now`.
 /// Unparseable values are ignored (None); dates in the past give zero.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::database::Database;
+use kereru_delivery::webhooks::WebhookWorker;
 use kereru_delivery::worker::Worker;
 use kereru_store::Pool;
 use std::sync::Arc;
@@ -17,6 +18,12 @@ pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
     Ok(Worker::with_clients(pool, Arc::new(one_shot), Arc::new(keep_alive), config.delivery.worker_settings()))
 }
 
+/// The provider webhooks' worker on `pool`, sending through the `[federation]` outbound client.
+pub fn webhook_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<WebhookWorker>> {
+    let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
+    Ok(WebhookWorker::new(pool, Arc::new(fetcher), config.provider.webhook_settings()))
+}
+
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let database = Database::open(&config).await?;
     let worker = match worker(&config, database.pool.clone()) {
@@ -26,10 +33,26 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             return Err(error);
         }
     };
+    // The provider webhooks are sent here too: they are deliveries of their own kind.
+    let webhooks = match webhook_worker(&config, database.pool.clone()) {
+        Ok(webhooks) => webhooks,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+    let webhooks = tokio::spawn(webhooks.run(async move {
+        let _ = webhooks_stopped.await;
+    }));
     tracing::info!("delivery worker started");
     // Scripts and tests wait for this line to know the worker runs.
     println!("kereru delivering");
     worker.run(super::serve::stop_requested()).await;
+    drop(stop_webhooks);
+    if let Err(error) = webhooks.await {
+        tracing::warn!("webhook worker: {error}");
+    }
     tracing::info!("delivery worker stopped");
     database.close().await
 }

@@ -3,6 +3,7 @@ pub mod block;
 pub mod deliver;
 pub mod domain;
 pub mod provider;
+pub mod provider_webhook;
 pub mod queue;
 pub mod serve;
 pub mod user;

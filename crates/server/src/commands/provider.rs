@@ -10,6 +10,7 @@ use kereru_store::{Connection, provider_keys};
 pub async fn run(command: ProviderCommand, conn: &mut Connection, config: &Config) -> anyhow::Result<()> {
     match command {
         ProviderCommand::Key(command) => key(command, conn, config).await,
+        ProviderCommand::Webhook(command) => super::provider_webhook::run(command, conn).await,
         ProviderCommand::Purge => {
             let media = config.data_dir.join("media");
             let mut total = 0;

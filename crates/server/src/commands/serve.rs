@@ -160,6 +160,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    // The provider webhooks' worker beside HTTP.
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+    let webhooks = if config.provider.webhooks_in_serve {
+        let worker = super::deliver::webhook_worker(&config, database.pool.clone())?;
+        Some(tokio::spawn(worker.run(async move {
+            let _ = webhooks_stopped.await;
+        })))
+    } else {
+        None
+    };
     // The mail worker beside HTTP: drains the outbox, woken by NOTIFY.
     let (stop_mail, mail_stopped) = tokio::sync::oneshot::channel::<()>();
     let mail = tokio::spawn(kereru_mail::run(
@@ -201,6 +211,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(stop_inbound);
     drop(stop_mail);
     drop(stop_purge);
+    drop(stop_webhooks);
+    if let Some(task) = webhooks
+        && let Err(error) = task.await
+    {
+        tracing::warn!("webhook worker: {error}");
+    }
     if let Err(error) = purge.await {
         tracing::warn!("tenant purge: {error}");
     }
