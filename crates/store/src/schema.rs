@@ -726,6 +726,19 @@ diesel::table! {
         account_id -> BigInt,
         domain_id -> BigInt,
         deleted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    limited_federation (domain_id) {
+        domain_id -> BigInt,
+        enabled_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(account_tombstones -> accounts (account_id));
+diesel::joinable!(limited_federation -> domains (domain_id));
+diesel::allow_tables_to_appear_in_same_query!(account_tombstones, accounts);
 
 // == webhooks ==
 
@@ -742,15 +755,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    limited_federation (domain_id) {
-        domain_id -> BigInt,
-        enabled_at -> Timestamptz,
-    }
-}
-
-diesel::joinable!(account_tombstones -> accounts (account_id));
-diesel::joinable!(limited_federation -> domains (domain_id));
-diesel::allow_tables_to_appear_in_same_query!(account_tombstones, accounts);
     webhook_events (id) {
         id -> BigInt,
         event_type -> Text,
