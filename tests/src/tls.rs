@@ -31,6 +31,15 @@ pub fn settings(directory: &str, extra_root: Option<std::path::PathBuf>, node: &
 
 impl TlsNode {
     pub async fn start(database: &TestDatabase, acme: AcmeSettings) -> TlsNode {
+        TlsNode::start_with(database, acme, crate::TestApp::settings()).await
+    }
+
+    /// [`TlsNode::start`] with the web app's settings given (e.g. a provider host).
+    pub async fn start_with(
+        database: &TestDatabase,
+        acme: AcmeSettings,
+        mut web_settings: kereru_web::WebSettings,
+    ) -> TlsNode {
         use actix_web::{App, HttpServer, web};
         crate::install_crypto_provider();
         let pool = database.pool();
@@ -39,7 +48,6 @@ impl TlsNode {
         let resolver = manager.resolver();
         let manager = manager.start().await;
         let server_config = kereru_acme::server_config(resolver.clone()).unwrap_or_else(|e| panic!("tls config: {e}"));
-        let mut web_settings = crate::TestApp::settings();
         web_settings.public_scheme = kereru_core::Scheme::Https;
         let state = web::Data::new(
             kereru_web::AppState::new(pool.clone(), web_settings).unwrap_or_else(|e| panic!("state: {e}")),

@@ -167,6 +167,23 @@ pub async fn active_host_status(conn: &mut AsyncPgConnection) -> DbResult<Vec<Ho
     .await
 }
 
+/// [`HostStatus`] of hosts that are not tenants' (the provider host).
+pub async fn host_status(conn: &mut AsyncPgConnection, hosts: &[String]) -> DbResult<Vec<HostStatus>> {
+    if hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
+        "SELECT h.host, c.not_before, c.not_after, i.next_attempt_at, c.ari_renew_at
+         FROM unnest($1::text[]) AS h(host)
+         LEFT JOIN acme_certificates c ON c.host = h.host
+         LEFT JOIN acme_issuance i ON i.host = h.host
+         ORDER BY h.host",
+    )
+    .bind::<diesel::sql_types::Array<Text>, _>(hosts)
+    .load(conn)
+    .await
+}
+
 /// A stored certificate whose renewal information is to be asked for.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct AriCheck {

@@ -87,7 +87,13 @@ impl CertManager {
     /// certificate), then spawns the loops on the current runtime.
     pub async fn start(self) -> ManagerHandle {
         let mut sync =
-            Sync { pool: self.pool.clone(), resolver: self.resolver.clone(), seen: HashMap::new(), since: None };
+            Sync {
+                pool: self.pool.clone(),
+                resolver: self.resolver.clone(),
+                own_hosts: self.settings.own_hosts.clone(),
+                seen: HashMap::new(),
+                since: None,
+            };
         sync.round().await;
         let interval = self.settings.sync_interval;
         let mut tasks = Vec::new();
@@ -143,6 +149,8 @@ impl CertManager {
 struct Sync {
     pool: Pool,
     resolver: Arc<CertResolver>,
+    /// Served beside the active tenants' hosts (`AcmeSettings::own_hosts`).
+    own_hosts: Vec<String>,
     /// issued_at of the certificate loaded per host.
     seen: HashMap<String, DateTime<Utc>>,
     since: Option<DateTime<Utc>>,
@@ -158,7 +166,7 @@ impl Sync {
 
     async fn try_round(&mut self) -> Result<(), crate::issuer::IssueError> {
         let mut conn = self.pool.get().await?;
-        let active: HashSet<String> = db::active_hosts(&mut conn).await?.into_iter().collect();
+        let active = self.active(&mut conn).await?;
         self.resolver.set_active(active);
         for stored in db::certificates_since(&mut conn, self.since.map(|s| s - SYNC_OVERLAP)).await? {
             self.since = Some(self.since.map_or(stored.issued_at, |s| s.max(stored.issued_at)));
@@ -183,13 +191,20 @@ impl Sync {
 }
 
 impl Sync {
+    /// The names handshakes are answered for: every active tenant's hosts and this deployment's own.
+    async fn active(&self, conn: &mut diesel_async::AsyncPgConnection) -> Result<HashSet<String>, crate::issuer::IssueError> {
+        let mut active: HashSet<String> = db::active_hosts(conn).await?.into_iter().collect();
+        active.extend(self.own_hosts.iter().cloned());
+        Ok(active)
+    }
+
     /// Loads `host`'s certificate now (it was just announced), with the set of
     /// active hosts: the host may have become a tenant since the last round.
     async fn load(&mut self, host: &str) {
         let result = async {
             let mut conn = self.pool.get().await?;
             if !self.resolver.is_active(host) {
-                let active: HashSet<String> = db::active_hosts(&mut conn).await?.into_iter().collect();
+                let active = self.active(&mut conn).await?;
                 self.resolver.set_active(active);
             }
             if let Some(stored) = db::certificate(&mut conn, host).await? {
@@ -251,7 +266,8 @@ impl IssueLoop {
     async fn due(&self) -> Result<Vec<String>, crate::issuer::IssueError> {
         let mut conn = self.pool.get().await?;
         let now = Utc::now();
-        let statuses = db::active_host_status(&mut conn).await?;
+        let mut statuses = db::active_host_status(&mut conn).await?;
+        statuses.extend(db::host_status(&mut conn, &self.settings.own_hosts).await?);
         Ok(statuses
             .into_iter()
             .filter(|s| s.next_attempt_at.is_none_or(|at| at <= now))

@@ -76,6 +76,9 @@ pub struct AcmeSettings {
     pub public_addresses: Vec<std::net::IpAddr>,
     /// The DNS server asked for that check; `None`: the system resolver.
     pub resolver: Option<std::net::SocketAddr>,
+    /// Host names of this deployment that are no tenant's but are served over
+    /// HTTPS all the same (the provisioning API's `[provider] host`).
+    pub own_hosts: Vec<String>,
 }
 
 impl AcmeSettings {
@@ -96,6 +99,7 @@ impl AcmeSettings {
             node: default_node_name(),
             public_addresses: Vec::new(),
             resolver: None,
+            own_hosts: Vec::new(),
         }
     }
 }

@@ -391,6 +391,8 @@ impl Config {
         settings.max_orders_per_hour = acme.max_orders_per_hour;
         settings.sync_interval = std::time::Duration::from_secs(acme.sync_interval_seconds);
         settings.check_interval = std::time::Duration::from_secs(acme.check_interval_seconds);
+        // The provisioning API is served over HTTPS too, on a host that is no tenant's.
+        settings.own_hosts = self.provider.host().map(|host| host.to_string()).into_iter().collect();
         if let (Some(key_id), Some(key)) = (&acme.eab_key_id, &acme.eab_hmac_key) {
             let hmac_key = decode_base64url(key)
                 .ok_or_else(|| ConfigError::Invalid("acme.eab_hmac_key must be base64url".into()))?;
