@@ -24,6 +24,7 @@ pub mod invites;
 pub mod mail;
 pub mod media;
 pub mod moderation;
+pub mod plans;
 pub mod profiles;
 pub mod reports;
 pub mod resolve;
@@ -33,6 +34,7 @@ pub mod staff;
 pub mod statuses;
 pub mod tenant_admin;
 pub mod tenants;
+pub mod usage;
 pub mod verify_links;
 
 pub use error::ServiceError;

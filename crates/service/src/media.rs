@@ -24,6 +24,16 @@ pub enum MediaActionError {
     Store(#[from] StoreError),
 }
 
+impl MediaActionError {
+    /// The plan's quota (media storage) that refused the upload, if that is what happened.
+    pub fn quota(&self) -> Option<&kereru_store::quotas::QuotaExceeded> {
+        match self {
+            MediaActionError::Attachment(MediaError::Store(error)) | MediaActionError::Store(error) => error.quota(),
+            _ => None,
+        }
+    }
+}
+
 /// What a client uploads: the file, maybe its own preview, and what it says about them.
 #[derive(Debug)]
 pub struct Upload<B> {

@@ -33,13 +33,16 @@ pub mod notifications;
 pub mod oauth;
 pub mod page;
 pub mod password;
+pub mod plans;
 pub mod pool;
 pub mod profiles;
+pub mod quotas;
 pub mod relationships;
 pub mod reports;
 pub mod roles;
 pub mod schema;
 pub mod statuses;
+pub mod usage;
 pub mod web_sessions;
 
 pub use error::StoreError;

@@ -1,0 +1,7 @@
+DROP TABLE tenant_traffic;
+DROP TABLE tenant_post_counts;
+DROP TRIGGER media_attachments_release_storage ON media_attachments;
+DROP FUNCTION kereru_release_media_storage();
+DROP TABLE tenant_storage;
+DROP TABLE domain_plans;
+DROP TABLE plans;
