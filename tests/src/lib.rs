@@ -160,6 +160,7 @@ impl TestApp {
                 window: kereru_web::rate_limit::ACCOUNT_REQUESTS_WINDOW,
             },
             hosting: kereru_web::state::Hosting::default(),
+            provider: kereru_web::provider::ProviderSettings::default(),
         }
     }
 

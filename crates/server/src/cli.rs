@@ -49,7 +49,7 @@ pub enum Command {
     /// Grant and revoke roles: a domain's moderators and admins, and the host's admins.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// What a hosting provider manages: plans (quotas).
+    /// The provisioning API for hosting providers: its keys, plans (quotas), and purging deleted domains.
     #[command(subcommand)]
     Provider(ProviderCommand),
 }
@@ -59,6 +59,28 @@ pub enum ProviderCommand {
     /// Plans and their quotas: `kereru provider plan create|update|list|delete`.
     #[command(subcommand)]
     Plan(crate::commands::provider_plan::PlanCommand),
+    /// API keys for /api/provider/v1/ (sent as `Authorization: Bearer KEY`).
+    #[command(subcommand)]
+    Key(ProviderKeyCommand),
+    /// Remove now the domains deleted through the API whose grace period is over
+    /// (`kereru serve` does it on its own every few minutes).
+    Purge,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderKeyCommand {
+    /// Make a key and print it, once: only its hash is kept.
+    Create {
+        /// A name for the key (letters, digits, '-', '_', '.'), e.g. the system that uses it.
+        name: String,
+        /// The key may only read: writes get 403.
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// Every key with its name, rights and last use (never the key itself).
+    List,
+    /// Revoke a key: its requests get 401 from now on.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,8 +12,20 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// The configuration's top-level keys and sections, as `KERERU_<KEY>` names them.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["data_dir", "database", "http", "tls", "federation", "delivery", "acme", "oauth", "rate_limit", "mail", "log"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "data_dir",
+    "database",
+    "http",
+    "tls",
+    "federation",
+    "delivery",
+    "acme",
+    "oauth",
+    "rate_limit",
+    "mail",
+    "provider",
+    "log",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +40,7 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
+    pub provider: ProviderConfig,
     pub log: LogConfig,
 }
 
@@ -150,6 +163,22 @@ pub struct MailConfig {
     pub user: Option<String>,
     pub password: Option<String>,
     pub from: Option<String>,
+}
+
+/// `[provider]`: the provisioning API's host name (empty: none) and how long deleted tenants are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub host: String,
+    pub deletion_grace_days: u32,
+}
+
+impl ProviderConfig {
+    /// The provider host, if one is configured (validated by [`Config::load`]).
+    pub fn host(&self) -> Option<kereru_core::HostName> {
+        let host = self.host.trim();
+        if host.is_empty() { None } else { kereru_core::HostName::parse(host).ok() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -305,6 +334,12 @@ impl Config {
             && let Err(error) = kereru_mail::message::parse_from(from)
         {
             return invalid(format!("mail.from: {error}"));
+        }
+        let provider_host = self.provider.host.trim();
+        if !provider_host.is_empty()
+            && let Err(error) = kereru_core::HostName::parse(provider_host)
+        {
+            return invalid(format!("provider.host: {provider_host:?} is not a host name ({error})"));
         }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {

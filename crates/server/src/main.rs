@@ -80,20 +80,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .await;
                 close_after(database, result).await
             }
-            Command::Provider(crate::cli::ProviderCommand::Plan(command)) => {
-                let database = Database::open(&config).await?;
-                let result = async {
-                    let mut conn = database.pool.get().await?;
-                    commands::provider_plan::run(command, &mut conn).await
-                }
-                .await;
-                close_after(database, result).await
-            }
             Command::Admin(command) => {
                 let database = Database::open(&config).await?;
                 let result = async {
                     let mut conn = database.pool.get().await?;
                     commands::admin::run(command, &mut conn).await
+                }
+                .await;
+                close_after(database, result).await
+            }
+            Command::Provider(command) => {
+                let database = Database::open(&config).await?;
+                let result = async {
+                    let mut conn = database.pool.get().await?;
+                    commands::provider::run(command, &mut conn, &config).await
                 }
                 .await;
                 close_after(database, result).await

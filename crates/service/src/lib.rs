@@ -26,6 +26,7 @@ pub mod media;
 pub mod moderation;
 pub mod plans;
 pub mod profiles;
+pub mod provider;
 pub mod reports;
 pub mod resolve;
 pub mod safety;

@@ -106,6 +106,17 @@ async fn record(
     Ok(())
 }
 
+/// Refuses a new tenant that would take `reserved` (the provider API's host, which is never a tenant).
+pub fn refuse_reserved(new: &NewTenant, reserved: Option<&HostName>) -> Result<(), ServiceError> {
+    let Some(reserved) = reserved else { return Ok(()) };
+    if &new.account_host == reserved || new.service_host.as_ref() == Some(reserved) {
+        return Err(ServiceError::Invalid(format!(
+            "{reserved} is this host's provider API host ([provider] host) and cannot be a domain"
+        )));
+    }
+    Ok(())
+}
+
 /// Adds a tenant, serving at once.
 pub async fn add(conn: &mut AsyncPgConnection, by: By<'_>, new: NewTenant) -> Result<Domain, ServiceError> {
     let name = tenant_name(new.name)?;

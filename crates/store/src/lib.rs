@@ -36,6 +36,8 @@ pub mod password;
 pub mod plans;
 pub mod pool;
 pub mod profiles;
+pub mod provider_keys;
+pub mod provisioning;
 pub mod quotas;
 pub mod relationships;
 pub mod reports;

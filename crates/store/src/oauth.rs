@@ -296,7 +296,7 @@ pub fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
 }
 
 /// Equality whose time depends only on the lengths, not on where bytes differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

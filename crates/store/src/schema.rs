@@ -668,6 +668,34 @@ diesel::joinable!(filter_keywords -> filters (filter_id));
 diesel::joinable!(filter_statuses -> filters (filter_id));
 diesel::joinable!(filter_statuses -> statuses (status_id));
 
+// == provider ==
+// The provisioning API (migration 2026-12-05-000203_provider).
+diesel::table! {
+    provider_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        key_sha256 -> Binary,
+        read_only -> Bool,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    tenant_provisioning (domain_id) {
+        domain_id -> BigInt,
+        plan -> Nullable<Text>,
+        delete_after -> Nullable<Timestamptz>,
+        state_before_delete -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(tenant_provisioning -> domains (domain_id));
+diesel::allow_tables_to_appear_in_same_query!(tenant_provisioning, domains);
+diesel::allow_tables_to_appear_in_same_query!(tenant_provisioning, domain_hosts);
+
 // == quotas == Plans, quotas and usage counters (migration 2026-12-05-000204_quotas).
 diesel::table! {
     plans (id) {

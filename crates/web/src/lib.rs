@@ -16,6 +16,7 @@ pub mod negotiate;
 pub mod oauth;
 pub mod pages;
 pub mod params;
+pub mod provider;
 pub mod rate_limit;
 pub mod staff;
 pub mod state;
@@ -34,6 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/streaming/health", web::get().to(streaming::health));
     // The stylesheet and script: the same on every host, the page for unknown hosts included.
     cfg.route("/static/{name}", web::get().to(pages::assets::serve));
+    // The provisioning API, on the provider host only (its guard); elsewhere these paths fall to the tenants.
+    cfg.configure(provider::scope);
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
             .wrap(from_fn(pages::csrf::set_form_cookie))

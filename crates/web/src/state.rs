@@ -29,6 +29,8 @@ pub struct WebSettings {
     pub password_resets_per_address: crate::rate_limit::RateLimit,
     /// What the host admin's tenant pages check DNS and TLS against.
     pub hosting: Hosting,
+    /// The provisioning API: its host and the deletion grace period (`[provider]`).
+    pub provider: crate::provider::ProviderSettings,
 }
 
 /// The host's public face, for `/admin/host/tenants`: the addresses tenants'

@@ -105,6 +105,10 @@ async fn find_tenant(req: &ServiceRequest) -> Result<Tenant, WebError> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("application state missing".into()))?;
     let host = requested_host(req)?;
+    // The provider host is never a tenant, even if a domain row named it before it was configured.
+    if state.settings.provider.host.as_ref() == Some(&host) {
+        return Err(WebError::NotFound(format!("no site is served at {host}")));
+    }
     let limit = if req.method() == actix_web::http::Method::POST && req.path().ends_with("/inbox") {
         state.settings.max_inbox_bytes
     } else {

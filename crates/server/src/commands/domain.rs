@@ -23,6 +23,7 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
                 RegistrationsArg::Closed => Registrations::Closed,
             };
             let new = NewTenant { account_host, service_host, registrations, name, owner_email };
+            tenants::refuse_reserved(&new, config.provider.host().as_ref())?;
             let domain = tenants::add(conn, By::CommandLine, new).await?;
             println!("added {} ({})", domain.account_host, domain.state);
             print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));

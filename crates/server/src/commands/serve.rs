@@ -48,6 +48,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             resolver: config.acme.resolver.as_deref().and_then(|r| r.parse().ok()),
             tls_enabled: config.tls.enabled,
         },
+        provider: kereru_web::provider::ProviderSettings {
+            host: config.provider.host(),
+            deletion_grace_days: config.provider.deletion_grace_days,
+        },
     };
     // This node's streaming listener: events from every node reach the streams connected here.
     let hub = kereru_web::streaming::Hub::listen(&database.url, kereru_web::streaming::HEARTBEAT)?;
@@ -165,6 +169,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let _ = mail_stopped.await;
         },
     ));
+    // Tenants deleted through the provider API go once their grace period is over.
+    let (stop_purge, purge_stopped) = tokio::sync::oneshot::channel::<()>();
+    let purge =
+        tokio::spawn(super::provider::purge_loop(database.pool.clone(), config.data_dir.join("media"), async move {
+            let _ = purge_stopped.await;
+        }));
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
@@ -177,6 +187,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(stop_delivery);
     drop(stop_inbound);
     drop(stop_mail);
+    drop(stop_purge);
+    if let Err(error) = purge.await {
+        tracing::warn!("tenant purge: {error}");
+    }
     if let Err(error) = mail.await {
         tracing::warn!("mail worker: {error}");
     }

@@ -142,9 +142,13 @@ pub async fn add(
     let by = By::HostAdmin { tenant: tenant.id, account: page.me.account.id, label: &label };
     let name = Some(form.name.clone());
     let new = NewTenant { account_host, service_host, registrations, name, owner_email };
-    let mut conn = state.pool.get().await?;
-    let added = tenants::add(&mut conn, by, new).await;
-    drop(conn);
+    let added = match tenants::refuse_reserved(&new, state.settings.provider.host.as_ref()) {
+        Ok(()) => {
+            let mut conn = state.pool.get().await?;
+            tenants::add(&mut conn, by, new).await
+        }
+        Err(refused) => Err(refused),
+    };
     match added {
         Ok(domain) => Ok(see_other(&format!("/admin/host/tenants/{}?done=added", domain.id.0))),
         Err(ServiceError::Invalid(message)) => {

@@ -1,0 +1,2 @@
+DROP TABLE tenant_provisioning;
+DROP TABLE provider_keys;
