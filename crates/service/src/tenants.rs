@@ -21,14 +21,14 @@ pub enum By<'a> {
 }
 
 impl By<'_> {
-    pub(crate) fn label(&self) -> &str {
+    fn label(&self) -> &str {
         match self {
             By::HostAdmin { label, .. } => label,
             By::CommandLine => "command line",
         }
     }
 
-    pub(crate) fn account(&self) -> Option<AccountId> {
+    fn account(&self) -> Option<AccountId> {
         match self {
             By::HostAdmin { account, .. } => Some(*account),
             By::CommandLine => None,
@@ -36,7 +36,7 @@ impl By<'_> {
     }
 
     /// A host admin's reach, checked again inside the act's transaction.
-    pub(crate) async fn authorize(&self, conn: &mut AsyncPgConnection) -> Result<(), ServiceError> {
+    async fn authorize(&self, conn: &mut AsyncPgConnection) -> Result<(), ServiceError> {
         if let By::HostAdmin { tenant, account, .. } = self {
             staff::authorize(conn, *tenant, *account, Need::HostAdmin).await?;
         }

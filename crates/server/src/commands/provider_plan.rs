@@ -3,8 +3,7 @@
 //! `/api/provider/v1/plans` and a tenant's `plan`.
 
 use clap::{Args, Subcommand};
-use kereru_service::plans;
-use kereru_service::tenants::By;
+use kereru_service::plans::{self, By};
 use kereru_store::Connection;
 use kereru_store::plans::{Limits, LimitsChange, Plan};
 
