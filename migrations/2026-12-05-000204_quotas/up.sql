@@ -38,6 +38,27 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER media_attachments_release_storage AFTER DELETE ON media_attachments
     FOR EACH ROW EXECUTE FUNCTION kereru_release_media_storage();
 
+-- The bytes of each local account's avatar and header, counted in
+-- tenant_storage when set (refused past the limit), given back when replaced,
+-- removed, or the account goes (the trigger). Images set before this
+-- migration are not counted: their sizes were never recorded.
+CREATE TABLE profile_image_bytes (
+    account_id BIGINT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    domain_id BIGINT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
+    avatar BIGINT NOT NULL DEFAULT 0,
+    header BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE FUNCTION kereru_release_profile_image_storage() RETURNS trigger AS $$
+BEGIN
+    UPDATE tenant_storage SET bytes = greatest(bytes - OLD.avatar - OLD.header, 0) WHERE domain_id = OLD.domain_id;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER profile_image_bytes_release_storage AFTER DELETE ON profile_image_bytes
+    FOR EACH ROW EXECUTE FUNCTION kereru_release_profile_image_storage();
+
 -- Local posts per tenant per UTC day: the posts_per_day quota's counter,
 -- bumped in the posting transaction by one INSERT ... ON CONFLICT that
 -- refuses past the limit.

@@ -53,6 +53,17 @@ fn png(seed: u8) -> Vec<u8> {
     bytes.into_inner()
 }
 
+/// A picture that compresses badly, so larger stored than [`png`]'s.
+fn noise() -> Vec<u8> {
+    let picture = RgbImage::from_fn(400, 400, |x, y| {
+        let n = x.wrapping_mul(2_654_435_761).wrapping_add(y.wrapping_mul(40_503)).rotate_left(x % 13);
+        Rgb([n as u8, (n >> 8) as u8, (n >> 16) as u8])
+    });
+    let mut bytes = Cursor::new(Vec::new());
+    picture.write_to(&mut bytes, ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
 async fn upload(session: &Session, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new().part("file", Part::bytes(bytes).file_name("p.png").mime_str("image/png").unwrap());
     session
@@ -175,7 +186,32 @@ async fn media_storage_is_counted_when_stored_refused_past_the_limit_and_release
     assert_eq!(usage_of(&world, "a.test").await.storage_bytes, one);
     assert_eq!(upload(&alice, png(1)).await.status(), StatusCode::OK, "room again");
     assert_eq!(usage_of(&world, "a.test").await.storage_bytes, one * 2);
-    assert_eq!(usage_of(&world, "b.test").await.storage_bytes > 0, true);
+    assert!(usage_of(&world, "b.test").await.storage_bytes > 0);
+
+    // Avatars count too: set, replaced (the old one's bytes given back), refused when there is no room.
+    let avatar = async |bytes: Vec<u8>| {
+        let form = Form::new().part("avatar", Part::bytes(bytes).file_name("a.png").mime_str("image/png").unwrap());
+        alice
+            .client
+            .patch("http://a.test/api/v1/accounts/update_credentials")
+            .bearer_auth(&alice.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let mut conn = world.pool.get().await.unwrap();
+    let room = kereru_store::plans::LimitsChange { media_storage_bytes: Some(None), ..Default::default() };
+    plans::update(&mut conn, By::CommandLine, "small", &room).await.unwrap();
+    assert_eq!(avatar(png(7)).await.status(), StatusCode::OK);
+    let with_avatar = usage_of(&world, "a.test").await.storage_bytes;
+    assert!(with_avatar > one * 2, "the avatar is counted");
+    assert_eq!(avatar(png(7)).await.status(), StatusCode::OK);
+    assert_eq!(usage_of(&world, "a.test").await.storage_bytes, with_avatar, "a replaced avatar is given back");
+    let full = kereru_store::plans::LimitsChange { media_storage_bytes: Some(Some(one * 2)), ..Default::default() };
+    plans::update(&mut conn, By::CommandLine, "small", &full).await.unwrap();
+    assert_eq!(avatar(png(7)).await.status(), StatusCode::OK, "the same size again fits");
+    assert_quota(avatar(noise()).await, "media_storage_bytes").await;
     world.stop().await;
 }
 

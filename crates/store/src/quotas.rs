@@ -139,6 +139,70 @@ pub async fn reserve_storage(conn: &mut AsyncPgConnection, domain: DomainId, byt
     if rows.is_empty() { Err(exceeded(conn, domain, Quota::MediaStorageBytes).await) } else { Ok(()) }
 }
 
+/// Which profile image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileImageKind {
+    Avatar,
+    Header,
+}
+
+#[derive(diesel::QueryableByName)]
+struct OldImage {
+    #[diesel(sql_type = BigInt)]
+    domain_id: i64,
+    #[diesel(sql_type = BigInt)]
+    old: i64,
+}
+
+/// Records that local `account`'s avatar or header now takes `bytes` (0:
+/// removed): the difference from the image it replaces is counted for its
+/// tenant, refused past media_storage_bytes when it grows. Run it in the
+/// transaction that sets the image.
+pub async fn set_profile_image(
+    conn: &mut AsyncPgConnection,
+    account: crate::ids::AccountId,
+    kind: ProfileImageKind,
+    bytes: i64,
+) -> Result<(), StoreError> {
+    let column = match kind {
+        ProfileImageKind::Avatar => "avatar",
+        ProfileImageKind::Header => "header",
+    };
+    // The account's row, made if missing, then locked: two changes of one image count one after the other.
+    diesel::sql_query(
+        "INSERT INTO profile_image_bytes (account_id, domain_id)
+         SELECT id, domain_id FROM accounts WHERE id = $1 AND domain_id IS NOT NULL
+         ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind::<BigInt, _>(account.0)
+    .execute(conn)
+    .await?;
+    let rows: Vec<OldImage> = diesel::sql_query(format!(
+        "SELECT domain_id, {column} AS old FROM profile_image_bytes WHERE account_id = $1 FOR UPDATE"
+    ))
+    .bind::<BigInt, _>(account.0)
+    .load(conn)
+    .await?;
+    let Some(row) = rows.into_iter().next() else { return Ok(()) };
+    let (domain, bytes) = (DomainId(row.domain_id), bytes.max(0));
+    let grows = bytes - row.old;
+    if grows > 0 {
+        reserve_storage(conn, domain, grows).await?;
+    } else if grows < 0 {
+        diesel::sql_query("UPDATE tenant_storage SET bytes = greatest(bytes + $2, 0) WHERE domain_id = $1")
+            .bind::<BigInt, _>(domain.0)
+            .bind::<BigInt, _>(grows)
+            .execute(conn)
+            .await?;
+    }
+    diesel::sql_query(format!("UPDATE profile_image_bytes SET {column} = $2 WHERE account_id = $1"))
+        .bind::<BigInt, _>(account.0)
+        .bind::<BigInt, _>(bytes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Refuses a new account on `domain` when its plan's max_accounts are taken
 /// (logins counted). Call inside the creating transaction: it locks the
 /// tenant's plan row, so concurrent sign-ups are counted one after another.

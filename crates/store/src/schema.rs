@@ -726,6 +726,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    profile_image_bytes (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        avatar -> BigInt,
+        header -> BigInt,
+    }
+}
+
+diesel::table! {
     tenant_post_counts (domain_id, day) {
         domain_id -> BigInt,
         day -> Date,
@@ -750,5 +759,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     domains,
     tenant_storage,
     tenant_post_counts,
-    tenant_traffic
+    tenant_traffic,
+    profile_image_bytes
 );
