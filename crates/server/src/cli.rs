@@ -49,13 +49,16 @@ pub enum Command {
     /// Grant and revoke roles: a domain's moderators and admins, and the host's admins.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// The provisioning API for hosting providers: its keys, and purging deleted domains.
+    /// The provisioning API for hosting providers: its keys, plans (quotas), and purging deleted domains.
     #[command(subcommand)]
     Provider(ProviderCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ProviderCommand {
+    /// Plans and their quotas: `kereru provider plan create|update|list|delete`.
+    #[command(subcommand)]
+    Plan(crate::commands::provider_plan::PlanCommand),
     /// API keys for /api/provider/v1/ (sent as `Authorization: Bearer KEY`).
     #[command(subcommand)]
     Key(ProviderKeyCommand),
@@ -274,6 +277,15 @@ pub enum DomainCommand {
     /// The rules a domain's people agree to, in order.
     #[command(subcommand)]
     Rule(RuleCommand),
+    /// Put a domain on a plan (see `kereru provider plan list`), or with --none on no plan (no limits).
+    SetPlan {
+        host: String,
+        #[arg(required_unless_present = "none", conflicts_with = "none")]
+        plan: Option<String>,
+        /// Take the domain off its plan.
+        #[arg(long)]
+        none: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,17 @@ pub enum RegisterError {
     Service(#[from] ServiceError),
 }
 
+impl RegisterError {
+    /// The plan's quota (max accounts) that refused the sign-up, if that is what happened.
+    pub fn quota(&self) -> Option<&kereru_store::quotas::QuotaExceeded> {
+        match self {
+            RegisterError::Account(AccountError::Store(error)) => error.quota(),
+            RegisterError::Service(error) => error.quota(),
+            _ => None,
+        }
+    }
+}
+
 impl From<StoreError> for RegisterError {
     fn from(error: StoreError) -> Self {
         RegisterError::Account(AccountError::Store(error))

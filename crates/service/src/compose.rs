@@ -21,6 +21,16 @@ pub enum ComposeError {
     Service(#[from] ServiceError),
 }
 
+impl ComposeError {
+    /// The plan's quota (posts per day, media storage) that refused the post, if that is what happened.
+    pub fn quota(&self) -> Option<&kereru_store::quotas::QuotaExceeded> {
+        match self {
+            ComposeError::Media(error) => error.quota(),
+            ComposeError::Service(error) => error.quota(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ComposeError {
     fn from(error: diesel::result::Error) -> Self {
         ComposeError::Service(error.into())

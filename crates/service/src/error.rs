@@ -16,6 +16,16 @@ pub enum ServiceError {
     Store(#[from] StoreError),
 }
 
+impl ServiceError {
+    /// The plan's quota that refused this action, if that is what happened.
+    pub fn quota(&self) -> Option<&kereru_store::quotas::QuotaExceeded> {
+        match self {
+            ServiceError::Store(error) => error.quota(),
+            _ => None,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ServiceError {
     fn from(error: diesel::result::Error) -> Self {
         ServiceError::Store(StoreError::Database(error))

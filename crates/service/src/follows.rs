@@ -39,6 +39,9 @@ pub async fn follow(
     let me = actor.account.id;
     conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
         let before = relationships::follow_state(conn, me, target.id).await?;
+        if before.is_none() && !target.is_local() {
+            kereru_store::quotas::check_remote_follows(conn, actor.tenant.id).await?;
+        }
         // A remote account answers with Accept or Reject through its server:
         // until then the follow is a request, whatever the account's setting.
         let wanted = if target.locked || !target.is_local() { FollowState::Requested } else { FollowState::Accepted };

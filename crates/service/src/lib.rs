@@ -26,6 +26,7 @@ pub mod limited_federation;
 pub mod mail;
 pub mod media;
 pub mod moderation;
+pub mod plans;
 pub mod profiles;
 pub mod provider;
 pub mod reports;
@@ -36,6 +37,7 @@ pub mod staff;
 pub mod statuses;
 pub mod tenant_admin;
 pub mod tenants;
+pub mod usage;
 pub mod verify_links;
 pub mod webhooks;
 

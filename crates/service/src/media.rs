@@ -24,6 +24,16 @@ pub enum MediaActionError {
     Store(#[from] StoreError),
 }
 
+impl MediaActionError {
+    /// The plan's quota (media storage) that refused the upload, if that is what happened.
+    pub fn quota(&self) -> Option<&kereru_store::quotas::QuotaExceeded> {
+        match self {
+            MediaActionError::Attachment(MediaError::Store(error)) | MediaActionError::Store(error) => error.quota(),
+            _ => None,
+        }
+    }
+}
+
 /// What a client uploads: the file, maybe its own preview, and what it says about them.
 #[derive(Debug)]
 pub struct Upload<B> {
@@ -167,16 +177,25 @@ pub async fn update<B: AsRef<[u8]> + Send + 'static>(
     }
 }
 
-/// Processes and stores a profile image in `dir` (its tenant's); returns its file name.
+/// A profile image written to its tenant's directory.
+#[derive(Debug, Clone)]
+pub struct StoredProfileImage {
+    pub file_name: String,
+    /// Its size on disk, which counts against the tenant's media storage.
+    pub bytes: i64,
+}
+
+/// Processes and stores a profile image in `dir` (its tenant's); returns its file name and size.
 pub async fn store_profile_image<B: AsRef<[u8]> + Send + 'static>(
     dir: PathBuf,
     bytes: B,
     kind: ProfileImage,
-) -> Result<String, ProcessError> {
-    let stored = kereru_media::blocking(move || {
+) -> Result<StoredProfileImage, ProcessError> {
+    kereru_media::blocking(move || {
         let encoded = kereru_media::process_profile_image(bytes.as_ref(), kind)?;
-        write_new(&dir, &encoded)
+        let size = i64::try_from(encoded.bytes.len()).unwrap_or(i64::MAX);
+        let stored = write_new(&dir, &encoded)?;
+        Ok(StoredProfileImage { file_name: stored.file_name, bytes: size })
     })
-    .await?;
-    Ok(stored.file_name)
+    .await
 }

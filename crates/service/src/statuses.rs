@@ -124,6 +124,9 @@ pub async fn post(
     let author = actor.account.id;
     let result = conn
         .transaction(async |conn| -> Result<(Status, Vec<Event>), ServiceError> {
+            // Today's posts of the tenant, counted (or refused past the plan's
+            // posts_per_day) in this transaction: no extra round trip.
+            kereru_store::quotas::count_post(conn, actor_tenant).await?;
             let parent = match new.in_reply_to {
                 Some(id) => Some(
                     statuses::visible_one(conn, actor_tenant, Some(author), id).await?.ok_or(ServiceError::NotFound)?,

@@ -110,6 +110,7 @@ pub async fn create_local(
     let result = conn
         .transaction(async |conn| -> Result<(), AccountError> {
             {
+                crate::quotas::check_accounts(conn, domain).await?;
                 let name_taken: i64 = accounts::table
                     .filter(accounts::domain_id.eq(domain.0))
                     .filter(lower(accounts::username).eq(username.to_lowercase()))

@@ -11,9 +11,20 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[from] DieselError),
+    /// The tenant's plan allows no more of something (a 422 naming the quota).
+    #[error(transparent)]
+    Quota(#[from] crate::quotas::QuotaExceeded),
 }
 
 impl StoreError {
+    /// The quota that refused this write, if that is what happened.
+    pub fn quota(&self) -> Option<&crate::quotas::QuotaExceeded> {
+        match self {
+            StoreError::Quota(exceeded) => Some(exceeded),
+            _ => None,
+        }
+    }
+
     /// The name of the violated unique constraint, if that is what happened.
     pub fn unique_violation(&self) -> Option<&str> {
         match self {

@@ -90,15 +90,20 @@ pub async fn finish(conn: &mut AsyncPgConnection, id: i64, how: Finished, outcom
         Finished::Ignored => "ignored",
         Finished::Failed => "failed",
     };
-    diesel::update(inbound_activities::table.find(id))
-        .set((
-            inbound_activities::state.eq(state),
-            inbound_activities::outcome.eq(outcome.chars().take(500).collect::<String>()),
-            inbound_activities::processed_at.eq(diesel::dsl::now),
-            inbound_activities::lease_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
-        .await?;
+    // The tenant's hourly inbound counter (usage) is bumped by the same statement.
+    diesel::sql_query(
+        "WITH finished AS (
+           UPDATE inbound_activities SET state = $2, outcome = $3, processed_at = now(), lease_until = NULL
+           WHERE id = $1 RETURNING domain_id)
+         INSERT INTO tenant_traffic (domain_id, hour, inbound)
+         SELECT domain_id, date_trunc('hour', now()), 1 FROM finished
+         ON CONFLICT (domain_id, hour) DO UPDATE SET inbound = tenant_traffic.inbound + 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .bind::<diesel::sql_types::Text, _>(state)
+    .bind::<diesel::sql_types::Text, _>(outcome.chars().take(500).collect::<String>())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

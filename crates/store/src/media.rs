@@ -158,28 +158,37 @@ pub async fn create(
     new: NewMediaAttachment,
 ) -> Result<MediaAttachment, MediaError> {
     let id = MediaId(next_id());
-    let row: Row = diesel::insert_into(media_attachments::table)
-        .values((
-            media_attachments::id.eq(id),
-            media_attachments::domain_id.eq(domain),
-            media_attachments::account_id.eq(account),
-            media_attachments::media_type.eq(new.media_type.as_str()),
-            media_attachments::file_name.eq(&new.file.file_name),
-            media_attachments::content_type.eq(&new.file.content_type),
-            media_attachments::file_size.eq(new.file_size),
-            media_attachments::width.eq(to_i32(new.file.width)?),
-            media_attachments::height.eq(to_i32(new.file.height)?),
-            media_attachments::thumbnail_file_name.eq(&new.thumbnail.file_name),
-            media_attachments::thumbnail_content_type.eq(&new.thumbnail.content_type),
-            media_attachments::thumbnail_width.eq(to_i32(new.thumbnail.width)?),
-            media_attachments::thumbnail_height.eq(to_i32(new.thumbnail.height)?),
-            media_attachments::description.eq(&new.description),
-            media_attachments::focus_x.eq(new.focus.map(|f| f.x)),
-            media_attachments::focus_y.eq(new.focus.map(|f| f.y)),
-            media_attachments::blurhash.eq(&new.blurhash),
-        ))
-        .returning(Row::as_returning())
-        .get_result(conn)
+    let (width, height) = (to_i32(new.file.width)?, to_i32(new.file.height)?);
+    let (thumbnail_width, thumbnail_height) = (to_i32(new.thumbnail.width)?, to_i32(new.thumbnail.height)?);
+    let row: Row = conn
+        .transaction(async |conn| -> Result<Row, MediaError> {
+            // Counted against the plan's media_storage_bytes first (refused past
+            // it); deleting the row gives the bytes back (a trigger).
+            crate::quotas::reserve_storage(conn, domain, new.file_size).await?;
+            Ok(diesel::insert_into(media_attachments::table)
+                .values((
+                    media_attachments::id.eq(id),
+                    media_attachments::domain_id.eq(domain),
+                    media_attachments::account_id.eq(account),
+                    media_attachments::media_type.eq(new.media_type.as_str()),
+                    media_attachments::file_name.eq(&new.file.file_name),
+                    media_attachments::content_type.eq(&new.file.content_type),
+                    media_attachments::file_size.eq(new.file_size),
+                    media_attachments::width.eq(width),
+                    media_attachments::height.eq(height),
+                    media_attachments::thumbnail_file_name.eq(&new.thumbnail.file_name),
+                    media_attachments::thumbnail_content_type.eq(&new.thumbnail.content_type),
+                    media_attachments::thumbnail_width.eq(thumbnail_width),
+                    media_attachments::thumbnail_height.eq(thumbnail_height),
+                    media_attachments::description.eq(&new.description),
+                    media_attachments::focus_x.eq(new.focus.map(|f| f.x)),
+                    media_attachments::focus_y.eq(new.focus.map(|f| f.y)),
+                    media_attachments::blurhash.eq(&new.blurhash),
+                ))
+                .returning(Row::as_returning())
+                .get_result(conn)
+                .await?)
+        })
         .await?;
     Ok(row.into_attachment()?)
 }

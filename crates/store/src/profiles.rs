@@ -36,6 +36,10 @@ pub struct ProfileUpdate {
     /// New image file names (already stored); `Some(None)` removes the image.
     pub avatar_file: Option<Option<String>>,
     pub header_file: Option<Option<String>>,
+    /// The stored size of a new avatar or header (counted against the
+    /// tenant's media storage; 0 when unknown).
+    pub avatar_bytes: i64,
+    pub header_bytes: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,9 +98,13 @@ pub async fn update(
             diesel::update(accounts::table.find(account.0)).set(accounts::bot.eq(bot)).execute(conn).await?;
         }
         if let Some(file) = &change.avatar_file {
+            let bytes = if file.is_some() { change.avatar_bytes } else { 0 };
+            crate::quotas::set_profile_image(conn, account, crate::quotas::ProfileImageKind::Avatar, bytes).await?;
             diesel::update(accounts::table.find(account.0)).set(accounts::avatar_file.eq(file)).execute(conn).await?;
         }
         if let Some(file) = &change.header_file {
+            let bytes = if file.is_some() { change.header_bytes } else { 0 };
+            crate::quotas::set_profile_image(conn, account, crate::quotas::ProfileImageKind::Header, bytes).await?;
             diesel::update(accounts::table.find(account.0)).set(accounts::header_file.eq(file)).execute(conn).await?;
         }
         if let Some(discoverable) = change.discoverable {

@@ -797,3 +797,70 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_events, webhook_deliveries);
+
+// == quotas == Plans, quotas and usage counters (migration 2026-12-05-000204_quotas).
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        name -> Text,
+        max_accounts -> Nullable<BigInt>,
+        media_storage_bytes -> Nullable<BigInt>,
+        posts_per_day -> Nullable<BigInt>,
+        remote_follows -> Nullable<BigInt>,
+        custom_emoji -> Nullable<BigInt>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    domain_plans (domain_id) {
+        domain_id -> BigInt,
+        plan_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_storage (domain_id) {
+        domain_id -> BigInt,
+        bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    profile_image_bytes (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        avatar -> BigInt,
+        header -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_post_counts (domain_id, day) {
+        domain_id -> BigInt,
+        day -> Date,
+        posts -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_traffic (domain_id, hour) {
+        domain_id -> BigInt,
+        hour -> Timestamptz,
+        deliveries -> BigInt,
+        inbound -> BigInt,
+    }
+}
+
+diesel::joinable!(domain_plans -> domains (domain_id));
+diesel::joinable!(domain_plans -> plans (plan_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    plans,
+    domain_plans,
+    domains,
+    tenant_storage,
+    tenant_post_counts,
+    tenant_traffic,
+    profile_image_bytes
+);

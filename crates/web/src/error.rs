@@ -30,6 +30,9 @@ pub enum WebError {
     PayloadTooLarge(u64),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A plan's quota refused the write: 422 `{"error": ..., "quota": "posts_per_day"}`.
+    #[error(transparent)]
+    Quota(kereru_store::quotas::QuotaExceeded),
     #[error("internal server error")]
     Internal(String),
 }
@@ -46,6 +49,7 @@ impl WebError {
             WebError::OAuth { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Quota(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +58,9 @@ impl WebError {
         let body = match self {
             WebError::OAuth { code, description, .. } => {
                 serde_json::json!({ "error": code, "error_description": description })
+            }
+            WebError::Quota(exceeded) => {
+                serde_json::json!({ "error": exceeded.to_string(), "quota": exceeded.quota.as_str() })
             }
             other => serde_json::json!({ "error": other.to_string() }),
         };
@@ -130,7 +137,10 @@ impl From<ServiceError> for WebError {
 
 impl From<StoreError> for WebError {
     fn from(error: StoreError) -> Self {
-        WebError::Internal(error.to_string())
+        match error {
+            StoreError::Quota(exceeded) => WebError::Quota(exceeded),
+            other => WebError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -142,7 +152,10 @@ impl From<DomainError> for WebError {
 
 impl From<AccountError> for WebError {
     fn from(error: AccountError) -> Self {
-        WebError::Internal(error.to_string())
+        match error {
+            AccountError::Store(error) => error.into(),
+            other => WebError::Internal(other.to_string()),
+        }
     }
 }
 

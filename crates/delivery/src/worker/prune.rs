@@ -40,6 +40,12 @@ impl Worker {
                     }
                 }
             }
+            // The tenants' usage counters past any window read (one bounded batch a round).
+            if let Ok(mut conn) = self.pool.get().await
+                && let Err(error) = kereru_store::usage::prune(&mut conn).await
+            {
+                tracing::warn!("pruning usage counters: {error}");
+            }
             if total != queue::Pruned::default() {
                 tracing::info!(
                     deliveries = total.deliveries,

@@ -32,9 +32,18 @@ impl Worker {
             }
             let wanted = permits.len();
             let claimed = match self.pool.get().await {
-                Ok(mut conn) => queue::claim(&mut conn, wanted, self.settings.per_host.max(1), self.settings.lease)
-                    .await
-                    .map_err(|e| e.to_string()),
+                Ok(mut conn) => {
+                    let claimed =
+                        queue::claim(&mut conn, wanted, self.settings.per_host.max(1), self.settings.lease).await;
+                    // Each tenant's deliveries, counted once per claim for its usage (best effort).
+                    if let Ok(rows) = &claimed {
+                        let activities: Vec<i64> = rows.iter().map(|row| row.activity_id).collect();
+                        if let Err(error) = kereru_store::usage::count_deliveries(&mut conn, &activities).await {
+                            tracing::warn!("counting deliveries for usage failed: {error}");
+                        }
+                    }
+                    claimed.map_err(|e| e.to_string())
+                }
                 Err(error) => Err(error.to_string()),
             };
             let got = match claimed {

@@ -67,9 +67,13 @@ pub async fn run(command: DomainCommand, conn: &mut Connection, config: &Config)
                     domain.account_host
                 );
             }
+            print!("{}", super::provider_plan::usage_lines(conn, domain.id).await?);
             println!("  created:        {}", domain.created_at.format("%Y-%m-%d %H:%M UTC"));
             print!("{}", tls_status(conn, &domain, config).await?);
             print!("{}", dns_instructions(&domain, &config.acme.public_addresses, config));
+        }
+        DomainCommand::SetPlan { host, plan, none: _ } => {
+            super::provider_plan::set_plan(conn, &host, plan.as_deref()).await?;
         }
         DomainCommand::Suspend { host } => {
             let domain = find(conn, &host).await?;
@@ -152,7 +156,7 @@ async fn rule(command: RuleCommand, conn: &mut Connection) -> anyhow::Result<()>
     Ok(())
 }
 
-async fn find(conn: &mut Connection, host: &str) -> anyhow::Result<Domain> {
+pub(crate) async fn find(conn: &mut Connection, host: &str) -> anyhow::Result<Domain> {
     let host = HostName::parse(host)?;
     domains::require_by_host(conn, &host).await.context("unknown domain").map_err(|e| {
         match e.downcast_ref::<domains::DomainError>() {

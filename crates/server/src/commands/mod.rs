@@ -4,6 +4,7 @@ pub mod deliver;
 pub mod domain;
 pub mod provider;
 pub mod provider_webhook;
+pub mod provider_plan;
 pub mod queue;
 pub mod serve;
 pub mod user;

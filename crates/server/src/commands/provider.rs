@@ -11,6 +11,7 @@ pub async fn run(command: ProviderCommand, conn: &mut Connection, config: &Confi
     match command {
         ProviderCommand::Key(command) => key(command, conn, config).await,
         ProviderCommand::Webhook(command) => super::provider_webhook::run(command, conn).await,
+        ProviderCommand::Plan(command) => super::provider_plan::run(command, conn).await,
         ProviderCommand::Purge => {
             let media = config.data_dir.join("media");
             let mut total = 0;

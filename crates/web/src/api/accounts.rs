@@ -143,13 +143,19 @@ pub async fn update_credentials(
         fields,
         avatar_file: None,
         header_file: None,
+        avatar_bytes: 0,
+        header_bytes: 0,
     };
     // Validated and stored before the profile changes; a bad image changes nothing.
     if let Some(bytes) = avatar {
-        profile.avatar_file = Some(Some(store_profile_image(&state, tenant, bytes, ProfileImage::Avatar).await?));
+        let stored = store_profile_image(&state, tenant, bytes, ProfileImage::Avatar).await?;
+        profile.avatar_file = Some(Some(stored.file_name));
+        profile.avatar_bytes = stored.bytes;
     }
     if let Some(bytes) = header {
-        profile.header_file = Some(Some(store_profile_image(&state, tenant, bytes, ProfileImage::Header).await?));
+        let stored = store_profile_image(&state, tenant, bytes, ProfileImage::Header).await?;
+        profile.header_file = Some(Some(stored.file_name));
+        profile.header_bytes = stored.bytes;
     }
     let change = CredentialsUpdate {
         profile,

@@ -308,13 +308,13 @@ pub async fn serve_file(
 // ---------------------------------------------------------------------------
 // Profile images
 
-/// Processes and stores a profile image on the tenant; returns its file name.
+/// Processes and stores a profile image on the tenant; returns its file name and size.
 pub(crate) async fn store_profile_image(
     state: &AppState,
     tenant: &Tenant,
     bytes: Bytes,
     kind: ProfileImage,
-) -> Result<String, WebError> {
+) -> Result<actions::StoredProfileImage, WebError> {
     actions::store_profile_image(tenant_dir(state, tenant), bytes, kind).await.map_err(process_error)
 }
 

@@ -254,6 +254,7 @@ pub async fn create(
         }
         Err(error) => {
             let message = match error {
+                _ if error.quota().is_some() => error.to_string(),
                 ComposeError::Service(ServiceError::Invalid(message)) => message.replace("Validation failed: ", ""),
                 ComposeError::Media(MediaActionError::Image(error)) => {
                     format!("An image could not be used: {error}. Attach images again.")

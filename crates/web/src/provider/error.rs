@@ -22,6 +22,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
+    /// A plan's quota refused the write (e.g. max_accounts for a new owner): 422 naming it in `quota`.
+    #[error(transparent)]
+    Quota(kereru_store::quotas::QuotaExceeded),
     #[error("internal server error")]
     Internal(String),
 }
@@ -33,7 +36,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Field { .. } | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Field { .. } | ApiError::Unprocessable(_) | ApiError::Quota(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -42,6 +47,9 @@ impl ApiError {
     pub fn response(&self) -> HttpResponse {
         let body = match self {
             ApiError::Field { field, message } => serde_json::json!({ "error": message, "field": field }),
+            ApiError::Quota(exceeded) => {
+                serde_json::json!({ "error": exceeded.to_string(), "quota": exceeded.quota.as_str() })
+            }
             ApiError::Internal(detail) => {
                 tracing::error!("provider API: {detail}");
                 serde_json::json!({ "error": "internal server error" })
@@ -71,7 +79,10 @@ impl ResponseError for ApiError {
 
 impl From<kereru_store::StoreError> for ApiError {
     fn from(error: kereru_store::StoreError) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            kereru_store::StoreError::Quota(exceeded) => ApiError::Quota(exceeded),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

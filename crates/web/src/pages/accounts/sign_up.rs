@@ -157,6 +157,9 @@ pub async fn submit(
         Ok(_) => Ok(see_other("/auth/sign_up/check_email")),
         Err(error) => {
             let (field, message) = match error {
+                _ if error.quota().is_some() => {
+                    ("form", "This server has all the accounts its plan allows: no new sign-ups for now.".into())
+                }
                 RegisterError::Account(AccountError::UsernameTaken(_)) => {
                     ("username", "This username is taken.".into())
                 }

@@ -178,8 +178,14 @@ pub async fn profile(
             _ => None,
         };
         match (name, stored) {
-            ("avatar", Some(file)) => update.avatar_file = Some(Some(file)),
-            (_, Some(file)) => update.header_file = Some(Some(file)),
+            ("avatar", Some(file)) => {
+                update.avatar_file = Some(Some(file.file_name));
+                update.avatar_bytes = file.bytes;
+            }
+            (_, Some(file)) => {
+                update.header_file = Some(Some(file.file_name));
+                update.header_bytes = file.bytes;
+            }
             _ => {}
         }
     }
@@ -210,6 +216,11 @@ pub async fn profile(
                 None => message,
             };
             errors.insert(field_of(&message), message);
+            render_profile(&state, &tenant, &me, &values, &errors, None).await
+        }
+        Err(error) if error.quota().is_some() => {
+            drop(conn);
+            errors.insert("form", error.to_string());
             render_profile(&state, &tenant, &me, &values, &errors, None).await
         }
         Err(other) => Err(other.into()),
