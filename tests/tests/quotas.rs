@@ -492,3 +492,58 @@ async fn the_provider_api_manages_plans_and_reports_usage_with_keys_on_the_provi
     assert_eq!(on_tenant.status(), StatusCode::NOT_FOUND);
     world.stop().await;
 }
+
+/// The provider hears of a refused write: `quota.exceeded` is queued after the
+/// refused transaction, once a day per tenant and quota, naming the quota.
+#[tokio::test]
+async fn a_refused_write_queues_quota_exceeded_for_the_provider_once_a_day_per_quota() {
+    use kereru_store::schema::webhook_events;
+    let world = World::new().tenant("a.test").tenant("b.test").user("a.test", "alice").start().await;
+    {
+        let mut conn = world.pool.get().await.unwrap();
+        let input = kereru_service::webhooks::WebhookInput {
+            url: "http://127.0.0.1:9/hook".into(),
+            events: vec!["quota.exceeded".into()],
+            description: "test".into(),
+        };
+        kereru_service::webhooks::create(&mut conn, "test", &input).await.unwrap();
+    }
+    let events = async || -> Vec<Value> {
+        let mut conn = world.pool.get().await.unwrap();
+        let bodies: Vec<String> = webhook_events::table
+            .filter(webhook_events::event_type.eq("quota.exceeded"))
+            .order(webhook_events::id)
+            .select(webhook_events::body)
+            .load(&mut conn)
+            .await
+            .unwrap();
+        bodies.iter().map(|b| serde_json::from_str(b).unwrap()).collect()
+    };
+    let alice = world.login("a.test", "alice").await;
+    put_on_plan(&world, "a.test", "tiny", Limits { posts_per_day: Some(1), ..Limits::default() }).await;
+    alice.toot("one", "public").await;
+    assert!(events().await.is_empty(), "a write within the plan queues nothing");
+
+    assert_quota(alice.post("/api/v1/statuses", &[("status", "two")]).await, "posts_per_day").await;
+    let got = events().await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["data"]["tenant"], "a.test");
+    assert_eq!(got[0]["data"]["quota"], "posts_per_day");
+    assert_eq!(got[0]["data"]["limit"], 1);
+    // Refused again (API and web): the same day's notice is not repeated.
+    assert_quota(alice.post("/api/v1/statuses", &[("status", "three")]).await, "posts_per_day").await;
+    let browser = Browser::new(&world.app, "a.test");
+    browser.sign_in("alice").await;
+    let token = browser.get("/statuses/new").await.csrf_token();
+    let form = Form::new().text("authenticity_token", token).text("status", "from the web");
+    assert_eq!(browser.post_multipart("/statuses", form).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(events().await.len(), 1);
+
+    // Another quota is another notice.
+    put_on_plan(&world, "a.test", "no-media", Limits { media_storage_bytes: Some(10), ..Limits::default() }).await;
+    assert_quota(upload(&alice, png(1)).await, "media_storage_bytes").await;
+    let got = events().await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1]["data"]["quota"], "media_storage_bytes");
+    world.stop().await;
+}

@@ -93,7 +93,8 @@ pub async fn sign_up(
     scheme: Scheme,
     sign_up: SignUp,
 ) -> Result<SignedUp, RegisterError> {
-    conn.transaction(async |conn| create(conn, tenant, scheme, sign_up).await).await
+    let result = conn.transaction(async |conn| create(conn, tenant, scheme, sign_up).await).await;
+    crate::quota_notice::after(conn, tenant.id, result).await
 }
 
 async fn create(
@@ -166,12 +167,14 @@ pub async fn register(
     sign_up: SignUp,
 ) -> Result<IssuedToken, RegisterError> {
     let tenant_id = tenant.id;
-    conn.transaction(async |conn| -> Result<IssuedToken, RegisterError> {
-        let app = oauth::application_by_id(conn, tenant_id, application_id)
-            .await?
-            .ok_or(RegisterError::UnknownApplication)?;
-        let signed_up = create(conn, tenant, scheme, sign_up).await?;
-        Ok(oauth::issue_token(conn, tenant_id, &app, Some(signed_up.account.id), app.scopes.clone(), true).await?)
-    })
-    .await
+    let result = conn
+        .transaction(async |conn| -> Result<IssuedToken, RegisterError> {
+            let app = oauth::application_by_id(conn, tenant_id, application_id)
+                .await?
+                .ok_or(RegisterError::UnknownApplication)?;
+            let signed_up = create(conn, tenant, scheme, sign_up).await?;
+            Ok(oauth::issue_token(conn, tenant_id, &app, Some(signed_up.account.id), app.scopes.clone(), true).await?)
+        })
+        .await;
+    crate::quota_notice::after(conn, tenant_id, result).await
 }

@@ -82,14 +82,16 @@ async fn record(
     let tenant = actor.tenant.id;
     let account = actor.account.id;
     let new = std::mem::take(new);
-    conn.transaction(async |conn| -> Result<(Status, Vec<Event>), ComposeError> {
-        let mut post = new;
-        for one in prepared {
-            let attachment =
-                media::create(conn, tenant, account, one.attachment).await.map_err(MediaActionError::from)?;
-            post.media_ids.push(attachment.id);
-        }
-        Ok(statuses::post(conn, actor, post).await?)
-    })
-    .await
+    let result = conn
+        .transaction(async |conn| -> Result<(Status, Vec<Event>), ComposeError> {
+            let mut post = new;
+            for one in prepared {
+                let attachment =
+                    media::create(conn, tenant, account, one.attachment).await.map_err(MediaActionError::from)?;
+                post.media_ids.push(attachment.id);
+            }
+            Ok(statuses::post(conn, actor, post).await?)
+        })
+        .await;
+    crate::quota_notice::after(&mut conn, tenant, result).await
 }

@@ -37,7 +37,7 @@ pub async fn follow(
         return Err(ServiceError::Forbidden("This action is not allowed".into()));
     }
     let me = actor.account.id;
-    conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
+    let result = conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
         let before = relationships::follow_state(conn, me, target.id).await?;
         if before.is_none() && !target.is_local() {
             kereru_store::quotas::check_remote_follows(conn, actor.tenant.id).await?;
@@ -69,7 +69,8 @@ pub async fn follow(
         }
         Ok(events)
     })
-    .await
+    .await;
+    crate::quota_notice::after(conn, actor.tenant.id, result).await
 }
 
 /// The followed account's recent statuses reach the follower's tenant.

@@ -28,6 +28,7 @@ pub mod media;
 pub mod moderation;
 pub mod plans;
 pub mod profiles;
+pub mod quota_notice;
 pub mod provider;
 pub mod reports;
 pub mod resolve;

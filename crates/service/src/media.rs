@@ -105,7 +105,10 @@ pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
 ) -> Result<MediaAttachment, MediaActionError> {
     let Prepared { attachment, files } = prepare(dir.clone(), upload).await?;
     let created = match pool.get().await {
-        Ok(mut conn) => media::create(&mut conn, tenant, account, attachment).await.map_err(MediaActionError::from),
+        Ok(mut conn) => {
+            let created = media::create(&mut conn, tenant, account, attachment).await.map_err(MediaActionError::from);
+            crate::quota_notice::after(&mut conn, tenant, created).await
+        }
         Err(error) => Err(StoreError::from(error).into()),
     };
     if created.is_err() {

@@ -27,7 +27,7 @@ pub async fn update_credentials(
     change: CredentialsUpdate,
 ) -> Result<Account, ServiceError> {
     let me = actor.account.id;
-    conn.transaction(async |conn| -> Result<Account, ServiceError> {
+    let result = conn.transaction(async |conn| -> Result<Account, ServiceError> {
         profiles::update(conn, me, change.profile).await.map_err(|e| match e {
             ProfileError::Invalid(_) => ServiceError::Invalid(e.to_string()),
             ProfileError::Store(s) => ServiceError::Store(s),
@@ -40,5 +40,6 @@ pub async fn update_credentials(
         outbound::profile_updated(conn, actor.scheme, actor.tenant, &updated).await?;
         Ok(updated)
     })
-    .await
+    .await;
+    crate::quota_notice::after(conn, actor.tenant.id, result).await
 }

@@ -201,6 +201,7 @@ pub async fn post(
             Ok((status, events))
         })
         .await;
+    let result = crate::quota_notice::after(conn, actor_tenant, result).await;
     match result {
         // Two requests with one key racing: the primary key decides; return the winner's status.
         Err(ServiceError::Store(e)) if e.unique_violation() == Some("idempotency_keys_pkey") => {

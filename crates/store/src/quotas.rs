@@ -51,9 +51,6 @@ impl fmt::Display for Quota {
     }
 }
 
-// TODO(lead): webhooks quota.exceeded — emit it (tenant host, quota, limit) when a write is refused with
-// QuotaExceeded. The refusing transaction rolls back, so enqueue it after, on its own connection, at the
-// service call sites that return ServiceError::quota() / ComposeError::quota() / RegisterError::quota().
 /// A write refused because the tenant's plan allows no more.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("This server's plan allows at most {limit} {}; quota {quota} is used up", quota.what())]
