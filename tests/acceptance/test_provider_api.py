@@ -71,11 +71,14 @@ def test_a_provider_script_creates_suspends_activates_deletes_and_restores_a_ten
 
     bad = provider.call("POST", "/tenants", json={"account_host": "203.0.113.9"})
     assert bad.status_code == 422 and bad.json()["field"] == "account_host", bad.text
+    plan = f"small-{uuid.uuid4().hex[:8]}"
+    made = provider.call("POST", "/plans", json={"name": plan, "posts_per_day": 50})
+    assert made.status_code == 201, made.text
     created = provider.call("POST", "/tenants", json={
-        "account_host": host, "plan": "small", "owner_email": f"owner@{host}", "registrations": "closed"})
+        "account_host": host, "plan": plan, "owner_email": f"owner@{host}", "registrations": "closed"})
     assert created.status_code == 201, created.text
     tenant = created.json()
-    assert (tenant["account_host"], tenant["state"], tenant["plan"]) == (host, "active", "small")
+    assert (tenant["account_host"], tenant["state"], tenant["plan"]) == (host, "active", plan)
     assert tenant["owner"] == {"username": "admin", "email": f"owner@{host}", "activated": False}
     assert provider.site(host) == 200
     taken = provider.call("POST", "/tenants", json={"account_host": host})

@@ -192,6 +192,11 @@ async fn activation_link(world: &World, domain: DomainId, to: &str) -> String {
 async fn a_tenant_is_created_with_its_owner_and_goes_through_its_life() {
     let world = world().await;
     let api = Api { world: &world, host: PROVIDER, key: Some(key(&world, "shop", false).await) };
+    // A plan is one the provider made: an unknown name is refused and creates nothing.
+    let (status, refused) = api.post("/tenants", json!({ "account_host": "new.test", "plan": "starter" })).await;
+    assert_eq!((status, refused["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("plan")), "{refused}");
+    let (status, plan) = api.post("/plans", json!({ "name": "starter", "posts_per_day": 100 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
     let (status, created) = api
         .post(
             "/tenants",

@@ -122,6 +122,24 @@ fn domain_error(error: DomainError) -> ProvisionError {
     }
 }
 
+/// Puts `domain` on the plan named `plan` (`kereru provider plan` or `/plans` made it; none: no
+/// limits), whose quotas are enforced from then on; an unknown name is a 422 on `plan`. The
+/// name is also kept with the provisioning record that the tenant's view shows.
+async fn assign_plan(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    domain: &Domain,
+    plan: Option<&str>,
+) -> Result<(), ProvisionError> {
+    match crate::plans::assign(conn, crate::plans::By::ProviderKey(key), domain.id, &domain.account_host.to_string(), plan).await {
+        Ok(_) => {}
+        Err(ServiceError::Invalid(message)) => return Err(ProvisionError::field("plan", message)),
+        Err(other) => return Err(other.into()),
+    }
+    provisioning::set_plan(conn, domain.id, plan).await?;
+    Ok(())
+}
+
 /// Creates a tenant, serving at once, with its plan and (given an owner
 /// e-mail) its owner's admin account and activation mail, in one transaction.
 pub async fn create(
@@ -168,7 +186,7 @@ pub async fn create(
     conn.transaction(async |conn| -> Result<Domain, ProvisionError> {
         let domain = tenant_acts::add(conn, By::Provider { label: &label }, new).await?;
         if let Some(plan) = &plan {
-            provisioning::set_plan(conn, domain.id, Some(plan)).await?;
+            assign_plan(conn, by.key, &domain, Some(plan)).await?;
         }
         if let Some(email) = &owner_email {
             owner::create(conn, &domain, by.scheme, email, request.owner_username.as_deref()).await?;
@@ -205,7 +223,7 @@ pub async fn update(
             domains::set_registrations(conn, domain.id, registrations).await?;
         }
         if let Some(plan) = &plan {
-            provisioning::set_plan(conn, domain.id, plan.as_deref()).await?;
+            assign_plan(conn, by.key, &domain, plan.as_deref()).await?;
         }
         let mut changed = Vec::new();
         for (field, given) in [
