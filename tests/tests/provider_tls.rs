@@ -2,6 +2,7 @@
 //! gets a certificate from the CA like a tenant host (Pebble here) and its API
 //! answers over TLS, while a name that is neither a tenant's nor the
 //! deployment's own still gets no handshake and no order.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
 use kereru_acme::ChallengeKind;
 use kereru_tests::pebble::{Pebble, PebbleOptions};

@@ -86,14 +86,13 @@ impl CertManager {
     /// Loads everything once (so that serving starts with every stored
     /// certificate), then spawns the loops on the current runtime.
     pub async fn start(self) -> ManagerHandle {
-        let mut sync =
-            Sync {
-                pool: self.pool.clone(),
-                resolver: self.resolver.clone(),
-                own_hosts: self.settings.own_hosts.clone(),
-                seen: HashMap::new(),
-                since: None,
-            };
+        let mut sync = Sync {
+            pool: self.pool.clone(),
+            resolver: self.resolver.clone(),
+            own_hosts: self.settings.own_hosts.clone(),
+            seen: HashMap::new(),
+            since: None,
+        };
         sync.round().await;
         let interval = self.settings.sync_interval;
         let mut tasks = Vec::new();
@@ -192,7 +191,10 @@ impl Sync {
 
 impl Sync {
     /// The names handshakes are answered for: every active tenant's hosts and this deployment's own.
-    async fn active(&self, conn: &mut diesel_async::AsyncPgConnection) -> Result<HashSet<String>, crate::issuer::IssueError> {
+    async fn active(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+    ) -> Result<HashSet<String>, crate::issuer::IssueError> {
         let mut active: HashSet<String> = db::active_hosts(conn).await?.into_iter().collect();
         active.extend(self.own_hosts.iter().cloned());
         Ok(active)

@@ -37,39 +37,41 @@ pub async fn follow(
         return Err(ServiceError::Forbidden("This action is not allowed".into()));
     }
     let me = actor.account.id;
-    let result = conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
-        let before = relationships::follow_state(conn, me, target.id).await?;
-        if before.is_none() && !target.is_local() {
-            kereru_store::quotas::check_remote_follows(conn, actor.tenant.id).await?;
-        }
-        // A remote account answers with Accept or Reject through its server:
-        // until then the follow is a request, whatever the account's setting.
-        let wanted = if target.locked || !target.is_local() { FollowState::Requested } else { FollowState::Accepted };
-        let state = relationships::upsert_follow(conn, me, target.id, wanted, show_reblogs, notify).await?;
-        // The target's tenant receives the follow, and so learns the follower.
-        if let Some(tenant) = target.domain_id {
-            relationships::make_known(conn, tenant, &[me]).await?;
-        }
-        let mut events = Vec::new();
-        if before.is_none() && target.is_local() {
-            let kind = if state == FollowState::Accepted { "follow" } else { "follow_request" };
-            if let Some(n) = notifications::notify(conn, target.id, me, kind, None).await? {
-                events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
+    let result = conn
+        .transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
+            let before = relationships::follow_state(conn, me, target.id).await?;
+            if before.is_none() && !target.is_local() {
+                kereru_store::quotas::check_remote_follows(conn, actor.tenant.id).await?;
             }
-        }
-        if state == FollowState::Accepted && before != Some(FollowState::Accepted) {
-            backfill(conn, actor.tenant.id, target.id).await?;
-        }
-        // A remote account hears of it through its server, until it answers.
-        if !target.is_local() && state == FollowState::Requested {
-            let follow_id = kereru_store::ids::next_id();
-            if let Some(uri) = outbound::follow(conn, actor.scheme, actor.account, &target, follow_id).await? {
-                relationships::set_follow_uri(conn, me, target.id, &uri).await?;
+            // A remote account answers with Accept or Reject through its server:
+            // until then the follow is a request, whatever the account's setting.
+            let wanted =
+                if target.locked || !target.is_local() { FollowState::Requested } else { FollowState::Accepted };
+            let state = relationships::upsert_follow(conn, me, target.id, wanted, show_reblogs, notify).await?;
+            // The target's tenant receives the follow, and so learns the follower.
+            if let Some(tenant) = target.domain_id {
+                relationships::make_known(conn, tenant, &[me]).await?;
             }
-        }
-        Ok(events)
-    })
-    .await;
+            let mut events = Vec::new();
+            if before.is_none() && target.is_local() {
+                let kind = if state == FollowState::Accepted { "follow" } else { "follow_request" };
+                if let Some(n) = notifications::notify(conn, target.id, me, kind, None).await? {
+                    events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
+                }
+            }
+            if state == FollowState::Accepted && before != Some(FollowState::Accepted) {
+                backfill(conn, actor.tenant.id, target.id).await?;
+            }
+            // A remote account hears of it through its server, until it answers.
+            if !target.is_local() && state == FollowState::Requested {
+                let follow_id = kereru_store::ids::next_id();
+                if let Some(uri) = outbound::follow(conn, actor.scheme, actor.account, &target, follow_id).await? {
+                    relationships::set_follow_uri(conn, me, target.id, &uri).await?;
+                }
+            }
+            Ok(events)
+        })
+        .await;
     crate::quota_notice::after(conn, actor.tenant.id, result).await
 }
 

@@ -27,19 +27,20 @@ pub async fn update_credentials(
     change: CredentialsUpdate,
 ) -> Result<Account, ServiceError> {
     let me = actor.account.id;
-    let result = conn.transaction(async |conn| -> Result<Account, ServiceError> {
-        profiles::update(conn, me, change.profile).await.map_err(|e| match e {
-            ProfileError::Invalid(_) => ServiceError::Invalid(e.to_string()),
-            ProfileError::Store(s) => ServiceError::Store(s),
-        })?;
-        let (visibility, sensitive, language) =
-            (change.default_visibility, change.default_sensitive, change.default_language);
-        profiles::set_posting_defaults(conn, me, visibility, sensitive, language).await?;
-        let updated = accounts::get_unchecked(conn, me).await?.ok_or(ServiceError::NotFound)?;
-        // Other servers hear of the new profile (through the delivery queue).
-        outbound::profile_updated(conn, actor.scheme, actor.tenant, &updated).await?;
-        Ok(updated)
-    })
-    .await;
+    let result = conn
+        .transaction(async |conn| -> Result<Account, ServiceError> {
+            profiles::update(conn, me, change.profile).await.map_err(|e| match e {
+                ProfileError::Invalid(_) => ServiceError::Invalid(e.to_string()),
+                ProfileError::Store(s) => ServiceError::Store(s),
+            })?;
+            let (visibility, sensitive, language) =
+                (change.default_visibility, change.default_sensitive, change.default_language);
+            profiles::set_posting_defaults(conn, me, visibility, sensitive, language).await?;
+            let updated = accounts::get_unchecked(conn, me).await?.ok_or(ServiceError::NotFound)?;
+            // Other servers hear of the new profile (through the delivery queue).
+            outbound::profile_updated(conn, actor.scheme, actor.tenant, &updated).await?;
+            Ok(updated)
+        })
+        .await;
     crate::quota_notice::after(conn, actor.tenant.id, result).await
 }

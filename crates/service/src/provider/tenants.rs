@@ -131,7 +131,9 @@ async fn assign_plan(
     domain: &Domain,
     plan: Option<&str>,
 ) -> Result<(), ProvisionError> {
-    match crate::plans::assign(conn, crate::plans::By::ProviderKey(key), domain.id, &domain.account_host.to_string(), plan).await {
+    match crate::plans::assign(conn, crate::plans::By::ProviderKey(key), domain.id, domain.account_host.as_ref(), plan)
+        .await
+    {
         Ok(_) => {}
         Err(ServiceError::Invalid(message)) => return Err(ProvisionError::field("plan", message)),
         Err(other) => return Err(other.into()),
