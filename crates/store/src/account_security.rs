@@ -187,31 +187,6 @@ pub async fn issue_token_lasting(
     Ok(token)
 }
 
-/// As [`issue_token`], with its own lifetime (an owner's activation link lasts days, not the reset's hour).
-pub async fn issue_token_for(
-    conn: &mut AsyncPgConnection,
-    domain: DomainId,
-    account: AccountId,
-    purpose: Purpose,
-    email: &str,
-    lifetime: Duration,
-) -> Result<String, StoreError> {
-    let token = new_secret();
-    diesel::insert_into(user_tokens::table)
-        .values((
-            user_tokens::id.eq(next_id()),
-            user_tokens::domain_id.eq(domain.0),
-            user_tokens::account_id.eq(account.0),
-            user_tokens::purpose.eq(purpose.as_str()),
-            user_tokens::token_sha256.eq(sha256(&token)),
-            user_tokens::email.eq(email),
-            user_tokens::expires_at.eq(Utc::now() + lifetime),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(token)
-}
-
 /// A live token, found but not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundToken {

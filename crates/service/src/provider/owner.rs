@@ -90,7 +90,8 @@ pub async fn send_activation(
 ) -> Result<(), ProvisionError> {
     security::expire_tokens(conn, domain.id, account, Purpose::PasswordReset).await?;
     let lifetime = chrono::Duration::days(ACTIVATION_DAYS);
-    let token = security::issue_token_for(conn, domain.id, account, Purpose::PasswordReset, email, lifetime).await?;
+    let token =
+        security::issue_token_lasting(conn, domain.id, account, Purpose::PasswordReset, email, lifetime).await?;
     let mail = activation_mail(&domain.name, &domain.urls(scheme).base(), username, &token);
     account_mails::send(conn, domain.id, email, &mail).await?;
     Ok(())
