@@ -375,30 +375,7 @@ impl Fetcher {
                 .map_err(|_| FetchError::Sign(kereru_core::signatures::SignatureError::SigningFailed))?;
             request = request.header(name, value);
         }
-        let exchange = async {
-            self.counters.count_request();
-            let mut response = request.send().await.map_err(transport_error)?;
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            // Drain a short answer so the connection goes back to the pool;
-            // errors here do not change what the inbox said.
-            let mut read = 0usize;
-            while let Ok(Some(chunk)) = response.chunk().await {
-                read += chunk.len();
-                if read > MAX_INBOX_ANSWER {
-                    break;
-                }
-            }
-            Ok(Posted { status, retry_after })
-        };
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(FetchError::Timeout),
-        }
+        self.send_post(request).await
     }
 }
 
@@ -422,6 +399,14 @@ impl Fetcher {
             let value = HeaderValue::from_str(value).map_err(|e| FetchError::Client(e.to_string()))?;
             request = request.header(*name, value);
         }
+        self.send_post(request).await
+    }
+
+    /// Sends a POST built by [`Fetcher::post_json`] or the signed delivery
+    /// POST, bounded by the deadline: the status and any Retry-After. A short
+    /// answer is drained so the connection goes back to the pool; errors while
+    /// draining do not change what the receiver said.
+    async fn send_post(&self, request: reqwest::RequestBuilder) -> Result<Posted, FetchError> {
         let exchange = async {
             self.counters.count_request();
             let mut response = request.send().await.map_err(transport_error)?;

@@ -45,10 +45,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let webhooks = tokio::spawn(webhooks.run(async move {
         let _ = webhooks_stopped.await;
     }));
+    // Watched before the line below, so a SIGTERM right after it stops us gracefully.
+    let stop = super::serve::stop_requested();
     tracing::info!("delivery worker started");
     // Scripts and tests wait for this line to know the worker runs.
     println!("kereru delivering");
-    worker.run(super::serve::stop_requested()).await;
+    worker.run(stop).await;
     drop(stop_webhooks);
     if let Err(error) = webhooks.await {
         tracing::warn!("webhook worker: {error}");

@@ -99,11 +99,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Watched from here on, before anything says the server is up.
+    let stop = stop_requested();
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(kereru_web::routes))
         // On SIGINT/SIGTERM the streams end first: a graceful stop would
         // otherwise wait out its timeout for clients that never hang up.
         .shutdown_signal(async move {
-            stop_requested().await;
+            stop.await;
             streams.close();
         });
     let (server, challenge_server, manager) = match &tls {
@@ -260,28 +262,29 @@ pub fn fetch_settings(config: &Config) -> anyhow::Result<kereru_delivery::http::
 }
 
 /// Resolves on SIGINT or SIGTERM. A signal that cannot be watched is
-/// logged and left out; never resolves early.
-pub async fn stop_requested() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let terminate = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
+/// logged and left out; never resolves early. The handlers are installed when
+/// this is called, not when the future is first polled: a SIGTERM that comes
+/// right after "kereru listening on" (before the server runs) is then ours to
+/// stop gracefully on, instead of the default action killing the process.
+pub fn stop_requested() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    async fn wait(watched: std::io::Result<Signal>, name: &str) {
+        match watched {
+            Ok(mut watched) => {
+                watched.recv().await;
             }
             Err(error) => {
-                tracing::warn!("cannot watch for SIGTERM: {error}");
+                tracing::warn!("cannot watch for {name}: {error}");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!("cannot watch for SIGINT: {error}");
-            std::future::pending::<()>().await;
+    }
+    let terminate = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        tokio::select! {
+            () = wait(terminate, "SIGTERM") => tracing::info!("SIGTERM received"),
+            () = wait(interrupt, "SIGINT") => tracing::info!("SIGINT received"),
         }
-    };
-    tokio::select! {
-        () = terminate => tracing::info!("SIGTERM received"),
-        () = interrupt => tracing::info!("SIGINT received"),
     }
 }
