@@ -121,8 +121,9 @@ async fn activation_link(pool: &kereru_store::Pool, to: &str) -> String {
             .load(&mut conn)
             .await
             .unwrap();
-    let body = &mails.first().unwrap_or_else(|| panic!("no mail to {to}")).body_text;
-    let start = body.find("https://").unwrap_or_else(|| panic!("no link: {body}"));
+    let body = &<[Mail]>::first(&mails).unwrap_or_else(|| panic!("no mail to {to}")).body_text;
+    let path = body.find("/auth/password/edit?").unwrap_or_else(|| panic!("no link: {body}"));
+    let start = body[..path].rfind("http").unwrap_or_else(|| panic!("no link: {body}"));
     body[start..].split_whitespace().next().unwrap().to_string()
 }
 
