@@ -22,6 +22,19 @@ pub async fn description(conn: &mut AsyncPgConnection, domain: DomainId) -> Resu
     Ok(domains::table.find(domain.0).select(domains::description).first(conn).await.optional()?.unwrap_or_default())
 }
 
+/// The tenant's description and when its about settings last changed (Mastodon's extended description).
+pub async fn described(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+) -> Result<Option<(String, chrono::DateTime<chrono::Utc>)>, StoreError> {
+    Ok(domains::table
+        .find(domain.0)
+        .select((domains::description, domains::updated_at))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Sets the tenant's name and/or description; `None` keeps what is there.
 pub async fn update(
     conn: &mut AsyncPgConnection,

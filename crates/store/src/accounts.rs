@@ -417,6 +417,32 @@ pub async fn status_count(conn: &mut AsyncPgConnection, account: AccountId) -> R
 }
 
 /// How many other hosts this tenant knows accounts of (Mastodon's `domain_count`).
+/// The servers `domain` knows accounts of: remote hosts, and the account hosts of the other
+/// tenants on this deployment, sorted (Mastodon's `/api/v1/instance/peers`).
+pub async fn known_domains(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<Vec<String>, StoreError> {
+    use crate::schema::{domains, known_accounts};
+    let remote: Vec<String> = known_accounts::table
+        .inner_join(accounts::table)
+        .filter(known_accounts::domain_id.eq(domain.0))
+        .filter(accounts::remote_host.is_not_null())
+        .select(accounts::remote_host.assume_not_null())
+        .distinct()
+        .load(conn)
+        .await?;
+    let tenants: Vec<String> = known_accounts::table
+        .inner_join(accounts::table.inner_join(domains::table))
+        .filter(known_accounts::domain_id.eq(domain.0))
+        .filter(accounts::domain_id.ne(domain.0))
+        .select(domains::account_host)
+        .distinct()
+        .load(conn)
+        .await?;
+    let mut all: Vec<String> = remote.into_iter().chain(tenants).collect();
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
 pub async fn known_domain_count(conn: &mut AsyncPgConnection, domain: DomainId) -> Result<i64, StoreError> {
     use crate::schema::known_accounts;
     // Other tenants count by id, remote servers by host.

@@ -135,11 +135,15 @@ pub async fn v1(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) ->
 pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
     let (contact, usage, _) = contact_and_usage(&state, &tenant).await?;
     let (description, rules) = about(&state, &tenant).await?;
+    let limited = {
+        let mut conn = state.pool.get().await?;
+        kereru_store::limited_federation::is_on(&mut conn, tenant.id).await?
+    };
     let mut configuration = shared_configuration();
     configuration["urls"] = json!({ "streaming": streaming_url(&req, &tenant), "status": null });
     configuration["vapid"] = json!({ "public_key": "" });
     configuration["translation"] = json!({ "enabled": false });
-    configuration["limited_federation"] = json!(false);
+    configuration["limited_federation"] = json!(limited);
     let feed = json!({ "local": "public", "remote": "public" });
     configuration["timelines_access"] =
         json!({ "live_feeds": feed, "hashtag_feeds": feed, "trending_link_feeds": feed });

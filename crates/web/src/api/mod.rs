@@ -7,6 +7,7 @@ pub mod entities;
 pub mod filtering;
 pub mod filters;
 pub mod instance;
+pub mod instance_info;
 pub mod media;
 pub mod misc;
 pub mod notifications;
@@ -86,5 +87,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/media/{id}", web::put().to(media::update))
         .configure(admin::routes)
         .configure(filters::routes)
-        .configure(domain_blocks::routes);
+        .configure(domain_blocks::routes)
+        .configure(instance_info::routes);
 }
