@@ -56,12 +56,21 @@ impl Drop for Supervised {
     }
 }
 
-/// A port free on 127.0.0.1 for both TCP and UDP right now.
+/// A port free on 127.0.0.1 for both TCP and UDP right now, and never handed
+/// out before by this process: the kernel may give a just-released port to the
+/// next `bind(0)`, and Pebble's management port once came out equal to its DNS
+/// port (CI failed on "address already in use").
 pub fn free_port() -> u16 {
-    for _ in 0..50 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for _ in 0..200 {
         let tcp = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
         let port = tcp.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("addr: {e}"));
+        if given.contains(&port) {
+            continue;
+        }
         if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
             return port;
         }
     }
@@ -107,6 +116,20 @@ impl Pebble {
     /// and Pebble validating on the given ports; returns once the directory answers.
     pub async fn start(options: PebbleOptions) -> Pebble {
         assert!(Pebble::available(), "pebble and pebble-challtestsrv must be installed (scripts/ensure-test-deps)");
+        // Another test process may take a port between free_port and Pebble's
+        // bind; that (and only that) is worth another try on fresh ports.
+        let mut logs = String::new();
+        for _ in 0..3 {
+            match Pebble::try_start(&options).await {
+                Ok(pebble) => return pebble,
+                Err(log) => logs.push_str(&log),
+            }
+        }
+        panic!("Pebble could not bind its ports in 3 tries:\n{logs}");
+    }
+
+    /// One start; Err(logs) only when a port was already taken.
+    async fn try_start(options: &PebbleOptions) -> Result<Pebble, String> {
         let dir = crate::scratch_dir("pebble");
         // Pebble's HTTPS listener: a leaf for 127.0.0.1/localhost signed by a root of our own.
         let (root_pem, leaf_pem, leaf_key_pem) = listener_certificates();
@@ -198,13 +221,17 @@ impl Pebble {
             if directory_up && dns_up {
                 break;
             }
+            let log = std::fs::read_to_string(pebble.dir.join("pebble.log")).unwrap_or_default()
+                + &std::fs::read_to_string(pebble.dir.join("challtestsrv.log")).unwrap_or_default();
+            if log.contains("address already in use") {
+                return Err(log);
+            }
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(pebble.dir.join("pebble.log")).unwrap_or_default();
                 panic!("Pebble did not start within 20 s:\n{log}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        pebble
+        Ok(pebble)
     }
 
     /// A client for Pebble's own endpoints (trusting its listener's root only).
