@@ -64,3 +64,75 @@ async fn each_tenant_answers_with_its_own_rules_description_and_peers() {
     assert_eq!(get(&world, "a.test", "/api/v1/instance/translation_languages").await, (200, json!({})));
     world.stop().await;
 }
+
+#[tokio::test]
+async fn weekly_activity_counts_each_tenants_posts_sign_ins_and_sign_ups() {
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .user("a.test", "alice")
+        .user("a.test", "amy")
+        .user("b.test", "bob")
+        .start()
+        .await;
+    // Two sign-ins by alice count once; amy never signs in.
+    let alice = world.login("a.test", "alice").await;
+    let _again = world.login("a.test", "alice").await;
+    let status = alice.post("/api/v1/statuses", &[("status", "one")]).await.json::<Value>().await.unwrap();
+    alice.post("/api/v1/statuses", &[("status", "two")]).await;
+    // A boost is not a post.
+    let id = status["id"].as_str().unwrap();
+    assert_eq!(alice.post(&format!("/api/v1/statuses/{id}/reblog"), &[]).await.status(), 200);
+
+    let (status, weeks) = get(&world, "a.test", "/api/v1/instance/activity").await;
+    assert_eq!(status, 200);
+    let weeks = weeks.as_array().unwrap();
+    assert_eq!(weeks.len(), 12, "twelve weeks");
+    assert_eq!(
+        (&weeks[0]["statuses"], &weeks[0]["logins"], &weeks[0]["registrations"]),
+        (&json!("2"), &json!("1"), &json!("2")),
+        "this week first: {:?}",
+        weeks[0]
+    );
+    // Each week starts on a Monday at 00:00 UTC, one week before the one above it.
+    let starts: Vec<i64> = weeks.iter().map(|w| w["week"].as_str().unwrap().parse().unwrap()).collect();
+    let monday = chrono::DateTime::from_timestamp(starts[0], 0).unwrap();
+    assert_eq!(chrono::Datelike::weekday(&monday), chrono::Weekday::Mon);
+    assert_eq!(starts[0] % 86_400, 0);
+    assert!(starts.windows(2).all(|pair| pair[0] - pair[1] == 7 * 86_400), "{starts:?}");
+    assert!(weeks[1..].iter().all(|w| w["statuses"] == "0" && w["logins"] == "0"), "{weeks:?}");
+
+    let (_, b_weeks) = get(&world, "b.test", "/api/v1/instance/activity").await;
+    assert_eq!(
+        (&b_weeks[0]["statuses"], &b_weeks[0]["logins"], &b_weeks[0]["registrations"]),
+        (&json!("0"), &json!("0"), &json!("1")),
+        "b.test counts only its own: {b_weeks}"
+    );
+    // Hidden under limited federation, as Mastodon hides it.
+    kereru_store::limited_federation::set(&mut world.pool.get().await.unwrap(), world.domain("b.test").id, true)
+        .await
+        .unwrap();
+    assert_eq!(get(&world, "b.test", "/api/v1/instance/activity").await.0, 404);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let world = World::new().tenant("a.test").user("a.test", "alice").start().await;
+    for path in ["/", "/about", "/@alice", "/api/v1/instance", "/api/v1/instance/rules"] {
+        let got = world.app.client().get(format!("http://a.test{path}")).send().await.unwrap();
+        let (status, kind) = (got.status(), got.headers().get("content-type").cloned());
+        let body = got.bytes().await.unwrap();
+        let head = world.app.client().head(format!("http://a.test{path}")).send().await.unwrap();
+        assert_eq!(head.status(), status, "HEAD {path}");
+        assert_eq!(head.headers().get("content-type").cloned(), kind, "HEAD {path}");
+        if let Some(length) = head.headers().get("content-length") {
+            assert_eq!(length.to_str().unwrap(), body.len().to_string(), "HEAD {path}");
+        }
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} sends no body");
+    }
+    // A path that isn't there is still not there.
+    let missing = world.app.client().head("http://a.test/no/such/page").send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    world.stop().await;
+}

@@ -306,6 +306,7 @@ pub async fn authenticate(
                 .set(users::last_active_at.eq(diesel::dsl::now))
                 .execute(conn)
                 .await?;
+            crate::activity::record_login(conn, domain, AccountId(id)).await?;
             get_local(conn, domain, AccountId(id)).await
         }
         _ => Ok(None),

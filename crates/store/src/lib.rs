@@ -5,6 +5,7 @@
 //! there is no query here that reads one tenant's rows without naming it.
 
 pub mod about;
+pub mod activity;
 pub mod account_domain_blocks;
 pub mod account_security;
 pub mod accounts;

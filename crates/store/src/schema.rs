@@ -864,3 +864,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_traffic,
     profile_image_bytes
 );
+// == lead == weekly_logins (migration 2026-12-05-000410_weekly_logins)
+diesel::table! {
+    weekly_logins (domain_id, week, account_id) {
+        domain_id -> BigInt,
+        week -> Date,
+        account_id -> BigInt,
+    }
+}

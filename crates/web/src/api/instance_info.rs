@@ -1,5 +1,5 @@
 //! The instance's smaller endpoints, as Mastodon 4.5 answers them: its rules,
-//! extended description, peers and languages, and the translation languages
+//! extended description, peers, weekly activity and languages, and the translation languages
 //! of a server without a translation backend.
 
 use crate::error::{WebError, not_found};
@@ -13,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/instance/rules", web::get().to(rules))
         .route("/api/v1/instance/extended_description", web::get().to(extended_description))
         .route("/api/v1/instance/peers", web::get().to(peers))
+        .route("/api/v1/instance/activity", web::get().to(activity))
         .route("/api/v1/instance/languages", web::get().to(languages))
         .route("/api/v1/instance/translation_languages", web::get().to(translation_languages));
 }
@@ -48,6 +49,29 @@ async fn peers(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpRespons
         return Err(not_found());
     }
     Ok(HttpResponse::Ok().json(accounts::known_domains(&mut conn, tenant.id).await?))
+}
+
+/// The last twelve weeks of local posts, sign-ins and sign-ups, this week
+/// first, every figure a string (Mastodon's shape). Hidden (404) under
+/// limited federation, as Mastodon hides it.
+async fn activity(state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
+    let mut conn = state.pool.get().await?;
+    if limited_federation::is_on(&mut conn, tenant.id).await? {
+        return Err(not_found());
+    }
+    let weeks: Vec<Value> = kereru_store::activity::weeks(&mut conn, tenant.id)
+        .await?
+        .into_iter()
+        .map(|week| {
+            json!({
+                "week": week.starts.timestamp().to_string(),
+                "statuses": week.statuses.to_string(),
+                "logins": week.logins.to_string(),
+                "registrations": week.registrations.to_string(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(weeks))
 }
 
 /// The languages a tenant's people may post in: Kererū's interface speaks English.
