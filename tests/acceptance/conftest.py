@@ -339,6 +339,11 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", r"/api/v1/instance/peers", ("json", _host_list_problems)),
     ("GET", r"/api/v1/instance/languages", "List[SupportedLocale]"),
     ("GET", r"/api/v1/instance/translation_languages", ("json", _empty_object_problems)),
+    ("GET", r"/api/v1/instance/activity", "List[Activity]"),
+    # Quote posts (Mastodon 4.5).
+    ("GET", rf"/api/v1/statuses/{ID}/quotes", "List[Status]"),
+    ("POST", rf"/api/v1/statuses/{ID}/quotes/{ID}/revoke", "Status"),
+    ("PUT", rf"/api/v1/statuses/{ID}/interaction_policy", "Status"),
     ("GET", r"/api/v1/streaming/health", ("raw", _health_problems)),
     ("GET", r"/api/v1/streaming/(user|user/notification|public|public/local|hashtag|list|direct)",
      ("raw", _event_stream_problems)),

@@ -4,6 +4,7 @@
 
 use crate::ServiceError;
 use kereru_core::actor::escape_html;
+use kereru_core::i18n::Locale;
 use kereru_store::{DomainId, PgConn};
 
 /// A mail's contents: subject, plain text, and the same as HTML.
@@ -34,17 +35,32 @@ fn compose(
     action: (&str, &str),
     note: &str,
 ) -> Mail {
+    compose_in(Locale::En, site, subject, username, paragraphs, action, note)
+}
+
+/// [`compose`] with its own words (greeting, "or open this link") in `locale`.
+fn compose_in(
+    locale: Locale,
+    site: Site<'_>,
+    subject: String,
+    username: &str,
+    paragraphs: &[&str],
+    action: (&str, &str),
+    note: &str,
+) -> Mail {
     let (label, url) = action;
-    let mut text = format!("Hello {username},\n\n");
+    let hello = locale.format("Hello {name},", &[("name", username)]);
+    let mut text = format!("{hello}\n\n");
     for paragraph in paragraphs {
         text.push_str(paragraph);
         text.push_str("\n\n");
     }
     text.push_str(&format!("{label}:\n{url}\n\n{note}\n\n-- \n{} ({})\n", site.name, site.base_url));
     let mut html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2a2e\">\
-         <p>Hello {},</p>",
-        escape_html(username)
+        "<!DOCTYPE html><html lang=\"{}\"><body style=\"font-family: system-ui, sans-serif; line-height: 1.5; \
+         color: #1f2a2e\"><p>{}</p>",
+        locale.code(),
+        escape_html(&hello)
     );
     for paragraph in paragraphs {
         html.push_str(&format!("<p>{}</p>", escape_html(paragraph)));
@@ -52,10 +68,11 @@ fn compose(
     html.push_str(&format!(
         "<p><a href=\"{url}\" style=\"display: inline-block; padding: .6em 1.1em; background: #2e6b5e; color: #fff; \
          border-radius: 6px; text-decoration: none; font-weight: 600\">{label}</a></p>\
-         <p style=\"font-size: .9em; color: #56646a\">Or open this link: {url}</p>\
+         <p style=\"font-size: .9em; color: #56646a\">{open}</p>\
          <p style=\"font-size: .9em; color: #56646a\">{note}</p>\
          <p style=\"font-size: .9em; color: #56646a\">— {name}</p></body></html>",
         url = escape_html(url),
+        open = escape_html(&locale.format("Or open this link: {url}", &[("url", url)])),
         label = escape_html(label),
         note = escape_html(note),
         name = escape_html(site.name),
@@ -63,27 +80,40 @@ fn compose(
     Mail { subject, text, html }
 }
 
+/// The language of a person's mails: the locale they chose, else English.
+pub fn locale_of(chosen: Option<&str>) -> Locale {
+    chosen.and_then(Locale::from_tag).unwrap_or_default()
+}
+
 /// Sent at sign-up: confirm the address before the first login.
-pub fn confirmation(site: Site<'_>, username: &str, token: &str) -> Mail {
-    compose(
+pub fn confirmation(site: Site<'_>, locale: Locale, username: &str, token: &str) -> Mail {
+    let name = [("site", site.name)];
+    compose_in(
+        locale,
         site,
-        format!("Confirm your e-mail address for {}", site.name),
+        locale.format("Confirm your e-mail address for {site}", &name),
         username,
-        &[&format!("Welcome to {}! Please confirm that this is your e-mail address to finish signing up.", site.name)],
-        ("Confirm my address", &link(site, "/auth/confirmation", "confirmation_token", token)),
-        "The link works for two days. If you did not sign up, ignore this mail: no account is made without it.",
+        &[&locale
+            .format("Welcome to {site}! Please confirm that this is your e-mail address to finish signing up.", &name)],
+        (locale.text("Confirm my address"), &link(site, "/auth/confirmation", "confirmation_token", token)),
+        locale.text(
+            "The link works for two days. If you did not sign up, ignore this mail: no account is made without it.",
+        ),
     )
 }
 
 /// Sent on a password reset request.
-pub fn password_reset(site: Site<'_>, username: &str, token: &str) -> Mail {
-    compose(
+pub fn password_reset(site: Site<'_>, locale: Locale, username: &str, token: &str) -> Mail {
+    compose_in(
+        locale,
         site,
-        format!("Reset your password on {}", site.name),
+        locale.format("Reset your password on {site}", &[("site", site.name)]),
         username,
-        &["Someone (we hope you) asked to reset the password of your account. Choose a new one here."],
-        ("Choose a new password", &link(site, "/auth/password/edit", "reset_password_token", token)),
-        "The link works once, for one hour. If you did not ask, ignore this mail: your password stays as it is.",
+        &[locale.text("Someone (we hope you) asked to reset the password of your account. Choose a new one here.")],
+        (locale.text("Choose a new password"), &link(site, "/auth/password/edit", "reset_password_token", token)),
+        locale.text(
+            "The link works once, for one hour. If you did not ask, ignore this mail: your password stays as it is.",
+        ),
     )
 }
 
@@ -162,13 +192,33 @@ mod tests {
     #[test]
     fn mails_carry_the_link_and_escape_html() {
         let site = Site { name: "Tūī <Place>", base_url: "https://a.test" };
-        let mail = confirmation(site, "alice", "TOKEN");
+        let mail = confirmation(site, Locale::En, "alice", "TOKEN");
         assert!(mail.text.contains("https://a.test/auth/confirmation?confirmation_token=TOKEN"));
         assert!(mail.html.contains("Tūī &lt;Place&gt;"));
         assert!(!mail.html.contains("<Place>"));
-        let reset = password_reset(site, "alice", "R");
+        let reset = password_reset(site, Locale::En, "alice", "R");
         assert!(reset.text.contains("/auth/password/edit?reset_password_token=R"));
         assert!(email_change(site, "alice", "E").text.contains("confirmation_token=E"));
         assert!(approved(site, "alice").subject.contains("approved"));
+    }
+
+    #[test]
+    fn a_person_who_chose_german_gets_german_mails_with_the_same_link() {
+        let site = Site { name: "Tūī", base_url: "https://a.test" };
+        assert_eq!(locale_of(Some("de-AT")), Locale::De);
+        assert_eq!(locale_of(Some("pt")), Locale::En);
+        assert_eq!(locale_of(None), Locale::En);
+        let mail = confirmation(site, Locale::De, "alice", "TOKEN");
+        assert_eq!(mail.subject, "Bestätige deine E-Mail-Adresse für Tūī");
+        assert!(mail.text.starts_with("Hallo alice,\n\nWillkommen bei Tūī!"), "{}", mail.text);
+        assert!(
+            mail.text.contains("Meine Adresse bestätigen:\nhttps://a.test/auth/confirmation?confirmation_token=TOKEN")
+        );
+        assert!(mail.html.contains("lang=\"de\"") && mail.html.contains("Oder öffne diesen Link"), "{}", mail.html);
+        let reset = password_reset(site, Locale::De, "alice", "R");
+        assert_eq!(reset.subject, "Setze dein Passwort auf Tūī zurück");
+        assert!(!reset.text.contains("Hello"), "{}", reset.text);
+        // English stays as it was.
+        assert_eq!(confirmation(site, Locale::En, "alice", "T").subject, "Confirm your e-mail address for Tūī");
     }
 }

@@ -165,7 +165,8 @@ pub async fn resend_confirmation(
         store::expire_tokens(conn, tenant.id, account, Purpose::Confirmation).await?;
         let token = store::issue_token(conn, tenant.id, account, Purpose::Confirmation, &login.email).await?;
         let username = store::username(conn, tenant.id, account).await?;
-        let mail = account_mails::confirmation(Site { name: &name, base_url: &base_url }, &username, &token);
+        let locale = account_mails::locale_of(login.locale.as_deref());
+        let mail = account_mails::confirmation(Site { name: &name, base_url: &base_url }, locale, &username, &token);
         account_mails::send(conn, tenant.id, &login.email, &mail).await
     })
     .await
@@ -185,7 +186,8 @@ pub async fn request_password_reset(
         store::expire_tokens(conn, tenant.id, account, Purpose::PasswordReset).await?;
         let token = store::issue_token(conn, tenant.id, account, Purpose::PasswordReset, &login.email).await?;
         let username = store::username(conn, tenant.id, account).await?;
-        let mail = account_mails::password_reset(Site { name: &name, base_url: &base_url }, &username, &token);
+        let locale = account_mails::locale_of(login.locale.as_deref());
+        let mail = account_mails::password_reset(Site { name: &name, base_url: &base_url }, locale, &username, &token);
         account_mails::send(conn, tenant.id, &login.email, &mail).await
     })
     .await

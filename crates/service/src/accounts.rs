@@ -144,6 +144,7 @@ async fn finish(
 ) -> Result<SignedUp, RegisterError> {
     let approved = account.approved;
     let email = account.email.clone();
+    let locale = account_mails::locale_of(account.locale.as_deref());
     let created = accounts::create_local(conn, tenant.id, account).await?;
     account_security::set_unconfirmed(conn, tenant.id, created.id).await?;
     if let Some(invite) = &invite {
@@ -151,7 +152,8 @@ async fn finish(
     }
     let token = account_security::issue_token(conn, tenant.id, created.id, Purpose::Confirmation, &email).await?;
     let base_url = tenant.urls(scheme).base();
-    let mail = account_mails::confirmation(Site { name: &tenant.name, base_url: &base_url }, &created.username, &token);
+    let site = Site { name: &tenant.name, base_url: &base_url };
+    let mail = account_mails::confirmation(site, locale, &created.username, &token);
     account_mails::send(conn, tenant.id, &email, &mail).await?;
     Ok(SignedUp { account: created, approved })
 }

@@ -30,6 +30,7 @@ pub mod plans;
 pub mod profiles;
 pub mod provider;
 pub mod quota_notice;
+pub mod quotes;
 pub mod reports;
 pub mod resolve;
 pub mod safety;

@@ -29,6 +29,10 @@ pub struct NewPost {
     pub media_ids: Vec<MediaId>,
     pub idempotency_key: Option<String>,
     pub application_id: Option<i64>,
+    /// The status this one quotes (Mastodon 4.5's `quoted_status_id`).
+    pub quoted_status_id: Option<StatusId>,
+    /// Who may quote this one; None: the default (`public`).
+    pub quote_policy: Option<kereru_store::quotes::QuotePolicy>,
 }
 
 /// Text length as Mastodon counts it: characters, with every URL as 23.
@@ -133,6 +137,10 @@ pub async fn post(
                 ),
                 None => None,
             };
+            let quote = match new.quoted_status_id {
+                Some(id) => Some(crate::quotes::decide(conn, actor_tenant, author, id).await?),
+                None => None,
+            };
             let mentions = resolve_mentions(conn, actor, &text).await?;
             let content = text::to_html(
                 &text,
@@ -196,7 +204,13 @@ pub async fn post(
                     .execute(conn)
                     .await?;
             }
-            let events = deliver::status(conn, &status, &mentioned).await?;
+            if let Some(policy) = new.quote_policy.filter(|p| *p != kereru_store::quotes::QuotePolicy::Public) {
+                kereru_store::quotes::set_policy(conn, status.id, policy).await?;
+            }
+            let mut events = deliver::status(conn, &status, &mentioned).await?;
+            if let Some((quoted, state)) = &quote {
+                events.extend(crate::quotes::record(conn, &status, quoted, *state).await?);
+            }
             outbound::created(conn, actor.scheme, &status).await?;
             Ok((status, events))
         })
@@ -233,15 +247,53 @@ pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: Status
 }
 
 /// Deletes the actor's status (its boosts and replies' links go with it).
-pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: StatusId) -> Result<Vec<Event>, ServiceError> {
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: StatusId,
+    keep_media: bool,
+) -> Result<Vec<Event>, ServiceError> {
+    // One's own boost, by its id, is undone as `unreblog` undoes it (Mastodon allows both).
+    if let Some(boost) = statuses::get_unchecked(conn, id).await?
+        && boost.account_id == actor.account.id
+        && let Some(original) = boost.reblog_of_id
+    {
+        let original_author = statuses::get_unchecked(conn, original).await?.map(|o| o.account_id);
+        return conn
+            .transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
+                Ok(vec![remove_boost(conn, actor, &boost, original_author).await?])
+            })
+            .await;
+    }
     let status = own(conn, actor, id).await?;
     conn.transaction(async |conn| -> Result<Vec<Event>, ServiceError> {
         let event = deliver::deleted(conn, &status).await?;
         outbound::deleting(conn, actor.scheme, &status).await?;
+        if keep_media {
+            // Delete-and-redraft: the files stay, unattached, for the new post.
+            media::detach_from_status(conn, actor.tenant.id, actor.account.id, status.id).await?;
+        }
         diesel::delete(statuses_table::table.find(status.id)).execute(conn).await?;
         Ok(vec![event])
     })
     .await
+}
+
+/// Removes the actor's `boost` (federating its undoing) and the boost
+/// notification it gave the original's author; inside the caller's transaction.
+async fn remove_boost(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    boost: &Status,
+    original_author: Option<AccountId>,
+) -> Result<Event, ServiceError> {
+    let event = deliver::deleted(conn, boost).await?;
+    outbound::deleting(conn, actor.scheme, boost).await?;
+    diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
+    if let (Some(author), Some(original)) = (original_author, boost.reblog_of_id) {
+        notifications::withdraw(conn, author, actor.account.id, "reblog", Some(original)).await?;
+    }
+    Ok(event)
 }
 
 /// Edits the actor's status, keeping the earlier version in its history.
@@ -470,11 +522,7 @@ pub async fn unreblog(
         .optional()?;
     let mut events = Vec::new();
     if let Some(boost) = boost {
-        let event = deliver::deleted(conn, &boost).await?;
-        outbound::deleting(conn, actor.scheme, &boost).await?;
-        diesel::delete(statuses_table::table.find(boost.id)).execute(conn).await?;
-        notifications::withdraw(conn, original.account_id, actor.account.id, "reblog", Some(original.id)).await?;
-        events.push(event);
+        events.push(remove_boost(conn, actor, &boost, Some(original.account_id)).await?);
     }
     Ok((original, events))
 }

@@ -62,6 +62,8 @@ pub struct Login {
     pub disabled: bool,
     /// The tenant's staff suspended the account.
     pub suspended: bool,
+    /// The language the person chose (or signed up in): their mails' language.
+    pub locale: Option<String>,
 }
 
 impl Login {
@@ -96,6 +98,7 @@ pub async fn login(
                     .filter(account_moderation::account_id.eq(account.0))
                     .filter(account_moderation::suspended_at.is_not_null()),
             ),
+            users::locale,
         ))
         .first(conn)
         .await

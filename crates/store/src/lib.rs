@@ -5,10 +5,10 @@
 //! there is no query here that reads one tenant's rows without naming it.
 
 pub mod about;
-pub mod activity;
 pub mod account_domain_blocks;
 pub mod account_security;
 pub mod accounts;
+pub mod activity;
 pub mod admin_actions;
 pub mod admin_overview;
 pub mod authorized_apps;
@@ -42,6 +42,7 @@ pub mod profiles;
 pub mod provider_keys;
 pub mod provisioning;
 pub mod quotas;
+pub mod quotes;
 pub mod relationships;
 pub mod reports;
 pub mod roles;

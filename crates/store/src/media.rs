@@ -333,6 +333,29 @@ pub async fn attach_to_status(
     .await
 }
 
+/// Frees the media of `status_id` (on this tenant, `account`'s) for another
+/// status: delete-and-redraft keeps the files to post again. Returns how many.
+pub async fn detach_from_status(
+    conn: &mut AsyncPgConnection,
+    domain: DomainId,
+    account: AccountId,
+    status_id: StatusId,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        media_attachments::table
+            .filter(media_attachments::domain_id.eq(domain))
+            .filter(media_attachments::account_id.eq(account))
+            .filter(media_attachments::status_id.eq(status_id)),
+    )
+    .set((
+        media_attachments::status_id.eq(None::<StatusId>),
+        media_attachments::status_position.eq(None::<i16>),
+        media_attachments::updated_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await?)
+}
+
 /// The attachments of these statuses on this tenant, each status's in the
 /// order they were attached. Statuses without media are absent from the map.
 pub async fn for_statuses(

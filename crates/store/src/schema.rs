@@ -872,3 +872,21 @@ diesel::table! {
         account_id -> BigInt,
     }
 }
+// == quotes == status_quotes and statuses.quote_policy (migration 2026-12-05-000411_quotes)
+diesel::table! {
+    status_quotes (status_id) {
+        status_id -> BigInt,
+        quoted_status_id -> Nullable<BigInt>,
+        quoted_uri -> Text,
+        state -> Text,
+        created_at -> Timestamptz,
+    }
+}
+diesel::table! {
+    /// `statuses.quote_policy`, declared apart from `statuses` (the same table).
+    #[sql_name = "statuses"]
+    status_quote_policies (id) {
+        id -> BigInt,
+        quote_policy -> Nullable<Text>,
+    }
+}

@@ -4,10 +4,48 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use kereru_core::i18n::Locale;
 use kereru_service::ServiceError;
 use kereru_store::StoreError;
 use kereru_store::accounts::AccountError;
 use kereru_store::domains::DomainError;
+
+/// One field's problem in a 422, as Mastodon's `details` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The parameter: `username`, `email`.
+    pub field: &'static str,
+    /// Its name in the message (`Username`), in English.
+    pub label: &'static str,
+    /// Mastodon's code: `ERR_BLANK`, `ERR_INVALID`, `ERR_TAKEN`, `ERR_ACCEPTED`, `ERR_TOO_SHORT`, ...
+    pub code: &'static str,
+    /// In English, with `{name}` placeholders filled from `args`.
+    pub description: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, label: &'static str, code: &'static str, description: &'static str) -> Self {
+        FieldError { field, label, code, description, args: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    fn describe(&self, locale: Locale) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        locale.format(self.description, &args)
+    }
+}
+
+/// Rails' sentence for a list of field errors: `Validation failed: Email is invalid, Password can't be blank`.
+fn validation_message(fields: &[FieldError], locale: Locale) -> String {
+    let parts: Vec<String> =
+        fields.iter().map(|f| format!("{} {}", locale.text(f.label), f.describe(locale))).collect();
+    format!("{}: {}", locale.text("Validation failed"), parts.join(", "))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -30,6 +68,9 @@ pub enum WebError {
     PayloadTooLarge(u64),
     #[error("{0}")]
     TooManyRequests(String),
+    /// Fields that failed validation: 422 `{"error": "Validation failed: ...", "details": {field: [...]}}`.
+    #[error("{}", validation_message(.0, Locale::En))]
+    Validation(Vec<FieldError>),
     /// A plan's quota refused the write: 422 `{"error": ..., "quota": "posts_per_day"}`.
     #[error(transparent)]
     Quota(kereru_store::quotas::QuotaExceeded),
@@ -49,20 +90,45 @@ impl WebError {
             WebError::OAuth { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Quota(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Quota(_) | WebError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn json_response(&self) -> HttpResponse {
+        self.json_response_in(Locale::En)
+    }
+
+    /// The message in `locale` where a translation exists ([`Locale::error_message`]).
+    pub fn message_in(&self, locale: Locale) -> String {
+        match self {
+            WebError::Validation(fields) => validation_message(fields, locale),
+            // Internal details are logged, never shown.
+            WebError::Internal(_) => locale.text("internal server error").to_string(),
+            other => locale.error_message(&other.to_string()),
+        }
+    }
+
+    /// The JSON answer, its message in `locale`.
+    pub fn json_response_in(&self, locale: Locale) -> HttpResponse {
         let body = match self {
             WebError::OAuth { code, description, .. } => {
-                serde_json::json!({ "error": code, "error_description": description })
+                serde_json::json!({ "error": code, "error_description": locale.error_message(description) })
             }
             WebError::Quota(exceeded) => {
                 serde_json::json!({ "error": exceeded.to_string(), "quota": exceeded.quota.as_str() })
             }
-            other => serde_json::json!({ "error": other.to_string() }),
+            WebError::Validation(fields) => {
+                let mut details = serde_json::Map::new();
+                for field in fields {
+                    let entry = details.entry(field.field).or_insert_with(|| serde_json::json!([]));
+                    if let Some(list) = entry.as_array_mut() {
+                        list.push(serde_json::json!({ "error": field.code, "description": field.describe(locale) }));
+                    }
+                }
+                serde_json::json!({ "error": self.message_in(locale), "details": details })
+            }
+            other => serde_json::json!({ "error": other.message_in(locale) }),
         };
         let mut response = HttpResponse::build(self.status());
         if matches!(self, WebError::Unauthorized(_)) {
@@ -71,21 +137,33 @@ impl WebError {
         response.json(body)
     }
 
-    /// The response for this request: JSON or HTML by path and `Accept`.
+    /// The response for this request: JSON or HTML by path and `Accept`, in
+    /// the language its `Accept-Language` asks for where we have one.
     pub fn respond_to(&self, req: &HttpRequest) -> HttpResponse {
         if let WebError::Internal(detail) = self {
             tracing::error!(path = req.path(), "internal error: {detail}");
         }
+        let locale = crate::localize::locale_of(req.headers());
+        let mut response = self.respond_in(req, locale);
+        if locale != Locale::En {
+            response.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(locale.code()));
+        }
+        response
+    }
+
+    /// [`WebError::respond_to`] in `locale` (logging left to the first answer).
+    pub fn respond_in(&self, req: &HttpRequest, locale: Locale) -> HttpResponse {
         if wants_json(req.path(), req.headers().get(header::ACCEPT)) {
-            self.json_response()
+            self.json_response_in(locale)
         } else {
             let status = self.status();
             let title = status.canonical_reason().unwrap_or("Error");
             let body = format!(
-                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code} {title}</title></head>\
+                "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{code} {title}</title></head>\
                  <body><h1>{code} {title}</h1><p>{message}</p></body></html>\n",
                 code = status.as_u16(),
-                message = kereru_core::actor::escape_html(&self.to_string()),
+                lang = locale.code(),
+                message = kereru_core::actor::escape_html(&self.message_in(locale)),
             );
             HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
         }

@@ -11,6 +11,8 @@ pub mod discovery;
 pub mod error;
 pub mod extract;
 pub mod federation;
+pub mod head;
+pub mod localize;
 pub mod multipart;
 pub mod negotiate;
 pub mod oauth;
@@ -39,6 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(provider::scope);
     cfg.route("/health", web::get().to(health)).service(
         web::scope("")
+            // Innermost: sees every handler's and extractor's error before the others add headers.
+            .wrap(from_fn(localize::localize_errors))
             .wrap(from_fn(pages::csrf::set_form_cookie))
             .wrap(from_fn(rate_limit::limit_requests))
             // Outside the limiter, so that preflights are free and 429s readable by browser apps.
@@ -46,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(tenant::resolve_tenant))
             // Mastodon (Rails) accepts a trailing slash on any path.
             .wrap(actix_web::middleware::NormalizePath::trim())
+            .wrap(from_fn(head::head_as_get))
             .route("/.well-known/webfinger", web::get().to(discovery::webfinger))
             .route("/.well-known/host-meta", web::get().to(discovery::host_meta))
             .route("/.well-known/nodeinfo", web::get().to(discovery::nodeinfo_links))
@@ -74,7 +79,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(pages::social::profile_routes)
             .route("/@{username}", web::get().to(actors::profile_page))
             .route("/system/media/{name}", web::get().to(api::media::serve_file))
-            .route("/system/media/{name}", web::head().to(api::media::serve_file))
             .configure(pages::routes)
             .route("/avatars/original/missing.png", web::get().to(api::media::missing_image))
             .route("/headers/original/missing.png", web::get().to(api::media::missing_image))

@@ -18,8 +18,30 @@ pub fn context() -> Value {
             "blurhash": "toot:blurhash",
             "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" },
             "votersCount": "toot:votersCount",
+            // Quote posts (FEP-044f, with the older names others read) and who may quote.
+            "quote": { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" },
+            "quoteUri": "http://fedibird.com/ns#quoteUri",
+            "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": { "@id": "gts:interactionPolicy", "@type": "@id" },
+            "canQuote": { "@id": "gts:canQuote", "@type": "@id" },
+            "automaticApproval": { "@id": "gts:automaticApproval", "@type": "@id" },
+            "manualApproval": { "@id": "gts:manualApproval", "@type": "@id" },
         }
     ])
+}
+
+/// Adds to a Note what it quotes (under the three names implementations
+/// read) and who may quote it without asking: `automatic` holds the
+/// audience IRIs (`as:Public`, a followers collection); empty for nobody
+/// but the author.
+pub fn add_quote_fields(note: &mut Value, quoted_uri: Option<&str>, automatic: &[String]) {
+    if let Some(uri) = quoted_uri {
+        note["quote"] = json!(uri);
+        note["quoteUri"] = json!(uri);
+        note["_misskey_quote"] = json!(uri);
+    }
+    note["interactionPolicy"] = json!({ "canQuote": { "automaticApproval": automatic, "manualApproval": [] } });
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,8 +17,9 @@ mod origin;
 mod read;
 
 pub use build::{
-    NoteAttachment, NoteInput, NoteTag, TagKind, accept, announce, block, context, create, delete_actor, delete_note,
-    flag, follow, like, move_actor, note, ordered_collection, ordered_collection_page, reject, undo, update,
+    NoteAttachment, NoteInput, NoteTag, TagKind, accept, add_quote_fields, announce, block, context, create,
+    delete_actor, delete_note, flag, follow, like, move_actor, note, ordered_collection, ordered_collection_page,
+    reject, undo, update,
 };
 pub use origin::{is_http_url, same_origin};
 pub use read::{ReadError, RemoteAttachment, RemoteNote, html_to_text, read_note, read_note_json};

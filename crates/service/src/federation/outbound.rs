@@ -242,7 +242,28 @@ pub async fn note_of(
         tags: &tags,
         attachments: &attachments,
     });
+    let mut note = note;
+    quote_fields(conn, status, &urls.followers(&author.username), &mut note).await?;
     Ok((note, mentioned))
+}
+
+/// What `status` quotes and who may quote it, on its Note.
+async fn quote_fields(
+    conn: &mut AsyncPgConnection,
+    status: &Status,
+    followers: &str,
+    note: &mut Value,
+) -> Result<(), ServiceError> {
+    use kereru_core::quotes::QuotePolicy;
+    let quote = kereru_store::quotes::of_statuses(conn, &[status.id]).await?.remove(&status.id);
+    let policy = kereru_store::quotes::policies(conn, &[status.id]).await?.remove(&status.id);
+    let automatic: Vec<String> = match crate::quotes::quoted_facts(status, policy).effective() {
+        Some(QuotePolicy::Public) => vec![kereru_core::activitypub::PUBLIC.to_string()],
+        Some(QuotePolicy::Followers) => vec![followers.to_string()],
+        Some(QuotePolicy::Nobody) | None => Vec::new(),
+    };
+    ap::add_quote_fields(note, quote.as_ref().map(|q| q.quoted_uri.as_str()), &automatic);
+    Ok(())
 }
 
 /// Who receives a status's activities: followers on other servers unless

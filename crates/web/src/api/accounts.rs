@@ -3,7 +3,7 @@
 use super::entities::{self, AccountCounts};
 use super::render::Renderer;
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{WebError, not_found};
+use crate::error::{FieldError, WebError, not_found};
 use crate::extract::{Id, Scope, User, scope};
 use crate::params::Params;
 use crate::state::AppState;
@@ -198,25 +198,24 @@ pub async fn register(
     if tenant.registrations == Registrations::Closed && invite_code.is_none() {
         return Err(WebError::Forbidden("Registrations are closed on this server".into()));
     }
-    let invalid = |what: &str, why: String| WebError::Unprocessable(format!("Validation failed: {what} {why}"));
-    let username =
-        kereru_core::Username::parse(params.required("username")?).map_err(|e| invalid("Username", e.to_string()))?;
-    let email =
-        kereru_core::email::parse_email(params.required("email")?).map_err(|e| invalid("Email", e.to_string()))?;
-    let password = params.required("password")?.to_string();
-    if !params.bool("agreement").unwrap_or(false) {
-        return Err(invalid("Agreement", "must be accepted".into()));
-    }
+    let fields = sign_up_fields(&params)?;
     let reason = params.str("reason").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-    let locale = params.str("locale").filter(|l| l.len() <= 16).map(str::to_string);
+    // The person's language: the one asked for, else the one the app speaks to us in.
+    let locale = match params.str("locale") {
+        Some(locale) => Some(locale.to_string()),
+        None => req
+            .headers()
+            .contains_key(actix_web::http::header::ACCEPT_LANGUAGE)
+            .then(|| crate::localize::locale_of(req.headers()).code().to_string()),
+    };
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     if !state.sign_ups.check(&format!("signup:{address}"), std::time::Instant::now()).allowed {
         return Err(WebError::TooManyRequests("Too many sign-ups from this address. Try again later.".into()));
     }
     let new = accounts::NewLocalAccount {
-        username,
-        email,
-        password,
+        username: fields.username,
+        email: fields.email,
+        password: fields.password,
         role: kereru_store::roles::Role::User,
         approved: false,
         signup_reason: reason,
@@ -226,22 +225,31 @@ pub async fn register(
     let sign_up = SignUp { account: new, invite_code, address };
     let token = register_account(&mut conn, &tenant.domain, tenant.urls.scheme, auth.grant.application_id, sign_up)
         .await
-        .map_err(|e| match e {
-            RegisterError::Account(accounts::AccountError::UsernameTaken(_)) => {
-                invalid("Username", "is already taken".into())
+        .map_err(|e| {
+            let field = |field, label, code, description| {
+                WebError::Validation(vec![FieldError::new(field, label, code, description)])
+            };
+            match e {
+                RegisterError::Account(accounts::AccountError::UsernameTaken(_)) => {
+                    field("username", "Username", "ERR_TAKEN", "has already been taken")
+                }
+                RegisterError::Account(accounts::AccountError::EmailTaken(_)) => {
+                    field("email", "Email", "ERR_TAKEN", "has already been taken")
+                }
+                RegisterError::Account(accounts::AccountError::Password(p)) => password_error(&p),
+                RegisterError::Account(other) => WebError::from(other),
+                RegisterError::UnknownApplication => WebError::Unauthorized("The access token is invalid".into()),
+                RegisterError::Closed => WebError::Forbidden("Registrations are closed on this server".into()),
+                RegisterError::InvalidInvite => {
+                    field("invite_code", "Invite", "ERR_INVALID", "is invalid, expired or used up")
+                }
+                RegisterError::ReasonRequired => field("reason", "Reason", "ERR_BLANK", "can't be blank"),
+                RegisterError::EmailDomainBlocked => {
+                    field("email", "Email", "ERR_BLOCKED", "uses a disallowed e-mail provider")
+                }
+                RegisterError::AddressBlocked => WebError::Forbidden(RegisterError::AddressBlocked.to_string()),
+                RegisterError::Service(error) => WebError::from(error),
             }
-            RegisterError::Account(accounts::AccountError::EmailTaken(_)) => {
-                invalid("Email", "is already taken".into())
-            }
-            RegisterError::Account(accounts::AccountError::Password(p)) => invalid("Password", p.to_string()),
-            RegisterError::Account(other) => WebError::from(other),
-            RegisterError::UnknownApplication => WebError::Unauthorized("The access token is invalid".into()),
-            RegisterError::Closed => WebError::Forbidden("Registrations are closed on this server".into()),
-            RegisterError::InvalidInvite => invalid("Invite", "is invalid, expired or used up".into()),
-            RegisterError::ReasonRequired => invalid("Reason", "can't be blank".into()),
-            RegisterError::EmailDomainBlocked => invalid("Email", "is not allowed".into()),
-            RegisterError::AddressBlocked => WebError::Forbidden(RegisterError::AddressBlocked.to_string()),
-            RegisterError::Service(error) => WebError::from(error),
         })?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "access_token": token.access_token,
@@ -250,4 +258,114 @@ pub async fn register(
         "created_at": token.created_at.timestamp(),
         "refresh_token": token.refresh_token,
     })))
+}
+
+/// What a sign-up must carry, checked all at once as Mastodon does: every
+/// field's problem is named in one 422's `details`.
+struct SignUpFields {
+    username: kereru_core::Username,
+    email: String,
+    password: String,
+}
+
+fn sign_up_fields(params: &Params) -> Result<SignUpFields, WebError> {
+    use kereru_core::UsernameError;
+    let mut errors = Vec::new();
+    let given = |key: &str| params.str(key).map(str::trim).filter(|v| !v.is_empty());
+    let blank = |field, label| FieldError::new(field, label, "ERR_BLANK", "can't be blank");
+    let username = match given("username") {
+        None => {
+            errors.push(blank("username", "Username"));
+            None
+        }
+        Some(raw) => match kereru_core::Username::parse(raw) {
+            Ok(username) => Some(username),
+            Err(UsernameError::TooLong) => {
+                errors.push(
+                    FieldError::new(
+                        "username",
+                        "Username",
+                        "ERR_TOO_LONG",
+                        "is too long (maximum is {count} characters)",
+                    )
+                    .with("count", kereru_core::username::MAX_USERNAME_LEN),
+                );
+                None
+            }
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "username",
+                    "Username",
+                    "ERR_INVALID",
+                    "must contain only letters, numbers and underscores (dots and hyphens inside)",
+                ));
+                None
+            }
+        },
+    };
+    let email = match given("email") {
+        None => {
+            errors.push(blank("email", "Email"));
+            None
+        }
+        Some(raw) => match kereru_core::email::parse_email(raw) {
+            Ok(email) => Some(email),
+            Err(_) => {
+                errors.push(FieldError::new("email", "Email", "ERR_INVALID", "is invalid"));
+                None
+            }
+        },
+    };
+    // Not trimmed: spaces may be part of a password.
+    let password = match params.str("password").filter(|p| !p.is_empty()) {
+        None => {
+            errors.push(blank("password", "Password"));
+            None
+        }
+        Some(password) => match kereru_store::password::check_strength(password) {
+            Ok(()) => Some(password.to_string()),
+            Err(problem) => {
+                errors.push(password_field(&problem));
+                None
+            }
+        },
+    };
+    if !params.bool("agreement").unwrap_or(false) {
+        errors.push(FieldError::new("agreement", "Agreement", "ERR_ACCEPTED", "must be accepted"));
+    }
+    if let Some(locale) = params.str("locale")
+        && (locale.is_empty()
+            || locale.len() > 16
+            || !locale.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        errors.push(FieldError::new("locale", "Locale", "ERR_INCLUSION", "is not included in the list"));
+    }
+    match (username, email, password) {
+        (Some(username), Some(email), Some(password)) if errors.is_empty() => {
+            Ok(SignUpFields { username, email, password })
+        }
+        _ => Err(WebError::Validation(errors)),
+    }
+}
+
+fn password_field(problem: &kereru_store::password::PasswordError) -> FieldError {
+    use kereru_store::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError};
+    match problem {
+        PasswordError::TooShort => {
+            FieldError::new("password", "Password", "ERR_TOO_SHORT", "is too short (minimum is {count} characters)")
+                .with("count", MIN_PASSWORD_LEN)
+        }
+        PasswordError::TooLong => {
+            FieldError::new("password", "Password", "ERR_TOO_LONG", "is too long (maximum is {count} characters)")
+                .with("count", MAX_PASSWORD_LEN)
+        }
+        PasswordError::Hash(_) => FieldError::new("password", "Password", "ERR_INVALID", "is invalid"),
+    }
+}
+
+fn password_error(problem: &kereru_store::password::PasswordError) -> WebError {
+    match problem {
+        kereru_store::password::PasswordError::Hash(detail) => WebError::Internal(detail.clone()),
+        other => WebError::Validation(vec![password_field(other)]),
+    }
 }

@@ -119,7 +119,10 @@ impl<'a> Renderer<'a> {
                 boosted.insert(id, original);
             }
         }
-        let all: Vec<&Status> = list.iter().chain(boosted.values()).collect();
+        let page: Vec<&Status> = list.iter().chain(boosted.values()).collect();
+        // Quoted statuses render nested too.
+        let (quotes, quoted) = super::quotes::Quotes::load(conn, self.tenant.id, self.viewer, &page).await?;
+        let all: Vec<&Status> = page.into_iter().chain(quoted.iter()).collect();
         let ids: Vec<StatusId> = all.iter().map(|s| s.id).collect();
         let counts = statuses::counts(conn, &ids).await?;
         let flags = match self.viewer {
@@ -229,6 +232,7 @@ impl<'a> Renderer<'a> {
                 "tagged_collections": [],
                 "filtered": [],
             });
+            quotes.decorate(status, self.viewer, &mut value);
             if let Some(viewer) = self.viewer {
                 value["favourited"] = f.favourited.into();
                 value["reblogged"] = f.reblogged.into();
@@ -240,6 +244,7 @@ impl<'a> Renderer<'a> {
             }
             rendered.insert(status.id, value);
         }
+        quotes.attach(&mut rendered);
         let viewer_id = self.viewer.map(|v| v.0.to_string());
         let (context, active) = self.active_filters(conn).await?;
         let mut out = Vec::with_capacity(list.len());

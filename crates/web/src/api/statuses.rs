@@ -58,6 +58,13 @@ pub async fn create(
         media_ids,
         idempotency_key: req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()).map(str::to_string),
         application_id: Some(me.application_id),
+        quoted_status_id: params
+            .str("quoted_status_id")
+            .filter(|v| !v.is_empty())
+            .map(parse_id)
+            .transpose()?
+            .map(StatusId),
+        quote_policy: super::quotes::policy_param(&params)?,
     };
     let mut conn = state.pool.get().await?;
     let (status, events) = service::post(&mut conn, &me.actor(), new).await?;
@@ -82,18 +89,22 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(body.ok_or_else(not_found)?))
 }
 
-/// `DELETE /api/v1/statuses/{id}`: answers with the status and its source text (for "delete and redraft").
+/// `DELETE /api/v1/statuses/{id}`: answers the deleted status with its `text`, for delete-and-redraft: its
+/// media stay (unattached, to post again) unless `delete_media` is true.
+/// One's own boost may be deleted by its id.
 pub async fn delete(
     state: web::Data<AppState>,
     me: User<scope::WriteStatuses>,
     Id(id): Id<StatusId>,
+    params: Params,
 ) -> Result<HttpResponse, WebError> {
     let actor = me.actor();
     let mut conn = state.pool.get().await?;
     let status = service::visible(&mut conn, &actor, id).await?;
     let text = status.text.clone();
     let mut body = Renderer::new(&me.tenant, Some(me.id())).status(&mut conn, status).await?;
-    let events = service::delete(&mut conn, &actor, id).await?;
+    let keep_media = !params.bool("delete_media").unwrap_or(false);
+    let events = service::delete(&mut conn, &actor, id, keep_media).await?;
     state.publish(&events).await;
     body["text"] = text.into();
     Ok(HttpResponse::Ok().json(body))

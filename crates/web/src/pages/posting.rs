@@ -374,7 +374,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     let mut conn = state.pool.get().await?;
-    let events = service::delete(&mut conn, &actor(&tenant, &me), id).await?;
+    let events = service::delete(&mut conn, &actor(&tenant, &me), id, false).await?;
     state.publish(&events).await;
     let back = safe_return_to(form.return_to.as_deref());
     Ok(see_other(if back.ends_with(&format!("/{id}")) { "/home" } else { back }))

@@ -147,7 +147,11 @@ pub async fn submit(
             role: kereru_store::roles::Role::User,
             approved: false,
             signup_reason: (!reason.is_empty()).then(|| reason.to_string()),
-            locale: None,
+            // The web page speaks English, but the person's browser may prefer another language for mails.
+            locale: req
+                .headers()
+                .contains_key(actix_web::http::header::ACCEPT_LANGUAGE)
+                .then(|| crate::localize::locale_of(req.headers()).code().to_string()),
         },
         invite_code: (!code.is_empty()).then_some(code),
         address: client_address(&req),
