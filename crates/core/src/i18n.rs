@@ -52,7 +52,7 @@ impl Locale {
     }
 
     /// `english` in this locale, or `english` itself when there is no translation.
-    pub fn text<'a>(self, english: &'a str) -> &'a str {
+    pub fn text(self, english: &str) -> &str {
         let table: &[(&str, &str)] = match self {
             Locale::En => return english,
             Locale::De => GERMAN,

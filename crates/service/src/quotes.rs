@@ -80,7 +80,7 @@ pub async fn revoke(
 ) -> Result<Status, ServiceError> {
     conn.transaction(async |conn| -> Result<Status, ServiceError> {
         let own = statuses::get_unchecked(conn, quoted).await?;
-        if !own.is_some_and(|s| s.account_id == actor.account.id) {
+        if own.is_none_or(|s| s.account_id != actor.account.id) {
             return Err(ServiceError::NotFound);
         }
         if !quotes::set_state(conn, quoting, quoted, QuoteState::Revoked).await? {
