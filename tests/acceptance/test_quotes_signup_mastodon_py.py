@@ -5,7 +5,7 @@ with ``quoted_status_id``, ``status_quotes``, ``status_quote_revoke``,
 activity (``instance_activity``) and sign-up errors (``create_account`` with
 ``return_detailed_error``: every field's problem, Mastodon's codes).
 
-Accounts: ``alice`` and ``bob`` (one tenant), ``root`` for its host.
+Accounts: ``alice`` and ``carol`` (one tenant), ``root`` for its host.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def png(size: int = 8) -> bytes:
 
 def test_quote_posts(kereru, api_log):
     a = log_in(kereru, kereru.user("alice"), api_log)
-    b = log_in(kereru, kereru.user("bob"), api_log)
+    b = log_in(kereru, kereru.user("carol"), api_log)
     original = a.status_post("quote me " + uuid.uuid4().hex[:6], visibility="public")
     quoting = b.status_post("quoting", quoted_status_id=original["id"])
     raw = api_log.last("POST", "/api/v1/statuses", status=200).json()
