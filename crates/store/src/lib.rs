@@ -40,6 +40,7 @@ pub mod pool;
 pub mod profiles;
 pub mod provider_keys;
 pub mod provisioning;
+pub mod push;
 pub mod quotas;
 pub mod relationships;
 pub mod reports;

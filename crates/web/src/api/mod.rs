@@ -12,6 +12,7 @@ pub mod media;
 pub mod misc;
 pub mod notifications;
 pub mod paging;
+pub mod push;
 pub mod relationships;
 pub mod render;
 pub mod search;
@@ -88,5 +89,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(filters::routes)
         .configure(domain_blocks::routes)
-        .configure(instance_info::routes);
+        .configure(instance_info::routes)
+        .configure(push::routes);
 }
