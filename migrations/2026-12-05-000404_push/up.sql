@@ -10,7 +10,8 @@ CREATE TABLE push_vapid_keys (
 );
 
 CREATE TABLE push_subscriptions (
-    id BIGINT PRIMARY KEY,
+    -- Small numbers, as Mastodon's: clients get the id as a JSON number.
+    id BIGSERIAL PRIMARY KEY,
     domain_id BIGINT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
     account_id BIGINT NOT NULL,
     token_id BIGINT NOT NULL UNIQUE REFERENCES oauth_tokens (id) ON DELETE CASCADE,

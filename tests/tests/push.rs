@@ -192,7 +192,7 @@ async fn notifications_are_pushed_encrypted_and_signed_as_mastodon_pushes_them()
         (&sub["policy"], &sub["standard"], &sub["server_key"]),
         (&json!("all"), &json!(true), &json!(server_key))
     );
-    assert!(sub["id"].is_string());
+    assert!(sub["id"].is_u64(), "a number, as Mastodon's: {sub}");
     assert_eq!(alice.get_json("/api/v1/push/subscription").await, sub);
 
     // Tenant isolation: alice's token means nothing on b.test; carol's nothing on a.test;

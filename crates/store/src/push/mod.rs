@@ -5,7 +5,7 @@
 pub mod queue;
 
 use crate::error::StoreError;
-use crate::ids::{AccountId, DomainId, next_id};
+use crate::ids::{AccountId, DomainId};
 use crate::schema::{push_subscriptions, push_vapid_keys};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -97,7 +97,6 @@ pub async fn replace(conn: &mut AsyncPgConnection, new: &NewSubscription<'_>) ->
     delete_of_token(conn, new.domain, new.token_id).await?;
     Ok(diesel::insert_into(push_subscriptions::table)
         .values((
-            push_subscriptions::id.eq(next_id()),
             push_subscriptions::domain_id.eq(new.domain.0),
             push_subscriptions::account_id.eq(new.account.0),
             push_subscriptions::token_id.eq(new.token_id),

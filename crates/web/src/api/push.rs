@@ -47,7 +47,8 @@ fn subscription_json(subscription: &Subscription, server_key: &str) -> Value {
     let alerts: Map<String, Value> =
         service::alerts_of(subscription).into_iter().map(|(kind, on)| (kind.to_string(), Value::Bool(on))).collect();
     json!({
-        "id": subscription.id.to_string(),
+        // A number, as Mastodon sends it (the ids are small: a sequence).
+        "id": subscription.id,
         "endpoint": subscription.endpoint,
         "standard": subscription.standard,
         "alerts": alerts,
