@@ -307,6 +307,11 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", r"/api/v1/domain_blocks", ("json", _host_list_problems)),
     ("POST", r"/api/v1/domain_blocks", ("json", _empty_object_problems)),
     ("DELETE", r"/api/v1/domain_blocks", ("json", _empty_object_problems)),
+    # Web Push subscriptions (issue 15, test_push_mastodon_py.py).
+    ("POST", r"/api/v1/push/subscription", "WebPushSubscription"),
+    ("GET", r"/api/v1/push/subscription", "WebPushSubscription"),
+    ("PUT", r"/api/v1/push/subscription", "WebPushSubscription"),
+    ("DELETE", r"/api/v1/push/subscription", ("json", _empty_object_problems)),
     ("POST", r"/api/v1/reports/?", "Report"),
     ("GET", r"/api/v1/admin/reports", "List[AdminReport]"),
     ("GET", rf"/api/v1/admin/reports/{ID}", "AdminReport"),

@@ -24,6 +24,7 @@ pub mod urls;
 pub mod username;
 pub mod webfinger;
 pub mod webhooks;
+pub mod webpush;
 
 pub use host::{HostError, HostName};
 pub use id::IdGenerator;

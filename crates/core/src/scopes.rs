@@ -148,10 +148,11 @@ pub enum Scope {
     AdminWriteEmailDomainBlocks,
     AdminReadIpBlocks,
     AdminWriteIpBlocks,
+    Push,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 32] = [
+    pub const ALL: [Scope; 33] = [
         Scope::ReadAccounts,
         Scope::WriteAccounts,
         Scope::ReadBlocks,
@@ -184,6 +185,7 @@ impl Scope {
         Scope::AdminWriteEmailDomainBlocks,
         Scope::AdminReadIpBlocks,
         Scope::AdminWriteIpBlocks,
+        Scope::Push,
     ];
 
     /// Mastodon's name for it (`read:statuses`, ...).
@@ -221,6 +223,7 @@ impl Scope {
             Scope::AdminWriteEmailDomainBlocks => "admin:write:email_domain_blocks",
             Scope::AdminReadIpBlocks => "admin:read:ip_blocks",
             Scope::AdminWriteIpBlocks => "admin:write:ip_blocks",
+            Scope::Push => "push",
         }
     }
 }

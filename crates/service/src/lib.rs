@@ -29,6 +29,7 @@ pub mod moderation;
 pub mod plans;
 pub mod profiles;
 pub mod provider;
+pub mod push;
 pub mod quota_notice;
 pub mod quotes;
 pub mod reports;

@@ -41,6 +41,7 @@ pub mod pool;
 pub mod profiles;
 pub mod provider_keys;
 pub mod provisioning;
+pub mod push;
 pub mod quotas;
 pub mod quotes;
 pub mod relationships;

@@ -61,6 +61,8 @@ pub async fn notify(
         .returning(Notification::as_returning())
         .get_result(conn)
         .await?;
+    // Its Web Pushes, in the same transaction: they exist exactly when it does.
+    crate::push::queue::enqueue(conn, &notification).await?;
     Ok(Some(notification))
 }
 

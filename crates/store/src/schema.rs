@@ -890,3 +890,51 @@ diesel::table! {
         quote_policy -> Nullable<Text>,
     }
 }
+
+// == push ==
+diesel::table! {
+    push_vapid_keys (domain_id) {
+        domain_id -> BigInt,
+        private_key -> Binary,
+        public_key -> Binary,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        token_id -> BigInt,
+        access_token -> Text,
+        endpoint -> Text,
+        key_p256dh -> Binary,
+        key_auth -> Binary,
+        alerts -> Text,
+        policy -> Text,
+        standard -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    push_deliveries (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        subscription_id -> BigInt,
+        notification_id -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(push_deliveries -> push_subscriptions (subscription_id));
+diesel::allow_tables_to_appear_in_same_query!(push_vapid_keys, push_subscriptions, push_deliveries);

@@ -52,7 +52,7 @@ impl Auth {
 
 /// The bearer token: `Authorization: Bearer ...`, else `?access_token=` (for
 /// streaming clients that cannot set headers).
-fn presented_token(req: &HttpRequest) -> Option<String> {
+pub(crate) fn presented_token(req: &HttpRequest) -> Option<String> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, token) = value.trim().split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());

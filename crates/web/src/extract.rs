@@ -73,6 +73,7 @@ pub mod scope {
         AdminWriteEmailDomainBlocks,
         AdminReadIpBlocks,
         AdminWriteIpBlocks,
+        Push,
     );
 }
 

@@ -402,6 +402,24 @@ impl Fetcher {
         self.send_post(request).await
     }
 
+    /// POSTs bytes of `content_type` with `headers` (a Web Push: the
+    /// encrypted message), the same way as [`Fetcher::post_json`].
+    pub async fn post_bytes(
+        &self,
+        url: &str,
+        content_type: &'static str,
+        body: Vec<u8>,
+        headers: &[(&'static str, String)],
+    ) -> Result<Posted, FetchError> {
+        let url = self.check_url(url)?;
+        let mut request = self.client.post(url).header(CONTENT_TYPE, HeaderValue::from_static(content_type)).body(body);
+        for (name, value) in headers {
+            let value = HeaderValue::from_str(value).map_err(|e| FetchError::Client(e.to_string()))?;
+            request = request.header(*name, value);
+        }
+        self.send_post(request).await
+    }
+
     /// Sends a POST built by [`Fetcher::post_json`] or the signed delivery
     /// POST, bounded by the deadline: the status and any Retry-After. A short
     /// answer is drained so the connection goes back to the pool; errors while

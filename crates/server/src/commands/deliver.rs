@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::database::Database;
+use kereru_delivery::push::{PushSettings, PushWorker};
 use kereru_delivery::webhooks::WebhookWorker;
 use kereru_delivery::worker::Worker;
 use kereru_store::Pool;
@@ -22,6 +23,14 @@ pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
 pub fn webhook_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<WebhookWorker>> {
     let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
     Ok(WebhookWorker::new(pool, Arc::new(fetcher), config.provider.webhook_settings()))
+}
+
+/// The Web Push worker on `pool`, sending through the `[federation]` outbound client.
+pub fn push_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<PushWorker>> {
+    use anyhow::Context;
+    let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
+    let scheme = config.public_scheme().context("invalid http.public_scheme")?;
+    Ok(PushWorker::new(pool, Arc::new(fetcher), PushSettings::new(scheme)))
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -45,6 +54,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let webhooks = tokio::spawn(webhooks.run(async move {
         let _ = webhooks_stopped.await;
     }));
+    // And Web Push: pushes to people's push services.
+    let pushes = match push_worker(&config, database.pool.clone()) {
+        Ok(pushes) => pushes,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
+    let (stop_pushes, pushes_stopped) = tokio::sync::oneshot::channel::<()>();
+    let pushes = tokio::spawn(pushes.run(async move {
+        let _ = pushes_stopped.await;
+    }));
     // Watched before the line below, so a SIGTERM right after it stops us gracefully.
     let stop = super::serve::stop_requested();
     tracing::info!("delivery worker started");
@@ -54,6 +75,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(stop_webhooks);
     if let Err(error) = webhooks.await {
         tracing::warn!("webhook worker: {error}");
+    }
+    drop(stop_pushes);
+    if let Err(error) = pushes.await {
+        tracing::warn!("push worker: {error}");
     }
     tracing::info!("delivery worker stopped");
     database.close().await

@@ -162,6 +162,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    // The Web Push worker beside HTTP, with the delivery worker.
+    let (stop_pushes, pushes_stopped) = tokio::sync::oneshot::channel::<()>();
+    let pushes = if config.delivery.workers_in_serve {
+        let worker = super::deliver::push_worker(&config, database.pool.clone())?;
+        Some(tokio::spawn(worker.run(async move {
+            let _ = pushes_stopped.await;
+        })))
+    } else {
+        None
+    };
     // The provider webhooks' worker beside HTTP.
     let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
     let webhooks = if config.provider.webhooks_in_serve {
@@ -218,6 +228,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         && let Err(error) = task.await
     {
         tracing::warn!("webhook worker: {error}");
+    }
+    drop(stop_pushes);
+    if let Some(task) = pushes
+        && let Err(error) = task.await
+    {
+        tracing::warn!("push worker: {error}");
     }
     if let Err(error) = purge.await {
         tracing::warn!("tenant purge: {error}");

@@ -141,7 +141,7 @@ pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) ->
     };
     let mut configuration = shared_configuration();
     configuration["urls"] = json!({ "streaming": streaming_url(&req, &tenant), "status": null });
-    configuration["vapid"] = json!({ "public_key": "" });
+    configuration["vapid"] = json!({ "public_key": super::push::server_key(&state, tenant.id).await? });
     configuration["translation"] = json!({ "enabled": false });
     configuration["limited_federation"] = json!(limited);
     let feed = json!({ "local": "public", "remote": "public" });

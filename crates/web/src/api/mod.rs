@@ -13,6 +13,7 @@ pub mod misc;
 pub mod notifications;
 pub mod paging;
 pub mod quotes;
+pub mod push;
 pub mod relationships;
 pub mod render;
 pub mod search;
@@ -90,5 +91,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(filters::routes)
         .configure(domain_blocks::routes)
         .configure(instance_info::routes)
-        .configure(quotes::routes);
+        .configure(quotes::routes)
+        .configure(push::routes);
 }

@@ -81,7 +81,10 @@ pub async fn create(state: web::Data<AppState>, tenant: Tenant, params: Params) 
     let (app, secret) =
         oauth::create_application(&mut conn, tenant.id, NewApplication { name, website, redirect_uris, scopes })
             .await?;
-    Ok(HttpResponse::Ok().json(application_json(&app, Some(&secret))))
+    drop(conn);
+    let mut json = application_json(&app, Some(&secret));
+    json["vapid_key"] = crate::api::push::server_key(&state, tenant.id).await?.into();
+    Ok(HttpResponse::Ok().json(json))
 }
 
 /// `GET /api/v1/apps/verify_credentials`: the app behind the token.
@@ -94,7 +97,10 @@ pub async fn verify_credentials(
     let app = oauth::application_by_id(&mut conn, tenant.id, auth.grant.application_id)
         .await?
         .ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))?;
-    Ok(HttpResponse::Ok().json(application_json(&app, None)))
+    drop(conn);
+    let mut json = application_json(&app, None);
+    json["vapid_key"] = crate::api::push::server_key(&state, tenant.id).await?.into();
+    Ok(HttpResponse::Ok().json(json))
 }
 
 #[cfg(test)]
