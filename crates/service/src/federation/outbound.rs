@@ -87,7 +87,7 @@ pub fn inbox_of(account: &Account) -> Option<Url> {
 }
 
 /// The personal inbox (for activities addressed to one actor, like Follow).
-fn personal_inbox_of(account: &Account) -> Option<Url> {
+pub fn personal_inbox_of(account: &Account) -> Option<Url> {
     if account.is_local() {
         return None;
     }
@@ -242,6 +242,7 @@ pub async fn note_of(
         tags: &tags,
         attachments: &attachments,
     });
+    let note = super::poll_activities::as_question(conn, status, note).await?;
     Ok((note, mentioned))
 }
 

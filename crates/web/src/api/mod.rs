@@ -12,8 +12,10 @@ pub mod media;
 pub mod misc;
 pub mod notifications;
 pub mod paging;
+pub mod polls;
 pub mod relationships;
 pub mod render;
+pub mod scheduled;
 pub mod search;
 pub mod statuses;
 pub mod timelines;
@@ -88,5 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(filters::routes)
         .configure(domain_blocks::routes)
-        .configure(instance_info::routes);
+        .configure(instance_info::routes)
+        .configure(scheduled::routes)
+        .configure(polls::routes);
 }
