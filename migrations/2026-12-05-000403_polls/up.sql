@@ -40,10 +40,14 @@ CREATE TABLE polls (
     expires_at TIMESTAMPTZ,
     -- Set once the expiry worker has notified the author and voters.
     ended_at TIMESTAMPTZ,
+    -- A local poll whose counts changed: its Question goes out again then
+    -- (one Update for the votes of a few minutes, as Mastodon).
+    federate_after TIMESTAMPTZ,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX polls_due ON polls (expires_at) WHERE ended_at IS NULL;
+CREATE INDEX polls_federate ON polls (federate_after) WHERE federate_after IS NOT NULL;
 
 -- One row per option chosen (a multiple-choice voter has several).
 CREATE TABLE poll_votes (

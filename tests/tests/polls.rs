@@ -57,7 +57,7 @@ async fn a_poll_is_voted_in_by_mastodons_rules_and_its_end_is_notified_to_author
     let dave = world.login("a.test", "dave").await;
     let bob = world.login("b.test", "bob").await;
 
-    // Refused polls: too few or too many options, too short or too long, duplicates, with media.
+    // Refused polls: too few or too many options, too short or too long, duplicates.
     for form in [
         vec![("status", "q"), ("poll[options][]", "one"), ("poll[expires_in]", "600")],
         vec![("status", "q"), ("poll[options][]", "a"), ("poll[options][]", "b"), ("poll[expires_in]", "60")],

@@ -28,6 +28,30 @@ fn question(id: &str, author: &str, counts: [i64; 2], voters: i64) -> Value {
                {"type": "Note", "name": "dogs", "replies": {"type": "Collection", "totalItems": counts[1]}}]})
 }
 
+/// Queued activities of `kind`, with their inboxes.
+async fn queued(world: &World, kind: &str) -> Vec<(Value, Vec<String>)> {
+    let mut conn = world.pool.get().await.unwrap();
+    let rows: Vec<(i64, String)> = delivery_activities::table
+        .select((delivery_activities::id, delivery_activities::body))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for (id, body) in rows {
+        let value: Value = serde_json::from_str(&body).unwrap();
+        if value["type"] == kind {
+            let inboxes: Vec<String> = deliveries::table
+                .filter(deliveries::activity_id.eq(id))
+                .select(deliveries::inbox)
+                .load(&mut conn)
+                .await
+                .unwrap();
+            out.push((value, inboxes));
+        }
+    }
+    out
+}
+
 /// Queued activities whose object is a vote Note, with their inboxes.
 async fn queued_votes(world: &World) -> Vec<(Value, Vec<String>)> {
     let mut conn = world.pool.get().await.unwrap();
@@ -126,6 +150,28 @@ async fn polls_federate_as_mastodon_questions_and_votes() {
     }
     let counted = alice.get_json(&format!("/api/v1/polls/{ours_poll}")).await;
     assert_eq!((counted["options"][0]["votes_count"].clone(), counted["voters_count"].clone()), (1.into(), 1.into()));
+
+    // The new counts go out to the servers that have the poll, once, a few minutes after the votes.
+    let follow =
+        json!({"id": format!("{}#follows/1", mallory.id), "type": "Follow", "actor": mallory.id, "object": ALICE});
+    assert_eq!(world.post(ALICE_INBOX, &follow.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    assert_eq!(kereru_service::polls::federate_due(&world.pool, Scheme::Http).await.unwrap(), 0, "not yet");
+    {
+        let mut conn = world.pool.get().await.unwrap();
+        diesel::update(polls::table.filter(polls::federate_after.is_not_null()))
+            .set(polls::federate_after.eq(Some(Utc::now() - Duration::seconds(1))))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    assert_eq!(kereru_service::polls::federate_due(&world.pool, Scheme::Http).await.unwrap(), 1);
+    assert_eq!(kereru_service::polls::federate_due(&world.pool, Scheme::Http).await.unwrap(), 0, "once");
+    let updates: Vec<(Value, Vec<String>)> = queued(&world, "Update").await;
+    let (update, inboxes) = updates.iter().find(|(u, _)| u["object"]["id"] == ours_uri.as_str()).expect("an Update");
+    assert_eq!(update["object"]["type"], "Question");
+    assert_eq!(update["object"]["oneOf"][0]["replies"]["totalItems"], 1);
+    assert_eq!(inboxes, &vec!["http://remote.test/inbox".to_string()], "mallory's server, which follows alice");
 
     // Both end: alice hears of the remote one she voted in, and of her own.
     {

@@ -3,7 +3,9 @@
 //! at most 50 characters, open for 5 minutes to a month; one vote per person
 //! (a multiple-choice poll takes one per option), never in one's own poll,
 //! never after the end. The end is acted on by [`run`]: a `poll`
-//! notification to the author and every local voter.
+//! notification to the author and every local voter. [`run`] also sends a
+//! local poll's new counts to the servers that have it, a few minutes after
+//! votes changed them (one Update for all of them, as Mastodon).
 
 use crate::Actor;
 use crate::error::ServiceError;
@@ -170,6 +172,8 @@ pub async fn vote(
             let poll = polls::add_votes(conn, &poll, voter, &votes).await?;
             if poll.domain_id.is_none() {
                 poll_activities::voted(conn, scheme, actor.account, &poll, &status, &votes).await?;
+            } else {
+                polls::counts_changed(conn, poll.id).await?;
             }
             Ok(poll)
         })
@@ -227,6 +231,29 @@ pub async fn end_due(pool: &Pool, scheme: Scheme) -> Result<usize, ServiceError>
     Ok(ended)
 }
 
+/// Sends the new counts of one local poll whose votes changed a while ago,
+/// if any (one transaction: claimed and its Update queued); whether one was.
+pub async fn federate_one(conn: &mut AsyncPgConnection, scheme: Scheme) -> Result<bool, ServiceError> {
+    conn.transaction(async |conn| -> Result<bool, ServiceError> {
+        let Some(poll) = polls::claim_counts_due(conn).await? else { return Ok(false) };
+        if let Some(status) = statuses::get_unchecked(conn, poll.status_id).await? {
+            poll_activities::counts_updated(conn, scheme, &status).await?;
+        }
+        Ok(true)
+    })
+    .await
+}
+
+/// Sends every local poll's new counts that are due; returns how many polls.
+pub async fn federate_due(pool: &Pool, scheme: Scheme) -> Result<usize, ServiceError> {
+    let mut conn = pool.get().await.map_err(StoreError::from)?;
+    let mut sent = 0;
+    while federate_one(&mut conn, scheme).await? {
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 /// How often [`run`] looks for polls that ended.
 pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -236,6 +263,9 @@ pub async fn run(pool: Pool, scheme: Scheme, stop: impl Future<Output = ()>) {
     loop {
         if let Err(error) = end_due(&pool, scheme).await {
             tracing::warn!("poll expiry: {error}");
+        }
+        if let Err(error) = federate_due(&pool, scheme).await {
+            tracing::warn!("poll counts: {error}");
         }
         tokio::select! {
             () = &mut stop => return,

@@ -91,10 +91,13 @@ pub fn check(new: &NewPost) -> Result<(), ServiceError> {
             "Validation failed: Text character limit of {MAX_CHARACTERS} exceeded"
         )));
     }
-    if new.media_ids.len() > MAX_MEDIA || (new.poll.is_some() && !new.media_ids.is_empty()) {
+    if new.media_ids.len() > MAX_MEDIA {
         return Err(ServiceError::Invalid(format!(
-            "Validation failed: You can attach at most {MAX_MEDIA} media files, and none to a poll"
+            "Validation failed: You can attach at most {MAX_MEDIA} media files"
         )));
+    }
+    if new.poll.is_some() && !new.media_ids.is_empty() {
+        return Err(ServiceError::Invalid("Validation failed: A post with a poll cannot have media attached".into()));
     }
     if new.language.as_ref().is_some_and(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {

@@ -30,6 +30,8 @@ pub struct Poll {
     pub expires_at: Option<DateTime<Utc>>,
     /// When the expiry was acted on (notifications sent), if it was.
     pub ended_at: Option<DateTime<Utc>>,
+    /// When a local poll's new counts go out (an Update of its Question), if they changed.
+    pub federate_after: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -273,7 +275,7 @@ pub async fn claim_ended(conn: &mut AsyncPgConnection) -> Result<Option<Poll>, S
     let Some(poll) = due else { return Ok(None) };
     Ok(Some(
         diesel::update(polls::table.find(poll.id))
-            .set(polls::ended_at.eq(Some(Utc::now())))
+            .set((polls::ended_at.eq(Some(Utc::now())), polls::federate_after.eq(None::<DateTime<Utc>>)))
             .returning(Poll::as_returning())
             .get_result(conn)
             .await?,
@@ -324,4 +326,42 @@ pub async fn notify_author(
         .returning(Notification::as_returning())
         .get_result(conn)
         .await?)
+}
+
+/// How long a local poll's new counts wait before its Question goes out again.
+pub const FEDERATE_DELAY_SECONDS: i64 = 180;
+
+/// Notes that a local poll's counts changed: its Question goes out again
+/// within [`FEDERATE_DELAY_SECONDS`] (one Update for every vote meanwhile).
+pub async fn counts_changed(conn: &mut AsyncPgConnection, poll: i64) -> Result<(), StoreError> {
+    let due = Utc::now() + chrono::Duration::seconds(FEDERATE_DELAY_SECONDS);
+    diesel::update(
+        polls::table.find(poll).filter(polls::domain_id.is_not_null()).filter(polls::federate_after.is_null()),
+    )
+    .set(polls::federate_after.eq(Some(due)))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims one local poll whose new counts are due to go out, locked until
+/// the caller's transaction ends, and clears its mark.
+pub async fn claim_counts_due(conn: &mut AsyncPgConnection) -> Result<Option<Poll>, StoreError> {
+    let due: Option<Poll> = polls::table
+        .filter(polls::federate_after.le(diesel::dsl::now))
+        .order(polls::federate_after)
+        .select(Poll::as_select())
+        .for_update()
+        .skip_locked()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(poll) = due else { return Ok(None) };
+    Ok(Some(
+        diesel::update(polls::table.find(poll.id))
+            .set(polls::federate_after.eq(None::<DateTime<Utc>>))
+            .returning(Poll::as_returning())
+            .get_result(conn)
+            .await?,
+    ))
 }

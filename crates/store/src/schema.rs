@@ -900,6 +900,7 @@ diesel::table! {
         voters_count -> BigInt,
         expires_at -> Nullable<Timestamptz>,
         ended_at -> Nullable<Timestamptz>,
+        federate_after -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

@@ -249,7 +249,7 @@ pub async fn note_of(
 /// Who receives a status's activities: followers on other servers unless
 /// it is direct, the remote accounts it mentions, and the author of the
 /// status it replies to.
-async fn status_inboxes(
+pub(crate) async fn status_inboxes(
     conn: &mut AsyncPgConnection,
     status: &Status,
     mentioned: &[Account],

@@ -65,3 +65,14 @@ pub async fn voted(
     }
     Ok(())
 }
+
+/// A local poll's Question with its counts now, as an Update to those who
+/// received the status (Mastodon's poll refresh), queued in the caller's transaction.
+pub async fn counts_updated(conn: &mut AsyncPgConnection, scheme: Scheme, status: &Status) -> Result<(), ServiceError> {
+    let (note, mentioned) = outbound::note_of(conn, scheme, status).await?;
+    let inboxes = outbound::status_inboxes(conn, status, &mentioned).await?;
+    let actor = note["attributedTo"].as_str().unwrap_or_default().to_string();
+    let id = format!("{}#updates/poll-{}", status.uri, kereru_store::ids::next_id());
+    let activity = ap::update(&id, &actor, note);
+    outbound::send(conn, status.account_id, &activity, &inboxes).await
+}

@@ -104,5 +104,6 @@ pub async fn vote(
         return ignored("voted already").map(Some);
     }
     polls::add_votes(conn, &poll, incoming.actor.id, &[(choice, object.id.clone())]).await?;
+    polls::counts_changed(conn, poll.id).await?;
     done(format!("vote counted in poll {}", poll.id), Vec::new()).map(Some)
 }
