@@ -242,6 +242,13 @@ def _empty_object_problems(body) -> list[str]:
     return [] if body == {} else [f"want {{}}: {body!r:.100}"]
 
 
+def _status_or_scheduled_problems(body) -> list[str]:
+    """POST /api/v1/statuses: a Status, or a ScheduledStatus when `scheduled_at` was ahead."""
+    if isinstance(body, dict) and "params" in body and "scheduled_at" in body:
+        return check_entity("ScheduledStatus", body)
+    return check_entity("Status", body)
+
+
 def _host_list_problems(body) -> list[str]:
     """GET /api/v1/domain_blocks: a list of host names (strings)."""
     if not isinstance(body, list) or not all(isinstance(h, str) and h for h in body):
@@ -267,7 +274,7 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
              r"remove_from_followers|note|pin|unpin|endorse|unendorse)", "Relationship"),
     ("GET", r"/api/v1/follow_requests", "List[Account]"),
     ("POST", rf"/api/v1/follow_requests/{ID}/(authorize|reject)", "Relationship"),
-    ("POST", r"/api/v1/statuses", "Status"),
+    ("POST", r"/api/v1/statuses", ("json", _status_or_scheduled_problems)),
     ("GET", rf"/api/v1/statuses/{ID}", "Status"),
     ("PUT", rf"/api/v1/statuses/{ID}", "Status"),
     ("DELETE", rf"/api/v1/statuses/{ID}", "DeletedStatus"),
@@ -340,6 +347,13 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("DELETE", rf"/api/v1/admin/ip_blocks/{ID}", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
     ("GET", r"/api/v1/instance/domain_blocks", "List[DomainBlock]"),
     ("GET", r"/api/v1/instance/rules", "List[Rule]"),
+    # Scheduled statuses and polls (issue #15, test_polls_mastodon_py.py).
+    ("GET", r"/api/v1/scheduled_statuses/?", "List[ScheduledStatus]"),
+    ("GET", rf"/api/v1/scheduled_statuses/{ID}", "ScheduledStatus"),
+    ("PUT", rf"/api/v1/scheduled_statuses/{ID}", "ScheduledStatus"),
+    ("DELETE", rf"/api/v1/scheduled_statuses/{ID}", ("json", _empty_object_problems)),
+    ("GET", rf"/api/v1/polls/{ID}", "Poll"),
+    ("POST", rf"/api/v1/polls/{ID}/votes", "Poll"),
     ("GET", r"/api/v1/instance/extended_description", "ExtendedDescription"),
     ("GET", r"/api/v1/instance/peers", ("json", _host_list_problems)),
     ("GET", r"/api/v1/instance/languages", "List[SupportedLocale]"),

@@ -33,6 +33,8 @@ pub struct NewPost {
     pub quoted_status_id: Option<StatusId>,
     /// Who may quote this one; None: the default (`public`).
     pub quote_policy: Option<kereru_store::quotes::QuotePolicy>,
+    /// A poll to attach (`poll[options][]` and the rest).
+    pub poll: Option<crate::polls::NewPoll>,
 }
 
 /// Text length as Mastodon counts it: characters, with every URL as 23.
@@ -81,6 +83,36 @@ async fn resolve_mentions(
     Ok(found)
 }
 
+/// Refuses a post Mastodon would refuse before looking at anything else
+/// (scheduling checks the same when the post is scheduled).
+pub fn check(new: &NewPost) -> Result<(), ServiceError> {
+    let text = new.text.trim_end();
+    if text.trim().is_empty() && new.media_ids.is_empty() {
+        return Err(ServiceError::Invalid("Validation failed: Text can't be blank".into()));
+    }
+    if counted_length(text) + new.spoiler_text.chars().count() > MAX_CHARACTERS {
+        return Err(ServiceError::Invalid(format!(
+            "Validation failed: Text character limit of {MAX_CHARACTERS} exceeded"
+        )));
+    }
+    if new.media_ids.len() > MAX_MEDIA {
+        return Err(ServiceError::Invalid(format!(
+            "Validation failed: You can attach at most {MAX_MEDIA} media files"
+        )));
+    }
+    if new.poll.is_some() && !new.media_ids.is_empty() {
+        return Err(ServiceError::Invalid("Validation failed: A post with a poll cannot have media attached".into()));
+    }
+    if new.language.as_ref().is_some_and(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        return Err(ServiceError::Invalid("Validation failed: Language is not a language code".into()));
+    }
+    if let Some(poll) = &new.poll {
+        poll.check()?;
+    }
+    Ok(())
+}
+
 /// Posts a status (or returns the one an earlier request with the same
 /// `Idempotency-Key` posted). Returns it with the events to publish.
 pub async fn post(
@@ -105,24 +137,8 @@ pub async fn post(
             return Ok((status, Vec::new()));
         }
     }
+    check(&new)?;
     let text = new.text.trim_end().to_string();
-    if text.trim().is_empty() && new.media_ids.is_empty() {
-        return Err(ServiceError::Invalid("Validation failed: Text can't be blank".into()));
-    }
-    if counted_length(&text) + new.spoiler_text.chars().count() > MAX_CHARACTERS {
-        return Err(ServiceError::Invalid(format!(
-            "Validation failed: Text character limit of {MAX_CHARACTERS} exceeded"
-        )));
-    }
-    if new.media_ids.len() > MAX_MEDIA {
-        return Err(ServiceError::Invalid(format!(
-            "Validation failed: You can attach at most {MAX_MEDIA} media files"
-        )));
-    }
-    if new.language.as_ref().is_some_and(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-    {
-        return Err(ServiceError::Invalid("Validation failed: Language is not a language code".into()));
-    }
     let urls = actor.urls();
     let actor_tenant = actor.tenant.id;
     let author = actor.account.id;
@@ -193,6 +209,15 @@ pub async fn post(
                         other => ServiceError::Invalid(other.to_string()),
                     }
                 })?;
+                // Media a scheduled status reserves is not free to take.
+                if let Some(id) = kereru_store::scheduled::first_reserved(conn, &new.media_ids).await? {
+                    return Err(ServiceError::Invalid(format!(
+                        "Media {id} not found or already attached to another post"
+                    )));
+                }
+            }
+            if let Some(poll) = &new.poll {
+                crate::polls::create(conn, &status, poll).await?;
             }
             if let Some(key) = &new.idempotency_key {
                 diesel::insert_into(idempotency_keys::table)
@@ -296,7 +321,7 @@ async fn remove_boost(
     Ok(event)
 }
 
-/// Edits the actor's status, keeping the earlier version in its history.
+/// Edits the actor's status, keeping the earlier version in its history (its poll stays as it is).
 pub async fn edit(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
@@ -305,6 +330,23 @@ pub async fn edit(
     spoiler_text: String,
     sensitive: bool,
 ) -> Result<(Status, Vec<Event>), ServiceError> {
+    edit_with_poll(conn, actor, id, new_text, spoiler_text, sensitive, None).await
+}
+
+/// [`edit`], and with `poll` given, the status's poll set to it (`Some(None)`
+/// removes it), as Mastodon's edit does.
+pub async fn edit_with_poll(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    id: StatusId,
+    new_text: String,
+    spoiler_text: String,
+    sensitive: bool,
+    poll: Option<Option<crate::polls::NewPoll>>,
+) -> Result<(Status, Vec<Event>), ServiceError> {
+    if let Some(Some(poll)) = &poll {
+        poll.check()?;
+    }
     let status = own(conn, actor, id).await?;
     let new_text = new_text.trim_end().to_string();
     if new_text.trim().is_empty() {
@@ -350,6 +392,9 @@ pub async fn edit(
             let mention_ids: Vec<AccountId> = mentions.iter().map(|(a, _, _)| a.id).collect();
             statuses::add_mentions(conn, status.id, &mention_ids).await?;
             statuses::add_tags(conn, status.id, &text::hashtags(&new_text)).await?;
+            if let Some(poll) = &poll {
+                crate::polls::edit(conn, &updated, poll.as_ref()).await?;
+            }
             outbound::updated(conn, actor.scheme, &updated).await?;
             Ok(updated)
         })

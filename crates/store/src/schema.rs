@@ -938,3 +938,61 @@ diesel::table! {
 
 diesel::joinable!(push_deliveries -> push_subscriptions (subscription_id));
 diesel::allow_tables_to_appear_in_same_query!(push_vapid_keys, push_subscriptions, push_deliveries);
+// == polls ==
+diesel::table! {
+    scheduled_statuses (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        scheduled_at -> Timestamptz,
+        params -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    scheduled_status_media (media_id) {
+        media_id -> BigInt,
+        scheduled_status_id -> BigInt,
+        domain_id -> BigInt,
+        position -> SmallInt,
+    }
+}
+
+diesel::table! {
+    polls (id) {
+        id -> BigInt,
+        status_id -> BigInt,
+        domain_id -> Nullable<BigInt>,
+        account_id -> BigInt,
+        options -> Array<Text>,
+        tallies -> Array<BigInt>,
+        multiple -> Bool,
+        hide_totals -> Bool,
+        votes_count -> BigInt,
+        voters_count -> BigInt,
+        expires_at -> Nullable<Timestamptz>,
+        ended_at -> Nullable<Timestamptz>,
+        federate_after -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    poll_votes (id) {
+        id -> BigInt,
+        poll_id -> BigInt,
+        account_id -> BigInt,
+        choice -> Integer,
+        uri -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(scheduled_status_media -> scheduled_statuses (scheduled_status_id));
+diesel::joinable!(poll_votes -> polls (poll_id));
+diesel::allow_tables_to_appear_in_same_query!(scheduled_statuses, scheduled_status_media, polls, poll_votes);
+diesel::allow_tables_to_appear_in_same_query!(scheduled_status_media, media_attachments);
+diesel::allow_tables_to_appear_in_same_query!(polls, statuses);
+diesel::allow_tables_to_appear_in_same_query!(poll_votes, accounts);

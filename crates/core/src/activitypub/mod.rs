@@ -14,6 +14,7 @@
 
 mod build;
 mod origin;
+mod question;
 mod read;
 
 pub use build::{
@@ -22,6 +23,7 @@ pub use build::{
     reject, undo, update,
 };
 pub use origin::{is_http_url, same_origin};
+pub use question::{QuestionPoll, question, read_question, read_vote, vote_note};
 pub use read::{ReadError, RemoteAttachment, RemoteNote, html_to_text, read_note, read_note_json};
 
 /// The special collection addressing everyone.

@@ -210,6 +210,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let _ = claims_stopped.await;
         }))
     });
+    // Scheduled statuses published at their time, and polls ended at theirs (any number of nodes).
+    let (stop_timed, timed_stopped) = tokio::sync::watch::channel(false);
+    let timed = [
+        tokio::spawn(kereru_service::scheduled::run(database.pool.clone(), scheme, stopped(timed_stopped.clone()))),
+        tokio::spawn(kereru_service::polls::run(database.pool.clone(), scheme, stopped(timed_stopped))),
+    ];
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
@@ -238,6 +244,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Err(error) = purge.await {
         tracing::warn!("tenant purge: {error}");
     }
+    let _ = stop_timed.send(true);
+    for task in timed {
+        if let Err(error) = task.await {
+            tracing::warn!("scheduled statuses or poll expiry: {error}");
+        }
+    }
     drop(stop_claims);
     if let Some(task) = claims
         && let Err(error) = task.await
@@ -260,6 +272,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     hub.close();
     database.close().await?;
     result
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// The outbound client's settings from `[federation]`.

@@ -8,6 +8,7 @@ pub mod inbound;
 pub mod instance_actor;
 pub mod key_fetches;
 pub mod outbound;
+pub mod poll_activities;
 pub mod signing;
 pub mod verify;
 

@@ -87,7 +87,7 @@ pub fn inbox_of(account: &Account) -> Option<Url> {
 }
 
 /// The personal inbox (for activities addressed to one actor, like Follow).
-fn personal_inbox_of(account: &Account) -> Option<Url> {
+pub fn personal_inbox_of(account: &Account) -> Option<Url> {
     if account.is_local() {
         return None;
     }
@@ -242,7 +242,7 @@ pub async fn note_of(
         tags: &tags,
         attachments: &attachments,
     });
-    let mut note = note;
+    let mut note = super::poll_activities::as_question(conn, status, note).await?;
     quote_fields(conn, status, &urls.followers(&author.username), &mut note).await?;
     Ok((note, mentioned))
 }
@@ -269,7 +269,7 @@ async fn quote_fields(
 /// Who receives a status's activities: followers on other servers unless
 /// it is direct, the remote accounts it mentions, and the author of the
 /// status it replies to.
-async fn status_inboxes(
+pub(crate) async fn status_inboxes(
     conn: &mut AsyncPgConnection,
     status: &Status,
     mentioned: &[Account],

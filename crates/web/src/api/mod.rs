@@ -12,10 +12,12 @@ pub mod media;
 pub mod misc;
 pub mod notifications;
 pub mod paging;
-pub mod quotes;
+pub mod polls;
 pub mod push;
+pub mod quotes;
 pub mod relationships;
 pub mod render;
+pub mod scheduled;
 pub mod search;
 pub mod statuses;
 pub mod timelines;
@@ -92,5 +94,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(domain_blocks::routes)
         .configure(instance_info::routes)
         .configure(quotes::routes)
-        .configure(push::routes);
+        .configure(push::routes)
+        .configure(scheduled::routes)
+        .configure(polls::routes);
 }

@@ -159,6 +159,7 @@ impl<'a> Renderer<'a> {
             }
         }
         let tag_rows = statuses::tags_of(conn, &ids).await?;
+        let mut polls = super::polls::for_statuses(conn, &ids, self.viewer).await?;
         let mut author_ids: Vec<AccountId> = all.iter().map(|s| s.account_id).collect();
         author_ids.extend(mention_rows.iter().map(|(_, a)| *a));
         author_ids.sort_unstable();
@@ -226,7 +227,7 @@ impl<'a> Renderer<'a> {
                 "emojis": [],
                 "media_attachments": media_json.remove(&status.id).unwrap_or_default(),
                 "card": null,
-                "poll": null,
+                "poll": polls.remove(&status.id),
                 "quote": null,
                 "quote_approval": null,
                 "tagged_collections": [],

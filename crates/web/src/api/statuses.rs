@@ -65,8 +65,17 @@ pub async fn create(
             .transpose()?
             .map(StatusId),
         quote_policy: super::quotes::policy_param(&params)?,
+        poll: super::polls::poll_param(&params)?,
     };
     let mut conn = state.pool.get().await?;
+    // A time ahead schedules the post (a ScheduledStatus answers); a time past posts now, as Mastodon.
+    if let Some(at) = params.str("scheduled_at").filter(|v| !v.trim().is_empty()) {
+        let at = super::scheduled::parse_time(at)?;
+        if at > chrono::Utc::now() {
+            let row = kereru_service::scheduled::schedule(&mut conn, &me.actor(), new, at).await?;
+            return Ok(HttpResponse::Ok().json(super::scheduled::entity(&mut conn, &me.tenant, &row).await?));
+        }
+    }
     let (status, events) = service::post(&mut conn, &me.actor(), new).await?;
     state.publish(&events).await;
     let body = Renderer::new(&me.tenant, Some(me.id())).status(&mut conn, status).await?;
@@ -118,13 +127,16 @@ pub async fn edit(
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
-    let (status, events) = service::edit(
+    // Mastodon's edit sets the poll to what is sent: none removes it.
+    let poll = Some(super::polls::poll_param(&params)?);
+    let (status, events) = service::edit_with_poll(
         &mut conn,
         &me.actor(),
         id,
         params.str("status").unwrap_or("").to_string(),
         params.str("spoiler_text").unwrap_or("").to_string(),
         params.bool("sensitive").unwrap_or(false),
+        poll,
     )
     .await?;
     state.publish(&events).await;

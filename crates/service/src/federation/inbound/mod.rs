@@ -7,6 +7,7 @@
 mod follows;
 mod interactions;
 mod notes;
+mod polls;
 pub mod worker;
 
 use super::Context;

@@ -244,6 +244,9 @@ fn read(object: &Object) -> Result<RemoteNote, ProcessError> {
 pub async fn create(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Result<Processed, ProcessError> {
     let Some(reference) = incoming.object() else { return ignored("Create of nothing") };
     let object = obtain(conn, incoming, reference).await?;
+    if let Some(vote) = super::polls::vote(conn, incoming, &object).await? {
+        return Ok(vote);
+    }
     if !object.primary_type().is_some_and(|t| STATUS_TYPES.contains(&t)) {
         return ignored(format!("Create of {}", object.primary_type().unwrap_or("an untyped object")));
     }
@@ -265,6 +268,7 @@ pub async fn create(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         return ignored("nobody here follows the author or is addressed");
     }
     let (status, mentioned) = store_note(conn, incoming, author, &note).await?;
+    super::polls::remember(conn, &status, &object).await?;
     let events = receive_here(conn, incoming, &status, &mentioned, &followers).await?;
     done(format!("status {} stored", status.id), events)
 }
@@ -298,6 +302,14 @@ pub async fn update(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
     if status.account_id != incoming.actor.id || status.is_local() {
         return ignored("Update of another account's status");
     }
+    // New counts of a poll, the text as it was: not an edit (no history, no edited_at), as Mastodon.
+    let same_text = note.content_html == status.content
+        && note.summary.chars().take(1000).collect::<String>() == status.spoiler_text
+        && note.sensitive == status.sensitive;
+    if same_text && super::polls::question_of(embedded).is_some() {
+        super::polls::remember(conn, &status, embedded).await?;
+        return done("poll counts updated", Vec::new());
+    }
     let versions: i64 =
         status_edits::table.filter(status_edits::status_id.eq(status.id)).count().get_result(conn).await?;
     let save = |s: &Status, at: chrono::DateTime<chrono::Utc>| {
@@ -326,6 +338,7 @@ pub async fn update(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         .get_result(conn)
         .await?;
     diesel::insert_into(status_edits::table).values(save(&updated, edited_at)).execute(conn).await?;
+    super::polls::remember(conn, &updated, embedded).await?;
     let tenants = deliver::holders(conn, status.id).await.map_err(ProcessError::from)?;
     done("status updated", vec![Event::StatusUpdated { status_id: status.id.0, tenants }])
 }
@@ -365,7 +378,9 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
                 return ignored("a status attributed to an actor on another origin");
             }
             let author = actors::by_uri(conn, incoming.context.fetcher, incoming.signer, &note.attributed_to).await?;
-            store_note(conn, incoming, &author, &note).await?.0
+            let stored = store_note(conn, incoming, &author, &note).await?.0;
+            super::polls::remember(conn, &stored, &object).await?;
+            stored
         }
     };
     if !matches!(original.visibility(), Visibility::Public | Visibility::Unlisted) || original.reblog_of_id.is_some() {
