@@ -136,6 +136,7 @@ pub enum Scope {
     ReadFilters,
     WriteFilters,
     WriteReports,
+    WriteConversations,
     AdminReadAccounts,
     AdminWriteAccounts,
     AdminReadReports,
@@ -151,7 +152,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 32] = [
+    pub const ALL: [Scope; 33] = [
         Scope::ReadAccounts,
         Scope::WriteAccounts,
         Scope::ReadBlocks,
@@ -172,6 +173,7 @@ impl Scope {
         Scope::ReadFilters,
         Scope::WriteFilters,
         Scope::WriteReports,
+        Scope::WriteConversations,
         Scope::AdminReadAccounts,
         Scope::AdminWriteAccounts,
         Scope::AdminReadReports,
@@ -209,6 +211,7 @@ impl Scope {
             Scope::ReadFilters => "read:filters",
             Scope::WriteFilters => "write:filters",
             Scope::WriteReports => "write:reports",
+            Scope::WriteConversations => "write:conversations",
             Scope::AdminReadAccounts => "admin:read:accounts",
             Scope::AdminWriteAccounts => "admin:write:accounts",
             Scope::AdminReadReports => "admin:read:reports",

@@ -34,6 +34,7 @@ pub mod reports;
 pub mod resolve;
 pub mod safety;
 pub mod sessions;
+pub mod social;
 pub mod staff;
 pub mod statuses;
 pub mod tenant_admin;

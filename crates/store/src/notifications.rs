@@ -47,6 +47,7 @@ pub async fn notify(
         || from_blocked_domain(conn, recipient, from).await?
         || crate::moderation::drops_notification(conn, recipient, from).await?
         || crate::domain_blocks::silences_notification(conn, recipient, from).await?
+        || muted_thread(conn, recipient, status).await?
     {
         return Ok(None);
     }
@@ -62,6 +63,18 @@ pub async fn notify(
         .get_result(conn)
         .await?;
     Ok(Some(notification))
+}
+
+/// Whether `status` is in a thread `recipient` muted: nothing from it is notified.
+async fn muted_thread(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    status: Option<StatusId>,
+) -> Result<bool, StoreError> {
+    match status {
+        Some(status) => crate::thread_mutes::is_muted(conn, recipient, status).await,
+        None => Ok(false),
+    }
 }
 
 /// Removes notifications an undone action made (unfavourite, unfollow, ...).
