@@ -16,7 +16,11 @@ async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
 }
 
 fn ids(page: &Value) -> Vec<String> {
-    page.as_array().unwrap_or_else(|| panic!("not a list: {page}")).iter().map(|a| a["id"].as_str().unwrap().to_string()).collect()
+    page.as_array()
+        .unwrap_or_else(|| panic!("not a list: {page}"))
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn patch(session: &Session, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -81,7 +85,10 @@ async fn accounts_by_id_search_and_familiar_followers() {
     assert_eq!(ids(&familiar[0]["accounts"]), vec![bob.account_id.clone()]);
     assert_eq!(familiar[1]["accounts"], json!([]));
     // Someone who hides their collections is not shown as a familiar follower.
-    assert_eq!(patch(&bob, "/api/v1/accounts/update_credentials", &[("hide_collections", "true")]).await.0, StatusCode::OK);
+    assert_eq!(
+        patch(&bob, "/api/v1/accounts/update_credentials", &[("hide_collections", "true")]).await.0,
+        StatusCode::OK
+    );
     let familiar = alice.get_json(&format!("/api/v1/accounts/familiar_followers?id[]={}", carol.account_id)).await;
     assert_eq!(familiar[0]["accounts"], json!([]));
     // Another tenant's token does not know carol.
@@ -102,7 +109,7 @@ async fn endorsements_notes_and_hidden_collections() {
     let rel = alice.post_json(&pin, &[]).await;
     assert_eq!(rel["endorsed"], true, "{rel}");
     assert_eq!(rel["following"], true);
-    let page = alice.get(&"/api/v1/endorsements".to_string()).await;
+    let page = alice.get("/api/v1/endorsements").await;
     assert!(page.headers().get("link").is_some(), "a Link header");
     assert_eq!(ids(&page.json::<Value>().await.unwrap()), vec![bob.account_id.clone()]);
     // Public: who alice features (Mastodon 4.4's account endorsements).
@@ -133,12 +140,18 @@ async fn endorsements_notes_and_hidden_collections() {
         let response = dave.post(&format!("/api/v1/accounts/{}/{path}", bob.account_id), &[("comment", "x")]).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    assert_eq!(dave.get(&format!("/api/v1/accounts/{}/endorsements", alice.account_id)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        dave.get(&format!("/api/v1/accounts/{}/endorsements", alice.account_id)).await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(dave.get_json("/api/v1/endorsements").await, json!([]));
 
     // Hidden collections: others see empty follower and following lists; the owner sees them.
     alice.post_json(&pin, &[]).await;
-    assert_eq!(patch(&alice, "/api/v1/accounts/update_credentials", &[("hide_collections", "true")]).await.0, StatusCode::OK);
+    assert_eq!(
+        patch(&alice, "/api/v1/accounts/update_credentials", &[("hide_collections", "true")]).await.0,
+        StatusCode::OK
+    );
     for list in ["following", "endorsements"] {
         let path = format!("/api/v1/accounts/{}/{list}", alice.account_id);
         assert_eq!(carol.get_json(&path).await, json!([]), "{list} hidden from carol");
@@ -178,12 +191,24 @@ async fn suggestions_and_the_directory() {
     let active = ids(&alice.get_json("/api/v1/directory?local=true").await);
     assert_eq!(active.first(), Some(&carol.account_id), "{active:?}");
     assert_eq!(active.len(), 3);
-    let new = ids(&world.app.client().get("http://a.test/api/v1/directory?order=new").send().await.unwrap().json::<Value>().await.unwrap());
+    let new = ids(&world
+        .app
+        .client()
+        .get("http://a.test/api/v1/directory?order=new")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap());
     assert_eq!(new.len(), 3);
     assert!(!new.contains(&dave.account_id));
     assert_eq!(alice.get("/api/v1/directory?order=sideways").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Not discoverable: out of the directory and the suggestions.
-    assert_eq!(patch(&carol, "/api/v1/accounts/update_credentials", &[("discoverable", "false")]).await.0, StatusCode::OK);
+    assert_eq!(
+        patch(&carol, "/api/v1/accounts/update_credentials", &[("discoverable", "false")]).await.0,
+        StatusCode::OK
+    );
     assert!(!ids(&alice.get_json("/api/v1/directory").await).contains(&carol.account_id));
     let page = ids(&alice.get_json("/api/v1/directory?limit=1&offset=1").await);
     assert_eq!(page.len(), 1);
@@ -225,7 +250,8 @@ async fn update_credentials_keeps_the_settings_mastodon_accepts() {
     // Mastodon's other spelling of the quote policy; bad values are 422 and change nothing.
     let (_, me) = patch(&alice, "/api/v1/accounts/update_credentials", &[("default_quote_policy", "nobody")]).await;
     assert_eq!(me["source"]["quote_policy"], "nobody");
-    let (status, _) = patch(&alice, "/api/v1/accounts/update_credentials", &[("source[quote_policy]", "everyone")]).await;
+    let (status, _) =
+        patch(&alice, "/api/v1/accounts/update_credentials", &[("source[quote_policy]", "everyone")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) =
         patch(&alice, "/api/v1/accounts/update_credentials", &[("attribution_domains[]", "not a domain")]).await;

@@ -51,7 +51,10 @@ async fn conversations_follow_direct_messages() {
 
     // A reply stays in the same conversation, which is unread again for alice.
     let reply = bob
-        .post_json("/api/v1/statuses", &[("status", "@alice got it"), ("visibility", "direct"), ("in_reply_to_id", &dm)])
+        .post_json(
+            "/api/v1/statuses",
+            &[("status", "@alice got it"), ("visibility", "direct"), ("in_reply_to_id", &dm)],
+        )
         .await["id"]
         .as_str()
         .unwrap()
@@ -101,7 +104,12 @@ async fn conversations_follow_direct_messages() {
 }
 
 /// Server-sent events of a stream, read until one `found` accepts (10 s at most).
-async fn sse_until(session: &Session, path: &str, found: impl Fn(&str, &Value) -> bool, act: impl AsyncFnOnce()) -> Vec<(String, Value)> {
+async fn sse_until(
+    session: &Session,
+    path: &str,
+    found: impl Fn(&str, &Value) -> bool,
+    act: impl AsyncFnOnce(),
+) -> Vec<(String, Value)> {
     let url = format!("http://{}{path}", session.host);
     let mut response = session.client.get(&url).bearer_auth(&session.token).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -123,7 +131,8 @@ async fn sse_until(session: &Session, path: &str, found: impl Fn(&str, &Value) -
                 }
             }
         }
-        let chunk = timeout_at(deadline, response.chunk()).await.unwrap_or_else(|_| panic!("{path}: nothing; {seen:?}"));
+        let chunk =
+            timeout_at(deadline, response.chunk()).await.unwrap_or_else(|_| panic!("{path}: nothing; {seen:?}"));
         buffer.push_str(std::str::from_utf8(&chunk.unwrap().unwrap()).unwrap());
     }
 }
@@ -182,5 +191,40 @@ async fn a_muted_thread_notifies_nothing() {
     let private = carol.toot("for my followers", "private").await;
     assert_eq!(alice.post(&format!("/api/v1/statuses/{private}/mute"), &[]).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(dave.post(&format!("/api/v1/statuses/{root}/mute"), &[]).await.status(), StatusCode::NOT_FOUND);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_direct_message_from_another_server_is_a_conversation_until_deleted() {
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("c.test")
+        .user("a.test", "alice")
+        .user("c.test", "carol")
+        .start_federated(&["remote.test"], &[])
+        .await;
+    let mallory = world.remote.actor("remote.test", "mallory");
+    let alice = world.login("a.test", "alice").await;
+    let carol = world.login("c.test", "carol").await;
+    let note_id = format!("{}/statuses/77", mallory.id);
+    let create = serde_json::json!({"id": format!("{note_id}/activity"), "type": "Create", "actor": mallory.id,
+        "to": ["http://a.test/users/alice"],
+        "object": {"id": note_id, "type": "Note", "attributedTo": mallory.id,
+                   "content": "<p>@alice a word in private</p>", "to": ["http://a.test/users/alice"], "cc": [],
+                   "tag": [{"type": "Mention", "href": "http://a.test/users/alice", "name": "@alice@a.test"}]}});
+    assert_eq!(world.post("http://a.test/users/alice/inbox", &create.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    let conversations = alice.get_json("/api/v1/conversations").await;
+    assert_eq!(conversations.as_array().unwrap().len(), 1, "{conversations}");
+    assert_eq!(conversations[0]["unread"], true);
+    assert_eq!(conversations[0]["last_status"]["visibility"], "direct");
+    assert_eq!(accounts_of(&conversations[0]), vec!["mallory@remote.test"]);
+    assert_eq!(carol.get_json("/api/v1/conversations").await.as_array().unwrap().len(), 0, "c.test got nothing");
+
+    let delete = serde_json::json!({"id": format!("{}#delete/77", mallory.id), "type": "Delete", "actor": mallory.id,
+        "object": {"id": note_id, "type": "Tombstone"}});
+    assert_eq!(world.post("http://a.test/users/alice/inbox", &delete.to_string(), &mallory.signer).await, 202);
+    world.process().await;
+    assert_eq!(alice.get_json("/api/v1/conversations").await.as_array().unwrap().len(), 0);
     world.stop().await;
 }

@@ -287,8 +287,9 @@ async fn followers_only_posts_never_reach_a_non_follower() {
     // (issue 15), the direct stream carries the conversation (`conversation`), not `update`.
     let mut direct = SseStream::open(&bob, "/api/v1/streaming/direct").await;
     let dm = alice.toot("@bob@b.test just for you", "direct").await;
-    let events =
-        direct.until("conversation", |e| e.event == "conversation" && e.json()["last_status"]["id"] == dm.as_str()).await;
+    let events = direct
+        .until("conversation", |e| e.event == "conversation" && e.json()["last_status"]["id"] == dm.as_str())
+        .await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].json()["last_status"]["visibility"], "direct");
     let marker = carol.toot("carol's third marker", "public").await;

@@ -44,7 +44,9 @@ pub async fn get(conn: &mut AsyncPgConnection, account: AccountId) -> Result<Set
         .await
         .optional()?;
     Ok(match row {
-        Some((indexable, attribution_domains, quote_policy)) => Settings { indexable, attribution_domains, quote_policy },
+        Some((indexable, attribution_domains, quote_policy)) => {
+            Settings { indexable, attribution_domains, quote_policy }
+        }
         None => Settings { quote_policy: "public".into(), ..Settings::default() },
     })
 }

@@ -107,10 +107,12 @@ pub async fn remove_status(conn: &mut AsyncPgConnection, status: StatusId) -> Re
 /// `account`'s conversations, most recent first, paged by their last status's id (as Mastodon).
 pub async fn list(
     conn: &mut AsyncPgConnection,
+    tenant: DomainId,
     account: AccountId,
     page: Page,
 ) -> Result<Vec<Conversation>, StoreError> {
     let mut query = conversations::table
+        .filter(conversations::domain_id.eq(tenant.0))
         .filter(conversations::account_id.eq(account.0))
         .select(Conversation::as_select())
         .into_boxed();
@@ -132,8 +134,14 @@ pub async fn list(
 }
 
 /// One of `account`'s conversations.
-pub async fn get(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> Result<Option<Conversation>, StoreError> {
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    account: AccountId,
+    id: i64,
+) -> Result<Option<Conversation>, StoreError> {
     Ok(conversations::table
+        .filter(conversations::domain_id.eq(tenant.0))
         .filter(conversations::account_id.eq(account.0))
         .filter(conversations::id.eq(id))
         .select(Conversation::as_select())
@@ -143,9 +151,17 @@ pub async fn get(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> R
 }
 
 /// Marks one of `account`'s conversations read; whether it exists.
-pub async fn mark_read(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> Result<bool, StoreError> {
+pub async fn mark_read(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    account: AccountId,
+    id: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
-        conversations::table.filter(conversations::account_id.eq(account.0)).filter(conversations::id.eq(id)),
+        conversations::table
+            .filter(conversations::domain_id.eq(tenant.0))
+            .filter(conversations::account_id.eq(account.0))
+            .filter(conversations::id.eq(id)),
     )
     .set(conversations::unread.eq(false))
     .execute(conn)
@@ -154,9 +170,17 @@ pub async fn mark_read(conn: &mut AsyncPgConnection, account: AccountId, id: i64
 }
 
 /// Removes one of `account`'s conversations (a later message brings it back); whether it existed.
-pub async fn remove(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> Result<bool, StoreError> {
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    account: AccountId,
+    id: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::delete(
-        conversations::table.filter(conversations::account_id.eq(account.0)).filter(conversations::id.eq(id)),
+        conversations::table
+            .filter(conversations::domain_id.eq(tenant.0))
+            .filter(conversations::account_id.eq(account.0))
+            .filter(conversations::id.eq(id)),
     )
     .execute(conn)
     .await?;

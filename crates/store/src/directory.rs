@@ -32,7 +32,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<i64>, StoreError> {
     let order_by = match order {
-        Order::Active => "(SELECT max(s.created_at) FROM statuses s WHERE s.account_id = a.id) DESC NULLS LAST, a.id DESC",
+        Order::Active => {
+            "(SELECT max(s.created_at) FROM statuses s WHERE s.account_id = a.id) DESC NULLS LAST, a.id DESC"
+        }
         Order::New => "a.created_at DESC, a.id DESC",
     };
     let sql = format!(

@@ -54,13 +54,15 @@ pub async fn count(conn: &mut AsyncPgConnection, account: AccountId) -> Result<i
         .await?)
 }
 
-/// (endorsement id, endorsed account) of `account`, newest first.
+/// (endorsement id, endorsed account) of `account` (of `tenant`), newest first.
 pub async fn list(
     conn: &mut AsyncPgConnection,
+    tenant: DomainId,
     account: AccountId,
     page: Page,
 ) -> Result<Vec<(i64, AccountId)>, StoreError> {
     let query = account_endorsements::table
+        .filter(account_endorsements::domain_id.eq(tenant.0))
         .filter(account_endorsements::account_id.eq(account.0))
         .select((account_endorsements::id, account_endorsements::target_account_id))
         .into_boxed();

@@ -54,11 +54,8 @@ pub async fn muted_among(
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    let any: i64 = conversation_mutes::table
-        .filter(conversation_mutes::account_id.eq(account.0))
-        .count()
-        .get_result(conn)
-        .await?;
+    let any: i64 =
+        conversation_mutes::table.filter(conversation_mutes::account_id.eq(account.0)).count().get_result(conn).await?;
     if any == 0 {
         return Ok(HashSet::new());
     }

@@ -53,10 +53,18 @@ pub async fn deleted(conn: &mut AsyncPgConnection, status: &Status) -> Result<()
 
 /// Marks one of the actor's conversations read; another's is not found.
 pub async fn mark_read(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(), ServiceError> {
-    if conversations::mark_read(conn, actor.account.id, id).await? { Ok(()) } else { Err(ServiceError::NotFound) }
+    if conversations::mark_read(conn, actor.tenant.id, actor.account.id, id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
 }
 
 /// Removes one of the actor's conversations (its statuses stay); another's is not found.
 pub async fn remove(conn: &mut AsyncPgConnection, actor: &Actor<'_>, id: i64) -> Result<(), ServiceError> {
-    if conversations::remove(conn, actor.account.id, id).await? { Ok(()) } else { Err(ServiceError::NotFound) }
+    if conversations::remove(conn, actor.tenant.id, actor.account.id, id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
 }

@@ -87,7 +87,9 @@ impl<'a> Renderer<'a> {
         let fields = kereru_store::profiles::fields(conn, account.id).await?;
         let mut value = entities::account_as_seen(&urls, account, counts, local, &fields);
         // `indexable` once set through update_credentials; before, it follows `discoverable`.
-        if let Some(indexable) = kereru_store::account_settings::indexable_of(conn, &[account.id.0]).await?.get(&account.id.0) {
+        if let Some(indexable) =
+            kereru_store::account_settings::indexable_of(conn, &[account.id.0]).await?.get(&account.id.0)
+        {
             value["indexable"] = (*indexable).into();
         }
         Ok(value)

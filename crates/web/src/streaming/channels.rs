@@ -296,7 +296,9 @@ impl Subscriber {
 
     async fn render_conversation(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {
         let Some(me) = self.account else { return Ok(None) };
-        let Some(conversation) = kereru_store::conversations::get(conn, me, id).await? else { return Ok(None) };
+        let Some(conversation) = kereru_store::conversations::get(conn, self.tenant.id, me, id).await? else {
+            return Ok(None);
+        };
         let value = crate::api::social::conversations::conversation_json(conn, &self.tenant, me, &conversation).await?;
         Ok(Some(
             serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a conversation: {e}")))?,

@@ -24,7 +24,8 @@ pub async fn conversation_json(
     conversation: &Conversation,
 ) -> Result<Value, WebError> {
     let mut renderer = Renderer::new(tenant, Some(owner));
-    let ids = if conversation.participant_ids.is_empty() { vec![owner.0] } else { conversation.participant_ids.clone() };
+    let ids =
+        if conversation.participant_ids.is_empty() { vec![owner.0] } else { conversation.participant_ids.clone() };
     let accounts = renderer.accounts_by_id(conn, &ids).await?;
     let last = statuses::visible_one(conn, tenant.id, Some(owner), StatusId(conversation.last_status_id)).await?;
     let last_status = match last {
@@ -48,7 +49,7 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let page = paging::page(&params)?;
     let mut conn = state.pool.get().await?;
-    let rows = conversations::list(&mut conn, me.id(), page).await?;
+    let rows = conversations::list(&mut conn, me.tenant.id, me.id(), page).await?;
     let mut body = Vec::with_capacity(rows.len());
     for conversation in &rows {
         body.push(conversation_json(&mut conn, &me.tenant, me.id(), conversation).await?);
@@ -65,7 +66,7 @@ pub async fn read(
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
     actions::mark_read(&mut conn, &me.actor(), id.0).await?;
-    let conversation = conversations::get(&mut conn, me.id(), id.0).await?.ok_or_else(not_found)?;
+    let conversation = conversations::get(&mut conn, me.tenant.id, me.id(), id.0).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(conversation_json(&mut conn, &me.tenant, me.id(), &conversation).await?))
 }
 

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_service::social::endorsements;
-use kereru_store::{AccountId, PgConn, accounts, endorsements as store};
+use kereru_store::{AccountId, DomainId, PgConn, accounts, endorsements as store};
 
 pub async fn endorse(
     state: web::Data<AppState>,
@@ -40,11 +40,11 @@ async fn page_of(
     conn: &mut PgConn,
     tenant: &Tenant,
     viewer: Option<AccountId>,
-    account: AccountId,
+    (owner_tenant, account): (DomainId, AccountId),
     params: &Params,
 ) -> Result<HttpResponse, WebError> {
     let page = paging::page_with_max(params, 80)?;
-    let rows = store::list(conn, account, page).await?;
+    let rows = store::list(conn, owner_tenant, account, page).await?;
     let account_ids: Vec<i64> = rows.iter().map(|(_, a)| a.0).collect();
     let body = Renderer::new(tenant, viewer).accounts_by_id(conn, &account_ids).await?;
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
@@ -59,7 +59,7 @@ pub async fn mine(
     params: Params,
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
-    page_of(&req, &mut conn, &me.tenant, Some(me.id()), me.id(), &params).await
+    page_of(&req, &mut conn, &me.tenant, Some(me.id()), (me.tenant.id, me.id()), &params).await
 }
 
 /// `GET /api/v1/accounts/{id}/endorsements` (Mastodon 4.4): whom an account
@@ -74,8 +74,11 @@ pub async fn of_account(
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
     let account = accounts::get_visible(&mut conn, tenant.id, id.account()).await?.ok_or_else(not_found)?;
-    if account.hide_collections && auth.viewer() != Some(account.id) {
+    // Only local accounts (of any tenant here) endorse; a hidden collection shows nobody.
+    let Some(owner_tenant) =
+        account.domain_id.filter(|_| !account.hide_collections || auth.viewer() == Some(account.id))
+    else {
         return Ok(HttpResponse::Ok().json(Vec::<serde_json::Value>::new()));
-    }
-    page_of(&req, &mut conn, &tenant, auth.viewer(), account.id, &params).await
+    };
+    page_of(&req, &mut conn, &tenant, auth.viewer(), (owner_tenant, account.id), &params).await
 }
