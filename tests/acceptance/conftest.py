@@ -262,6 +262,7 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", r"/api/v1/accounts/relationships", "List[Relationship]"),
     # The social part of issue 15 (test_social_mastodon_py.py); before `accounts/{ID}`, which would match.
     ("GET", r"/api/v1/accounts", "List[Account]"),
+    ("PATCH", r"/api/v1/accounts/update_credentials", "CredentialAccount"),
     ("GET", r"/api/v1/accounts/search", "List[Account]"),
     ("GET", r"/api/v1/accounts/familiar_followers", "List[FamiliarFollowers]"),
     ("GET", rf"/api/v1/accounts/{ID}/endorsements", "List[Account]"),
