@@ -283,12 +283,15 @@ async fn followers_only_posts_never_reach_a_non_follower() {
         assert_eq!(events.len(), 1, "{}: nothing before the marker: {events:?}", stream.what);
     }
 
-    // Direct messages: on the direct stream of those mentioned, nowhere public.
+    // Direct messages: on the direct stream of those mentioned, nowhere public. As Mastodon
+    // (issue 15), the direct stream carries the conversation (`conversation`), not `update`.
     let mut direct = SseStream::open(&bob, "/api/v1/streaming/direct").await;
     let dm = alice.toot("@bob@b.test just for you", "direct").await;
-    let events = direct.until_update(&dm).await;
+    let events = direct
+        .until("conversation", |e| e.event == "conversation" && e.json()["last_status"]["id"] == dm.as_str())
+        .await;
     assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].json()["visibility"], "direct");
+    assert_eq!(events[0].json()["last_status"]["visibility"], "direct");
     let marker = carol.toot("carol's third marker", "public").await;
     assert_eq!(stranger_public.until_update(&marker).await.len(), 1);
     app.stop().await;

@@ -136,6 +136,7 @@ pub enum Scope {
     ReadFilters,
     WriteFilters,
     WriteReports,
+    WriteConversations,
     AdminReadAccounts,
     AdminWriteAccounts,
     AdminReadReports,
@@ -152,7 +153,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 33] = [
+    pub const ALL: [Scope; 34] = [
         Scope::ReadAccounts,
         Scope::WriteAccounts,
         Scope::ReadBlocks,
@@ -173,6 +174,7 @@ impl Scope {
         Scope::ReadFilters,
         Scope::WriteFilters,
         Scope::WriteReports,
+        Scope::WriteConversations,
         Scope::AdminReadAccounts,
         Scope::AdminWriteAccounts,
         Scope::AdminReadReports,
@@ -211,6 +213,7 @@ impl Scope {
             Scope::ReadFilters => "read:filters",
             Scope::WriteFilters => "write:filters",
             Scope::WriteReports => "write:reports",
+            Scope::WriteConversations => "write:conversations",
             Scope::AdminReadAccounts => "admin:read:accounts",
             Scope::AdminWriteAccounts => "admin:write:accounts",
             Scope::AdminReadReports => "admin:read:reports",

@@ -85,6 +85,10 @@ pub async fn status(
         home_of_all: false,
     }];
     let author = status.account_id;
+    // A direct status enters the conversations of its author and of those it mentions here.
+    let mut participants: Vec<(AccountId, DomainId)> = status.domain_id.map(|d| (author, d)).into_iter().collect();
+    participants.extend(mentioned.iter().copied());
+    events.extend(crate::social::conversations::delivered(conn, status, &participants).await?);
     let mut notify = |n: Option<notifications::Notification>| {
         if let Some(n) = n {
             events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });

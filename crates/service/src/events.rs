@@ -41,6 +41,11 @@ pub enum Event {
         account_id: i64,
         notification_id: i64,
     },
+    /// A conversation of `account_id` changed: its `direct` streams hear of it.
+    Conversation {
+        account_id: i64,
+        conversation_id: i64,
+    },
 }
 
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.

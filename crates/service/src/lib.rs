@@ -38,6 +38,7 @@ pub mod resolve;
 pub mod safety;
 pub mod scheduled;
 pub mod sessions;
+pub mod social;
 pub mod staff;
 pub mod statuses;
 pub mod tenant_admin;

@@ -4,6 +4,7 @@ use crate::Actor;
 use crate::error::ServiceError;
 use crate::federation::outbound;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use kereru_store::account_settings::{self, SettingsChange};
 use kereru_store::accounts::{self, Account};
 use kereru_store::profiles::{self, ProfileError, ProfileUpdate};
 use kereru_store::statuses::Visibility;
@@ -16,6 +17,37 @@ pub struct CredentialsUpdate {
     pub default_sensitive: Option<bool>,
     /// `Some(None)` clears the default language.
     pub default_language: Option<Option<String>>,
+    /// `indexable`, `attribution_domains`, the default quote policy (checked here).
+    pub settings: SettingsChange,
+}
+
+/// Mastodon's checks of the settings kept beside the account: a known quote
+/// policy, at most ten attribution domains, each a host name (stored canonical).
+fn checked_settings(mut settings: SettingsChange) -> Result<SettingsChange, ServiceError> {
+    if let Some(policy) = &settings.quote_policy
+        && !account_settings::QUOTE_POLICIES.contains(&policy.as_str())
+    {
+        return Err(ServiceError::Invalid(format!("Validation failed: Quote policy `{policy}` is not a quote policy")));
+    }
+    if let Some(domains) = settings.attribution_domains.take() {
+        if domains.len() > account_settings::MAX_ATTRIBUTION_DOMAINS {
+            return Err(ServiceError::Invalid(format!(
+                "Validation failed: Attribution domains is too long (maximum is {} domains)",
+                account_settings::MAX_ATTRIBUTION_DOMAINS
+            )));
+        }
+        let mut canonical = Vec::new();
+        for domain in domains.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+            let host = kereru_core::HostName::parse(domain.trim_start_matches("*.")).map_err(|_| {
+                ServiceError::Invalid(format!("Validation failed: Attribution domains {domain} is not a valid domain"))
+            })?;
+            if !canonical.contains(&host.to_string()) {
+                canonical.push(host.to_string());
+            }
+        }
+        settings.attribution_domains = Some(canonical);
+    }
+    Ok(settings)
 }
 
 /// Changes the actor's profile and posting defaults and queues the Update
@@ -27,6 +59,7 @@ pub async fn update_credentials(
     change: CredentialsUpdate,
 ) -> Result<Account, ServiceError> {
     let me = actor.account.id;
+    let settings = checked_settings(change.settings)?;
     let result = conn
         .transaction(async |conn| -> Result<Account, ServiceError> {
             profiles::update(conn, me, change.profile).await.map_err(|e| match e {
@@ -36,6 +69,7 @@ pub async fn update_credentials(
             let (visibility, sensitive, language) =
                 (change.default_visibility, change.default_sensitive, change.default_language);
             profiles::set_posting_defaults(conn, me, visibility, sensitive, language).await?;
+            account_settings::update(conn, actor.tenant.id, me, &settings).await?;
             let updated = accounts::get_unchecked(conn, me).await?.ok_or(ServiceError::NotFound)?;
             // Other servers hear of the new profile (through the delivery queue).
             outbound::profile_updated(conn, actor.scheme, actor.tenant, &updated).await?;

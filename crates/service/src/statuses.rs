@@ -298,6 +298,7 @@ pub async fn delete(
             // Delete-and-redraft: the files stay, unattached, for the new post.
             media::detach_from_status(conn, actor.tenant.id, actor.account.id, status.id).await?;
         }
+        crate::social::conversations::deleted(conn, &status).await?;
         diesel::delete(statuses_table::table.find(status.id)).execute(conn).await?;
         Ok(vec![event])
     })
@@ -677,7 +678,10 @@ pub async fn perform(
         Unbookmark => (bookmark(conn, actor, id, false).await?, Vec::new()),
         Pin => (pin(conn, actor, id, true).await?, Vec::new()),
         Unpin => (pin(conn, actor, id, false).await?, Vec::new()),
-        // Muting a conversation: accepted, not yet acted on.
-        Mute | Unmute => (visible(conn, actor, id).await?, Vec::new()),
+        // Muting a conversation: nothing more is notified from its thread.
+        Mute | Unmute => {
+            crate::social::thread_mutes::set(conn, actor, id, action == Mute).await?;
+            (visible(conn, actor, id).await?, Vec::new())
+        }
     })
 }

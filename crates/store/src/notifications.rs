@@ -47,6 +47,7 @@ pub async fn notify(
         || from_blocked_domain(conn, recipient, from).await?
         || crate::moderation::drops_notification(conn, recipient, from).await?
         || crate::domain_blocks::silences_notification(conn, recipient, from).await?
+        || muted_thread(conn, recipient, status).await?
     {
         return Ok(None);
     }
@@ -64,6 +65,18 @@ pub async fn notify(
     // Its Web Pushes, in the same transaction: they exist exactly when it does.
     crate::push::queue::enqueue(conn, &notification).await?;
     Ok(Some(notification))
+}
+
+/// Whether `status` is in a thread `recipient` muted: nothing from it is notified.
+async fn muted_thread(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    status: Option<StatusId>,
+) -> Result<bool, StoreError> {
+    match status {
+        Some(status) => crate::thread_mutes::is_muted(conn, recipient, status).await,
+        None => Ok(false),
+    }
 }
 
 /// Removes notifications an undone action made (unfavourite, unfollow, ...).

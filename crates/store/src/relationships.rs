@@ -277,6 +277,12 @@ pub struct Relationship {
     /// When the viewer's mute of the target ends (none: never, or not muted).
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
     pub muting_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The viewer features the target on their profile (`account_endorsements`).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub endorsed: bool,
+    /// The viewer's private note on the target (`account_notes`), or empty.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub note: String,
 }
 
 pub async fn relationships(
@@ -299,7 +305,9 @@ pub async fn relationships(
            EXISTS (SELECT 1 FROM follows f WHERE f.account_id = t.id AND f.target_account_id = $1 AND f.state = 'requested') AS requested_by, \
            NOT {} AS domain_blocking, \
            (SELECT m.expires_at FROM mutes m WHERE m.account_id = $1 AND m.target_account_id = t.id \
-              AND m.expires_at > now()) AS muting_expires_at \
+              AND m.expires_at > now()) AS muting_expires_at, \
+           EXISTS (SELECT 1 FROM account_endorsements e WHERE e.account_id = $1 AND e.target_account_id = t.id) AS endorsed, \
+           COALESCE((SELECT n.comment FROM account_notes n WHERE n.account_id = $1 AND n.target_account_id = t.id), '') AS note \
          FROM unnest($2::bigint[]) AS t(id)",
         crate::account_domain_blocks::account_not_blocked_sql("t.id", "$1")
     ))

@@ -996,3 +996,78 @@ diesel::allow_tables_to_appear_in_same_query!(scheduled_statuses, scheduled_stat
 diesel::allow_tables_to_appear_in_same_query!(scheduled_status_media, media_attachments);
 diesel::allow_tables_to_appear_in_same_query!(polls, statuses);
 diesel::allow_tables_to_appear_in_same_query!(poll_votes, accounts);
+// == social ==
+// Endorsements, account notes, suggestions, profile settings, conversations
+// (migration 2026-12-05-000406_social).
+diesel::table! {
+    account_endorsements (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_notes (account_id, target_account_id) {
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        comment -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    suggestion_dismissals (account_id, target_account_id) {
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_settings (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        indexable -> Nullable<Bool>,
+        attribution_domains -> Array<Text>,
+        quote_policy -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        root_status_id -> BigInt,
+        participant_ids -> Array<BigInt>,
+        status_ids -> Array<BigInt>,
+        last_status_id -> BigInt,
+        unread -> Bool,
+    }
+}
+
+diesel::table! {
+    conversation_mutes (account_id, root_status_id) {
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        root_status_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    account_endorsements,
+    account_notes,
+    suggestion_dismissals,
+    account_settings,
+    conversations,
+    conversation_mutes
+);
+diesel::allow_tables_to_appear_in_same_query!(account_endorsements, accounts);
+diesel::allow_tables_to_appear_in_same_query!(account_settings, accounts);

@@ -61,6 +61,7 @@ pub mod scope {
         ReadFilters,
         WriteFilters,
         WriteReports,
+        WriteConversations,
         AdminReadAccounts,
         AdminWriteAccounts,
         AdminReadReports,

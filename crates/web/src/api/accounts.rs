@@ -33,7 +33,15 @@ async fn credential_account(
     let statuses = accounts::status_count(conn, account.id).await?;
     let counts = AccountCounts { followers, following, statuses };
     let preferences = profiles::preferences(conn, account.id).await?;
-    Ok(entities::credential_account(&tenant.urls, account, counts, fields, &preferences))
+    let mut value = entities::credential_account(&tenant.urls, account, counts, fields, &preferences);
+    // What Mastodon keeps beside the account (`store::account_settings`).
+    let settings = kereru_store::account_settings::get(conn, account.id).await?;
+    let indexable = settings.indexable.unwrap_or(account.discoverable);
+    value["indexable"] = indexable.into();
+    value["source"]["indexable"] = indexable.into();
+    value["source"]["attribution_domains"] = settings.attribution_domains.into();
+    value["source"]["quote_policy"] = settings.quote_policy.into();
+    Ok(value)
 }
 
 /// `GET /api/v1/accounts/{id}`: any account of this tenant; ids of other tenants are unknown here.
@@ -162,6 +170,11 @@ pub async fn update_credentials(
         default_visibility,
         default_sensitive: params.bool("source[sensitive]"),
         default_language: params.str("source[language]").map(|l| Some(l.to_string()).filter(|l| !l.is_empty())),
+        settings: kereru_store::account_settings::SettingsChange {
+            indexable: params.bool("indexable"),
+            attribution_domains: params.has_prefix("attribution_domains").then(|| params.list("attribution_domains")),
+            quote_policy: text("source[quote_policy]").or_else(|| text("default_quote_policy")),
+        },
     };
     let mut conn = state.pool.get().await?;
     let updated = kereru_service::profiles::update_credentials(&mut conn, &me.actor(), change).await?;

@@ -19,6 +19,7 @@ pub mod relationships;
 pub mod render;
 pub mod scheduled;
 pub mod search;
+pub mod social;
 pub mod statuses;
 pub mod timelines;
 
@@ -33,6 +34,8 @@ pub fn version_string() -> String {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // First: its paths would otherwise match `/api/v1/accounts/{id}` and the `{id}/{action}` routes.
+    cfg.configure(social::routes);
     cfg.route("/api/v1/apps", web::post().to(apps::create))
         .route("/api/v1/apps/verify_credentials", web::get().to(apps::verify_credentials))
         .route("/api/v1/instance", web::get().to(instance::v1))
@@ -48,13 +51,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/mutes", web::get().to(relationships::muted))
         .route("/api/v1/lists", web::get().to(misc::none_yet))
         .route("/api/v1/announcements", web::get().to(misc::none_yet))
-        .route("/api/v1/conversations", web::get().to(misc::none_yet))
         .route("/api/v1/followed_tags", web::get().to(misc::none_yet))
         .route("/api/v1/trends", web::get().to(misc::none_yet))
         .route("/api/v1/trends/tags", web::get().to(misc::none_yet))
         .route("/api/v1/trends/statuses", web::get().to(misc::none_yet))
         .route("/api/v1/trends/links", web::get().to(misc::none_yet))
-        .route("/api/v2/suggestions", web::get().to(misc::none_yet))
         .route("/api/v2/search", web::get().to(search::search))
         .route("/api/v1/accounts/lookup", web::get().to(accounts::lookup))
         .route("/api/v1/accounts/relationships", web::get().to(relationships::relationships_of))

@@ -142,9 +142,16 @@ async fn account_page(
     Ok(paging::respond(req, &tenant.urls.base(), &ids, body))
 }
 
-/// Whose follows a follower or following list shows.
-async fn listed_account(conn: &mut PgConn, tenant: &Tenant, id: Id) -> Result<AccountId, WebError> {
-    Ok(accounts::get_visible(conn, tenant.id, id.account()).await?.ok_or_else(not_found)?.id)
+/// Whose follows a follower or following list shows; `None` when the account
+/// hides its collections from the viewer (the list is then empty, as Mastodon).
+async fn listed_account(
+    conn: &mut PgConn,
+    tenant: &Tenant,
+    viewer: Option<AccountId>,
+    id: Id,
+) -> Result<Option<AccountId>, WebError> {
+    let account = accounts::get_visible(conn, tenant.id, id.account()).await?.ok_or_else(not_found)?;
+    Ok((!account.hide_collections || viewer == Some(account.id)).then_some(account.id))
 }
 
 /// `GET /api/v1/accounts/{id}/followers`
@@ -158,7 +165,9 @@ pub async fn followers_of(
 ) -> Result<HttpResponse, WebError> {
     let page = paging::page_with_max(&params, 80)?;
     let mut conn = state.pool.get().await?;
-    let account = listed_account(&mut conn, &tenant, id).await?;
+    let Some(account) = listed_account(&mut conn, &tenant, auth.viewer(), id).await? else {
+        return Ok(HttpResponse::Ok().json(Vec::<serde_json::Value>::new()));
+    };
     let rows = relationships::followers(&mut conn, account, FollowState::Accepted, page).await?;
     account_page(&req, &mut conn, &tenant, auth.viewer(), &rows).await
 }
@@ -174,7 +183,9 @@ pub async fn following_of(
 ) -> Result<HttpResponse, WebError> {
     let page = paging::page_with_max(&params, 80)?;
     let mut conn = state.pool.get().await?;
-    let account = listed_account(&mut conn, &tenant, id).await?;
+    let Some(account) = listed_account(&mut conn, &tenant, auth.viewer(), id).await? else {
+        return Ok(HttpResponse::Ok().json(Vec::<serde_json::Value>::new()));
+    };
     let rows = relationships::following(&mut conn, account, page).await?;
     account_page(&req, &mut conn, &tenant, auth.viewer(), &rows).await
 }

@@ -85,7 +85,14 @@ impl<'a> Renderer<'a> {
         let counts = AccountCounts { followers, following, statuses };
         let local = tenant == self.tenant.id;
         let fields = kereru_store::profiles::fields(conn, account.id).await?;
-        Ok(entities::account_as_seen(&urls, account, counts, local, &fields))
+        let mut value = entities::account_as_seen(&urls, account, counts, local, &fields);
+        // `indexable` once set through update_credentials; before, it follows `discoverable`.
+        if let Some(indexable) =
+            kereru_store::account_settings::indexable_of(conn, &[account.id.0]).await?.get(&account.id.0)
+        {
+            value["indexable"] = (*indexable).into();
+        }
+        Ok(value)
     }
 
     /// Accounts by id in the given order, leaving out those this tenant doesn't know.
@@ -160,6 +167,11 @@ impl<'a> Renderer<'a> {
         }
         let tag_rows = statuses::tags_of(conn, &ids).await?;
         let mut polls = super::polls::for_statuses(conn, &ids, self.viewer).await?;
+        // Statuses in threads the viewer muted say so.
+        let muted = match self.viewer {
+            Some(viewer) => kereru_store::thread_mutes::muted_among(conn, viewer, &ids).await?,
+            None => Default::default(),
+        };
         let mut author_ids: Vec<AccountId> = all.iter().map(|s| s.account_id).collect();
         author_ids.extend(mention_rows.iter().map(|(_, a)| *a));
         author_ids.sort_unstable();
@@ -238,7 +250,7 @@ impl<'a> Renderer<'a> {
                 value["favourited"] = f.favourited.into();
                 value["reblogged"] = f.reblogged.into();
                 value["bookmarked"] = f.bookmarked.into();
-                value["muted"] = false.into();
+                value["muted"] = muted.contains(&status.id).into();
                 if status.account_id == viewer {
                     value["pinned"] = f.pinned.into();
                 }
@@ -330,7 +342,7 @@ pub fn relationship(r: &relationships::Relationship) -> Value {
         "requested": r.requested,
         "requested_by": r.requested_by,
         "domain_blocking": r.domain_blocking,
-        "endorsed": false,
-        "note": "",
+        "endorsed": r.endorsed,
+        "note": r.note,
     })
 }

@@ -145,6 +145,8 @@ enum Check {
     Direct,
     /// The viewer's notification exists and shows nothing they may not see.
     Notification(i64),
+    /// The viewer's conversation exists.
+    Conversation(i64),
     /// Nothing: the payload is the id of a status that is gone.
     Deleted,
 }
@@ -172,9 +174,6 @@ impl Subscriber {
                 Channel::User if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
                     Some(("update", Check::InFeed(Feed::Home)))
                 }
-                Channel::Direct if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
-                    Some(("update", Check::Direct))
-                }
                 Channel::Public { .. } | Channel::Hashtag { .. } if *public => {
                     public_feed(channel).map(|feed| ("update", Check::InFeed(feed)))
                 }
@@ -195,6 +194,11 @@ impl Subscriber {
                     Some(("delete", Check::Deleted))
                 }
                 Channel::Public { .. } | Channel::Hashtag { .. } if *public => Some(("delete", Check::Deleted)),
+                _ => None,
+            },
+            // Direct messages reach the `direct` stream as their conversation, as Mastodon sends them.
+            Event::Conversation { account_id, conversation_id } if self.is(*account_id) => match channel {
+                Channel::Direct => Some(("conversation", Check::Conversation(*conversation_id))),
                 _ => None,
             },
             Event::Notification { account_id, notification_id } if self.is(*account_id) => match channel {
@@ -225,7 +229,7 @@ impl Subscriber {
             Event::StatusCreated { status_id, .. }
             | Event::StatusUpdated { status_id, .. }
             | Event::StatusDeleted { status_id, .. } => Some(*status_id),
-            Event::Notification { .. } => None,
+            Event::Notification { .. } | Event::Conversation { .. } => None,
         };
         let mut conn = state.pool.get().await?;
         // Rendered once per event and filter context, however many channels it goes to.
@@ -254,6 +258,7 @@ impl Subscriber {
                     }
                 }
                 (Check::Notification(id), _) => self.render_notification(&mut conn, id).await?,
+                (Check::Conversation(id), _) => self.render_conversation(&mut conn, id).await?,
                 _ => None,
             };
             if let Some(payload) = payload {
@@ -287,6 +292,17 @@ impl Subscriber {
         };
         rendered.insert(context, text.clone());
         Ok(text)
+    }
+
+    async fn render_conversation(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {
+        let Some(me) = self.account else { return Ok(None) };
+        let Some(conversation) = kereru_store::conversations::get(conn, self.tenant.id, me, id).await? else {
+            return Ok(None);
+        };
+        let value = crate::api::social::conversations::conversation_json(conn, &self.tenant, me, &conversation).await?;
+        Ok(Some(
+            serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a conversation: {e}")))?,
+        ))
     }
 
     async fn render_notification(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {

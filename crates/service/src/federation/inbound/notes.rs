@@ -217,6 +217,9 @@ async fn receive_here(
         public: status.visibility() == Visibility::Public && status.reblog_of_id.is_none(),
         home_of_all: false,
     }];
+    // A direct status enters the conversations of those it mentions here.
+    let recipients: Vec<(AccountId, DomainId)> = mentioned_here.iter().map(|a| (*a, tenant)).collect();
+    events.extend(crate::social::conversations::delivered(conn, status, &recipients).await?);
     let mut notify = |n: Option<notifications::Notification>| {
         if let Some(n) = n {
             events.push(Event::Notification { account_id: n.account_id.0, notification_id: n.id.0 });
@@ -357,6 +360,7 @@ pub async fn delete(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         return ignored("Delete of another account's object");
     }
     let event = deliver::deleted(conn, &status).await.map_err(ProcessError::from)?;
+    crate::social::conversations::deleted(conn, &status).await?;
     diesel::delete(table::table.find(status.id)).execute(conn).await?;
     done("status deleted", vec![event])
 }
