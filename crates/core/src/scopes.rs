@@ -136,6 +136,8 @@ pub enum Scope {
     ReadFilters,
     WriteFilters,
     WriteReports,
+    ReadLists,
+    WriteLists,
     AdminReadAccounts,
     AdminWriteAccounts,
     AdminReadReports,
@@ -151,7 +153,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 32] = [
+    pub const ALL: [Scope; 34] = [
         Scope::ReadAccounts,
         Scope::WriteAccounts,
         Scope::ReadBlocks,
@@ -172,6 +174,8 @@ impl Scope {
         Scope::ReadFilters,
         Scope::WriteFilters,
         Scope::WriteReports,
+        Scope::ReadLists,
+        Scope::WriteLists,
         Scope::AdminReadAccounts,
         Scope::AdminWriteAccounts,
         Scope::AdminReadReports,
@@ -209,6 +213,8 @@ impl Scope {
             Scope::ReadFilters => "read:filters",
             Scope::WriteFilters => "write:filters",
             Scope::WriteReports => "write:reports",
+            Scope::ReadLists => "read:lists",
+            Scope::WriteLists => "write:lists",
             Scope::AdminReadAccounts => "admin:read:accounts",
             Scope::AdminWriteAccounts => "admin:write:accounts",
             Scope::AdminReadReports => "admin:read:reports",

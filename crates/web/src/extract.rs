@@ -61,6 +61,8 @@ pub mod scope {
         ReadFilters,
         WriteFilters,
         WriteReports,
+        ReadLists,
+        WriteLists,
         AdminReadAccounts,
         AdminWriteAccounts,
         AdminReadReports,

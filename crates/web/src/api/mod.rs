@@ -8,6 +8,7 @@ pub mod filtering;
 pub mod filters;
 pub mod instance;
 pub mod instance_info;
+pub mod lists;
 pub mod media;
 pub mod misc;
 pub mod notifications;
@@ -16,6 +17,7 @@ pub mod relationships;
 pub mod render;
 pub mod search;
 pub mod statuses;
+pub mod tags;
 pub mod timelines;
 
 use crate::oauth::apps;
@@ -42,10 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/custom_emojis", web::get().to(misc::custom_emojis))
         .route("/api/v1/blocks", web::get().to(relationships::blocked))
         .route("/api/v1/mutes", web::get().to(relationships::muted))
-        .route("/api/v1/lists", web::get().to(misc::none_yet))
         .route("/api/v1/announcements", web::get().to(misc::none_yet))
         .route("/api/v1/conversations", web::get().to(misc::none_yet))
-        .route("/api/v1/followed_tags", web::get().to(misc::none_yet))
         .route("/api/v1/trends", web::get().to(misc::none_yet))
         .route("/api/v1/trends/tags", web::get().to(misc::none_yet))
         .route("/api/v1/trends/statuses", web::get().to(misc::none_yet))
@@ -88,5 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(filters::routes)
         .configure(domain_blocks::routes)
-        .configure(instance_info::routes);
+        .configure(instance_info::routes)
+        .configure(lists::routes)
+        .configure(tags::routes);
 }
