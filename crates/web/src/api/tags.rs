@@ -3,7 +3,7 @@
 //! `/api/v1/accounts/{id}/featured_tags`), with Mastodon's Tag and FeaturedTag entities.
 
 use super::paging;
-use super::render::Renderer;
+use super::render::{Renderer, timestamp};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{WebError, not_found};
 use crate::extract::{Action, Id, Scope, User, actions, parse_id, scope};
@@ -87,7 +87,7 @@ fn featured_json(profile: &str, tag: &Featured) -> Value {
         "name": tag.name,
         "url": format!("{profile}/tagged/{}", tag.name),
         "statuses_count": tag.statuses_count.to_string(),
-        "last_status_at": tag.last_status_at.map(|at| at.date_naive().to_string()),
+        "last_status_at": tag.last_status_at.map(timestamp),
     })
 }
 

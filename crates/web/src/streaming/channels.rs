@@ -107,7 +107,9 @@ impl Channel {
         let scope = match self {
             Channel::Public { .. } | Channel::Hashtag { .. } => return Ok(()),
             Channel::UserNotification => Scope::ReadNotifications,
-            Channel::User | Channel::List { .. } | Channel::Direct => Scope::ReadStatuses,
+            Channel::User | Channel::Direct => Scope::ReadStatuses,
+            // As Mastodon's streaming server: a list's stream needs `read:lists`.
+            Channel::List { .. } => Scope::ReadLists,
         };
         if auth.account.is_none() {
             return Err(WebError::Unauthorized("This stream requires a user's access token".into()));
