@@ -137,6 +137,8 @@ pub enum Scope {
     WriteFilters,
     WriteReports,
     WriteConversations,
+    ReadLists,
+    WriteLists,
     AdminReadAccounts,
     AdminWriteAccounts,
     AdminReadReports,
@@ -153,7 +155,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 34] = [
+    pub const ALL: [Scope; 36] = [
         Scope::ReadAccounts,
         Scope::WriteAccounts,
         Scope::ReadBlocks,
@@ -175,6 +177,8 @@ impl Scope {
         Scope::WriteFilters,
         Scope::WriteReports,
         Scope::WriteConversations,
+        Scope::ReadLists,
+        Scope::WriteLists,
         Scope::AdminReadAccounts,
         Scope::AdminWriteAccounts,
         Scope::AdminReadReports,
@@ -214,6 +218,8 @@ impl Scope {
             Scope::WriteFilters => "write:filters",
             Scope::WriteReports => "write:reports",
             Scope::WriteConversations => "write:conversations",
+            Scope::ReadLists => "read:lists",
+            Scope::WriteLists => "write:lists",
             Scope::AdminReadAccounts => "admin:read:accounts",
             Scope::AdminWriteAccounts => "admin:write:accounts",
             Scope::AdminReadReports => "admin:read:reports",

@@ -63,6 +63,10 @@ pub async fn status(
     }
     tenants.sort_unstable();
     tenants.dedup();
+    // A public post enters the home of whoever follows one of its tags, on the tenants it reaches.
+    if status.visibility() == Visibility::Public && status.reblog_of_id.is_none() {
+        home_of.extend(kereru_store::tags::followers_of_status(conn, &tenants, status.id).await?);
+    }
     home_of.sort_unstable();
     home_of.dedup();
     let tenant_ids: Vec<DomainId> = tenants.iter().copied().map(DomainId).collect();

@@ -1071,3 +1071,58 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 diesel::allow_tables_to_appear_in_same_query!(account_endorsements, accounts);
 diesel::allow_tables_to_appear_in_same_query!(account_settings, accounts);
+// == lists ==
+diesel::table! {
+    lists (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        title -> Text,
+        replies_policy -> Text,
+        exclusive -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    list_accounts (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        list_id -> BigInt,
+        account_id -> BigInt,
+        follow_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tag_follows (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        tag_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    featured_tags (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        tag_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(list_accounts -> lists (list_id));
+diesel::joinable!(tag_follows -> tags (tag_id));
+diesel::joinable!(featured_tags -> tags (tag_id));
+diesel::allow_tables_to_appear_in_same_query!(lists, list_accounts, tags, tag_follows, featured_tags, follows);

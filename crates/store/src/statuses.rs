@@ -196,8 +196,11 @@ pub enum Feed {
         tagged: Option<String>,
         only_media: bool,
     },
-    /// The viewer's home: their own statuses and those of accounts they follow.
+    /// The viewer's home: their own statuses and those of accounts they follow
+    /// (but members of their exclusive lists), and public posts with tags they follow.
     Home,
+    /// One of the viewer's lists: its members' statuses, its replies policy applied.
+    List(i64),
     Public {
         local: bool,
         remote: bool,
@@ -285,25 +288,25 @@ pub async fn visible(
             }
         }
         Feed::Home => {
-            conditions.push(
-                "(s.account_id = $2 OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $2 \
-                   AND f.target_account_id = s.account_id AND f.state = 'accepted' \
-                   AND (s.reblog_of_id IS NULL OR f.show_reblogs)))"
-                    .into(),
-            );
             // Replies show when they answer the viewer, themselves, or someone the viewer follows.
-            conditions.push(
-                "(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = $2 \
+            conditions.push(format!(
+                "((s.account_id = $2 OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $2 \
+                   AND f.target_account_id = s.account_id AND f.state = 'accepted' \
+                   AND (s.reblog_of_id IS NULL OR f.show_reblogs))) \
+                 AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = $2 \
                    OR s.in_reply_to_account_id = s.account_id \
                    OR EXISTS (SELECT 1 FROM follows f2 WHERE f2.account_id = $2 \
-                       AND f2.target_account_id = s.in_reply_to_account_id AND f2.state = 'accepted'))"
-                    .into(),
-            );
-            conditions.push(
-                "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $2 AND mu.target_account_id = s.account_id \
-                   AND (mu.expires_at IS NULL OR mu.expires_at > now()))"
-                    .into(),
-            );
+                       AND f2.target_account_id = s.in_reply_to_account_id AND f2.state = 'accepted')) \
+                 OR {})",
+                followed_tag_sql()
+            ));
+            conditions.push(crate::lists::not_in_exclusive_list_sql("s.account_id", "$2"));
+            conditions.push(not_muted_sql());
+        }
+        Feed::List(list) => {
+            feed_id = Some(*list);
+            conditions.push(crate::lists::list_feed_sql("$1", "$2", "$3"));
+            conditions.push(not_muted_sql());
         }
         Feed::Public { local, remote } => {
             conditions.push("s.visibility = 'public' AND s.reblog_of_id IS NULL".into());
@@ -369,6 +372,26 @@ pub async fn visible(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// "The viewer ($2) has not muted the author (an unexpired mute)".
+fn not_muted_sql() -> String {
+    "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $2 AND mu.target_account_id = s.account_id \
+       AND (mu.expires_at IS NULL OR mu.expires_at > now()))"
+        .into()
+}
+
+/// "Status `s` is a public post (no boost) with a tag the viewer ($2) follows on tenant $1",
+/// as Mastodon brings followed tags into home; silenced authors stay out, as in public timelines.
+fn followed_tag_sql() -> String {
+    format!(
+        "(s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.account_id IS DISTINCT FROM $2 \
+          AND EXISTS (SELECT 1 FROM tag_follows tf JOIN tags tg ON tg.id = tf.tag_id \
+                JOIN status_tags stg ON stg.name = tg.name \
+              WHERE tf.account_id = $2 AND tf.domain_id = $1 AND stg.status_id = s.id) \
+          AND {})",
+        crate::moderation::not_silenced_sql("s.account_id", "$1", "$2")
+    )
 }
 
 fn push_origin(conditions: &mut Vec<String>, local: bool, remote: bool) {

@@ -62,6 +62,8 @@ pub mod scope {
         WriteFilters,
         WriteReports,
         WriteConversations,
+        ReadLists,
+        WriteLists,
         AdminReadAccounts,
         AdminWriteAccounts,
         AdminReadReports,

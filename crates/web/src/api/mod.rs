@@ -8,6 +8,7 @@ pub mod filtering;
 pub mod filters;
 pub mod instance;
 pub mod instance_info;
+pub mod lists;
 pub mod media;
 pub mod misc;
 pub mod notifications;
@@ -21,6 +22,7 @@ pub mod scheduled;
 pub mod search;
 pub mod social;
 pub mod statuses;
+pub mod tags;
 pub mod timelines;
 
 use crate::oauth::apps;
@@ -49,9 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/custom_emojis", web::get().to(misc::custom_emojis))
         .route("/api/v1/blocks", web::get().to(relationships::blocked))
         .route("/api/v1/mutes", web::get().to(relationships::muted))
-        .route("/api/v1/lists", web::get().to(misc::none_yet))
         .route("/api/v1/announcements", web::get().to(misc::none_yet))
-        .route("/api/v1/followed_tags", web::get().to(misc::none_yet))
         .route("/api/v1/trends", web::get().to(misc::none_yet))
         .route("/api/v1/trends/tags", web::get().to(misc::none_yet))
         .route("/api/v1/trends/statuses", web::get().to(misc::none_yet))
@@ -97,5 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(quotes::routes)
         .configure(push::routes)
         .configure(scheduled::routes)
-        .configure(polls::routes);
+        .configure(polls::routes)
+        .configure(lists::routes)
+        .configure(tags::routes);
 }

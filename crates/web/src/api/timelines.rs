@@ -15,7 +15,8 @@ use kereru_store::page::Page;
 use kereru_store::statuses::{self, Feed};
 use kereru_store::{AccountId, PgConn, StatusId};
 
-async fn respond_feed(
+/// A page of `feed` for `viewer`, rendered with the viewer's filters (home's for home and lists).
+pub(crate) async fn respond_feed(
     req: &HttpRequest,
     state: &AppState,
     tenant: &Tenant,
@@ -26,7 +27,7 @@ async fn respond_feed(
     let mut conn = state.pool.get().await?;
     let list = statuses::visible(&mut conn, tenant.id, viewer, &feed, page).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id.0).collect();
-    let context = if matches!(feed, Feed::Home) { Context::Home } else { Context::Public };
+    let context = if matches!(feed, Feed::Home | Feed::List(_)) { Context::Home } else { Context::Public };
     let body = Renderer::new(tenant, viewer).in_context(context).statuses(&mut conn, list).await?;
     Ok(paging::respond(req, &tenant.urls.base(), &ids, body))
 }

@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::tenant::Tenant;
 use kereru_core::filters::Context;
 use kereru_service::Event;
+use kereru_store::lists;
 use kereru_store::notifications;
 use kereru_store::statuses::{self, Feed, Status, Visibility};
 use kereru_store::{AccountId, NotificationId, PgConn, StatusId};
@@ -37,7 +38,7 @@ pub enum Channel {
         tag: String,
         local: bool,
     },
-    /// Lists don't exist yet: accepted, and silent.
+    /// One of the viewer's lists (its owner only: [`Channel::check_owner`]).
     List {
         list: String,
     },
@@ -106,7 +107,9 @@ impl Channel {
         let scope = match self {
             Channel::Public { .. } | Channel::Hashtag { .. } => return Ok(()),
             Channel::UserNotification => Scope::ReadNotifications,
-            Channel::User | Channel::List { .. } | Channel::Direct => Scope::ReadStatuses,
+            Channel::User | Channel::Direct => Scope::ReadStatuses,
+            // As Mastodon's streaming server: a list's stream needs `read:lists`.
+            Channel::List { .. } => Scope::ReadLists,
         };
         if auth.account.is_none() {
             return Err(WebError::Unauthorized("This stream requires a user's access token".into()));
@@ -115,6 +118,17 @@ impl Channel {
             return Err(WebError::Unauthorized("Access token does not have the required scopes".into()));
         }
         Ok(())
+    }
+
+    /// A list's stream is its owner's only, as Mastodon's streaming server checks
+    /// when it is opened (the timeline query checks again for every status).
+    pub async fn check_owner(&self, state: &AppState, tenant: &Tenant, auth: &Auth) -> Result<(), WebError> {
+        let Channel::List { list } = self else { return Ok(()) };
+        let refused = || WebError::Unauthorized("List not found".into());
+        let id: i64 = list.parse().map_err(|_| refused())?;
+        let account = auth.account.as_ref().ok_or_else(refused)?;
+        let mut conn = state.pool.get().await?;
+        lists::get(&mut conn, tenant.id, account.id, id).await?.map(|_| ()).ok_or_else(refused)
     }
 }
 
@@ -174,6 +188,10 @@ impl Subscriber {
                 Channel::User if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
                     Some(("update", Check::InFeed(Feed::Home)))
                 }
+                // A list's members are accounts its owner follows: the owner is in `home_of`.
+                Channel::List { list } if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                    list_feed(list).map(|feed| ("update", Check::InFeed(feed)))
+                }
                 Channel::Public { .. } | Channel::Hashtag { .. } if *public => {
                     public_feed(channel).map(|feed| ("update", Check::InFeed(feed)))
                 }
@@ -182,6 +200,9 @@ impl Subscriber {
             Event::StatusUpdated { tenants, .. } if here(tenants) => match channel {
                 Channel::User if self.account.is_some() => Some(("status.update", Check::InFeed(Feed::Home))),
                 Channel::Direct if self.account.is_some() => Some(("status.update", Check::Direct)),
+                Channel::List { list } if self.account.is_some() => {
+                    list_feed(list).map(|feed| ("status.update", Check::InFeed(feed)))
+                }
                 Channel::Public { .. } | Channel::Hashtag { .. } => {
                     public_feed(channel).map(|feed| ("status.update", Check::InFeed(feed)))
                 }
@@ -190,7 +211,9 @@ impl Subscriber {
             // With `home_of_all`, a delete goes to every user stream on the tenant: it names
             // only an id that is gone, which is all a too-long audience list can cost.
             Event::StatusDeleted { tenants, public, home_of, home_of_all, .. } if here(tenants) => match channel {
-                Channel::User | Channel::Direct if self.among(home_of) || (*home_of_all && self.account.is_some()) => {
+                Channel::User | Channel::Direct | Channel::List { .. }
+                    if self.among(home_of) || (*home_of_all && self.account.is_some()) =>
+                {
                     Some(("delete", Check::Deleted))
                 }
                 Channel::Public { .. } | Channel::Hashtag { .. } if *public => Some(("delete", Check::Deleted)),
@@ -243,7 +266,11 @@ impl Subscriber {
                         .await?
                     {
                         Some(status) => {
-                            let context = if matches!(feed, Feed::Home) { Context::Home } else { Context::Public };
+                            let context = if matches!(feed, Feed::Home | Feed::List(_)) {
+                                Context::Home
+                            } else {
+                                Context::Public
+                            };
                             self.render_status(&mut conn, &mut rendered, Some(context), status).await?
                         }
                         None => None,
@@ -321,6 +348,11 @@ impl Subscriber {
             None => Ok(None),
         }
     }
+}
+
+/// The timeline a list stream mirrors.
+fn list_feed(list: &str) -> Option<Feed> {
+    list.parse().ok().map(Feed::List)
 }
 
 /// The timeline a public or hashtag stream mirrors.

@@ -46,6 +46,7 @@ pub async fn stream(
     let auth = auth.0.ok_or_else(|| WebError::Unauthorized("Missing access token".into()))?;
     let channel = Channel::parse(name, &query_params(&req))?;
     channel.authorize(&auth)?;
+    channel.check_owner(&state, &tenant, &auth).await?;
     let token = TokenCheck::from_request(&req, &auth);
     let subscriber = Subscriber::new(tenant, &auth);
     // Subscribed before the answer goes out: whatever happens after the

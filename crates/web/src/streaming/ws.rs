@@ -79,10 +79,15 @@ pub async fn connect(
     // answered: what happens once the client is connected reaches it.
     let events = state.hub.subscribe();
     let params = query_params(&req);
-    let initial = params
+    let mut initial = params
         .str("stream")
         .filter(|s| !s.is_empty())
         .map(|name| Channel::parse(name, &params).and_then(|channel| channel.authorize(&auth).map(|()| channel)));
+    if let Some(Ok(channel)) = &initial
+        && let Err(error) = channel.check_owner(&state, &tenant, &auth).await
+    {
+        initial = Some(Err(error));
+    }
     let mut connection = Connection {
         token: TokenCheck::from_request(&req, &auth),
         subscriber: Subscriber::new(tenant, &auth),
@@ -238,6 +243,9 @@ impl Connection {
             Err(error) => return self.error(&error).await,
         };
         if let Err(error) = channel.authorize(&self.auth) {
+            return self.error(&error).await;
+        }
+        if let Err(error) = channel.check_owner(&self.state, &self.subscriber.tenant, &self.auth).await {
             return self.error(&error).await;
         }
         if !self.channels.contains(&channel) {

@@ -208,6 +208,10 @@ async fn receive_here(
     let direct = status.visibility() == Visibility::Direct;
     let mut home_of: Vec<i64> = if direct { Vec::new() } else { followers.iter().map(|(f, _)| *f).collect() };
     home_of.extend(mentioned_here.iter().filter(|_| direct).map(|a| a.0));
+    // Followers of its tags here, for a public post (as Mastodon's home).
+    if status.visibility() == Visibility::Public && status.reblog_of_id.is_none() {
+        home_of.extend(kereru_store::tags::followers_of_status(conn, &[tenant.0], status.id).await?);
+    }
     home_of.sort_unstable();
     home_of.dedup();
     let mut events = vec![Event::StatusCreated {
