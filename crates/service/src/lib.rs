@@ -26,6 +26,7 @@ pub mod limited_federation;
 pub mod mail;
 pub mod media;
 pub mod moderation;
+pub mod notification_policy;
 pub mod plans;
 pub mod profiles;
 pub mod provider;

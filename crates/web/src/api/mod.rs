@@ -10,6 +10,8 @@ pub mod instance;
 pub mod instance_info;
 pub mod media;
 pub mod misc;
+pub mod notification_groups;
+pub mod notification_policy;
 pub mod notifications;
 pub mod paging;
 pub mod relationships;
@@ -79,8 +81,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/bookmarks", web::get().to(timelines::bookmarks))
         .route("/api/v1/notifications", web::get().to(notifications::list))
         .route("/api/v1/notifications/clear", web::post().to(notifications::clear))
-        .route("/api/v1/notifications/{id}", web::get().to(notifications::show))
-        .route("/api/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
+        .route(r"/api/v1/notifications/{id:\d+}", web::get().to(notifications::show))
+        .route(r"/api/v1/notifications/{id:\d+}/dismiss", web::post().to(notifications::dismiss))
         .route("/api/v1/media", web::post().to(media::upload))
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))
@@ -88,5 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(filters::routes)
         .configure(domain_blocks::routes)
-        .configure(instance_info::routes);
+        .configure(instance_info::routes)
+        .configure(notification_groups::routes)
+        .configure(notification_policy::routes);
 }
