@@ -70,25 +70,19 @@ pub fn parse(key: &str) -> Option<Key> {
     }
 }
 
-/// The person's notifications in group `key` (none held in requests), newest first, paged by id.
-pub async fn members(
-    conn: &mut AsyncPgConnection,
+/// The person's notifications in group `key` as lists show them, newest first.
+fn in_group<'a>(
     recipient: AccountId,
     key: &Key,
-    page: Page,
-) -> Result<Vec<Notification>, StoreError> {
-    let held = crate::notification_requests::held_sql("notifications.id");
-    let mut query = n::table
-        .filter(n::account_id.eq(recipient))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("NOT {held}")))
-        .select(Notification::as_select())
-        .into_boxed();
+) -> Option<
+    n::BoxedQuery<'a, diesel::pg::Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Notification, diesel::pg::Pg>>>,
+> {
+    let mut query = notifications::browsing(recipient, &Browse::default());
     match key {
         Key::Ungrouped(id) => query = query.filter(n::id.eq(*id)),
         Key::Grouped { kind, status, bucket } => {
-            let start = DateTime::<Utc>::from_timestamp(bucket.saturating_mul(BUCKET_SECONDS), 0);
-            let end = DateTime::<Utc>::from_timestamp(bucket.saturating_add(1).saturating_mul(BUCKET_SECONDS), 0);
-            let (Some(start), Some(end)) = (start, end) else { return Ok(Vec::new()) };
+            let start = DateTime::<Utc>::from_timestamp(bucket.checked_mul(BUCKET_SECONDS)?, 0)?;
+            let end = DateTime::<Utc>::from_timestamp(bucket.checked_add(1)?.checked_mul(BUCKET_SECONDS)?, 0)?;
             query =
                 query.filter(n::kind.eq(kind.clone())).filter(n::created_at.ge(start)).filter(n::created_at.lt(end));
             query = match status {
@@ -97,6 +91,17 @@ pub async fn members(
             };
         }
     }
+    Some(query)
+}
+
+/// A page of the person's notifications in group `key`.
+pub async fn members(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    key: &Key,
+    page: Page,
+) -> Result<Vec<Notification>, StoreError> {
+    let Some(query) = in_group(recipient, key) else { return Ok(Vec::new()) };
     let query = crate::relationships::page_filter!(query, n::id, page);
     let mut rows: Vec<Notification> = query.limit(page.limit).load(conn).await?;
     if page.ascending() {
@@ -107,45 +112,66 @@ pub async fn members(
 
 /// Deletes the person's notifications in group `key`; how many went.
 pub async fn dismiss(conn: &mut AsyncPgConnection, recipient: AccountId, key: &Key) -> Result<usize, StoreError> {
-    let ids: Vec<NotificationId> = members(conn, recipient, key, Page::new(None, None, None, Some(i64::MAX), i64::MAX))
-        .await?
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let Some(query) = in_group(recipient, key) else { return Ok(0) };
+    let ids: Vec<NotificationId> = query.load::<Notification>(conn).await?.iter().map(|m| m.id).collect();
     let gone =
         diesel::delete(n::table.filter(n::account_id.eq(recipient)).filter(n::id.eq_any(ids))).execute(conn).await?;
     Ok(gone)
 }
 
-/// One group of a page: its key and its notifications within the page's range, newest first.
+/// A group as shown: its newest notification (up to the page's top), a sample of
+/// who triggered it, how many it holds up to there, and its oldest id within the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub key: String,
-    pub notifications: Vec<Notification>,
+    pub newest: Notification,
+    /// Up to [`SAMPLE_ACCOUNTS`] distinct accounts, most recent first.
+    pub sample_accounts: Vec<AccountId>,
+    pub count: i64,
+    pub page_min_id: NotificationId,
 }
 
-impl Group {
-    pub fn newest(&self) -> Option<&Notification> {
-        self.notifications.iter().next()
-    }
-
-    /// Up to [`SAMPLE_ACCOUNTS`] distinct accounts, most recent first.
-    pub fn sample_accounts(&self) -> Vec<AccountId> {
-        let mut out: Vec<AccountId> = Vec::new();
-        for n in &self.notifications {
-            if !out.contains(&n.from_account_id) && out.len() < SAMPLE_ACCOUNTS {
-                out.push(n.from_account_id);
-            }
+/// The group `key` whose newest notification is `newest`: count and sample from the group up to it.
+async fn describe(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    key: String,
+    newest: Notification,
+    page_min_id: NotificationId,
+) -> Result<Group, StoreError> {
+    let Some(parsed) = parse(&key).filter(|k| matches!(k, Key::Grouped { .. })) else {
+        let sample_accounts = vec![newest.from_account_id];
+        return Ok(Group { key, newest, sample_accounts, count: 1, page_min_id });
+    };
+    let up_to = Page { max_id: Some(newest.id.0.saturating_add(1)), since_id: None, min_id: None, limit: 200 };
+    let recent = members(conn, recipient, &parsed, up_to).await?;
+    let mut sample_accounts: Vec<AccountId> = Vec::new();
+    for n in &recent {
+        if !sample_accounts.contains(&n.from_account_id) && sample_accounts.len() < SAMPLE_ACCOUNTS {
+            sample_accounts.push(n.from_account_id);
         }
-        out
     }
+    let count: i64 = match in_group(recipient, &parsed) {
+        Some(query) => query.filter(n::id.le(newest.id.0)).count().get_result(conn).await?,
+        None => 0,
+    };
+    Ok(Group { key, newest, sample_accounts, count, page_min_id })
+}
+
+/// The whole group `key` (as `GET /api/v2/notifications/{key}` shows it), if the person has it.
+pub async fn whole(conn: &mut AsyncPgConnection, recipient: AccountId, key: &str) -> Result<Option<Group>, StoreError> {
+    let Some(parsed) = parse(key) else { return Ok(None) };
+    let newest = members(conn, recipient, &parsed, Page { limit: 1, ..Page::default() }).await?;
+    let Some(newest) = newest.into_iter().next() else { return Ok(None) };
+    let oldest = newest.id;
+    Ok(Some(describe(conn, recipient, key.to_string(), newest, oldest).await?))
 }
 
 /// A page of groups (Mastodon's `paginate_groups`): walking the notifications
 /// from the page's start, each group is met at its first notification until
-/// `page.limit` groups are found; the page's range runs from the first to the last
-/// group met, and each group holds its notifications within that range. Groups
-/// come newest first; `paging` (newest, oldest) are the ids for the Link header.
+/// `page.limit` groups are found. A group is shown by its newest notification on
+/// the page, counted and sampled up to it; `page_min_id` is its oldest on the page.
+/// Groups come newest first; `paging` (newest, oldest) are the ids for the Link header.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     recipient: AccountId,
@@ -188,26 +214,23 @@ pub async fn page(
             break;
         }
     }
-    // Only what lies within the range (up to the last group met) belongs to the page.
-    let mut groups: Vec<Group> = order
-        .into_iter()
-        .map(|key| {
-            let mut list = by_key.remove(&key).unwrap_or_default();
-            if let Some(boundary) = boundary {
-                list.retain(|n| if ascending { n.id.0 <= boundary } else { n.id.0 >= boundary });
-            }
-            list.sort_by(|a, b| b.id.cmp(&a.id));
-            Group { key, notifications: list }
-        })
-        .collect();
+    let mut groups = Vec::with_capacity(order.len());
+    for key in order {
+        let mut list = by_key.remove(&key).unwrap_or_default();
+        // Only what lies within the page's range (up to the last group met) is on the page.
+        if let Some(boundary) = boundary {
+            list.retain(|n| if ascending { n.id.0 <= boundary } else { n.id.0 >= boundary });
+        }
+        list.sort_by(|a, b| b.id.cmp(&a.id));
+        let (Some(newest), Some(oldest)) = (list.iter().next().cloned(), list.last().map(|n| n.id)) else { continue };
+        groups.push(describe(conn, recipient, key, newest, oldest).await?);
+    }
     if ascending {
         groups.reverse();
     }
-    let ids: Vec<i64> = groups.iter().filter_map(|g| g.newest()).map(|n| n.id.0).collect();
-    let paging = match (ids.iter().max(), groups.iter().filter_map(|g| g.notifications.last()).map(|n| n.id.0).min()) {
-        (Some(newest), Some(oldest)) => Some((*newest, oldest)),
-        _ => None,
-    };
+    let newest = groups.iter().map(|g| g.newest.id.0).max();
+    let oldest = groups.iter().map(|g| g.page_min_id.0).min();
+    let paging = newest.zip(oldest);
     Ok((groups, paging))
 }
 
@@ -220,9 +243,26 @@ pub async fn count_newer(
     after: Option<i64>,
     limit: i64,
 ) -> Result<i64, StoreError> {
-    let (groups, _) =
-        page(conn, recipient, browse, grouped, Page { max_id: None, since_id: None, min_id: after, limit }).await?;
-    Ok(groups.len() as i64)
+    let mut keys: Vec<String> = Vec::new();
+    let mut cursor = after;
+    loop {
+        let batch_page = Page { max_id: None, since_id: None, min_id: Some(cursor.unwrap_or(0)), limit: BATCH };
+        let batch = notifications::list_browsing(conn, recipient, browse, batch_page).await?;
+        let fetched = batch.len();
+        for notification in batch.iter().rev() {
+            cursor = Some(notification.id.0);
+            let key = key_among(notification, grouped);
+            if !keys.contains(&key) {
+                keys.push(key);
+                if keys.len() as i64 >= limit {
+                    return Ok(limit);
+                }
+            }
+        }
+        if fetched < BATCH as usize {
+            return Ok(keys.len() as i64);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ pub struct Browse {
 }
 
 /// The browsing conditions of `browse`, on `notifications` of `recipient`.
-fn browsing<'a>(
+pub(crate) fn browsing<'a>(
     recipient: AccountId,
     browse: &Browse,
 ) -> notifications::BoxedQuery<

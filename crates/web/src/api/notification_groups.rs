@@ -13,7 +13,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use kereru_core::filters::Context;
 use kereru_store::PgConn;
 use kereru_store::notification_groups::{self, GROUPABLE, Group, Key};
-use kereru_store::page::Page;
 use kereru_store::statuses;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -67,7 +66,7 @@ async fn results(
     let mut firsts: Vec<i64> = Vec::new();
     let mut others: Vec<i64> = Vec::new();
     for group in groups {
-        let Some(newest) = group.newest().cloned() else { continue };
+        let newest = &group.newest;
         if let Some(status) = newest.status_id {
             let shown = match seen_status.get(&status.0) {
                 Some(shown) => *shown,
@@ -86,7 +85,7 @@ async fn results(
                 continue;
             }
         }
-        let samples: Vec<i64> = group.sample_accounts().iter().map(|a| a.0).collect();
+        let samples: Vec<i64> = group.sample_accounts.iter().map(|a| a.0).collect();
         for (i, id) in samples.iter().enumerate() {
             let list = if i == 0 || !partial_avatars { &mut firsts } else { &mut others };
             if !list.contains(id) {
@@ -95,14 +94,13 @@ async fn results(
         }
         let mut value = json!({
             "group_key": group.key,
-            "notifications_count": group.notifications.len(),
+            "notifications_count": group.count,
             "type": newest.kind,
             "most_recent_notification_id": newest.id.to_string(),
             "sample_account_ids": samples.iter().map(i64::to_string).collect::<Vec<_>>(),
         });
         if paged {
-            let oldest = group.notifications.last().map(|n| n.id).unwrap_or(newest.id);
-            value["page_min_id"] = json!(oldest.to_string());
+            value["page_min_id"] = json!(group.page_min_id.to_string());
             value["page_max_id"] = json!(newest.id.to_string());
             value["latest_page_notification_at"] = json!(timestamp(newest.created_at));
         }
@@ -157,14 +155,8 @@ pub async fn show(
     user: User<scope::ReadNotifications>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let key = key_of(&path)?;
     let mut conn = state.pool.get().await?;
-    let all = Page::new(None, None, None, Some(i64::MAX), i64::MAX);
-    let members = notification_groups::members(&mut conn, user.id(), &key, all).await?;
-    if members.is_empty() {
-        return Err(not_found());
-    }
-    let group = Group { key: path.into_inner(), notifications: members };
+    let group = notification_groups::whole(&mut conn, user.id(), path.as_str()).await?.ok_or_else(not_found)?;
     let body = results(&mut conn, &user, vec![group], false, false).await?;
     if body["notification_groups"].as_array().is_none_or(Vec::is_empty) {
         return Err(not_found());
