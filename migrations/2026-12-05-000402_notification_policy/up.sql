@@ -6,7 +6,9 @@
 -- held in one request per sender (notification_requests) until the person
 -- accepts the request (the marks go, the sender is remembered in
 -- notification_permissions and let through from then on) or dismisses it
--- (the held notifications go with it).
+-- (the held notifications go with it). for_limited_accounts defaults to drop, not
+-- Mastodon's filter: limited accounts' notifications to strangers were dropped here
+-- before policies existed.
 CREATE TABLE notification_policies (
     account_id BIGINT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
     domain_id BIGINT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
@@ -14,7 +16,7 @@ CREATE TABLE notification_policies (
     for_not_followers TEXT NOT NULL DEFAULT 'accept' CHECK (for_not_followers IN ('accept', 'filter', 'drop')),
     for_new_accounts TEXT NOT NULL DEFAULT 'accept' CHECK (for_new_accounts IN ('accept', 'filter', 'drop')),
     for_private_mentions TEXT NOT NULL DEFAULT 'filter' CHECK (for_private_mentions IN ('accept', 'filter', 'drop')),
-    for_limited_accounts TEXT NOT NULL DEFAULT 'filter' CHECK (for_limited_accounts IN ('accept', 'filter', 'drop')),
+    for_limited_accounts TEXT NOT NULL DEFAULT 'drop' CHECK (for_limited_accounts IN ('accept', 'filter', 'drop')),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 

@@ -34,14 +34,16 @@ pub struct Policy {
 }
 
 impl Default for Policy {
-    /// Mastodon's defaults.
+    /// Mastodon's defaults, but for limited accounts: their notifications to people who
+    /// don't follow them were dropped here before policies existed, and still are until
+    /// the person chooses otherwise (Mastodon filters them).
     fn default() -> Self {
         Policy {
             for_not_following: "accept".into(),
             for_not_followers: "accept".into(),
             for_new_accounts: "accept".into(),
             for_private_mentions: "filter".into(),
-            for_limited_accounts: "filter".into(),
+            for_limited_accounts: "drop".into(),
         }
     }
 }
@@ -138,7 +140,7 @@ pub async fn judge(
              COALESCE(p.for_not_followers, 'accept') AS for_not_followers, \
              COALESCE(p.for_new_accounts, 'accept') AS for_new_accounts, \
              COALESCE(p.for_private_mentions, 'filter') AS for_private_mentions, \
-             COALESCE(p.for_limited_accounts, 'filter') AS for_limited_accounts, \
+             COALESCE(p.for_limited_accounts, 'drop') AS for_limited_accounts, \
              EXISTS (SELECT 1 FROM notification_permissions np WHERE np.account_id = r.id \
                  AND np.from_account_id = f.id AND np.domain_id = r.domain_id) AS permitted, \
              EXISTS (SELECT 1 FROM follows x WHERE x.account_id = r.id AND x.target_account_id = f.id \

@@ -96,7 +96,8 @@ async fn results(
             "group_key": group.key,
             "notifications_count": group.count,
             "type": newest.kind,
-            "most_recent_notification_id": newest.id.to_string(),
+            // A number, not a string: Mastodon sends it so and clients read it so.
+            "most_recent_notification_id": newest.id.0,
             "sample_account_ids": samples.iter().map(i64::to_string).collect::<Vec<_>>(),
         });
         if paged {
