@@ -2,6 +2,7 @@
 //! `notifications` marker, `types[]`/`exclude_types[]`/`account_id`, grouped
 //! notifications (`/api/v2/notifications`), and the notification policy with
 //! its requests (filtered notifications held per sender until accepted).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests report failure by panicking
 
 use kereru_tests::{Session, World};
 use reqwest::StatusCode;
@@ -122,13 +123,8 @@ async fn unread_counts_follow_the_marker_and_types_filter_the_list() {
 
     // Another tenant's person has none of these, and their token is no key here.
     assert_eq!(count(&zoe, "/api/v1/notifications/unread_count").await, 0);
-    let foreign = zoe
-        .client
-        .get(format!("http://a.test/api/v1/notifications/unread_count"))
-        .bearer_auth(&zoe.token)
-        .send()
-        .await
-        .unwrap();
+    let foreign =
+        zoe.client.get("http://a.test/api/v1/notifications/unread_count").bearer_auth(&zoe.token).send().await.unwrap();
     assert_eq!(foreign.status(), StatusCode::UNAUTHORIZED);
     // The routes with literal names are not taken for ids.
     assert_eq!(alice.get("/api/v1/notifications/policy").await.status(), StatusCode::OK);
@@ -292,7 +288,7 @@ async fn the_policy_holds_notifications_in_requests_until_accepted_or_dismissed(
         .iter()
         .filter_map(|n| n["status"]["id"].as_str().map(str::to_string))
         .collect();
-    assert_eq!(statuses, [public.clone()]);
+    assert_eq!(statuses, [public.as_str()]);
 
     // Filtering whoever alice doesn't follow: dave's favourite is held too, bob's is not.
     let (status, body) = send_json(

@@ -221,8 +221,10 @@ pub async fn page(
         if let Some(boundary) = boundary {
             list.retain(|n| if ascending { n.id.0 <= boundary } else { n.id.0 >= boundary });
         }
-        list.sort_by(|a, b| b.id.cmp(&a.id));
-        let (Some(newest), Some(oldest)) = (list.iter().next().cloned(), list.last().map(|n| n.id)) else { continue };
+        list.sort_by_key(|n| std::cmp::Reverse(n.id));
+        let (Some(newest), Some(oldest)) = (list.as_slice().first().cloned(), list.last().map(|n| n.id)) else {
+            continue;
+        };
         groups.push(describe(conn, recipient, key, newest, oldest).await?);
     }
     if ascending {
