@@ -222,7 +222,10 @@ async fn settle_many(
     accept: bool,
 ) -> Result<HttpResponse, WebError> {
     // Unknown and others' ids are skipped, as Mastodon's `where(account:, id:)`.
-    let ids: Vec<i64> = params.list("id").iter().filter_map(|v| v.parse().ok()).collect();
+    // Mastodon.py sends `id[][]=` (its list suffix added to a key that has one already).
+    let mut given = params.list("id");
+    given.extend(params.list("id[]"));
+    let ids: Vec<i64> = given.iter().filter_map(|v| v.parse().ok()).collect();
     let mut conn = state.pool.get().await?;
     service::settle(&mut conn, &user.actor(), &ids, accept).await?;
     Ok(HttpResponse::Ok().json(json!({})))
