@@ -49,7 +49,7 @@ pub async fn update(
 }
 
 /// Accepts (`accept`) or dismisses the actor's requests `ids`; others' and unknown ids are skipped.
-/// Whether any was found.
+/// How many of them were the actor's.
 pub async fn settle(
     conn: &mut AsyncPgConnection,
     actor: &Actor<'_>,
