@@ -247,6 +247,11 @@ def _status_or_scheduled_problems(body) -> list[str]:
     if isinstance(body, dict) and "params" in body and "scheduled_at" in body:
         return check_entity("ScheduledStatus", body)
     return check_entity("Status", body)
+def _v1_policy_problems(body) -> list[str]:
+    """/api/v1/notifications/policy: Mastodon 4.3's v1 view, booleans and a summary."""
+    fields = ("filter_not_following", "filter_not_followers", "filter_new_accounts", "filter_private_mentions")
+    problems = [f"{f}: want a boolean" for f in fields if not isinstance(body.get(f), bool)]
+    return problems + check_entity("NotificationPolicySummary", body.get("summary"))
 
 
 def _host_list_problems(body) -> list[str]:
@@ -301,6 +306,23 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", r"/api/v1/timelines/(home|public|tag/[^/]+|list/[^/]+)", "List[Status]"),
     ("GET", r"/api/v1/(favourites|bookmarks)", "List[Status]"),
     ("GET", r"/api/v1/notifications", "List[Notification]"),
+    # Unread counts, the policy and its requests, before the `{ID}` route (#15, test_notifs_mastodon_py.py).
+    ("GET", r"/api/v[12]/notifications/unread_count", "UnreadNotificationsCount"),
+    ("GET", r"/api/v2/notifications/policy", "NotificationPolicy"),
+    ("PATCH", r"/api/v2/notifications/policy", "NotificationPolicy"),
+    ("GET", r"/api/v1/notifications/requests", "List[NotificationRequest]"),
+    ("GET", r"/api/v1/notifications/requests/merged",
+     ("json", lambda b: [] if b == {"merged": True} else [f"want {{'merged': true}}: {b!r:.100}"])),
+    ("GET", r"/api/v1/notifications/policy", ("json", _v1_policy_problems)),
+    ("PATCH", r"/api/v1/notifications/policy", ("json", _v1_policy_problems)),
+    ("PUT", r"/api/v1/notifications/policy", ("json", _v1_policy_problems)),
+    ("POST", r"/api/v1/notifications/requests/(accept|dismiss)", ("json", _empty_object_problems)),
+    ("GET", rf"/api/v1/notifications/requests/{ID}", "NotificationRequest"),
+    ("POST", rf"/api/v1/notifications/requests/{ID}/(accept|dismiss)", ("json", _empty_object_problems)),
+    ("GET", r"/api/v2/notifications", "GroupedNotificationsResults"),
+    ("GET", rf"/api/v2/notifications/{ID}/accounts", "List[Account]"),
+    ("POST", rf"/api/v2/notifications/{ID}/dismiss", ("json", _empty_object_problems)),
+    ("GET", rf"/api/v2/notifications/{ID}", "GroupedNotificationsResults"),
     ("GET", rf"/api/v1/notifications/{ID}", "Notification"),
     ("POST", r"/api/v1/notifications/clear", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),
     ("POST", rf"/api/v1/notifications/{ID}/dismiss", ("json", lambda b: [] if b == {} else [f"want {{}}: {b!r:.100}"])),

@@ -27,6 +27,7 @@ pub mod lists;
 pub mod mail;
 pub mod media;
 pub mod moderation;
+pub mod notification_policy;
 pub mod plans;
 pub mod polls;
 pub mod profiles;

@@ -2,6 +2,7 @@
 
 use crate::error::StoreError;
 use crate::ids::{AccountId, NotificationId, StatusId, next_id};
+use crate::notification_policy::Verdict;
 use crate::page::Page;
 use crate::relationships::page_filter;
 use crate::schema::{mutes, notifications};
@@ -43,12 +44,14 @@ pub async fn notify(
         .count()
         .get_result(conn)
         .await?;
-    if muted > 0
-        || from_blocked_domain(conn, recipient, from).await?
-        || crate::moderation::drops_notification(conn, recipient, from).await?
-        || crate::domain_blocks::silences_notification(conn, recipient, from).await?
-        || muted_thread(conn, recipient, status).await?
-    {
+    if muted > 0 || from_blocked_domain(conn, recipient, from).await? || muted_thread(conn, recipient, status).await? {
+        return Ok(None);
+    }
+    // Limited (suspended or silenced, and not followed): the recipient's policy decides, a suspension drops.
+    let limited = crate::moderation::drops_notification(conn, recipient, from).await?
+        || crate::domain_blocks::silences_notification(conn, recipient, from).await?;
+    let verdict = crate::notification_policy::judge(conn, recipient, from, kind, status, limited).await?;
+    if verdict == Verdict::Drop {
         return Ok(None);
     }
     let notification = diesel::insert_into(notifications::table)
@@ -62,7 +65,12 @@ pub async fn notify(
         .returning(Notification::as_returning())
         .get_result(conn)
         .await?;
-    // Its Web Pushes, in the same transaction: they exist exactly when it does.
+    if verdict == Verdict::Filter {
+        // Held in a request for its sender: not listed, counted nor streamed until accepted.
+        crate::notification_requests::hold(conn, recipient, from, notification.id).await?;
+        return Ok(None);
+    }
+    // Its Web Pushes, in the same transaction: they exist exactly when it is shown.
     crate::push::queue::enqueue(conn, &notification).await?;
     Ok(Some(notification))
 }
@@ -130,26 +138,82 @@ pub async fn list(
     from_account: Option<AccountId>,
     page: Page,
 ) -> Result<Vec<Notification>, StoreError> {
+    let types = if types.is_empty() { None } else { Some(types.to_vec()) };
+    let browse = Browse { types, exclude_types: exclude_types.to_vec(), from_account, include_filtered: false };
+    list_browsing(conn, recipient, &browse, page).await
+}
+
+/// Which notifications a list shows (Mastodon's `Notification.browserable`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Browse {
+    /// Only these types (`Some(empty)`: none at all); `None`: every type.
+    pub types: Option<Vec<String>>,
+    pub exclude_types: Vec<String>,
+    pub from_account: Option<AccountId>,
+    /// Also those held in requests (they are, too, when asking for one sender's).
+    pub include_filtered: bool,
+}
+
+/// The browsing conditions of `browse`, on `notifications` of `recipient`.
+pub(crate) fn browsing<'a>(
+    recipient: AccountId,
+    browse: &Browse,
+) -> notifications::BoxedQuery<
+    'a,
+    diesel::pg::Pg,
+    diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Notification, diesel::pg::Pg>>,
+> {
     let mut query = notifications::table
         .filter(notifications::account_id.eq(recipient))
         .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&not_from_blocked_domain()))
         .select(Notification::as_select())
         .into_boxed();
-    if !types.is_empty() {
-        query = query.filter(notifications::kind.eq_any(types.to_vec()));
+    if let Some(types) = &browse.types {
+        query = query.filter(notifications::kind.eq_any(types.clone()));
     }
-    if !exclude_types.is_empty() {
-        query = query.filter(notifications::kind.ne_all(exclude_types.to_vec()));
+    if !browse.exclude_types.is_empty() {
+        query = query.filter(notifications::kind.ne_all(browse.exclude_types.clone()));
     }
-    if let Some(from) = from_account {
+    if let Some(from) = browse.from_account {
         query = query.filter(notifications::from_account_id.eq(from));
     }
+    if !browse.include_filtered && browse.from_account.is_none() {
+        let held = crate::notification_requests::held_sql("notifications.id");
+        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("NOT {held}")));
+    }
+    query
+}
+
+/// A page of `recipient`'s notifications as `browse` asks.
+pub async fn list_browsing(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    browse: &Browse,
+    page: Page,
+) -> Result<Vec<Notification>, StoreError> {
+    let query = browsing(recipient, browse);
     let query = page_filter!(query, notifications::id, page);
     let mut rows: Vec<Notification> = query.limit(page.limit).load(conn).await?;
     if page.ascending() {
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many of `recipient`'s notifications `browse` shows are newer than `after`, counting up to `limit`.
+pub async fn count_newer(
+    conn: &mut AsyncPgConnection,
+    recipient: AccountId,
+    browse: &Browse,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<i64, StoreError> {
+    let mut query = browsing(recipient, browse);
+    if let Some(after) = after {
+        query = query.filter(notifications::id.gt(after));
+    }
+    let ids: Vec<Notification> = query.order(notifications::id.asc()).limit(limit).load(conn).await?;
+    Ok(ids.len() as i64)
 }
 
 pub async fn get(

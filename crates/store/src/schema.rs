@@ -1126,3 +1126,54 @@ diesel::joinable!(list_accounts -> lists (list_id));
 diesel::joinable!(tag_follows -> tags (tag_id));
 diesel::joinable!(featured_tags -> tags (tag_id));
 diesel::allow_tables_to_appear_in_same_query!(lists, list_accounts, tags, tag_follows, featured_tags, follows);
+// == notification_policy ==
+diesel::table! {
+    notification_policies (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        for_not_following -> Text,
+        for_not_followers -> Text,
+        for_new_accounts -> Text,
+        for_private_mentions -> Text,
+        for_limited_accounts -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_requests (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        account_id -> BigInt,
+        from_account_id -> BigInt,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    filtered_notifications (notification_id) {
+        notification_id -> BigInt,
+        domain_id -> BigInt,
+        request_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    notification_permissions (account_id, from_account_id) {
+        account_id -> BigInt,
+        from_account_id -> BigInt,
+        domain_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(filtered_notifications -> notification_requests (request_id));
+diesel::joinable!(filtered_notifications -> notifications (notification_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    notification_policies,
+    notification_requests,
+    filtered_notifications,
+    notification_permissions,
+    notifications
+);

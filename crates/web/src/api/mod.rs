@@ -11,6 +11,8 @@ pub mod instance_info;
 pub mod lists;
 pub mod media;
 pub mod misc;
+pub mod notification_groups;
+pub mod notification_policy;
 pub mod notifications;
 pub mod paging;
 pub mod polls;
@@ -84,8 +86,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/bookmarks", web::get().to(timelines::bookmarks))
         .route("/api/v1/notifications", web::get().to(notifications::list))
         .route("/api/v1/notifications/clear", web::post().to(notifications::clear))
-        .route("/api/v1/notifications/{id}", web::get().to(notifications::show))
-        .route("/api/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
+        .route(r"/api/v1/notifications/{id:\d+}", web::get().to(notifications::show))
+        .route(r"/api/v1/notifications/{id:\d+}/dismiss", web::post().to(notifications::dismiss))
         .route("/api/v1/media", web::post().to(media::upload))
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))
@@ -99,5 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(scheduled::routes)
         .configure(polls::routes)
         .configure(lists::routes)
-        .configure(tags::routes);
+        .configure(tags::routes)
+        .configure(notification_groups::routes)
+        .configure(notification_policy::routes);
 }

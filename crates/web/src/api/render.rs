@@ -309,12 +309,13 @@ impl<'a> Renderer<'a> {
                 },
                 None => None,
             };
+            let group_key = kereru_store::notification_groups::key(&n);
             let mut value = json!({
                 "id": n.id.to_string(),
                 "type": n.kind,
                 "created_at": timestamp(n.created_at),
                 "account": account,
-                "group_key": format!("ungrouped-{}", n.id),
+                "group_key": group_key,
             });
             if let Some(status) = status {
                 value["status"] = status;
