@@ -187,6 +187,11 @@ diesel::table! {
         blurhash -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        // == media_av == (the four columns below)
+        processing -> Text,
+        av_meta -> Nullable<Text>,
+        processing_attempts -> Integer,
+        processing_locked_until -> Nullable<Timestamptz>,
     }
 }
 
