@@ -25,6 +25,7 @@ pub mod invites;
 pub mod limited_federation;
 pub mod mail;
 pub mod media;
+pub mod media_av;
 pub mod moderation;
 pub mod plans;
 pub mod profiles;

@@ -30,6 +30,7 @@ pub mod listen;
 pub mod lookups;
 pub mod mail_outbox;
 pub mod media;
+pub mod media_processing;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;

@@ -47,7 +47,9 @@ pub fn sniff(bytes: &[u8]) -> Option<Container> {
 /// (not the `00` of AAC's ADTS).
 fn is_mpeg_audio_frame(bytes: &[u8]) -> bool {
     match (bytes.first(), bytes.get(1)) {
-        (Some(0xFF), Some(&second)) => second & 0xE0 == 0xE0 && (second >> 3) & 0b11 != 0b01 && (second >> 1) & 0b11 != 0,
+        (Some(0xFF), Some(&second)) => {
+            second & 0xE0 == 0xE0 && (second >> 3) & 0b11 != 0b01 && (second >> 1) & 0b11 != 0
+        }
         _ => false,
     }
 }
@@ -75,6 +77,34 @@ impl Container {
             Container::Ogg => "ogg",
             Container::Wav => "wav",
             Container::Flac => "flac",
+        }
+    }
+
+    /// The container of a file [`Container::extension`] named.
+    pub fn from_extension(extension: &str) -> Option<Container> {
+        [
+            Container::Mp4,
+            Container::QuickTime,
+            Container::Matroska,
+            Container::Mp3,
+            Container::Ogg,
+            Container::Wav,
+            Container::Flac,
+        ]
+        .into_iter()
+        .find(|c| c.extension() == extension)
+    }
+
+    /// The content type of the upload as it came.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Container::Mp4 => "video/mp4",
+            Container::QuickTime => "video/quicktime",
+            Container::Matroska => "video/x-matroska",
+            Container::Mp3 => "audio/mpeg",
+            Container::Ogg => "audio/ogg",
+            Container::Wav => "audio/wav",
+            Container::Flac => "audio/flac",
         }
     }
 }

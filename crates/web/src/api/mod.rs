@@ -81,7 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/notifications/clear", web::post().to(notifications::clear))
         .route("/api/v1/notifications/{id}", web::get().to(notifications::show))
         .route("/api/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
-        .route("/api/v1/media", web::post().to(media::upload))
+        .route("/api/v1/media", web::post().to(media::upload_v1))
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))
         .route("/api/v1/media/{id}", web::put().to(media::update))
