@@ -12,6 +12,7 @@ pub mod account_security;
 pub mod accounts;
 pub mod authorized_apps;
 pub mod blocks;
+pub mod cards;
 pub mod claims;
 pub mod compose;
 pub mod deliver;

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod admin_actions;
 pub mod admin_overview;
 pub mod authorized_apps;
+pub mod cards;
 pub mod cluster;
 pub mod domain_allows;
 pub mod domain_blocks;

@@ -869,3 +869,41 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_traffic,
     profile_image_bytes
 );
+
+// == media_av_cards ==
+diesel::table! {
+    preview_cards (id) {
+        id -> BigInt,
+        url -> Text,
+        fetched -> Bool,
+        card_type -> Text,
+        title -> Text,
+        description -> Text,
+        image_url -> Nullable<Text>,
+        image_description -> Text,
+        width -> Integer,
+        height -> Integer,
+        author_name -> Text,
+        author_url -> Text,
+        provider_name -> Text,
+        provider_url -> Text,
+        language -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_cards (status_id) {
+        status_id -> BigInt,
+        url -> Text,
+        card_id -> Nullable<BigInt>,
+        pending -> Bool,
+        attempts -> Integer,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(status_cards -> preview_cards (card_id));
+diesel::allow_tables_to_appear_in_same_query!(preview_cards, status_cards);

@@ -88,6 +88,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         (state, None)
     };
     let state = web::Data::new(state);
+    // Link preview cards of new statuses are fetched beside HTTP, through the same client.
+    let (stop_cards, cards_stopped) = tokio::sync::oneshot::channel::<()>();
+    let cards = tokio::spawn(kereru_service::cards::worker::run(
+        database.pool.clone(),
+        std::sync::Arc::clone(&state.fetcher),
+        async move {
+            let _ = cards_stopped.await;
+        },
+    ));
     let streams = hub.clone();
     // With TLS: the certificate manager first, so HTTPS starts with every stored certificate.
     let tls = if config.tls.enabled {
@@ -236,6 +245,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     if let Err(error) = purge.await {
         tracing::warn!("tenant purge: {error}");
+    }
+    drop(stop_cards);
+    if let Err(error) = cards.await {
+        tracing::warn!("cards worker: {error}");
     }
     drop(stop_media);
     if let Some(task) = media

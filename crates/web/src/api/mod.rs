@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod cards;
 pub mod domain_blocks;
 pub mod entities;
 pub mod filtering;
@@ -71,6 +72,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/statuses/{id}/source", web::get().to(statuses::source))
         .route("/api/v1/statuses/{id}/favourited_by", web::get().to(statuses::favourited_by))
         .route("/api/v1/statuses/{id}/reblogged_by", web::get().to(statuses::reblogged_by))
+        // Before `{action}`, which would take it.
+        .route("/api/v1/statuses/{id}/translate", web::post().to(cards::translate))
         .route("/api/v1/statuses/{id}/{action}", web::post().to(statuses::act))
         .route("/api/v1/timelines/home", web::get().to(timelines::home))
         .route("/api/v1/timelines/public", web::get().to(timelines::public))
@@ -88,5 +91,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(filters::routes)
         .configure(domain_blocks::routes)
-        .configure(instance_info::routes);
+        .configure(instance_info::routes)
+        .configure(cards::routes);
 }

@@ -155,6 +155,7 @@ impl<'a> Renderer<'a> {
                     .push(super::media::remote_attachment_json(&attachment));
             }
         }
+        let mut cards = kereru_store::cards::for_statuses(conn, &ids).await?;
         let tag_rows = statuses::tags_of(conn, &ids).await?;
         let mut author_ids: Vec<AccountId> = all.iter().map(|s| s.account_id).collect();
         author_ids.extend(mention_rows.iter().map(|(_, a)| *a));
@@ -222,7 +223,7 @@ impl<'a> Renderer<'a> {
                 "tags": tags,
                 "emojis": [],
                 "media_attachments": media_json.remove(&status.id).unwrap_or_default(),
-                "card": null,
+                "card": cards.remove(&status.id).as_ref().map(super::cards::card_json),
                 "poll": null,
                 "quote": null,
                 "quote_approval": null,

@@ -1,3 +1,5 @@
+DROP TABLE status_cards;
+DROP TABLE preview_cards;
 DELETE FROM media_attachments WHERE type <> 'image';
 DROP INDEX media_attachments_pending;
 ALTER TABLE media_attachments

@@ -24,3 +24,41 @@ ALTER TABLE media_attachments
     -- An attachment is never attached while it is not done.
     ADD CONSTRAINT media_attachments_processed_before_attached CHECK (status_id IS NULL OR processing = 'done');
 CREATE INDEX media_attachments_pending ON media_attachments (id) WHERE processing = 'pending';
+
+-- Link preview cards (Mastodon's PreviewCard), one per URL, shared by every
+-- status linking to it (public pages, like remote statuses: no tenant). A
+-- failed fetch is kept too, so that a dead link is not fetched again and again.
+CREATE TABLE preview_cards (
+    id BIGINT PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    fetched BOOLEAN NOT NULL,
+    card_type TEXT NOT NULL DEFAULT 'link' CHECK (card_type IN ('link', 'photo', 'video', 'rich')),
+    title TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    image_url TEXT,
+    image_description TEXT NOT NULL DEFAULT '',
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    author_name TEXT NOT NULL DEFAULT '',
+    author_url TEXT NOT NULL DEFAULT '',
+    provider_name TEXT NOT NULL DEFAULT '',
+    provider_url TEXT NOT NULL DEFAULT '',
+    language TEXT,
+    published_at TIMESTAMPTZ,
+    fetched_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- The first link of a status, its card to fetch (`card_id` NULL until then,
+-- or when there is none). Keyed by the status, local or remote, like
+-- `remote_attachments`: read only for statuses the reader already sees.
+CREATE TABLE status_cards (
+    status_id BIGINT PRIMARY KEY REFERENCES statuses (id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    card_id BIGINT REFERENCES preview_cards (id) ON DELETE SET NULL,
+    pending BOOLEAN NOT NULL DEFAULT true,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX status_cards_pending ON status_cards (status_id) WHERE pending;
+CREATE INDEX status_cards_card ON status_cards (card_id);
