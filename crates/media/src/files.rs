@@ -13,9 +13,14 @@ pub fn tenant_dir(media_dir: &Path, domain_id: i64) -> PathBuf {
 }
 
 pub(crate) fn random_name(format: OutputFormat) -> String {
+    new_name(format.extension())
+}
+
+/// A fresh random name with this extension.
+pub fn new_name(extension: &str) -> String {
     let bytes: [u8; 16] = rand::random();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.{}", format.extension())
+    format!("{hex}.{extension}")
 }
 
 /// The content type of a name this module gives (`<32 hex>.<ext>`); `None`
@@ -30,8 +35,30 @@ pub fn served_content_type(name: &str) -> Option<&'static str> {
         "png" => Some("image/png"),
         "gif" => Some("image/gif"),
         "webp" => Some("image/webp"),
+        // Video and audio as the worker leaves them (see `av::plan`); uploads
+        // still waiting for it (`mov`, `mkv`) are not served.
+        "mp4" => Some("video/mp4"),
+        "m4a" => Some("audio/mp4"),
+        "webm" => Some("video/webm"),
+        "mp3" => Some("audio/mpeg"),
+        "ogg" => Some("audio/ogg"),
+        "flac" => Some("audio/flac"),
+        "wav" => Some("audio/wav"),
         _ => None,
     }
+}
+
+/// Writes `bytes` to a new file named `name` in `dir` (never over an existing one) and syncs it.
+pub fn write_named(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, std::io::Error> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&path);
+        return Err(error);
+    }
+    Ok(path)
 }
 
 /// Writes a new file under a fresh random name (never over an existing one) and syncs it.
@@ -96,6 +123,7 @@ mod tests {
             "../0123456789abcdef0123456789abcde.jpg",
             "0123456789ABCDEF0123456789abcdef.jpg",
             "0123456789abcdef0123456789abcdef.html",
+            "0123456789abcdef0123456789abcdef.mov",
             "0123456789abcdef0123456789abcdef.jpg.png",
             "0123456789abcdef0123456789abcdef",
             "..",

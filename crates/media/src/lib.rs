@@ -2,7 +2,7 @@
 //! HTTP and no database: `kereru_service::media` records what this
 //! produces, the web layer reads the upload and serves the files.
 //!
-//! Images only for now (JPEG, PNG, GIF, WebP), recognized by their bytes
+//! Images (JPEG, PNG, GIF, WebP) are recognized by their bytes
 //! ([`format::sniff`]), never by the name or type the client gives. Every
 //! upload is decoded and re-encoded ([`process`]), which drops EXIF (GPS
 //! positions included), XMP, comments and colour profiles; the EXIF
@@ -16,7 +16,10 @@
 //! ([`files`]). Processing is CPU-bound and takes memory in hundreds of
 //! megabytes at the limits: it runs on blocking threads, a few at a time
 //! ([`worker::blocking`]).
+//!
+//! Video and audio go through Debian's ffprobe and ffmpeg instead ([`av`]).
 
+pub mod av;
 pub mod files;
 pub mod format;
 pub mod params;

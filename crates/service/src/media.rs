@@ -4,10 +4,12 @@
 //! database connection is taken, and files a failed action wrote are
 //! removed again.
 
+use crate::media_av::{AvOptions, Finish};
 use kereru_core::media::{Focus, StoredFile};
 use kereru_media::files::{remove_files, write_new};
 use kereru_media::{ProcessError, ProfileImage};
-use kereru_store::media::{self, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment};
+use kereru_store::media::{self, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment, Processing};
+use kereru_store::media_processing::Claimed;
 use kereru_store::{AccountId, DomainId, MediaId, Pool, StoreError};
 use std::path::PathBuf;
 
@@ -18,6 +20,12 @@ pub enum MediaActionError {
     NotFound,
     #[error(transparent)]
     Image(#[from] ProcessError),
+    /// An image or thumbnail over `kereru_media::IMAGE_SIZE_LIMIT` (the
+    /// upload's limit is the larger one of video).
+    #[error("the {0} is larger than the image size limit")]
+    ImageTooLarge(&'static str),
+    #[error(transparent)]
+    Av(#[from] kereru_media::av::AvError),
     #[error(transparent)]
     Attachment(#[from] MediaError),
     #[error(transparent)]
@@ -65,6 +73,12 @@ pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
     upload: Upload<B>,
 ) -> Result<Prepared, MediaActionError> {
     let Upload { file, thumbnail, description, focus } = upload;
+    if file.as_ref().len() as u64 > kereru_media::IMAGE_SIZE_LIMIT {
+        return Err(MediaActionError::ImageTooLarge("file"));
+    }
+    if thumbnail.as_ref().is_some_and(|t| t.as_ref().len() as u64 > kereru_media::IMAGE_SIZE_LIMIT) {
+        return Err(MediaActionError::ImageTooLarge("thumbnail"));
+    }
     let (stored, stored_small, file_size, blurhash) = kereru_media::blocking(move || {
         let processed = kereru_media::process_file(file.as_ref())?;
         let (small, blurhash) = match thumbnail {
@@ -91,19 +105,64 @@ pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
         description,
         focus,
         blurhash,
+        processing: kereru_store::media::Processing::Done,
+        av_meta: None,
+        claimed: false,
     };
     Ok(Prepared { attachment, files })
 }
 
-/// Processes and stores an upload of `account` on `tenant`, whose files live in `dir`.
+/// Processes and stores an upload of `account` on `tenant`, whose files live
+/// in `dir`: an image at once; video and audio (told by their bytes) checked
+/// and recorded `pending`, then finished now or by the worker as `av` says.
 pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
     pool: &Pool,
     dir: PathBuf,
     tenant: DomainId,
     account: AccountId,
     upload: Upload<B>,
+    av: AvOptions<'_>,
 ) -> Result<MediaAttachment, MediaActionError> {
-    let Prepared { attachment, files } = prepare(dir.clone(), upload).await?;
+    let container = match kereru_media::format::sniff(upload.file.as_ref()) {
+        Some(_) => None,
+        None => kereru_media::av::container::sniff(upload.file.as_ref()),
+    };
+    let prepared = match container {
+        Some(container) => {
+            let Upload { file, thumbnail, description, focus } = upload;
+            if thumbnail.as_ref().is_some_and(|t| t.as_ref().len() as u64 > kereru_media::IMAGE_SIZE_LIMIT) {
+                return Err(MediaActionError::ImageTooLarge("thumbnail"));
+            }
+            crate::media_av::prepare(dir.clone(), av, container, file, thumbnail, description, focus).await?
+        }
+        None => prepare(dir.clone(), upload).await?,
+    };
+    let created = record_upload(pool, dir.clone(), tenant, account, prepared).await?;
+    match (av.finish, av.tools) {
+        (Finish::Now, Some(tools)) if created.processing == Processing::Pending => {
+            let claimed = Claimed {
+                id: created.id,
+                domain_id: tenant,
+                file_name: created.file.file_name.clone(),
+                av_meta: created.av_meta.clone(),
+                // Its only attempt: a failure here is final.
+                attempts: kereru_store::media_processing::MAX_ATTEMPTS,
+            };
+            crate::media_av::worker::process(pool, &dir, tools, claimed).await?.ok_or(MediaActionError::NotFound)
+        }
+        _ => Ok(created),
+    }
+}
+
+/// Records a prepared upload; its files are removed if that fails.
+async fn record_upload(
+    pool: &Pool,
+    dir: PathBuf,
+    tenant: DomainId,
+    account: AccountId,
+    prepared: Prepared,
+) -> Result<MediaAttachment, MediaActionError> {
+    let Prepared { attachment, files } = prepared;
     let created = match pool.get().await {
         Ok(mut conn) => {
             let created = media::create(&mut conn, tenant, account, attachment).await.map_err(MediaActionError::from);

@@ -199,6 +199,8 @@ pub async fn post(
             let mention_ids: Vec<AccountId> = mentions.iter().map(|(a, _, _)| a.id).collect();
             statuses::add_mentions(conn, status.id, &mention_ids).await?;
             statuses::add_tags(conn, status.id, &text::hashtags(&text)).await?;
+            // Its link preview is fetched after it is posted (as Mastodon's).
+            crate::cards::enqueue(conn, status.id, &status.content).await?;
             if !new.media_ids.is_empty() {
                 media::attach_to_status(conn, actor_tenant, author, status.id, &new.media_ids).await.map_err(|e| {
                     match e {

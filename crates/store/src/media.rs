@@ -11,22 +11,65 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
-/// Mastodon's attachment types; only images are accepted for now.
+/// Mastodon's attachment types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaType {
     Image,
+    Video,
+    /// A video without sound.
+    Gifv,
+    Audio,
 }
 
 impl MediaType {
     pub fn as_str(self) -> &'static str {
         match self {
             MediaType::Image => "image",
+            MediaType::Video => "video",
+            MediaType::Gifv => "gifv",
+            MediaType::Audio => "audio",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "image" => Some(MediaType::Image),
+            "video" => Some(MediaType::Video),
+            "gifv" => Some(MediaType::Gifv),
+            "audio" => Some(MediaType::Audio),
+            _ => None,
+        }
+    }
+
+    /// Video or audio (processed by the worker, alone in a status).
+    pub fn is_av(self) -> bool {
+        !matches!(self, MediaType::Image)
+    }
+}
+
+/// Where an attachment's file stands: video and audio are `Pending` until
+/// the worker has finished them (Mastodon's 206), `Failed` if it gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processing {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl Processing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Processing::Pending => "pending",
+            Processing::Done => "done",
+            Processing::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Processing::Pending),
+            "done" => Some(Processing::Done),
+            "failed" => Some(Processing::Failed),
             _ => None,
         }
     }
@@ -49,11 +92,14 @@ pub struct MediaAttachment {
     pub focus: Option<Focus>,
     pub blurhash: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub processing: Processing,
+    /// Video and audio: what ffprobe found, as JSON text (`kereru_media::av::Probe`).
+    pub av_meta: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = media_attachments)]
-struct Row {
+pub(crate) struct Row {
     id: MediaId,
     domain_id: DomainId,
     account_id: AccountId,
@@ -73,6 +119,8 @@ struct Row {
     focus_y: Option<f64>,
     blurhash: Option<String>,
     created_at: DateTime<Utc>,
+    processing: String,
+    av_meta: Option<String>,
 }
 
 fn dimension(value: i32, what: &str, id: MediaId) -> Result<u32, StoreError> {
@@ -80,10 +128,12 @@ fn dimension(value: i32, what: &str, id: MediaId) -> Result<u32, StoreError> {
 }
 
 impl Row {
-    fn into_attachment(self) -> Result<MediaAttachment, StoreError> {
+    pub(crate) fn into_attachment(self) -> Result<MediaAttachment, StoreError> {
         let id = self.id;
         let media_type = MediaType::parse(&self.media_type)
             .ok_or_else(|| StoreError::Corrupt(format!("media {id}: type {:?}", self.media_type)))?;
+        let processing = Processing::parse(&self.processing)
+            .ok_or_else(|| StoreError::Corrupt(format!("media {id}: processing {:?}", self.processing)))?;
         Ok(MediaAttachment {
             id,
             domain_id: self.domain_id,
@@ -110,6 +160,8 @@ impl Row {
             },
             blurhash: self.blurhash,
             created_at: self.created_at,
+            processing,
+            av_meta: self.av_meta,
         })
     }
 }
@@ -124,6 +176,11 @@ pub struct NewMediaAttachment {
     pub description: Option<String>,
     pub focus: Option<Focus>,
     pub blurhash: Option<String>,
+    /// `Pending` for video and audio the worker has yet to finish.
+    pub processing: Processing,
+    pub av_meta: Option<String>,
+    /// Pending and claimed by the uploading request itself (`media_processing::LEASE`).
+    pub claimed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +193,12 @@ pub enum MediaError {
     AlreadyAttached(MediaId),
     #[error("a dimension of {0} pixels is out of range")]
     Dimension(u32),
+    /// Video or audio the worker has not finished (Mastodon's message).
+    #[error("Cannot attach files that have not finished processing. Try again in a moment!")]
+    NotProcessed(MediaId),
+    /// A video or audio file with other media (Mastodon's message).
+    #[error("Cannot attach a video to a post that already contains images")]
+    VideoWithOthers,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -184,6 +247,11 @@ pub async fn create(
                     media_attachments::focus_x.eq(new.focus.map(|f| f.x)),
                     media_attachments::focus_y.eq(new.focus.map(|f| f.y)),
                     media_attachments::blurhash.eq(&new.blurhash),
+                    media_attachments::processing.eq(new.processing.as_str()),
+                    media_attachments::av_meta.eq(&new.av_meta),
+                    media_attachments::processing_attempts.eq(i32::from(new.claimed)),
+                    media_attachments::processing_locked_until
+                        .eq(new.claimed.then(|| Utc::now() + crate::media_processing::LEASE)),
                 ))
                 .returning(Row::as_returning())
                 .get_result(conn)
@@ -295,7 +363,7 @@ pub async fn attach_to_status(
         }
     }
     conn.transaction(async |conn| -> Result<Vec<MediaAttachment>, MediaError> {
-        let mut attached = Vec::with_capacity(unique.len());
+        let mut attached: Vec<MediaAttachment> = Vec::with_capacity(unique.len());
         for (position, id) in unique.iter().enumerate() {
             let position = i16::try_from(position).map_err(|_| MediaError::NotFound(*id))?;
             let row: Option<Row> = diesel::update(
@@ -303,7 +371,8 @@ pub async fn attach_to_status(
                     .filter(media_attachments::domain_id.eq(domain))
                     .filter(media_attachments::account_id.eq(account))
                     .filter(media_attachments::id.eq(*id))
-                    .filter(media_attachments::status_id.is_null()),
+                    .filter(media_attachments::status_id.is_null())
+                    .filter(media_attachments::processing.eq(Processing::Done.as_str())),
             )
             .set((
                 media_attachments::status_id.eq(status_id),
@@ -317,16 +386,25 @@ pub async fn attach_to_status(
             match row {
                 Some(row) => attached.push(row.into_attachment()?),
                 None => {
-                    let exists: i64 = media_attachments::table
+                    let found: Option<(Option<StatusId>, String)> = media_attachments::table
                         .filter(media_attachments::domain_id.eq(domain))
                         .filter(media_attachments::account_id.eq(account))
                         .filter(media_attachments::id.eq(*id))
-                        .count()
-                        .get_result(conn)
-                        .await?;
-                    return Err(if exists > 0 { MediaError::AlreadyAttached(*id) } else { MediaError::NotFound(*id) });
+                        .select((media_attachments::status_id, media_attachments::processing))
+                        .first(conn)
+                        .await
+                        .optional()?;
+                    return Err(match found {
+                        None => MediaError::NotFound(*id),
+                        Some((Some(_), _)) => MediaError::AlreadyAttached(*id),
+                        Some((None, _)) => MediaError::NotProcessed(*id),
+                    });
                 }
             }
+        }
+        // As Mastodon: a video or audio file goes alone.
+        if attached.len() > 1 && attached.iter().any(|a| a.media_type.is_av()) {
+            return Err(MediaError::VideoWithOthers);
         }
         Ok(attached)
     })

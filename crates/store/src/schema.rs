@@ -187,6 +187,11 @@ diesel::table! {
         blurhash -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        // == media_av == (the four columns below)
+        processing -> Text,
+        av_meta -> Nullable<Text>,
+        processing_attempts -> Integer,
+        processing_locked_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -1177,3 +1182,41 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_permissions,
     notifications
 );
+
+// == media_av_cards ==
+diesel::table! {
+    preview_cards (id) {
+        id -> BigInt,
+        url -> Text,
+        fetched -> Bool,
+        card_type -> Text,
+        title -> Text,
+        description -> Text,
+        image_url -> Nullable<Text>,
+        image_description -> Text,
+        width -> Integer,
+        height -> Integer,
+        author_name -> Text,
+        author_url -> Text,
+        provider_name -> Text,
+        provider_url -> Text,
+        language -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_cards (status_id) {
+        status_id -> BigInt,
+        url -> Text,
+        card_id -> Nullable<BigInt>,
+        pending -> Bool,
+        attempts -> Integer,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(status_cards -> preview_cards (card_id));
+diesel::allow_tables_to_appear_in_same_query!(preview_cards, status_cards);

@@ -14,6 +14,8 @@ pub struct WebSettings {
     pub password_grant: bool,
     /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`).
     pub media_dir: PathBuf,
+    /// ffprobe and ffmpeg, when installed: without them video and audio uploads are refused.
+    pub av_tools: Option<kereru_media::av::Tools>,
     pub rate_limit: crate::rate_limit::RateLimit,
     /// Inbox POSTs with a larger body are refused with 413.
     pub max_inbox_bytes: u64,

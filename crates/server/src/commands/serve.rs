@@ -15,11 +15,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mailer = kereru_mail::Mailer::new(&mail_settings).context("[mail]")?;
     let mail_listener = kereru_mail::listener(&database.url)?;
     tracing::info!("{}", mailer.transport.describe(&mail_settings));
+    // ffprobe and ffmpeg are optional: without them video and audio uploads are refused (422).
+    let av_tools = kereru_service::media_av::Tools::find();
+    match &av_tools {
+        Some(tools) => tracing::info!("video and audio: {} and {}", tools.ffprobe.display(), tools.ffmpeg.display()),
+        None => tracing::warn!("ffprobe/ffmpeg not found on PATH: video and audio uploads are refused"),
+    }
     let settings = WebSettings {
         public_scheme: scheme,
         max_body_bytes: config.http.max_body_bytes,
         password_grant: config.oauth.password_grant,
         media_dir: config.data_dir.join("media"),
+        av_tools: av_tools.clone(),
         rate_limit: kereru_web::rate_limit::RateLimit {
             requests: config.rate_limit.requests,
             window: std::time::Duration::from_secs(config.rate_limit.window_seconds),
@@ -81,6 +88,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         (state, None)
     };
     let state = web::Data::new(state);
+    // Link preview cards of new statuses are fetched beside HTTP, through the same client.
+    let (stop_cards, cards_stopped) = tokio::sync::oneshot::channel::<()>();
+    let cards = tokio::spawn(kereru_service::cards::worker::run(
+        database.pool.clone(),
+        std::sync::Arc::clone(&state.fetcher),
+        async move {
+            let _ = cards_stopped.await;
+        },
+    ));
     let streams = hub.clone();
     // With TLS: the certificate manager first, so HTTPS starts with every stored certificate.
     let tls = if config.tls.enabled {
@@ -199,6 +215,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::spawn(super::provider::purge_loop(database.pool.clone(), config.data_dir.join("media"), async move {
             let _ = purge_stopped.await;
         }));
+    // Video and audio uploads still pending are finished beside HTTP (when ffmpeg is here).
+    let (stop_media, media_stopped) = tokio::sync::oneshot::channel::<()>();
+    let media = av_tools.map(|tools| {
+        let dir = config.data_dir.join("media");
+        tokio::spawn(kereru_service::media_av::worker::run(database.pool.clone(), dir, tools, async move {
+            let _ = media_stopped.await;
+        }))
+    });
     // Self-service claims: the verifier looks at waiting claims' DNS records beside HTTP.
     let (stop_claims, claims_stopped) = tokio::sync::oneshot::channel::<()>();
     let claims = config.provider.self_service.then(|| {
@@ -249,6 +273,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         if let Err(error) = task.await {
             tracing::warn!("scheduled statuses or poll expiry: {error}");
         }
+    }
+    drop(stop_cards);
+    if let Err(error) = cards.await {
+        tracing::warn!("cards worker: {error}");
+    }
+    drop(stop_media);
+    if let Some(task) = media
+        && let Err(error) = task.await
+    {
+        tracing::warn!("media worker: {error}");
     }
     drop(stop_claims);
     if let Some(task) = claims

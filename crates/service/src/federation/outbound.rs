@@ -213,8 +213,9 @@ pub async fn note_of(
             media_type: m.file.content_type.clone(),
             description: m.description.clone(),
             blurhash: m.blurhash.clone(),
-            width: Some(m.file.width),
-            height: Some(m.file.height),
+            // Audio has no pixels to tell.
+            width: (m.file.width > 0).then_some(m.file.width),
+            height: (m.file.height > 0).then_some(m.file.height),
             focus: m.focus.map(|f| (f.x, f.y)),
         })
         .collect();

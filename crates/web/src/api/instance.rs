@@ -53,7 +53,36 @@ fn account_configuration() -> Value {
     })
 }
 
-fn shared_configuration() -> Value {
+/// Video and audio types and limits, announced only where ffmpeg is installed.
+const AV_MIME_TYPES: &[&str] = &[
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
+    "video/x-matroska",
+    "audio/mpeg",
+    "audio/mp3",
+    "audio/mp4",
+    "audio/x-m4a",
+    "audio/ogg",
+    "audio/wav",
+    "audio/wave",
+    "audio/x-wav",
+    "audio/flac",
+    "audio/webm",
+];
+
+fn shared_configuration(av: bool) -> Value {
+    let mime_types: Vec<&str> =
+        SUPPORTED_MIME_TYPES.iter().chain(if av { AV_MIME_TYPES } else { &[] }).copied().collect();
+    let (video_size, frame_rate, matrix) = if av {
+        (
+            kereru_media::av::VIDEO_SIZE_LIMIT,
+            kereru_media::av::VIDEO_FRAME_RATE_LIMIT as u64,
+            kereru_media::av::VIDEO_MATRIX_LIMIT,
+        )
+    } else {
+        (0, 0, 0)
+    };
     json!({
         "accounts": account_configuration(),
         "statuses": {
@@ -62,12 +91,12 @@ fn shared_configuration() -> Value {
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
-            "supported_mime_types": SUPPORTED_MIME_TYPES,
+            "supported_mime_types": mime_types,
             "image_size_limit": IMAGE_SIZE_LIMIT,
             "image_matrix_limit": IMAGE_MATRIX_LIMIT,
-            "video_size_limit": 0,
-            "video_frame_rate_limit": 0,
-            "video_matrix_limit": 0,
+            "video_size_limit": video_size,
+            "video_frame_rate_limit": frame_rate,
+            "video_matrix_limit": matrix,
             "description_limit": 1500,
         },
         "polls": {
@@ -110,7 +139,7 @@ async fn about(state: &AppState, tenant: &Tenant) -> Result<(String, Vec<Value>)
 pub async fn v1(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) -> Result<HttpResponse, WebError> {
     let (contact, usage, domains) = contact_and_usage(&state, &tenant).await?;
     let (description, rules) = about(&state, &tenant).await?;
-    let mut configuration = shared_configuration();
+    let mut configuration = shared_configuration(state.settings.av_tools.is_some());
     configuration["accounts"] = json!({ "max_featured_tags": 10, "max_pinned_statuses": 5 });
     Ok(HttpResponse::Ok().json(json!({
         "uri": tenant.account_host.as_str(),
@@ -139,7 +168,7 @@ pub async fn v2(req: HttpRequest, state: web::Data<AppState>, tenant: Tenant) ->
         let mut conn = state.pool.get().await?;
         kereru_store::limited_federation::is_on(&mut conn, tenant.id).await?
     };
-    let mut configuration = shared_configuration();
+    let mut configuration = shared_configuration(state.settings.av_tools.is_some());
     configuration["urls"] = json!({ "streaming": streaming_url(&req, &tenant), "status": null });
     configuration["vapid"] = json!({ "public_key": super::push::server_key(&state, tenant.id).await? });
     configuration["translation"] = json!({ "enabled": false });

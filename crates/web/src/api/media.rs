@@ -22,12 +22,15 @@ pub use kereru_media::ProfileImage;
 use kereru_media::params::{self as media_params, InvalidParam};
 use kereru_media::{ProcessError, files};
 use kereru_service::media::{self as actions, Change, MediaActionError, Upload};
-use kereru_store::media::{MediaAttachment, MediaError, StoredFile};
+use kereru_service::media_av::{AvOptions, Finish};
+use kereru_store::media::{MediaAttachment, MediaError, Processing, StoredFile};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-/// The whole upload request: a file and a thumbnail at their limit, and the text fields.
-pub const UPLOAD_BODY_LIMIT: u64 = 2 * IMAGE_SIZE_LIMIT + 1024 * 1024;
+/// The whole upload request: a file (a video at most) and a thumbnail at their limit, and the text fields.
+pub const UPLOAD_BODY_LIMIT: u64 = VIDEO_SIZE_LIMIT + IMAGE_SIZE_LIMIT + 1024 * 1024;
+/// The largest video or audio upload (the instance document's `video_size_limit`).
+pub const VIDEO_SIZE_LIMIT: u64 = kereru_media::av::VIDEO_SIZE_LIMIT;
 const TEXT_FIELD_LIMIT: usize = 64 * 1024;
 const PART_LIMIT: usize = 32;
 
@@ -61,6 +64,15 @@ fn too_large_file(field: &str) -> WebError {
     ))
 }
 
+/// The multipart reader's refusal of a part over the video limit.
+fn too_large_part(field: &str) -> WebError {
+    if field == "file" {
+        WebError::Unprocessable(kereru_media::av::AvError::TooLarge.to_string())
+    } else {
+        too_large_file(field)
+    }
+}
+
 /// Maps the store's attachment errors to responses. Status creation uses it
 /// for `attach_to_status`: Mastodon's 422 names the ids it could not take.
 pub fn media_error(error: MediaError) -> WebError {
@@ -68,7 +80,9 @@ pub fn media_error(error: MediaError) -> WebError {
         MediaError::NotFound(id) | MediaError::AlreadyAttached(id) => {
             WebError::Unprocessable(format!("Media {id} not found or already attached to another post"))
         }
-        MediaError::Dimension(_) => WebError::Unprocessable(error.to_string()),
+        MediaError::Dimension(_) | MediaError::NotProcessed(_) | MediaError::VideoWithOthers => {
+            WebError::Unprocessable(error.to_string())
+        }
         MediaError::Store(error) => error.into(),
     }
 }
@@ -86,6 +100,9 @@ fn action_error(error: MediaActionError) -> WebError {
     match error {
         MediaActionError::NotFound => crate::error::not_found(),
         MediaActionError::Image(error) => process_error(error),
+        MediaActionError::ImageTooLarge(field) => too_large_file(field),
+        MediaActionError::Av(error) if error.is_client_error() => WebError::Unprocessable(error.to_string()),
+        MediaActionError::Av(error) => WebError::Internal(error.to_string()),
         MediaActionError::Attachment(error) => media_error(error),
         MediaActionError::Store(error) => error.into(),
     }
@@ -113,18 +130,40 @@ fn geometry(file: &StoredFile) -> Value {
     })
 }
 
+/// `meta.original` of a video (or gifv) and of audio, as Mastodon gives them.
+fn av_original(attachment: &MediaAttachment) -> Option<Value> {
+    let probe: kereru_media::av::Probe = serde_json::from_str(attachment.av_meta.as_deref()?).ok()?;
+    let bitrate = probe.bitrate.unwrap_or_else(|| (attachment.file_size as f64 * 8.0 / probe.duration) as i64);
+    Some(match &probe.video {
+        Some(video) => json!({
+            "width": video.width,
+            "height": video.height,
+            "frame_rate": video.frame_rate,
+            "duration": probe.duration,
+            "bitrate": bitrate,
+        }),
+        None => json!({ "duration": probe.duration, "bitrate": bitrate }),
+    })
+}
+
 /// Mastodon's MediaAttachment entity; also what a Status's `media_attachments` lists.
+/// `url` is null while the file is being processed (as Mastodon's).
 pub fn attachment_json(urls: &TenantUrls, attachment: &MediaAttachment) -> Value {
     let mut meta = serde_json::Map::new();
     if let Some(focus) = attachment.focus {
         meta.insert("focus".into(), json!({ "x": focus.x, "y": focus.y }));
     }
-    meta.insert("original".into(), geometry(&attachment.file));
+    let original = if attachment.media_type.is_av() { av_original(attachment) } else { None };
+    meta.insert("original".into(), original.unwrap_or_else(|| geometry(&attachment.file)));
     meta.insert("small".into(), geometry(&attachment.thumbnail));
+    let url = match attachment.processing {
+        Processing::Done => Some(file_url(urls, &attachment.file.file_name)),
+        Processing::Pending | Processing::Failed => None,
+    };
     json!({
         "id": attachment.id.to_string(),
         "type": attachment.media_type.as_str(),
-        "url": file_url(urls, &attachment.file.file_name),
+        "url": url,
         "preview_url": file_url(urls, &attachment.thumbnail.file_name),
         "remote_url": null,
         "preview_remote_url": null,
@@ -172,7 +211,7 @@ pub fn remote_attachment_json(attachment: &kereru_store::statuses::RemoteAttachm
 fn upload_limits() -> multipart::Limits {
     multipart::Limits {
         body: UPLOAD_BODY_LIMIT,
-        file: IMAGE_SIZE_LIMIT as usize,
+        file: VIDEO_SIZE_LIMIT as usize,
         text: TEXT_FIELD_LIMIT,
         parts: PART_LIMIT,
     }
@@ -183,7 +222,7 @@ fn file_part(form: &multipart::Form, name: &str) -> Result<Option<Bytes>, WebErr
     match form.get(name) {
         None => Ok(None),
         Some(Part::File(bytes)) => Ok(Some(bytes.clone())),
-        Some(Part::TooLarge) => Err(too_large_file(name)),
+        Some(Part::TooLarge) => Err(too_large_part(name)),
         // Only possible for a name the query string gave.
         Some(Part::Text(_)) => Err(WebError::Unprocessable(format!("{name} must be a file"))),
     }
@@ -196,15 +235,60 @@ fn tenant_dir(state: &AppState, tenant: &Tenant) -> PathBuf {
 // ---------------------------------------------------------------------------
 // Handlers
 
-/// `POST /api/v1/media` and `/api/v2/media`: multipart `file` (required),
-/// `thumbnail`, `description`, `focus`. Images are processed before the
-/// answer, so both answer 200 with the attachment.
+/// `POST /api/v1/media`: as [`upload`], but video and audio are finished
+/// before the answer (200), as Mastodon's v1.
+pub async fn upload_v1(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    upload_with(req, state, tenant, auth, payload, Finish::Now).await
+}
+
+/// `POST /api/v2/media`: multipart `file` (required), `thumbnail`,
+/// `description`, `focus`. Images are processed before the answer (200);
+/// video and audio are checked and answered with 202 and `url: null`, then
+/// finished by the worker (`GET /api/v1/media/{id}` answers 206 until then).
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
     auth: Auth,
     payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    upload_with(req, state, tenant, auth, payload, Finish::Later).await
+}
+
+/// The status an attachment is answered with: 206 while it is processed, as Mastodon.
+fn processing_status(
+    attachment: &MediaAttachment,
+    pending: actix_web::http::StatusCode,
+) -> Result<HttpResponse, WebError> {
+    match attachment.processing {
+        Processing::Done => Ok(HttpResponse::Ok().finish()),
+        Processing::Pending => Ok(HttpResponse::build(pending).finish()),
+        Processing::Failed => Err(WebError::Unprocessable("Error processing thumbnail for uploaded media".into())),
+    }
+}
+
+fn answer(
+    urls: &TenantUrls,
+    attachment: &MediaAttachment,
+    pending: actix_web::http::StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let status = processing_status(attachment, pending)?.status();
+    Ok(HttpResponse::build(status).json(attachment_json(urls, attachment)))
+}
+
+async fn upload_with(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    auth: Auth,
+    payload: web::Payload,
+    finish: Finish,
 ) -> Result<HttpResponse, WebError> {
     let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let mut form = multipart::read(req.headers(), payload, upload_limits(), &["file", "thumbnail"]).await?;
@@ -216,10 +300,11 @@ pub async fn upload(
     let thumbnail = file_part(&form, "thumbnail")?;
     drop(form);
     let upload = Upload { file, thumbnail, description, focus };
-    let attachment = actions::upload(&state.pool, tenant_dir(&state, &tenant), tenant.id, account.id, upload)
+    let av = AvOptions { tools: state.settings.av_tools.as_ref(), finish };
+    let attachment = actions::upload(&state.pool, tenant_dir(&state, &tenant), tenant.id, account.id, upload, av)
         .await
         .map_err(action_error)?;
-    Ok(HttpResponse::Ok().json(attachment_json(&tenant.urls, &attachment)))
+    answer(&tenant.urls, &attachment, actix_web::http::StatusCode::ACCEPTED)
 }
 
 /// `account`'s media `id` on this tenant, while no status has it (as Mastodon finds it).
@@ -242,7 +327,7 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let attachment = find_unattached(&state, &tenant, &auth, &id).await?;
-    Ok(HttpResponse::Ok().json(attachment_json(&tenant.urls, &attachment)))
+    answer(&tenant.urls, &attachment, actix_web::http::StatusCode::PARTIAL_CONTENT)
 }
 
 /// `PUT /api/v1/media/{id}`: `description`, `focus`, `thumbnail`, as a form,
@@ -256,6 +341,7 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let existing = find_unattached(&state, &tenant, &auth, &id).await?;
+    processing_status(&existing, actix_web::http::StatusCode::PARTIAL_CONTENT)?;
     let account = auth.user(crate::extract::Scope::WriteMedia)?;
     let change = if multipart::is_multipart(req.headers()) {
         let mut form = multipart::read(req.headers(), payload, upload_limits(), &["thumbnail"]).await?;
@@ -276,7 +362,7 @@ pub async fn update(
     let dir = tenant_dir(&state, &tenant);
     let attachment =
         actions::update(&state.pool, dir, tenant.id, account.id, existing.id, change).await.map_err(action_error)?;
-    Ok(HttpResponse::Ok().json(attachment_json(&tenant.urls, &attachment)))
+    answer(&tenant.urls, &attachment, actix_web::http::StatusCode::PARTIAL_CONTENT)
 }
 
 /// `GET /system/media/{name}`: a stored file, from this tenant's directory

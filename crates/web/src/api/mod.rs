@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod cards;
 pub mod domain_blocks;
 pub mod entities;
 pub mod filtering;
@@ -78,6 +79,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/statuses/{id}/source", web::get().to(statuses::source))
         .route("/api/v1/statuses/{id}/favourited_by", web::get().to(statuses::favourited_by))
         .route("/api/v1/statuses/{id}/reblogged_by", web::get().to(statuses::reblogged_by))
+        // Before `{action}`, which would take it.
+        .route("/api/v1/statuses/{id}/translate", web::post().to(cards::translate))
         .route("/api/v1/statuses/{id}/{action}", web::post().to(statuses::act))
         .route("/api/v1/timelines/home", web::get().to(timelines::home))
         .route("/api/v1/timelines/public", web::get().to(timelines::public))
@@ -88,7 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/notifications/clear", web::post().to(notifications::clear))
         .route(r"/api/v1/notifications/{id:\d+}", web::get().to(notifications::show))
         .route(r"/api/v1/notifications/{id:\d+}/dismiss", web::post().to(notifications::dismiss))
-        .route("/api/v1/media", web::post().to(media::upload))
+        .route("/api/v1/media", web::post().to(media::upload_v1))
         .route("/api/v2/media", web::post().to(media::upload))
         .route("/api/v1/media/{id}", web::get().to(media::show))
         .route("/api/v1/media/{id}", web::put().to(media::update))
@@ -103,5 +106,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(lists::routes)
         .configure(tags::routes)
         .configure(notification_groups::routes)
-        .configure(notification_policy::routes);
+        .configure(notification_policy::routes)
+        .configure(cards::routes);
 }

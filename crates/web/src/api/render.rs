@@ -165,6 +165,7 @@ impl<'a> Renderer<'a> {
                     .push(super::media::remote_attachment_json(&attachment));
             }
         }
+        let mut cards = kereru_store::cards::for_statuses(conn, &ids).await?;
         let tag_rows = statuses::tags_of(conn, &ids).await?;
         let mut polls = super::polls::for_statuses(conn, &ids, self.viewer).await?;
         // Statuses in threads the viewer muted say so.
@@ -238,7 +239,7 @@ impl<'a> Renderer<'a> {
                 "tags": tags,
                 "emojis": [],
                 "media_attachments": media_json.remove(&status.id).unwrap_or_default(),
-                "card": null,
+                "card": cards.remove(&status.id).as_ref().map(super::cards::card_json),
                 "poll": polls.remove(&status.id),
                 "quote": null,
                 "quote_approval": null,

@@ -164,6 +164,7 @@ async fn store_note(
     statuses::add_mentions(conn, status.id, &mention_ids).await?;
     let tags: Vec<String> = note.hashtags.iter().take(20).cloned().collect();
     statuses::add_tags(conn, status.id, &tags).await?;
+    crate::cards::enqueue(conn, status.id, &status.content).await?;
     let attachments: Vec<_> = note
         .attachments
         .iter()
