@@ -194,3 +194,26 @@ async fn a_quoting_note_names_what_it_quotes_and_every_note_who_may_quote_it() {
     assert!(context.contains("https://w3id.org/fep/044f#quote"), "{context}");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_persons_default_quote_policy_applies_to_posts_that_name_none() {
+    let world = World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").start().await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("a.test", "bob").await;
+    let changed = alice
+        .client
+        .patch("http://a.test/api/v1/accounts/update_credentials")
+        .bearer_auth(&alice.token)
+        .form(&[("source[quote_policy]", "nobody")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let (_, guarded) = post(&alice, &[("status", "mine alone")]).await;
+    assert_eq!(approval(&guarded), (json!([]), json!("automatic")));
+    assert_eq!(quote(&bob, "may I", guarded["id"].as_str().unwrap()).await.0, StatusCode::FORBIDDEN);
+    // A post that names its policy keeps it.
+    let (_, open) = post(&alice, &[("status", "anyone"), ("quote_approval_policy", "public")]).await;
+    assert_eq!(quote(&bob, "thanks", open["id"].as_str().unwrap()).await.1["quote"]["state"], "accepted");
+    world.stop().await;
+}

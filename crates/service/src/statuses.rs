@@ -231,7 +231,16 @@ pub async fn post(
                     .execute(conn)
                     .await?;
             }
-            if let Some(policy) = new.quote_policy.filter(|p| *p != kereru_store::quotes::QuotePolicy::Public) {
+            // Who may quote it: as asked, else the person's default (`source[quote_policy]`).
+            let policy = match new.quote_policy {
+                Some(policy) => policy,
+                None => {
+                    let default = kereru_store::account_settings::get(conn, author).await?.quote_policy;
+                    kereru_store::quotes::QuotePolicy::parse(&default)
+                        .unwrap_or(kereru_store::quotes::QuotePolicy::Public)
+                }
+            };
+            if policy != kereru_store::quotes::QuotePolicy::Public {
                 kereru_store::quotes::set_policy(conn, status.id, policy).await?;
             }
             let mut events = deliver::status(conn, &status, &mentioned).await?;
