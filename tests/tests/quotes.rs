@@ -217,3 +217,25 @@ async fn a_persons_default_quote_policy_applies_to_posts_that_name_none() {
     assert_eq!(quote(&bob, "thanks", open["id"].as_str().unwrap()).await.1["quote"]["state"], "accepted");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_followers_only_quote_is_not_shown_to_a_quoted_author_who_may_not_see_it() {
+    let world = World::new().tenant("a.test").user("a.test", "alice").user("a.test", "bob").start().await;
+    let alice = world.login("a.test", "alice").await;
+    let bob = world.login("a.test", "bob").await;
+    let original = alice.toot("public words", "public").await;
+    // Bob quotes it to his followers only; alice doesn't follow him.
+    let (status, quoting) =
+        post(&bob, &[("status", "between us"), ("quoted_status_id", &original), ("visibility", "private")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(quoting["quote"]["state"], "accepted");
+    let quoting_id = quoting["id"].as_str().unwrap();
+    let notes = alice.get_json("/api/v1/notifications").await;
+    assert!(!notes.as_array().unwrap().iter().any(|n| n["type"] == "quote"), "no notification naming it: {notes}");
+    // Nor does the list or a revocation reveal it.
+    assert!(alice.get_json(&format!("/api/v1/statuses/{original}/quotes")).await.as_array().unwrap().is_empty());
+    let revoke = alice.post(&format!("/api/v1/statuses/{original}/quotes/{quoting_id}/revoke"), &[]).await;
+    assert_eq!(revoke.status(), StatusCode::NOT_FOUND);
+    assert_eq!(bob.get_json(&format!("/api/v1/statuses/{quoting_id}")).await["quote"]["state"], "accepted");
+    world.stop().await;
+}

@@ -62,8 +62,11 @@ pub async fn record(
     if state != QuoteState::Accepted {
         return Ok(None);
     }
-    let local_author = accounts::get_unchecked(conn, quoted.account_id).await?.is_some_and(|a| a.domain_id.is_some());
-    if !local_author {
+    // A local author hears of it only if they may see the quoting post (a followers-only one may not be theirs to see).
+    let Some(author_tenant) = accounts::get_unchecked(conn, quoted.account_id).await?.and_then(|a| a.domain_id) else {
+        return Ok(None);
+    };
+    if statuses::visible_one(conn, author_tenant, Some(quoted.account_id), status.id).await?.is_none() {
         return Ok(None);
     }
     let made = notifications::notify(conn, quoted.account_id, status.account_id, "quote", Some(status.id)).await?;
@@ -83,10 +86,14 @@ pub async fn revoke(
         if own.is_none_or(|s| s.account_id != actor.account.id) {
             return Err(ServiceError::NotFound);
         }
+        // What the author may not see, they can't name: 404 as for any unknown id.
+        let quoting_status = statuses::visible_one(conn, actor.tenant.id, Some(actor.account.id), quoting)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if !quotes::set_state(conn, quoting, quoted, QuoteState::Revoked).await? {
             return Err(ServiceError::NotFound);
         }
-        statuses::get_unchecked(conn, quoting).await?.ok_or(ServiceError::NotFound)
+        Ok(quoting_status)
     })
     .await
 }
