@@ -5,6 +5,7 @@
 //! there is no query here that reads one tenant's rows without naming it.
 
 pub mod about;
+pub mod announcements;
 pub mod account_domain_blocks;
 pub mod account_notes;
 pub mod account_security;
@@ -66,6 +67,7 @@ pub mod statuses;
 pub mod suggestions;
 pub mod tags;
 pub mod thread_mutes;
+pub mod trends;
 pub mod tombstones;
 pub mod usage;
 pub mod web_sessions;
