@@ -112,11 +112,8 @@ async fn admins_publish_and_people_read_dismiss_and_react_live() {
     assert!(half.body.contains("Give both a start and an end"), "{}", half.body);
 
     // A draft is invisible to people.
-    let fields = [
-        ("text", "Maintenance tonight #downtime"),
-        ("starts_at", "2026-12-24T18:00"),
-        ("ends_at", "2026-12-24T20:00"),
-    ];
+    let fields =
+        [("text", "Maintenance tonight #downtime"), ("starts_at", "2026-12-24T18:00"), ("ends_at", "2026-12-24T20:00")];
     let saved = boss.submit("/admin/announcements", "/admin/announcements", &fields).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let id = only_id(&world, "a.test").await;
@@ -193,12 +190,17 @@ async fn admins_publish_and_people_read_dismiss_and_react_live() {
     let edit = other.submit("/admin/announcements", &format!("/admin/announcements/{id}"), &[("text", "mine")]).await;
     assert_eq!(edit.status, StatusCode::NOT_FOUND);
     // a.test's token means nothing on b.test.
-    let foreign = alice.client.get("http://b.test/api/v1/announcements").bearer_auth(&alice.token).send().await.unwrap();
+    let foreign =
+        alice.client.get("http://b.test/api/v1/announcements").bearer_auth(&alice.token).send().await.unwrap();
     assert_eq!(foreign.status(), StatusCode::UNAUTHORIZED);
 
     // Edited while published: streamed again.
     let edited = boss
-        .submit("/admin/announcements", &format!("/admin/announcements/{id}"), &[("text", "Maintenance moved to Friday")])
+        .submit(
+            "/admin/announcements",
+            &format!("/admin/announcements/{id}"),
+            &[("text", "Maintenance moved to Friday")],
+        )
         .await;
     assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
     let again = json_of(&stream.next("announcement").await);
@@ -213,15 +215,13 @@ async fn admins_publish_and_people_read_dismiss_and_react_live() {
     assert_eq!(put(&carol, react.clone()).await.unwrap().status(), StatusCode::NOT_FOUND);
 
     // Published at once, then deleted: streamed both ways.
-    let now = boss
-        .submit("/admin/announcements", "/admin/announcements", &[("text", "Welcome!"), ("publish", "on")])
-        .await;
+    let now =
+        boss.submit("/admin/announcements", "/admin/announcements", &[("text", "Welcome!"), ("publish", "on")]).await;
     assert_eq!(now.status, StatusCode::SEE_OTHER);
     let welcome = json_of(&stream.next("announcement").await);
     let welcome_id = welcome["id"].as_str().unwrap().to_string();
     assert_eq!(carol.get_json("/api/v1/announcements").await[0]["id"], welcome_id.as_str());
-    let removed =
-        boss.submit("/admin/announcements", &format!("/admin/announcements/{welcome_id}/remove"), &[]).await;
+    let removed = boss.submit("/admin/announcements", &format!("/admin/announcements/{welcome_id}/remove"), &[]).await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     assert_eq!(stream.next("announcement.delete").await, welcome_id);
     assert_eq!(carol.get_json("/api/v1/announcements").await, serde_json::json!([]));

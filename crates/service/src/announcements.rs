@@ -3,10 +3,10 @@
 //! emoji. Acts return the streaming events Mastodon sends for them, to publish
 //! after the commit.
 
+use crate::Actor;
 use crate::error::ServiceError;
 use crate::events::Event;
 use crate::tenant_admin::Admin;
-use crate::Actor;
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kereru_store::announcements::{self, Announcement, AnnouncementFields, MAX_REACTION_NAMES};
@@ -87,8 +87,11 @@ pub async fn create(
         admin.record(conn, "create_announcement", "announcement", Some(made.id), &label_of(&made.text), "").await?;
         let mut events = Vec::new();
         if publish {
-            made = announcements::set_published(conn, admin.tenant, made.id, true).await?.ok_or(ServiceError::NotFound)?;
-            admin.record(conn, "publish_announcement", "announcement", Some(made.id), &label_of(&made.text), "").await?;
+            made =
+                announcements::set_published(conn, admin.tenant, made.id, true).await?.ok_or(ServiceError::NotFound)?;
+            admin
+                .record(conn, "publish_announcement", "announcement", Some(made.id), &label_of(&made.text), "")
+                .await?;
             events.push(shown(&made));
         }
         Ok((made, events))
@@ -179,7 +182,9 @@ pub async fn react(
         }
         let names = announcements::reaction_names(conn, tenant, id).await?;
         if !names.iter().any(|n| n == name) && names.len() >= MAX_REACTION_NAMES {
-            return Err(ServiceError::Invalid("Validation failed: Maximum number of different reactions reached".into()));
+            return Err(ServiceError::Invalid(
+                "Validation failed: Maximum number of different reactions reached".into(),
+            ));
         }
         if !announcements::react(conn, tenant, actor.account.id, id, name).await? {
             return Ok(Vec::new());
@@ -236,7 +241,9 @@ mod tests {
 
     #[test]
     fn drafts_need_text_and_both_times_in_order() {
-        let at = |h: u32| chrono::NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(h, 0, 0)).map(|t| t.and_utc());
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(h, 0, 0)).map(|t| t.and_utc())
+        };
         assert!(check(&Draft { text: "Hello".into(), ..Draft::default() }).is_empty());
         assert_eq!(check(&Draft { text: "  ".into(), ..Draft::default() })[0].0, "text");
         let reversed = Draft { text: "x".into(), starts_at: at(5), ends_at: at(4), all_day: false };

@@ -104,18 +104,20 @@ pub async fn update(
     id: i64,
     fields: &AnnouncementFields,
 ) -> Result<Option<Announcement>, StoreError> {
-    Ok(diesel::update(announcements::table.filter(announcements::domain_id.eq(tenant.0)).filter(announcements::id.eq(id)))
-        .set((
-            announcements::text.eq(&fields.text),
-            announcements::starts_at.eq(fields.starts_at),
-            announcements::ends_at.eq(fields.ends_at),
-            announcements::all_day.eq(fields.all_day),
-            announcements::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(Announcement::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
+    Ok(diesel::update(
+        announcements::table.filter(announcements::domain_id.eq(tenant.0)).filter(announcements::id.eq(id)),
+    )
+    .set((
+        announcements::text.eq(&fields.text),
+        announcements::starts_at.eq(fields.starts_at),
+        announcements::ends_at.eq(fields.ends_at),
+        announcements::all_day.eq(fields.all_day),
+        announcements::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(Announcement::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Publishes or withdraws; `published_at` is set the first time it is published
@@ -131,9 +133,13 @@ pub async fn set_published(
     Ok(diesel::update(target)
         .set((
             announcements::published.eq(published),
-            announcements::published_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>(
-                if published { "COALESCE(published_at, now())" } else { "published_at" },
-            )),
+            announcements::published_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >(if published {
+                "COALESCE(published_at, now())"
+            } else {
+                "published_at"
+            })),
             announcements::updated_at.eq(now),
         ))
         .returning(Announcement::as_returning())
@@ -143,12 +149,18 @@ pub async fn set_published(
 }
 
 /// Deletes one of `tenant`'s announcements (dismissals and reactions go with it).
-pub async fn delete(conn: &mut AsyncPgConnection, tenant: DomainId, id: i64) -> Result<Option<Announcement>, StoreError> {
-    Ok(diesel::delete(announcements::table.filter(announcements::domain_id.eq(tenant.0)).filter(announcements::id.eq(id)))
-        .returning(Announcement::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    tenant: DomainId,
+    id: i64,
+) -> Result<Option<Announcement>, StoreError> {
+    Ok(diesel::delete(
+        announcements::table.filter(announcements::domain_id.eq(tenant.0)).filter(announcements::id.eq(id)),
+    )
+    .returning(Announcement::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Records that `account` dismissed the announcement (again is fine).
@@ -206,7 +218,11 @@ pub async fn reactions(
         .filter(announcement_reactions::domain_id.eq(tenant.0))
         .filter(announcement_reactions::announcement_id.eq_any(ids))
         .order(announcement_reactions::created_at.asc())
-        .select((announcement_reactions::announcement_id, announcement_reactions::name, announcement_reactions::account_id))
+        .select((
+            announcement_reactions::announcement_id,
+            announcement_reactions::name,
+            announcement_reactions::account_id,
+        ))
         .load(conn)
         .await?;
     let mut out: HashMap<i64, Vec<Reaction>> = HashMap::new();

@@ -5,7 +5,6 @@
 //! there is no query here that reads one tenant's rows without naming it.
 
 pub mod about;
-pub mod announcements;
 pub mod account_domain_blocks;
 pub mod account_notes;
 pub mod account_security;
@@ -14,6 +13,7 @@ pub mod accounts;
 pub mod activity;
 pub mod admin_actions;
 pub mod admin_overview;
+pub mod announcements;
 pub mod authorized_apps;
 pub mod cards;
 pub mod cluster;
@@ -67,8 +67,8 @@ pub mod statuses;
 pub mod suggestions;
 pub mod tags;
 pub mod thread_mutes;
-pub mod trends;
 pub mod tombstones;
+pub mod trends;
 pub mod usage;
 pub mod web_sessions;
 pub mod webhooks;

@@ -206,10 +206,7 @@ pub async fn link_history(
 }
 
 /// The fetched cards with these ids, in no order.
-pub async fn cards(
-    conn: &mut AsyncPgConnection,
-    ids: &[i64],
-) -> Result<Vec<crate::cards::PreviewCard>, StoreError> {
+pub async fn cards(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<Vec<crate::cards::PreviewCard>, StoreError> {
     use crate::schema::preview_cards;
     Ok(preview_cards::table
         .filter(preview_cards::id.eq_any(ids))

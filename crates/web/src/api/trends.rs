@@ -30,7 +30,9 @@ fn window(params: &Params, default: i64) -> Result<(i64, i64), WebError> {
     let number = |key: &str| -> Result<Option<i64>, WebError> {
         match params.str(key).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => v.parse::<i64>().map(Some).map_err(|_| WebError::Unprocessable(format!("{key} must be a number"))),
+            Some(v) => {
+                v.parse::<i64>().map(Some).map_err(|_| WebError::Unprocessable(format!("{key} must be a number")))
+            }
         }
     };
     let limit = number("limit")?.unwrap_or(default).clamp(1, default * 2);

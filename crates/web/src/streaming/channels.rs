@@ -230,7 +230,9 @@ impl Subscriber {
             },
             // Announcements go to every user stream of their tenant, as Mastodon sends them to each timeline.
             Event::Announcement { tenant, announcement_id } if *tenant == self.tenant.id.0 => match channel {
-                Channel::User if self.account.is_some() => Some(("announcement", Check::Announcement(*announcement_id))),
+                Channel::User if self.account.is_some() => {
+                    Some(("announcement", Check::Announcement(*announcement_id)))
+                }
                 _ => None,
             },
             Event::AnnouncementReaction { tenant, announcement_id, name, count } if *tenant == self.tenant.id.0 => {

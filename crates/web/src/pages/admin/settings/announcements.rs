@@ -255,11 +255,7 @@ async fn switch(
     let events = service::set_published(&mut conn, admin(tenant, page, &label), id, publish).await?;
     drop(conn);
     state.publish(&events).await;
-    Ok(see_other(if publish {
-        "/admin/announcements?done=published"
-    } else {
-        "/admin/announcements?done=withdrawn"
-    }))
+    Ok(see_other(if publish { "/admin/announcements?done=published" } else { "/admin/announcements?done=withdrawn" }))
 }
 
 /// `POST /admin/announcements/{id}/publish`
