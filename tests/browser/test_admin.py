@@ -125,3 +125,30 @@ def test_a_host_admin_adds_a_tenant_and_sees_its_dns_records(kereru, browsers, s
     browser.click("Moderation everywhere")
     assert host in browser.find("table").text, "every tenant has a row"
     screenshot("admin-host-moderation", browser)
+
+
+def test_an_admin_publishes_an_announcement_and_turns_trends_off(kereru, browsers, screenshot):
+    host, admin = own_tenant(kereru, "news")
+    browser = browsers.new("admin")
+    sign_in(browser, kereru, admin)
+    browser.open(kereru.url(host, "/admin"))
+    browser.click("Announcements")
+    assert browser.url == kereru.url(host, "/admin/announcements")
+    assert "No announcements yet." in browser.text
+    assert not browser.unlabelled_controls(), browser.unlabelled_controls()
+    browser.fill("Text", "The harbour festival is on Saturday! #festival")
+    browser.fill("Publish now", True)
+    browser.submit("Save the announcement")
+    assert "The announcement is published." in browser.text
+    assert "The harbour festival is on Saturday!" in browser.text
+    assert "Published" in browser.text
+    assert not browser.unlabelled_controls(), browser.unlabelled_controls()
+    screenshot("admin-announcements", browser)
+
+    browser.click("Trends")
+    assert browser.url == kereru.url(host, "/admin/trends")
+    browser.fill("Show trends", False)
+    browser.submit("Save")
+    assert "Saved." in browser.text
+    assert not browser.control("Show trends").is_selected()
+    screenshot("admin-trends", browser)

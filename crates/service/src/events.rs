@@ -46,6 +46,25 @@ pub enum Event {
         account_id: i64,
         conversation_id: i64,
     },
+    /// An announcement of `tenant` was published or edited while published:
+    /// every `user` stream there hears of it (`announcement`).
+    Announcement {
+        tenant: i64,
+        announcement_id: i64,
+    },
+    /// Someone reacted to (or took back a reaction to) an announcement of
+    /// `tenant`: `count` is how many now have (`announcement.reaction`).
+    AnnouncementReaction {
+        tenant: i64,
+        announcement_id: i64,
+        name: String,
+        count: i64,
+    },
+    /// An announcement of `tenant` was withdrawn or deleted (`announcement.delete`).
+    AnnouncementDeleted {
+        tenant: i64,
+        announcement_id: i64,
+    },
 }
 
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.

@@ -10,6 +10,7 @@
 pub mod account_mails;
 pub mod account_security;
 pub mod accounts;
+pub mod announcements;
 pub mod authorized_apps;
 pub mod blocks;
 pub mod cards;

@@ -19,7 +19,7 @@ pub struct Admin<'a> {
 }
 
 impl Admin<'_> {
-    async fn record(
+    pub(crate) async fn record(
         &self,
         conn: &mut AsyncPgConnection,
         action: &str,
@@ -42,7 +42,7 @@ impl Admin<'_> {
         Ok(())
     }
 
-    async fn authorize(&self, conn: &mut AsyncPgConnection) -> Result<(), ServiceError> {
+    pub(crate) async fn authorize(&self, conn: &mut AsyncPgConnection) -> Result<(), ServiceError> {
         staff::authorize(conn, self.tenant, self.account, Need::Administer).await?;
         Ok(())
     }

@@ -1220,3 +1220,50 @@ diesel::table! {
 
 diesel::joinable!(status_cards -> preview_cards (card_id));
 diesel::allow_tables_to_appear_in_same_query!(preview_cards, status_cards);
+
+// == announce ==
+diesel::table! {
+    announcements (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        text -> Text,
+        starts_at -> Nullable<Timestamptz>,
+        ends_at -> Nullable<Timestamptz>,
+        all_day -> Bool,
+        published -> Bool,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    announcement_dismissals (announcement_id, account_id) {
+        announcement_id -> BigInt,
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    announcement_reactions (announcement_id, account_id, name) {
+        announcement_id -> BigInt,
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tenant_trends (domain_id) {
+        domain_id -> BigInt,
+        enabled -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
+diesel::joinable!(announcement_reactions -> announcements (announcement_id));
+diesel::allow_tables_to_appear_in_same_query!(announcements, announcement_dismissals, announcement_reactions);

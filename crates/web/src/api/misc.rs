@@ -77,11 +77,3 @@ pub async fn save_markers(
 pub async fn custom_emojis() -> HttpResponse {
     HttpResponse::Ok().json(Vec::<Value>::new())
 }
-
-/// Features Kererū does not have yet (lists, filters, announcements,
-/// conversations, trends, followed tags, suggestions): apps call these on
-/// start, and an empty list is the true answer.
-pub async fn none_yet(auth: crate::auth::MaybeAuth) -> HttpResponse {
-    let _ = auth;
-    HttpResponse::Ok().json(Vec::<Value>::new())
-}

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod announcements;
 pub mod cards;
 pub mod domain_blocks;
 pub mod entities;
@@ -27,6 +28,7 @@ pub mod social;
 pub mod statuses;
 pub mod tags;
 pub mod timelines;
+pub mod trends;
 
 use crate::oauth::apps;
 use actix_web::web;
@@ -54,11 +56,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/custom_emojis", web::get().to(misc::custom_emojis))
         .route("/api/v1/blocks", web::get().to(relationships::blocked))
         .route("/api/v1/mutes", web::get().to(relationships::muted))
-        .route("/api/v1/announcements", web::get().to(misc::none_yet))
-        .route("/api/v1/trends", web::get().to(misc::none_yet))
-        .route("/api/v1/trends/tags", web::get().to(misc::none_yet))
-        .route("/api/v1/trends/statuses", web::get().to(misc::none_yet))
-        .route("/api/v1/trends/links", web::get().to(misc::none_yet))
         .route("/api/v2/search", web::get().to(search::search))
         .route("/api/v1/accounts/lookup", web::get().to(accounts::lookup))
         .route("/api/v1/accounts/relationships", web::get().to(relationships::relationships_of))
@@ -107,5 +104,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(notification_groups::routes)
         .configure(notification_policy::routes)
-        .configure(cards::routes);
+        .configure(cards::routes)
+        .configure(announcements::routes)
+        .configure(trends::routes);
 }

@@ -163,6 +163,10 @@ enum Check {
     Conversation(i64),
     /// Nothing: the payload is the id of a status that is gone.
     Deleted,
+    /// The tenant's announcement is still published.
+    Announcement(i64),
+    /// Nothing: the payload is made from the event alone.
+    Fixed(String),
 }
 
 impl Subscriber {
@@ -224,6 +228,32 @@ impl Subscriber {
                 Channel::Direct => Some(("conversation", Check::Conversation(*conversation_id))),
                 _ => None,
             },
+            // Announcements go to every user stream of their tenant, as Mastodon sends them to each timeline.
+            Event::Announcement { tenant, announcement_id } if *tenant == self.tenant.id.0 => match channel {
+                Channel::User if self.account.is_some() => {
+                    Some(("announcement", Check::Announcement(*announcement_id)))
+                }
+                _ => None,
+            },
+            Event::AnnouncementReaction { tenant, announcement_id, name, count } if *tenant == self.tenant.id.0 => {
+                match channel {
+                    Channel::User if self.account.is_some() => {
+                        let payload = serde_json::json!({
+                            "name": name,
+                            "count": count,
+                            "announcement_id": announcement_id.to_string(),
+                        });
+                        Some(("announcement.reaction", Check::Fixed(payload.to_string())))
+                    }
+                    _ => None,
+                }
+            }
+            Event::AnnouncementDeleted { tenant, announcement_id } if *tenant == self.tenant.id.0 => match channel {
+                Channel::User if self.account.is_some() => {
+                    Some(("announcement.delete", Check::Fixed(announcement_id.to_string())))
+                }
+                _ => None,
+            },
             Event::Notification { account_id, notification_id } if self.is(*account_id) => match channel {
                 Channel::User if self.notifications => Some(("notification", Check::Notification(*notification_id))),
                 Channel::UserNotification => Some(("notification", Check::Notification(*notification_id))),
@@ -252,7 +282,7 @@ impl Subscriber {
             Event::StatusCreated { status_id, .. }
             | Event::StatusUpdated { status_id, .. }
             | Event::StatusDeleted { status_id, .. } => Some(*status_id),
-            Event::Notification { .. } | Event::Conversation { .. } => None,
+            _ => None,
         };
         let mut conn = state.pool.get().await?;
         // Rendered once per event and filter context, however many channels it goes to.
@@ -286,6 +316,8 @@ impl Subscriber {
                 }
                 (Check::Notification(id), _) => self.render_notification(&mut conn, id).await?,
                 (Check::Conversation(id), _) => self.render_conversation(&mut conn, id).await?,
+                (Check::Announcement(id), _) => self.render_announcement(&mut conn, id).await?,
+                (Check::Fixed(payload), _) => Some(payload),
                 _ => None,
             };
             if let Some(payload) = payload {
@@ -330,6 +362,21 @@ impl Subscriber {
         Ok(Some(
             serde_json::to_string(&value).map_err(|e| WebError::Internal(format!("rendering a conversation: {e}")))?,
         ))
+    }
+
+    /// A published announcement as Mastodon streams it (no viewer: no `read`, no `me`).
+    async fn render_announcement(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {
+        let Some(found) = kereru_store::announcements::get_published(conn, self.tenant.id, id).await? else {
+            return Ok(None);
+        };
+        let list = crate::api::announcements::announcements_json(conn, &self.tenant, None, &[found]).await?;
+        match list.into_iter().next() {
+            Some(value) => Ok(Some(
+                serde_json::to_string(&value)
+                    .map_err(|e| WebError::Internal(format!("rendering an announcement: {e}")))?,
+            )),
+            None => Ok(None),
+        }
     }
 
     async fn render_notification(&self, conn: &mut PgConn, id: i64) -> Result<Option<String>, WebError> {

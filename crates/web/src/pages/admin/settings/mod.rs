@@ -2,11 +2,13 @@
 //! the report queue), the server's settings, its rules and every invite.
 //! Writes go through `kereru_service::tenant_admin`, which records the audit row.
 
+pub mod announcements;
 pub mod dashboard;
 pub mod federation;
 pub mod general;
 pub mod invites;
 pub mod rules;
+pub mod trends;
 
 use super::StaffPage;
 use crate::tenant::Tenant;
@@ -24,7 +26,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/rules/{id}/move", web::post().to(rules::reorder))
         .route("/admin/rules/{id}/remove", web::post().to(rules::remove))
         .route("/admin/invites", web::get().to(invites::list))
-        .route("/admin/invites/{id}/revoke", web::post().to(invites::revoke));
+        .route("/admin/invites/{id}/revoke", web::post().to(invites::revoke))
+        .route("/admin/announcements", web::get().to(announcements::list))
+        .route("/admin/announcements", web::post().to(announcements::add))
+        .route("/admin/announcements/{id}", web::post().to(announcements::edit))
+        .route("/admin/announcements/{id}/publish", web::post().to(announcements::publish))
+        .route("/admin/announcements/{id}/unpublish", web::post().to(announcements::unpublish))
+        .route("/admin/announcements/{id}/remove", web::post().to(announcements::remove))
+        .route("/admin/trends", web::get().to(trends::show))
+        .route("/admin/trends", web::post().to(trends::save));
 }
 
 /// How the audit log names the person signed in: `@name@host`.
