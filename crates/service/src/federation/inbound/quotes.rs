@@ -118,6 +118,11 @@ pub async fn remember(
         return Ok(Vec::new());
     }
     let Some(quoted) = quoted_status(conn, incoming, &uri).await? else { return Ok(Vec::new()) };
+    // Shown with the quote here, as any status this tenant received (visibility rules still apply).
+    if !quoted.is_local() {
+        statuses::add_receipts(conn, quoted.id, &[incoming.tenant.id]).await?;
+        kereru_store::relationships::make_known(conn, incoming.tenant.id, &[quoted.account_id]).await?;
+    }
     let authorization = fep::authorization_uri(object);
     let accepted = if quoted.account_id == status.account_id {
         Some(None)
