@@ -16,8 +16,13 @@ async fn pair() -> Pair {
     Pair::start(
         World::new().tenant("a.test").user("a.test", "alice").user("a.test", "amy"),
         &["a.test"],
-        World::new().tenant("b.test").user("b.test", "bob").user("b.test", "carol"),
-        &["b.test"],
+        World::new()
+            .tenant("b.test")
+            .tenant("c.test")
+            .user("b.test", "bob")
+            .user("b.test", "carol")
+            .user("c.test", "bob"),
+        &["b.test", "c.test"],
     )
     .await
 }
@@ -102,6 +107,9 @@ async fn a_quote_of_another_servers_post_is_asked_for_accepted_and_revoked() {
     assert_eq!(served["attributedTo"], "http://b.test/users/bob");
     assert_eq!(served["interactingObject"], quoting["uri"]);
     assert_eq!(served["interactionTarget"], original["uri"]);
+    // Another tenant of that server, with a bob of its own, has no such authorization.
+    let elsewhere = authorization.replace("http://b.test/", "http://c.test/");
+    assert_eq!(pair.b.app.client().get(&elsewhere).send().await.unwrap().status(), 404);
 
     // Bob takes it back: alice's server hears, and the authorization is no longer served.
     let quoting_on_b = listed[0]["id"].as_str().unwrap();

@@ -193,7 +193,9 @@ pub async fn request(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> R
     let follows =
         quotes::followed_among(conn, incoming.actor.id, &[quoted.account_id]).await?.contains(&quoted.account_id);
     let approval = crate::quotes::quoted_facts(&quoted, policy).approval(false, follows);
-    let accept = approval == Approval::Automatic;
+    // Who may not see the post (a block between them) may not quote it either.
+    let sees = statuses::visible_one(conn, tenant, Some(incoming.actor.id), quoted.id).await?.is_some();
+    let accept = approval == Approval::Automatic && sees;
     quote_links::upsert(conn, quoting.id, Some(quoted.id), &quoted.uri, QuoteState::Pending).await?;
     quote_links::set_request(conn, quoting.id, incoming.activity_uri).await?;
     let scheme = incoming.context.scheme;
