@@ -38,18 +38,14 @@ pub fn reject_quote(id: &str, actor: &str, to: &str, request: Value) -> Value {
 /// The QuoteAuthorization document: `attributed_to` lets `interacting` (the
 /// quoting Note) quote `target` (their own status).
 pub fn quote_authorization(id: &str, attributed_to: &str, interacting: &str, target: &str) -> Value {
-    Activity::new("QuoteAuthorization", id, attributed_to)
-        .set("attributedTo", json!(attributed_to))
-        .set("interactingObject", json!(interacting))
-        .set("interactionTarget", json!(target))
-        .finish()
-        .as_object()
-        .map(|map| {
-            let mut map = map.clone();
-            map.remove("actor");
-            Value::Object(map)
-        })
-        .unwrap_or_default()
+    json!({
+        "@context": super::context(),
+        "id": id,
+        "type": "QuoteAuthorization",
+        "attributedTo": attributed_to,
+        "interactingObject": interacting,
+        "interactionTarget": target,
+    })
 }
 
 /// Delete of a QuoteAuthorization (the approval is taken back).
