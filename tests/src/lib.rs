@@ -14,6 +14,7 @@ pub mod federation;
 pub mod inbox;
 pub mod mail;
 pub mod oauth;
+pub mod pair;
 pub mod pebble;
 pub mod remote;
 pub mod seed;

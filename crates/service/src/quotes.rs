@@ -3,8 +3,9 @@
 //! quote back ([`revoke`]) and changing who may quote ([`set_policy`]).
 //!
 //! A local status's policy is decided here; a remote status's policy is not
-//! known (its server decides through FEP-044f's QuoteRequest, which is not
-//! built), so a quote of it stays `pending`.
+//! known: its server decides through FEP-044f's QuoteRequest
+//! (`federation::quote_activities`), and the quote stays `pending` until
+//! it answers.
 
 use crate::Actor;
 use crate::error::ServiceError;
@@ -62,6 +63,15 @@ pub async fn record(
     if state != QuoteState::Accepted {
         return Ok(None);
     }
+    notify_quoted(conn, status, quoted).await
+}
+
+/// Notifies a local quoted author of `status`'s accepted quote of `quoted`.
+pub async fn notify_quoted(
+    conn: &mut AsyncPgConnection,
+    status: &Status,
+    quoted: &Status,
+) -> Result<Option<Event>, ServiceError> {
     // A local author hears of it only if they may see the quoting post (a followers-only one may not be theirs to see).
     let Some(author_tenant) = accounts::get_unchecked(conn, quoted.account_id).await?.and_then(|a| a.domain_id) else {
         return Ok(None);
@@ -92,6 +102,14 @@ pub async fn revoke(
             .ok_or(ServiceError::NotFound)?;
         if !quotes::set_state(conn, quoting, quoted, QuoteState::Revoked).await? {
             return Err(ServiceError::NotFound);
+        }
+        // A remote post we authorized: its server hears the authorization is gone.
+        if !quoting_status.is_local()
+            && let (_, Some(authorization)) = kereru_store::quote_links::of_status(conn, quoting).await?
+            && let Some(own) = statuses::get_unchecked(conn, quoted).await?
+        {
+            crate::federation::quote_activities::revoked(conn, actor.scheme, &own, &quoting_status, &authorization)
+                .await?;
         }
         Ok(quoting_status)
     })

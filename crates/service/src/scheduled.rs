@@ -40,6 +40,12 @@ pub struct ScheduledParams {
     pub media_ids: Option<Vec<String>>,
     pub poll: Option<NewPoll>,
     pub application_id: Option<i64>,
+    /// The status to quote (Mastodon 4.5's `quoted_status_id`), decided when it is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_status_id: Option<String>,
+    /// Who may quote the post (`public`, `followers`, `nobody`); absent: the person's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_approval_policy: Option<String>,
 }
 
 impl ScheduledParams {
@@ -55,6 +61,8 @@ impl ScheduledParams {
                 .filter(|m| !m.is_empty()),
             poll: new.poll.clone(),
             application_id: new.application_id,
+            quoted_status_id: new.quoted_status_id.map(|id| id.to_string()),
+            quote_approval_policy: new.quote_policy.map(|p| p.as_str().to_string()),
         }
     }
 
@@ -71,9 +79,8 @@ impl ScheduledParams {
             idempotency_key: None,
             application_id: self.application_id,
             poll: self.poll,
-            // Scheduled quotes are not kept yet: the post goes out without one.
-            quoted_status_id: None,
-            quote_policy: None,
+            quoted_status_id: self.quoted_status_id.and_then(|id| id.parse().ok()).map(StatusId),
+            quote_policy: self.quote_approval_policy.as_deref().and_then(kereru_store::quotes::QuotePolicy::parse),
         }
     }
 
@@ -105,6 +112,10 @@ pub async fn schedule(
     too_soon(at)?;
     if let Some(parent) = new.in_reply_to {
         statuses::visible(conn, actor, parent).await?;
+    }
+    // What it quotes must be there now; whether the quote is allowed is decided when it is published.
+    if let Some(quoted) = new.quoted_status_id {
+        statuses::visible(conn, actor, quoted).await?;
     }
     let params = serde_json::to_string(&ScheduledParams::of(&new))
         .map_err(|e| ServiceError::Invalid(format!("cannot keep these parameters: {e}")))?;

@@ -248,6 +248,12 @@ pub async fn post(
                 events.extend(crate::quotes::record(conn, &status, quoted, *state).await?);
             }
             outbound::created(conn, actor.scheme, &status).await?;
+            // Another server's post: its server is asked (FEP-044f), the quote pending until it answers.
+            if let Some((quoted, kereru_store::quotes::QuoteState::Pending)) = &quote
+                && !quoted.is_local()
+            {
+                crate::federation::quote_activities::request(conn, actor.scheme, &status, quoted).await?;
+            }
             Ok((status, events))
         })
         .await;

@@ -57,6 +57,7 @@ pub mod provider_keys;
 pub mod provisioning;
 pub mod push;
 pub mod quotas;
+pub mod quote_links;
 pub mod quotes;
 pub mod relationships;
 pub mod reports;

@@ -33,7 +33,7 @@ impl QuoteState {
         }
     }
 
-    fn parse(value: &str) -> QuoteState {
+    pub fn parse(value: &str) -> QuoteState {
         match value {
             "accepted" => QuoteState::Accepted,
             "rejected" => QuoteState::Rejected,

@@ -1267,3 +1267,14 @@ diesel::table! {
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(announcement_reactions -> announcements (announcement_id));
 diesel::allow_tables_to_appear_in_same_query!(announcements, announcement_dismissals, announcement_reactions);
+
+// == quote_federation == status_quotes.request_uri / authorization_uri (migration 2026-12-05-000501_quote_federation)
+diesel::table! {
+    /// The federation columns of `status_quotes`, declared apart from it (the same table).
+    #[sql_name = "status_quotes"]
+    status_quote_links (status_id) {
+        status_id -> BigInt,
+        request_uri -> Nullable<Text>,
+        authorization_uri -> Nullable<Text>,
+    }
+}

@@ -72,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{username}/collections/featured", web::get().to(federation::collections::featured))
             .route("/users/{username}/statuses/{id}", web::get().to(federation::objects::status))
             .route("/users/{username}/statuses/{id}/activity", web::get().to(federation::objects::activity))
+            .configure(federation::quote_authorizations::routes)
             // Before `/@{username}`, which would take `alice.rss` for a name.
             .route("/@{username}.rss", web::get().to(pages::rss::feed))
             // Numeric ids only: `/@{username}/remote_follow` and other pages under a profile route on.

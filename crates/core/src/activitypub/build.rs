@@ -27,6 +27,12 @@ pub fn context() -> Value {
             "canQuote": { "@id": "gts:canQuote", "@type": "@id" },
             "automaticApproval": { "@id": "gts:automaticApproval", "@type": "@id" },
             "manualApproval": { "@id": "gts:manualApproval", "@type": "@id" },
+            // FEP-044f's approval of a quote.
+            "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+            "quoteAuthorization": { "@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id" },
+            "interactingObject": { "@id": "gts:interactingObject", "@type": "@id" },
+            "interactionTarget": { "@id": "gts:interactionTarget", "@type": "@id" },
         }
     ])
 }
@@ -160,13 +166,13 @@ fn tag(tag: &NoteTag) -> Value {
 
 /// A top-level activity being put together: its `@context` grows with the
 /// term definitions of the objects embedded in it.
-struct Activity {
+pub(super) struct Activity {
     context: Vec<Value>,
     fields: Map<String, Value>,
 }
 
 impl Activity {
-    fn new(kind: &str, id: &str, actor: &str) -> Self {
+    pub(super) fn new(kind: &str, id: &str, actor: &str) -> Self {
         let context = match context() {
             Value::Array(items) => items,
             other => vec![other],
@@ -178,13 +184,13 @@ impl Activity {
         Activity { context, fields }
     }
 
-    fn set(mut self, key: &str, value: Value) -> Self {
+    pub(super) fn set(mut self, key: &str, value: Value) -> Self {
         self.fields.insert(key.into(), value);
         self
     }
 
     /// Embeds `object` without its own `@context`, whose definitions move up to the activity's.
-    fn embed(mut self, key: &str, object: Value) -> Self {
+    pub(super) fn embed(mut self, key: &str, object: Value) -> Self {
         let object = self.take_context(object);
         self.set(key, object)
     }
@@ -196,7 +202,7 @@ impl Activity {
         object
     }
 
-    fn finish(self) -> Value {
+    pub(super) fn finish(self) -> Value {
         let mut document = Map::new();
         document.insert("@context".into(), Value::Array(self.context));
         document.extend(self.fields);

@@ -15,6 +15,7 @@
 mod build;
 mod origin;
 mod question;
+pub mod quotes;
 mod read;
 
 pub use build::{

@@ -39,6 +39,8 @@ pub enum ActivityKind {
     Block,
     Flag,
     Move,
+    /// FEP-044f: asking the quoted author's server to approve a quote.
+    QuoteRequest,
 }
 
 impl ActivityKind {
@@ -56,6 +58,7 @@ impl ActivityKind {
             "Block" => ActivityKind::Block,
             "Flag" => ActivityKind::Flag,
             "Move" => ActivityKind::Move,
+            "QuoteRequest" => ActivityKind::QuoteRequest,
             _ => return None,
         })
     }

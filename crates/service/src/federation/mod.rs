@@ -9,6 +9,7 @@ pub mod instance_actor;
 pub mod key_fetches;
 pub mod outbound;
 pub mod poll_activities;
+pub mod quote_activities;
 pub mod signing;
 pub mod verify;
 

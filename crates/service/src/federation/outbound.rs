@@ -244,13 +244,14 @@ pub async fn note_of(
         attachments: &attachments,
     });
     let mut note = super::poll_activities::as_question(conn, status, note).await?;
-    quote_fields(conn, status, &urls.followers(&author.username), &mut note).await?;
+    quote_fields(conn, scheme, status, &urls.followers(&author.username), &mut note).await?;
     Ok((note, mentioned))
 }
 
 /// What `status` quotes and who may quote it, on its Note.
 async fn quote_fields(
     conn: &mut AsyncPgConnection,
+    scheme: Scheme,
     status: &Status,
     followers: &str,
     note: &mut Value,
@@ -264,6 +265,11 @@ async fn quote_fields(
         Some(QuotePolicy::Nobody) | None => Vec::new(),
     };
     ap::add_quote_fields(note, quote.as_ref().map(|q| q.quoted_uri.as_str()), &automatic);
+    if let Some(quote) = &quote
+        && let Some(authorization) = super::quote_activities::authorization_of(conn, scheme, status, quote).await?
+    {
+        note["quoteAuthorization"] = Value::String(authorization);
+    }
     Ok(())
 }
 

@@ -59,10 +59,14 @@ pub async fn entity(conn: &mut PgConn, tenant: &Tenant, row: &ScheduledStatus) -
         ("scheduled_at", Value::Null),
         ("with_rate_limit", Value::Bool(false)),
         ("allowed_mentions", Value::Null),
-        ("quoted_status_id", Value::Null),
-        ("quote_approval_policy", Value::Null),
     ] {
         params_json[key] = value;
+    }
+    // Kept when given; null as Mastodon's when not.
+    for key in ["quoted_status_id", "quote_approval_policy"] {
+        if params_json.get(key).is_none() {
+            params_json[key] = Value::Null;
+        }
     }
     Ok(json!({
         "id": row.id.to_string(),

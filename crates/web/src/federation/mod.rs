@@ -5,6 +5,7 @@ pub mod collections;
 pub mod inbox;
 pub mod instance_actor;
 pub mod objects;
+pub mod quote_authorizations;
 
 use crate::state::AppState;
 use actix_web::HttpRequest;

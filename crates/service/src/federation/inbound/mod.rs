@@ -8,6 +8,7 @@ mod follows;
 mod interactions;
 mod notes;
 mod polls;
+mod quotes;
 pub mod worker;
 
 use super::Context;
@@ -173,8 +174,14 @@ pub async fn process(
     }
     match kind {
         ActivityKind::Follow => follows::follow(conn, &incoming).await,
-        ActivityKind::Accept => follows::answer(conn, &incoming, true).await,
-        ActivityKind::Reject => follows::answer(conn, &incoming, false).await,
+        ActivityKind::Accept | ActivityKind::Reject => {
+            let accept = kind == ActivityKind::Accept;
+            match quotes::answer(conn, &incoming, accept).await? {
+                Some(processed) => Ok(processed),
+                None => follows::answer(conn, &incoming, accept).await,
+            }
+        }
+        ActivityKind::QuoteRequest => quotes::request(conn, &incoming).await,
         ActivityKind::Undo => undo(conn, &incoming).await,
         ActivityKind::Create => notes::create(conn, &incoming).await,
         ActivityKind::Update => notes::update(conn, &incoming).await,

@@ -29,7 +29,7 @@ fn visibility(audience: Audience) -> Visibility {
 /// embedded copy counts when its id is on the (verified) actor's origin;
 /// otherwise it is fetched from where its id points, unless that server is
 /// blocked here.
-async fn obtain(
+pub(super) async fn obtain(
     conn: &mut AsyncPgConnection,
     incoming: &Incoming<'_>,
     reference: &Reference,
@@ -110,7 +110,7 @@ fn parse_time(value: Option<&str>) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Stores a remote note (once, whichever tenant receives it first) and
 /// returns it with the accounts it mentions.
-async fn store_note(
+pub(super) async fn store_note(
     conn: &mut AsyncPgConnection,
     incoming: &Incoming<'_>,
     author: &Account,
@@ -245,7 +245,7 @@ async fn receive_here(
     Ok(events)
 }
 
-fn read(object: &Object) -> Result<RemoteNote, ProcessError> {
+pub(super) fn read(object: &Object) -> Result<RemoteNote, ProcessError> {
     ap::read_note(object).map_err(|e| ProcessError::Invalid(e.to_string()))
 }
 
@@ -272,12 +272,14 @@ pub async fn create(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         Some(parent) => local_status(conn, incoming.tenant, parent).await?.is_some(),
         None => false,
     };
-    if followers.is_empty() && !mentions_here && !replies_here {
+    let quotes_here = super::quotes::quotes_here(conn, incoming, &object).await?;
+    if followers.is_empty() && !mentions_here && !replies_here && !quotes_here {
         return ignored("nobody here follows the author or is addressed");
     }
     let (status, mentioned) = store_note(conn, incoming, author, &note).await?;
     super::polls::remember(conn, &status, &object).await?;
-    let events = receive_here(conn, incoming, &status, &mentioned, &followers).await?;
+    let mut events = receive_here(conn, incoming, &status, &mentioned, &followers).await?;
+    events.extend(super::quotes::remember(conn, incoming, &status, &object).await?);
     done(format!("status {} stored", status.id), events)
 }
 
@@ -347,6 +349,7 @@ pub async fn update(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
         .await?;
     diesel::insert_into(status_edits::table).values(save(&updated, edited_at)).execute(conn).await?;
     super::polls::remember(conn, &updated, embedded).await?;
+    super::quotes::remember(conn, incoming, &updated, embedded).await?;
     let tenants = deliver::holders(conn, status.id).await.map_err(ProcessError::from)?;
     done("status updated", vec![Event::StatusUpdated { status_id: status.id.0, tenants }])
 }
@@ -359,6 +362,9 @@ pub async fn delete(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> Re
             .execute(conn)
             .await?;
         return done("account deleted", Vec::new());
+    }
+    if let Some(revoked) = super::quotes::revoked(conn, incoming, id).await? {
+        return Ok(revoked);
     }
     let Some(status) = status_by_uri(conn, id).await? else { return ignored("Delete of an unknown object") };
     if status.account_id != incoming.actor.id || status.is_local() {
@@ -389,6 +395,7 @@ pub async fn announce(conn: &mut AsyncPgConnection, incoming: &Incoming<'_>) -> 
             let author = actors::by_uri(conn, incoming.context.fetcher, incoming.signer, &note.attributed_to).await?;
             let stored = store_note(conn, incoming, &author, &note).await?.0;
             super::polls::remember(conn, &stored, &object).await?;
+            super::quotes::remember(conn, incoming, &stored, &object).await?;
             stored
         }
     };
