@@ -1220,3 +1220,23 @@ diesel::table! {
 
 diesel::joinable!(status_cards -> preview_cards (card_id));
 diesel::allow_tables_to_appear_in_same_query!(preview_cards, status_cards);
+
+// == apitail == users.created_by_application_id and terms_of_service (migration 2026-12-05-000502_apitail)
+diesel::table! {
+    /// `users.created_by_application_id`, declared apart from `users` (the same table).
+    #[sql_name = "users"]
+    user_sign_up_apps (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        created_by_application_id -> Nullable<BigInt>,
+    }
+}
+diesel::table! {
+    terms_of_service (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        effective_date -> Date,
+        text -> Text,
+        created_at -> Timestamptz,
+    }
+}

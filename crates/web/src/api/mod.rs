@@ -26,6 +26,7 @@ pub mod search;
 pub mod social;
 pub mod statuses;
 pub mod tags;
+pub mod tail;
 pub mod timelines;
 
 use crate::oauth::apps;
@@ -107,5 +108,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(notification_groups::routes)
         .configure(notification_policy::routes)
-        .configure(cards::routes);
+        .configure(cards::routes)
+        .configure(tail::routes);
 }
