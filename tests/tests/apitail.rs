@@ -306,3 +306,75 @@ async fn annual_reports_answer_as_a_server_that_generated_none() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_publishes_and_withdraws_the_terms_of_service() {
+    use kereru_store::admin_actions::{self, LogScope};
+    use kereru_store::roles::Role;
+    use kereru_tests::web::Browser;
+    let world = World::new()
+        .tenant("a.test")
+        .tenant("b.test")
+        .staff("a.test", "boss", Role::Admin)
+        .staff("a.test", "mod", Role::Moderator)
+        .user("a.test", "alice")
+        .start()
+        .await;
+    let client = world.app.client();
+    let sign_in = |name: &'static str| {
+        let browser = Browser::new(&world.app, "a.test");
+        async move {
+            browser.sign_in(name).await;
+            browser
+        }
+    };
+    let boss = sign_in("boss").await;
+    let page = boss.get("/admin/terms").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No terms of service yet."), "{}", page.body);
+    assert!(boss.get("/admin/rules").await.body.contains("href=\"/admin/terms\""), "in the admin navigation");
+
+    let page = boss.submit("/admin/terms", "/admin/terms", &[("effective_date", "soon"), ("text", "Be kind.")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Give the date as YYYY-MM-DD.") && page.body.contains("Be kind."), "kept as typed");
+    let page = boss.submit("/admin/terms", "/admin/terms", &[("effective_date", "2021-06-01"), ("text", "  ")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(get(&client, "http://a.test/api/v1/instance/terms_of_service").await.0, 404, "nothing published");
+
+    let text = "Be kind.\n\nReally <kind>.";
+    let page = boss.submit("/admin/terms", "/admin/terms", &[("effective_date", "2021-06-01"), ("text", text)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (status, terms) = get(&client, "http://a.test/api/v1/instance/terms_of_service").await;
+    assert_eq!(status, 200);
+    assert_eq!(terms["content"], "<p>Be kind.</p><p>Really &lt;kind&gt;.</p>");
+    assert_eq!(terms["effective_date"], "2021-06-01");
+    assert_eq!(get(&client, "http://b.test/api/v1/instance/terms_of_service").await.0, 404, "a.test's only");
+    let page = boss.get("/admin/terms?done=saved").await;
+    assert!(page.body.contains("From 2021-06-01") && page.body.contains("Really &lt;kind&gt;."), "{}", page.body);
+
+    // Neither a person nor a moderator may publish or withdraw.
+    for name in ["alice", "mod"] {
+        let other = sign_in(name).await;
+        assert_eq!(other.get("/admin/terms").await.status, StatusCode::FORBIDDEN, "{name}");
+        let fields = [("effective_date", "2022-01-01"), ("text", "Be mean.")];
+        assert_eq!(other.submit("/settings/profile", "/admin/terms", &fields).await.status, StatusCode::FORBIDDEN);
+        let remove = other.submit("/settings/profile", "/admin/terms/2021-06-01/remove", &[]).await;
+        assert_eq!(remove.status, StatusCode::FORBIDDEN, "{name}");
+    }
+    assert_eq!(get(&client, "http://a.test/api/v1/instance/terms_of_service").await.1["content"], terms["content"]);
+
+    let page = boss.submit("/admin/terms", "/admin/terms/2021-06-01/remove", &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(get(&client, "http://a.test/api/v1/instance/terms_of_service").await.0, 404, "withdrawn");
+    let mut conn = world.pool.get().await.unwrap();
+    let log: Vec<String> = admin_actions::list(&mut conn, LogScope::Tenant(world.domain("a.test").id), None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    drop(conn);
+    assert!(log.contains(&"update_terms_of_service".to_string()), "{log:?}");
+    assert!(log.contains(&"destroy_terms_of_service".to_string()), "{log:?}");
+    world.stop().await;
+}

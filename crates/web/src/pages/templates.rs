@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin/dashboard.html", include_str!("../../templates/admin/dashboard.html")),
     ("admin/settings.html", include_str!("../../templates/admin/settings.html")),
     ("admin/rules.html", include_str!("../../templates/admin/rules.html")),
+    ("admin/terms.html", include_str!("../../templates/admin/terms.html")),
     ("admin/invites.html", include_str!("../../templates/admin/invites.html")),
     ("admin/host_tenants.html", include_str!("../../templates/admin/host_tenants.html")),
     ("admin/host_tenant.html", include_str!("../../templates/admin/host_tenant.html")),
