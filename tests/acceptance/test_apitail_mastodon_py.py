@@ -6,7 +6,7 @@ annual_reports / annual_report / annual_report_state (none generated). Every
 raw response is checked against its Mastodon entity.
 
 Accounts: ``alice`` and ``bob`` from KERERU_USERS (on different tenants); a
-new account is signed up on bob's tenant for the confirmation mail.
+new account is signed up on alice's tenant for the confirmation mail.
 """
 
 from __future__ import annotations
@@ -82,11 +82,13 @@ def test_terms_of_service_are_404_until_published(kereru, api_log):
 
 
 def test_the_sign_up_app_may_ask_for_the_confirmation_mail_again(kereru, api_log):
-    bob, alice = kereru.user("bob"), kereru.user("alice")
-    client_id, client_secret = kereru.create_app(bob.host, "kereru-acceptance (confirmation)", log=api_log.log)
-    newcomer = kereru.mastodon(bob.host, log=api_log.log, client_id=client_id, client_secret=client_secret)
+    alice = kereru.user("alice")
+    # alice's tenant takes sign-ups by approval: the new login is unconfirmed and unapproved.
+    client_id, client_secret = kereru.create_app(alice.host, "kereru-acceptance (confirmation)", log=api_log.log)
+    newcomer = kereru.mastodon(alice.host, log=api_log.log, client_id=client_id, client_secret=client_secret)
     name = f"new{uuid.uuid4().hex[:8]}"
-    token = newcomer.create_account(name, "a long enough password", f"{name}@mail.test", agreement=True)
+    token = newcomer.create_account(name, "a long enough password", f"{name}@mail.test", agreement=True,
+                                    reason="to test the confirmation mail")
     assert token
     newcomer.email_resend_confirmation()
     assert api_log.last("POST", "/api/v1/emails/confirmations", status=200).json() == {}

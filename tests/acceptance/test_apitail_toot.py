@@ -63,6 +63,8 @@ def test_toot_lists_and_tags(kereru, api_log, tmp_path):
     assert title not in [entry["title"] for entry in toot.json("lists", "list")]
 
     name = f"kereru{t}"
+    # toot finds a tag by searching for it, and search finds tags that posts use.
+    tagged = toot.json("post", f"about #{name}", "--visibility", "public")
     followed = toot.json("tags", "follow", name)
     assert followed["name"] == name and followed["following"] is True
     assert name in [x["name"] for x in toot.json("tags", "followed")]
@@ -75,6 +77,7 @@ def test_toot_lists_and_tags(kereru, api_log, tmp_path):
     assert name in [x["name"] for x in toot.json("tags", "featured")]
     toot.run("tags", "unfeature", name)
     assert name not in [x["name"] for x in toot.json("tags", "featured")]
+    toot.run("delete", tagged["id"])
     api_log.check()
 
 
@@ -122,10 +125,10 @@ def test_toot_scheduled_posts_direct_messages_bookmarks_and_favourites(kereru, a
     login(kereru, carol, toot)
     t = tag()
 
-    scheduled = toot.json("post", f"later {t}", "--scheduled-in", "86400")
+    scheduled = toot.json("post", f"later {t}", "--scheduled-in", "1d")
     raw = api_log.last("POST", "/api/v1/statuses").json()
     assert scheduled == raw and raw["params"]["text"] == f"later {t}" and "scheduled_at" in raw
-    r = toot.run("post", f"later again {t}", "--scheduled-in", "86400")
+    r = toot.run("post", f"later again {t}", "--scheduled-in", "1d")
     assert "Toot scheduled for" in r.stdout, r.stdout
     again = api_log.last("POST", "/api/v1/statuses").json()
     listed = toot_api(toot, "print(json.dumps(api.scheduled_statuses(app, user)))")
@@ -167,13 +170,19 @@ def test_toot_uploads_video_and_audio(kereru, api_log, tmp_path):
     login(kereru, carol, toot)
     t = tag()
     clip, tone = tmp_path / "clip.mp4", tmp_path / "tone.mp3"
-    ffmpeg(clip, "-f", "lavfi", "-i", "testsrc=duration=1:size=64x48:rate=10", "-pix_fmt", "yuv420p")
+    # With sound: a silent video is a `gifv`, as Mastodon classifies it.
+    ffmpeg(clip, "-f", "lavfi", "-i", "testsrc=duration=1:size=64x48:rate=10", "-f", "lavfi", "-i",
+           "sine=frequency=440:duration=1", "-pix_fmt", "yuv420p", "-shortest")
     ffmpeg(tone, "-f", "lavfi", "-i", "sine=frequency=440:duration=1")
 
     uploaded = toot.json("upload", str(tone), "--description", "a tone")
     assert uploaded["type"] == "audio" and uploaded["description"] == "a tone"
     # toot post waits until the server has processed the media, then posts it.
-    posted = toot.json("post", f"a clip {t}", "--media", str(clip), "--description", "test pattern")
+    r = toot.run("post", f"a clip {t}", "--media", str(clip), "--description", "test pattern", "--json")
+    # toot says it waits for the processing before the JSON it prints.
+    posted = json.loads(r.stdout[r.stdout.index("{"):])
+    assert posted == api_log.last("POST", "/api/v1/statuses").json()
+    assert api_log.last("GET", "/api/v1/media/[^/]+", status=200).json()["url"], "toot waited for the URL"
     try:
         media = posted["media_attachments"]
         assert [m["type"] for m in media] == ["video"], media
