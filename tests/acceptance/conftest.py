@@ -269,6 +269,14 @@ def _card_problems(body) -> list[str]:
     return [] if body == {} else check_entity("PreviewCard", body)
 
 
+def _annual_reports_problems(body) -> list[str]:
+    """WrappedAnnualReports (not in return_types.json): three lists."""
+    keys = ("annual_reports", "accounts", "statuses")
+    if not isinstance(body, dict) or any(not isinstance(body.get(k), list) for k in keys):
+        return [f"want {{annual_reports, accounts, statuses}} lists: {body!r:.100}"]
+    return []
+
+
 def _host_list_problems(body) -> list[str]:
     """GET /api/v1/domain_blocks: a list of host names (strings)."""
     if not isinstance(body, list) or not all(isinstance(h, str) and h for h in body):
@@ -444,6 +452,18 @@ ENDPOINT_ENTITIES: list[tuple[str, str, Any]] = [
     ("GET", rf"/api/v1/statuses/{ID}/quotes", "List[Status]"),
     ("POST", rf"/api/v1/statuses/{ID}/quotes/{ID}/revoke", "Status"),
     ("PUT", rf"/api/v1/statuses/{ID}/interaction_policy", "Status"),
+    # The client API's tail (issue 15, test_apitail_mastodon_py.py).
+    ("GET", r"/api/v1/statuses", "List[Status]"),
+    ("DELETE", r"/api/v1/profile/(avatar|header)", "CredentialAccount"),
+    ("GET", r"/api/v1/instance/terms_of_service(/[0-9-]+)?", "TermsOfService"),
+    ("POST", r"/api/v1/emails/confirmations", ("json", _empty_object_problems)),
+    ("GET", r"/api/v1/emails/check_confirmation",
+     ("json", lambda b: [] if isinstance(b, bool) else [f"want a boolean: {b!r:.100}"])),
+    ("GET", r"/api/v1/annual_reports(/[0-9]+)?", ("json", _annual_reports_problems)),
+    ("GET", r"/api/v1/annual_reports/[0-9]+/state",
+     ("json", lambda b: [] if b.get("state") in ("available", "generating", "eligible", "ineligible")
+      else [f"want a state: {b!r:.100}"])),
+    ("POST", r"/api/v1/annual_reports/[0-9]+/(read|generate)", ("json", _empty_object_problems)),
     ("GET", r"/api/v1/streaming/health", ("raw", _health_problems)),
     ("GET", r"/api/v1/streaming/(user|user/notification|public|public/local|hashtag|list|direct)",
      ("raw", _event_stream_problems)),

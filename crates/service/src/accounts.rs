@@ -175,6 +175,8 @@ pub async fn register(
                 .await?
                 .ok_or(RegisterError::UnknownApplication)?;
             let signed_up = create(conn, tenant, scheme, sign_up).await?;
+            // Only this application may ask for the confirmation mail again.
+            kereru_store::email_confirmations::record(conn, tenant_id, signed_up.account.id, app.id).await?;
             Ok(oauth::issue_token(conn, tenant_id, &app, Some(signed_up.account.id), app.scopes.clone(), true).await?)
         })
         .await;

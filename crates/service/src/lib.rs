@@ -17,6 +17,7 @@ pub mod cards;
 pub mod claims;
 pub mod compose;
 pub mod deliver;
+pub mod email_confirmations;
 pub mod error;
 pub mod events;
 pub mod federation;

@@ -78,3 +78,35 @@ pub async fn update_credentials(
         .await;
     crate::quota_notice::after(conn, actor.tenant.id, result).await
 }
+
+/// Removes the actor's avatar or header (Mastodon's `DELETE /api/v1/profile/avatar`
+/// and `/header`) and queues the Update other servers hear of it by, in one
+/// transaction. Answers the account and the file it no longer uses (the
+/// caller removes it once this committed); no image is no error, as Mastodon.
+pub async fn remove_image(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    kind: kereru_media::ProfileImage,
+) -> Result<(Account, Option<String>), ServiceError> {
+    use kereru_media::ProfileImage;
+    let me = actor.account.id;
+    conn.transaction(async |conn| -> Result<(Account, Option<String>), ServiceError> {
+        let current = accounts::get_unchecked(conn, me).await?.ok_or(ServiceError::NotFound)?;
+        let old = match kind {
+            ProfileImage::Avatar => current.avatar_file.clone(),
+            ProfileImage::Header => current.header_file.clone(),
+        };
+        let Some(old) = old else { return Ok((current, None)) };
+        let change = match kind {
+            ProfileImage::Avatar => ProfileUpdate { avatar_file: Some(None), ..ProfileUpdate::default() },
+            ProfileImage::Header => ProfileUpdate { header_file: Some(None), ..ProfileUpdate::default() },
+        };
+        let updated = profiles::update(conn, me, change).await.map_err(|e| match e {
+            ProfileError::Invalid(_) => ServiceError::Invalid(e.to_string()),
+            ProfileError::Store(s) => ServiceError::Store(s),
+        })?;
+        outbound::profile_updated(conn, actor.scheme, actor.tenant, &updated).await?;
+        Ok((updated, Some(old)))
+    })
+    .await
+}

@@ -1,6 +1,7 @@
 //! A tenant's admins running their server: its name, description,
 //! registration mode and who may invite (`/admin/settings`), its rules
-//! (`/admin/rules`) and every invite (`/admin/invites`). Each act checks the
+//! (`/admin/rules`), its terms of service (`/admin/terms`) and every invite
+//! (`/admin/invites`). Each act checks the
 //! admin's reach and records its audit row in the act's transaction.
 
 use crate::ServiceError;
@@ -8,7 +9,7 @@ use crate::staff::{self, Need};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kereru_store::admin_actions::{self, NewAdminAction};
 use kereru_store::domains::{self, Registrations};
-use kereru_store::{AccountId, DomainId, about, invites};
+use kereru_store::{AccountId, DomainId, about, invites, terms_of_service};
 
 /// The admin acting on their tenant; `label` names them in the audit log (`@name@host`).
 #[derive(Debug, Clone, Copy)]
@@ -165,6 +166,47 @@ pub async fn revoke_invite(conn: &mut AsyncPgConnection, admin: Admin<'_>, id: i
         admin.authorize(conn).await?;
         let invite = invites::revoke(conn, admin.tenant, id).await?.ok_or(ServiceError::NotFound)?;
         admin.record(conn, "revoke_invite", "invite", Some(invite.id), &invite.code, "").await
+    })
+    .await
+}
+
+/// The longest terms of service text, in characters.
+pub const MAX_TERMS: usize = 100_000;
+
+/// Publishes `text` as the terms of service in effect from `effective_date`
+/// (replacing that date's version); shown by `/api/v1/instance/terms_of_service`.
+pub async fn set_terms(
+    conn: &mut AsyncPgConnection,
+    admin: Admin<'_>,
+    effective_date: chrono::NaiveDate,
+    text: &str,
+) -> Result<(), ServiceError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TERMS {
+        return Err(ServiceError::Invalid(format!("The terms must be 1 to {MAX_TERMS} characters.")));
+    }
+    conn.transaction(async |conn| -> Result<(), ServiceError> {
+        admin.authorize(conn).await?;
+        terms_of_service::set(conn, admin.tenant, effective_date, text).await?;
+        let date = effective_date.format("%Y-%m-%d").to_string();
+        admin.record(conn, "update_terms_of_service", "terms_of_service", None, &date, "").await
+    })
+    .await
+}
+
+/// Withdraws the version of the terms in effect from `effective_date`.
+pub async fn remove_terms(
+    conn: &mut AsyncPgConnection,
+    admin: Admin<'_>,
+    effective_date: chrono::NaiveDate,
+) -> Result<(), ServiceError> {
+    conn.transaction(async |conn| -> Result<(), ServiceError> {
+        admin.authorize(conn).await?;
+        if !terms_of_service::remove(conn, admin.tenant, effective_date).await? {
+            return Err(ServiceError::NotFound);
+        }
+        let date = effective_date.format("%Y-%m-%d").to_string();
+        admin.record(conn, "destroy_terms_of_service", "terms_of_service", None, &date, "").await
     })
     .await
 }

@@ -1278,3 +1278,23 @@ diesel::table! {
         authorization_uri -> Nullable<Text>,
     }
 }
+
+// == apitail == users.created_by_application_id and terms_of_service (migration 2026-12-05-000502_apitail)
+diesel::table! {
+    /// `users.created_by_application_id`, declared apart from `users` (the same table).
+    #[sql_name = "users"]
+    user_sign_up_apps (account_id) {
+        account_id -> BigInt,
+        domain_id -> BigInt,
+        created_by_application_id -> Nullable<BigInt>,
+    }
+}
+diesel::table! {
+    terms_of_service (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        effective_date -> Date,
+        text -> Text,
+        created_at -> Timestamptz,
+    }
+}

@@ -62,6 +62,12 @@ pub(crate) fn presented_token(req: &HttpRequest) -> Option<String> {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
+    authenticate_login(req, true).await
+}
+
+/// Checks the token; with `require_ready`, a user token's login must also be
+/// confirmed and approved (as Mastodon's `require_user!`).
+async fn authenticate_login(req: HttpRequest, require_ready: bool) -> Result<Option<Auth>, WebError> {
     let Some(token) = presented_token(&req) else { return Ok(None) };
     let invalid = || WebError::Unauthorized("The access token is invalid".into());
     if token.is_empty() || token.len() > 256 {
@@ -80,10 +86,10 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, WebError> {
     if let Some(account) = &account {
         let login =
             kereru_store::account_security::login(&mut conn, tenant.id, account.id).await?.ok_or_else(invalid)?;
-        if !login.confirmed() {
+        if require_ready && !login.confirmed() {
             return Err(WebError::Forbidden("Your login is missing a confirmed e-mail address".into()));
         }
-        if !login.approved {
+        if require_ready && !login.approved {
             return Err(WebError::Forbidden("Your login is currently pending approval".into()));
         }
         // Disabled by the staff, or suspended: the token stays but is refused, as Mastodon does.
@@ -133,6 +139,25 @@ impl FromRequest for MaybeAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { Ok(MaybeAuth(authenticate(req).await?)) })
+    }
+}
+
+/// A token whose login may still be unconfirmed or awaiting approval (never
+/// disabled): for the few endpoints Mastodon lets such a person call, as
+/// asking for the confirmation mail again.
+#[derive(Debug, Clone)]
+pub struct PendingAuth(pub Auth);
+
+impl FromRequest for PendingAuth {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let auth = authenticate_login(req, false).await?;
+            Ok(PendingAuth(auth.ok_or_else(|| WebError::Unauthorized("The access token is invalid".into()))?))
+        })
     }
 }
 

@@ -22,6 +22,16 @@ pub async fn verify_credentials(
     Ok(HttpResponse::Ok().json(credential_account(&mut conn, &me.tenant, &me.account, &fields).await?))
 }
 
+/// [`credential_account`] with the account's profile fields loaded.
+pub(crate) async fn credential_account_of(
+    conn: &mut PgConn,
+    tenant: &Tenant,
+    account: &Account,
+) -> Result<serde_json::Value, WebError> {
+    let fields = profiles::fields(conn, account.id).await?;
+    credential_account(conn, tenant, account, &fields).await
+}
+
 /// The CredentialAccount entity: the account as its owner sees it, with its source and preferences.
 async fn credential_account(
     conn: &mut PgConn,

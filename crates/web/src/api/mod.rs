@@ -27,6 +27,7 @@ pub mod search;
 pub mod social;
 pub mod statuses;
 pub mod tags;
+pub mod tail;
 pub mod timelines;
 pub mod trends;
 
@@ -106,5 +107,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(notification_policy::routes)
         .configure(cards::routes)
         .configure(announcements::routes)
-        .configure(trends::routes);
+        .configure(trends::routes)
+        .configure(tail::routes);
 }

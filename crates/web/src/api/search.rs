@@ -80,10 +80,8 @@ pub async fn search(
         let name = q.trim_start_matches('#').to_lowercase();
         if !name.is_empty() {
             let names = statuses::search_tags(&mut conn, tenant.id, viewer, &name, offset, limit).await?;
-            hashtags = names
-                .into_iter()
-                .map(|n| json!({ "name": n, "url": format!("{}/tags/{n}", tenant.urls.base()), "history": [], "following": false }))
-                .collect();
+            // Whole Tag entities (history, and whether the viewer follows each), as `/api/v1/tags/{name}`.
+            hashtags = super::tags::tags_json(&mut conn, &tenant, viewer, &names).await?;
         }
     }
 

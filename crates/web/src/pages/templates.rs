@@ -45,6 +45,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin/rules.html", include_str!("../../templates/admin/rules.html")),
     ("admin/announcements.html", include_str!("../../templates/admin/announcements.html")),
     ("admin/trends.html", include_str!("../../templates/admin/trends.html")),
+    ("admin/terms.html", include_str!("../../templates/admin/terms.html")),
     ("admin/invites.html", include_str!("../../templates/admin/invites.html")),
     ("admin/host_tenants.html", include_str!("../../templates/admin/host_tenants.html")),
     ("admin/host_tenant.html", include_str!("../../templates/admin/host_tenant.html")),

@@ -1,5 +1,6 @@
 //! A tenant's administration: the dashboard at `/admin` (moderators land on
-//! the report queue), the server's settings, its rules and every invite.
+//! the report queue), the server's settings, its rules, its terms of service
+//! and every invite.
 //! Writes go through `kereru_service::tenant_admin`, which records the audit row.
 
 pub mod announcements;
@@ -9,6 +10,7 @@ pub mod general;
 pub mod invites;
 pub mod rules;
 pub mod trends;
+pub mod terms;
 
 use super::StaffPage;
 use crate::tenant::Tenant;
@@ -25,6 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/rules/{id}", web::post().to(rules::edit))
         .route("/admin/rules/{id}/move", web::post().to(rules::reorder))
         .route("/admin/rules/{id}/remove", web::post().to(rules::remove))
+        .route("/admin/terms", web::get().to(terms::list))
+        .route("/admin/terms", web::post().to(terms::save))
+        .route("/admin/terms/{date}/remove", web::post().to(terms::remove))
         .route("/admin/invites", web::get().to(invites::list))
         .route("/admin/invites/{id}/revoke", web::post().to(invites::revoke))
         .route("/admin/announcements", web::get().to(announcements::list))
