@@ -141,6 +141,7 @@ impl TestApp {
             password_grant: true,
             rate_limit: kereru_web::rate_limit::RateLimit::default(),
             media_dir: scratch_dir("media"),
+            media_store: kereru_media::store::StoreSettings::default(),
             av_tools: kereru_service::media_av::Tools::find(),
             fetch: kereru_delivery::http::FetchSettings {
                 allow_private_addresses: true,

@@ -1220,3 +1220,15 @@ diesel::table! {
 
 diesel::joinable!(status_cards -> preview_cards (card_id));
 diesel::allow_tables_to_appear_in_same_query!(preview_cards, status_cards);
+// == media_files ==
+// Files to remove from the media store, queued by triggers (migration 2026-12-05-000504_media_files).
+diesel::table! {
+    media_file_removals (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        file_name -> Text,
+        queued_at -> Timestamptz,
+        attempts -> Integer,
+        not_before -> Timestamptz,
+    }
+}
