@@ -16,6 +16,7 @@ pub mod mail;
 pub mod oauth;
 pub mod pebble;
 pub mod remote;
+pub mod s3;
 pub mod seed;
 pub mod session;
 pub mod tls;

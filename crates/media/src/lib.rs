@@ -28,9 +28,9 @@ pub mod profile;
 pub mod store;
 pub mod worker;
 
-pub use store::{MediaStore, StorageError, TenantFiles};
 pub use process::{Encoded, ProcessError, Processed, process_file, process_thumbnail};
 pub use profile::{ProfileImage, process_profile_image};
+pub use store::{MediaStore, StorageError, TenantFiles};
 pub use worker::blocking;
 
 /// The largest upload, in bytes (the instance document's `image_size_limit`).

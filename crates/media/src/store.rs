@@ -149,7 +149,13 @@ impl MediaStore {
             .with_region(&settings.region)
             .with_access_key_id(&settings.access_key_id)
             .with_secret_access_key(&settings.secret_access_key)
-            .with_virtual_hosted_style_request(!settings.path_style);
+            .with_virtual_hosted_style_request(!settings.path_style)
+            // A few quick retries, not the default three minutes: an upload waits on it.
+            .with_retry(object_store::RetryConfig {
+                max_retries: 3,
+                retry_timeout: std::time::Duration::from_secs(15),
+                ..object_store::RetryConfig::default()
+            });
         if !endpoint.is_empty() {
             builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
         }

@@ -610,6 +610,34 @@ mod tests {
     }
 
     #[test]
+    fn media_store_keys_are_read_and_bad_ones_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            let settings = config.media.store_settings().map_err(|e| e.to_string())?;
+            assert_eq!(settings.backend, kereru_media::store::Backend::Local, "local files by default");
+            jail.create_file(
+                "k.toml",
+                "[media]\nstore = \"s3\"\nbucket = \"m\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+                 access_key_id = \"ak\"\nsecret_access_key = \"sk\"\npublic_base_url = \"https://cdn.example/\"\n",
+            )?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            let settings = config.media.store_settings().map_err(|e| e.to_string())?;
+            let kereru_media::store::Backend::S3(s3) = &settings.backend else { panic!("s3 expected") };
+            assert_eq!((s3.bucket.as_str(), s3.region.as_str(), s3.path_style), ("m", "us-east-1", true));
+            assert!(!format!("{:?}", config.media).contains("sk"), "the secret stays out of logs");
+            jail.create_file("nobucket.toml", "[media]\nstore = \"s3\"\naccess_key_id = \"ak\"\n")?;
+            let error = Config::load(Some(Path::new("nobucket.toml")), &flags()).err().map(|e| e.to_string());
+            let error = error.unwrap_or_default();
+            assert!(error.contains("bucket") && error.contains("secret_access_key"), "{error}");
+            jail.create_file("kind.toml", "[media]\nstore = \"ftp\"\n")?;
+            let error = Config::load(Some(Path::new("kind.toml")), &flags()).err().map(|e| e.to_string());
+            assert!(error.unwrap_or_default().contains("media.store must be"));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn mail_keys_are_read() {
         Jail::expect_with(|jail| {
             jail.clear_env();

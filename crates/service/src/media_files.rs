@@ -48,7 +48,9 @@ pub async fn round(pool: &Pool, store: &MediaStore) -> Result<Round, StoreError>
             match store.delete(removal.domain_id, &removal.file_name).await {
                 Ok(()) => removed.push(removal.id),
                 // Left claimed: tried again once its lease is over.
-                Err(error) => tracing::warn!("removing media file {}/{}: {error}", removal.domain_id, removal.file_name),
+                Err(error) => {
+                    tracing::warn!("removing media file {}/{}: {error}", removal.domain_id, removal.file_name)
+                }
             }
         }
         done.removed += removed.len();

@@ -216,10 +216,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     ));
     // Tenants deleted through the provider API go once their grace period is over.
     let (stop_purge, purge_stopped) = tokio::sync::oneshot::channel::<()>();
-    let purge =
-        tokio::spawn(super::provider::purge_loop(database.pool.clone(), media.clone(), async move {
-            let _ = purge_stopped.await;
-        }));
+    let purge = tokio::spawn(super::provider::purge_loop(database.pool.clone(), media.clone(), async move {
+        let _ = purge_stopped.await;
+    }));
     // Files of deleted statuses, accounts and tenants (queued by the database as their rows go),
     // and uploads never attached after a day, removed from the store beside HTTP.
     let (stop_files, files_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -9,9 +9,9 @@ pub mod worker;
 
 use crate::media::{MediaActionError, Prepared};
 use kereru_core::media::Focus;
+use kereru_media::TenantFiles;
 pub use kereru_media::av::Tools;
 use kereru_media::av::{self, AvError, Container, Kind, Probe};
-use kereru_media::TenantFiles;
 use kereru_media::files::new_name;
 use kereru_media::store::Scratch;
 use kereru_store::media::{MediaType, NewMediaAttachment, Processing, StoredFile};

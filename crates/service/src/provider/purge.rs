@@ -7,9 +7,9 @@
 use crate::ServiceError;
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use kereru_media::MediaStore;
 use kereru_store::admin_actions::{self, NewAdminAction};
 use kereru_store::{DomainId, domains, provisioning};
-use kereru_media::MediaStore;
 
 /// How many tenants one call removes at most (the rest wait for the next round).
 pub const BATCH: i64 = 20;
