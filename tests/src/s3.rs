@@ -36,7 +36,7 @@ impl S3Server {
 
     /// Starts s3s-fs with [`ACCESS_KEY`]/[`SECRET_KEY`] and the bucket [`BUCKET`]; panics if it cannot.
     pub async fn start() -> S3Server {
-        let binary = Self::binary().expect("s3s-fs must be installed (scripts/ensure-test-deps)");
+        let Some(binary) = Self::binary() else { panic!("s3s-fs must be installed (scripts/ensure-test-deps)") };
         let root = crate::scratch_dir("s3");
         // s3s-fs keeps a bucket as a directory of its root.
         std::fs::create_dir_all(root.join(BUCKET)).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
