@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod pair;
 pub mod pebble;
 pub mod remote;
+pub mod s3;
 pub mod seed;
 pub mod session;
 pub mod tls;
@@ -142,6 +143,7 @@ impl TestApp {
             password_grant: true,
             rate_limit: kereru_web::rate_limit::RateLimit::default(),
             media_dir: scratch_dir("media"),
+            media_store: kereru_media::store::StoreSettings::default(),
             av_tools: kereru_service::media_av::Tools::find(),
             fetch: kereru_delivery::http::FetchSettings {
                 allow_private_addresses: true,

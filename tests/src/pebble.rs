@@ -10,13 +10,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A supervised child process: killed when this is dropped or the test process dies.
-struct Supervised {
+pub(crate) struct Supervised {
     child: Child,
     stdin: Option<ChildStdin>,
 }
 
 impl Supervised {
-    fn spawn(program: &str, args: &[String], env: &[(&str, &str)], log: &std::path::Path) -> Supervised {
+    pub(crate) fn spawn(program: &str, args: &[String], env: &[(&str, &str)], log: &std::path::Path) -> Supervised {
         let log_file = std::fs::File::create(log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
         let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("log: {e}"));
         let mut command = Command::new("sh");

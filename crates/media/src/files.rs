@@ -1,16 +1,10 @@
-//! The files: `<media_dir>/<domain id>/<32 hex>.<ext>`, written once under
-//! a fresh random name and never overwritten.
+//! The files' names: `<32 hex>.<ext>`, fresh and random, written once
+//! (through [`crate::store::MediaStore`], under the tenant's prefix) and never overwritten.
 
 use crate::format::OutputFormat;
-use crate::process::{Encoded, ProcessError};
+use crate::process::Encoded;
+use crate::store::{MediaStore, StorageError};
 use kereru_core::media::StoredFile;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
-/// The directory of one tenant's files.
-pub fn tenant_dir(media_dir: &Path, domain_id: i64) -> PathBuf {
-    media_dir.join(domain_id.to_string())
-}
 
 pub(crate) fn random_name(format: OutputFormat) -> String {
     new_name(format.extension())
@@ -48,67 +42,28 @@ pub fn served_content_type(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Writes `bytes` to a new file named `name` in `dir` (never over an existing one) and syncs it.
-pub fn write_named(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, std::io::Error> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(name);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&path);
-        return Err(error);
-    }
-    Ok(path)
-}
-
-/// Writes a new file under a fresh random name (never over an existing one) and syncs it.
-pub fn write_new(dir: &Path, encoded: &Encoded) -> Result<StoredFile, ProcessError> {
-    std::fs::create_dir_all(dir)?;
+/// Stores a new file under a fresh random name in the tenant's part of `store`.
+pub async fn store_new(store: &MediaStore, domain_id: i64, encoded: Encoded) -> Result<StoredFile, StorageError> {
     let name = random_name(encoded.format);
-    let path = dir.join(&name);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-    let written = file.write_all(&encoded.bytes).and_then(|()| file.sync_all());
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&path);
-        return Err(error.into());
-    }
-    Ok(StoredFile {
-        file_name: name,
+    let file = StoredFile {
+        file_name: name.clone(),
         content_type: encoded.format.content_type().to_string(),
         width: encoded.width,
         height: encoded.height,
-    })
-}
-
-/// Removes files a failed request wrote, or a replaced thumbnail. A file
-/// that cannot be removed is logged: it is unreferenced and unguessable.
-pub async fn remove_files(dir: PathBuf, names: Vec<String>) {
-    let result = tokio::task::spawn_blocking(move || {
-        for name in names {
-            if let Err(error) = std::fs::remove_file(dir.join(&name))
-                && error.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!("could not remove media file {name}: {error}");
-            }
-        }
-    })
-    .await;
-    if let Err(error) = result {
-        tracing::warn!("could not remove media files: {error}");
-    }
+    };
+    store.put(domain_id, &name, encoded.bytes).await?;
+    Ok(file)
 }
 
 /// A stored file's bytes; `None` when there is no such file (or the name is
-/// not one [`write_new`] gives), with the content type to serve it as.
-pub async fn read(dir: PathBuf, name: String) -> Result<Option<(&'static str, Vec<u8>)>, ProcessError> {
-    let Some(content_type) = served_content_type(&name) else { return Ok(None) };
-    let path = dir.join(name);
-    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
-        Ok(Ok(bytes)) => Ok(Some((content_type, bytes))),
-        Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Ok(Err(error)) => Err(error.into()),
-        Err(error) => Err(ProcessError::Worker(error.to_string())),
-    }
+/// not one this module gives), with the content type to serve it as.
+pub async fn read(
+    store: &MediaStore,
+    domain_id: i64,
+    name: &str,
+) -> Result<Option<(&'static str, bytes::Bytes)>, StorageError> {
+    let Some(content_type) = served_content_type(name) else { return Ok(None) };
+    Ok(store.get(domain_id, name).await?.map(|bytes| (content_type, bytes)))
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@
 //! animated GIFs; WebP becomes JPEG (PNG if it has an alpha channel).
 //! Avatars and headers are sized as Mastodon sizes them ([`profile`]).
 //!
-//! Files live in `<media_dir>/<domain id>/` under random 128-bit names
-//! ([`files`]). Processing is CPU-bound and takes memory in hundreds of
+//! Files are kept under random 128-bit names ([`files`]) in one store
+//! ([`store`]): the local `<media_dir>/<domain id>/`, or an S3-compatible bucket. Processing is CPU-bound and takes memory in hundreds of
 //! megabytes at the limits: it runs on blocking threads, a few at a time
 //! ([`worker::blocking`]).
 //!
@@ -25,11 +25,12 @@ pub mod format;
 pub mod params;
 pub mod process;
 pub mod profile;
+pub mod store;
 pub mod worker;
 
-pub use files::tenant_dir;
 pub use process::{Encoded, ProcessError, Processed, process_file, process_thumbnail};
 pub use profile::{ProfileImage, process_profile_image};
+pub use store::{MediaStore, StorageError, TenantFiles};
 pub use worker::blocking;
 
 /// The largest upload, in bytes (the instance document's `image_size_limit`).

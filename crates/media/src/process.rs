@@ -36,12 +36,17 @@ pub enum ProcessError {
     /// The blocking thread that did the work failed.
     #[error("media worker: {0}")]
     Worker(String),
+    #[error(transparent)]
+    Storage(#[from] crate::store::StorageError),
 }
 
 impl ProcessError {
     /// Whether the upload is at fault (Mastodon answers 422) rather than the server (500).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, ProcessError::Encode(_) | ProcessError::Io(_) | ProcessError::Worker(_))
+        !matches!(
+            self,
+            ProcessError::Encode(_) | ProcessError::Io(_) | ProcessError::Worker(_) | ProcessError::Storage(_)
+        )
     }
 }
 

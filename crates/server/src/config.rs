@@ -24,6 +24,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "rate_limit",
     "mail",
     "provider",
+    "media",
     "log",
 ];
 
@@ -41,6 +42,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
     pub provider: ProviderConfig,
+    pub media: MediaConfig,
     pub log: LogConfig,
 }
 
@@ -198,6 +200,50 @@ impl ProviderConfig {
     }
 }
 
+/// `[media]`: where uploaded files are kept: `store = "local"` (the default,
+/// `<data_dir>/media`) or `"s3"`, any S3-compatible bucket; `public_base_url`
+/// makes entity URLs point there (a CDN) instead of `/system/media/` on each tenant.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub store: String,
+    pub bucket: String,
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub path_style: bool,
+    pub public_base_url: String,
+}
+
+impl std::fmt::Debug for MediaConfig {
+    // The secret key never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaConfig").field("store", &self.store).field("bucket", &self.bucket).finish_non_exhaustive()
+    }
+}
+
+impl MediaConfig {
+    /// The store's settings, or why they cannot work.
+    pub fn store_settings(&self) -> Result<kereru_media::store::StoreSettings, String> {
+        use kereru_media::store::{Backend, S3Settings};
+        let backend = match self.store.trim() {
+            "local" => Backend::Local,
+            "s3" => Backend::S3(S3Settings {
+                bucket: self.bucket.trim().to_string(),
+                endpoint: self.endpoint.trim().to_string(),
+                region: self.region.trim().to_string(),
+                access_key_id: self.access_key_id.trim().to_string(),
+                secret_access_key: self.secret_access_key.clone(),
+                path_style: self.path_style,
+            }),
+            other => return Err(format!("media.store must be \"local\" or \"s3\", not {other:?}")),
+        };
+        let public_base_url = Some(self.public_base_url.trim().to_string()).filter(|url| !url.is_empty());
+        Ok(kereru_media::store::StoreSettings { backend, public_base_url })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
@@ -352,6 +398,18 @@ impl Config {
         {
             return invalid(format!("mail.from: {error}"));
         }
+        // The media store's settings are checked here (nothing is contacted yet: `kereru serve` does).
+        let media = self.media.store_settings().map_err(ConfigError::Invalid)?;
+        if let kereru_media::store::Backend::S3(s3) = &media.backend {
+            kereru_media::MediaStore::s3(s3).map_err(|e| ConfigError::Invalid(format!("[media] {e}")))?;
+        }
+        if media.public_base_url.is_some() {
+            kereru_media::MediaStore::open(
+                &kereru_media::store::StoreSettings { backend: kereru_media::store::Backend::Local, ..media },
+                &std::env::temp_dir(),
+            )
+            .map_err(|e| ConfigError::Invalid(format!("[media] {e}")))?;
+        }
         let provider_host = self.provider.host.trim();
         if !provider_host.is_empty()
             && let Err(error) = kereru_core::HostName::parse(provider_host)
@@ -399,6 +457,13 @@ impl Config {
             settings.eab = Some(kereru_acme::settings::Eab { key_id: key_id.clone(), hmac_key });
         }
         Ok(settings)
+    }
+
+    /// The media store `[media]` describes (the local one: `<data_dir>/media`).
+    pub fn media_store(&self) -> Result<kereru_media::MediaStore, ConfigError> {
+        let settings = self.media.store_settings().map_err(ConfigError::Invalid)?;
+        kereru_media::MediaStore::open(&settings, &self.data_dir.join("media"))
+            .map_err(|e| ConfigError::Invalid(format!("[media] {e}")))
     }
 
     /// The mail transport's settings from `[mail]`; files go under `<data_dir>/mail`.
@@ -540,6 +605,34 @@ mod tests {
             assert!(!config.provider.self_service, "the environment wins over the file");
             jail.create_file("bad.toml", "[provider]\nself_servce = true\n")?;
             assert!(Config::load(Some(Path::new("bad.toml")), &flags()).is_err(), "a misspelt key is an error");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn media_store_keys_are_read_and_bad_ones_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            let settings = config.media.store_settings().map_err(|e| e.to_string())?;
+            assert_eq!(settings.backend, kereru_media::store::Backend::Local, "local files by default");
+            jail.create_file(
+                "k.toml",
+                "[media]\nstore = \"s3\"\nbucket = \"m\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+                 access_key_id = \"ak\"\nsecret_access_key = \"sk\"\npublic_base_url = \"https://cdn.example/\"\n",
+            )?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            let settings = config.media.store_settings().map_err(|e| e.to_string())?;
+            let kereru_media::store::Backend::S3(s3) = &settings.backend else { panic!("s3 expected") };
+            assert_eq!((s3.bucket.as_str(), s3.region.as_str(), s3.path_style), ("m", "us-east-1", true));
+            assert!(!format!("{:?}", config.media).contains("sk"), "the secret stays out of logs");
+            jail.create_file("nobucket.toml", "[media]\nstore = \"s3\"\naccess_key_id = \"ak\"\n")?;
+            let error = Config::load(Some(Path::new("nobucket.toml")), &flags()).err().map(|e| e.to_string());
+            let error = error.unwrap_or_default();
+            assert!(error.contains("bucket") && error.contains("secret_access_key"), "{error}");
+            jail.create_file("kind.toml", "[media]\nstore = \"ftp\"\n")?;
+            let error = Config::load(Some(Path::new("kind.toml")), &flags()).err().map(|e| e.to_string());
+            assert!(error.unwrap_or_default().contains("media.store must be"));
             Ok(())
         });
     }

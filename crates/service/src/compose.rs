@@ -8,10 +8,9 @@ use crate::media::{MediaActionError, Prepared, Upload, prepare};
 use crate::statuses::{self, MAX_MEDIA, NewPost};
 use crate::{Actor, Event, ServiceError};
 use diesel_async::AsyncConnection;
-use kereru_media::files::remove_files;
+use kereru_media::TenantFiles;
 use kereru_store::statuses::Status;
 use kereru_store::{Pool, StoreError, media};
-use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
@@ -46,7 +45,7 @@ impl From<StoreError> for ComposeError {
 /// Posts `new` with `images` (file bytes and alt text) attached, in the order given.
 pub async fn post_with_images<B: AsRef<[u8]> + Send + 'static>(
     pool: &Pool,
-    dir: PathBuf,
+    files: TenantFiles,
     actor: &Actor<'_>,
     mut new: NewPost,
     images: Vec<(B, Option<String>)>,
@@ -56,18 +55,19 @@ pub async fn post_with_images<B: AsRef<[u8]> + Send + 'static>(
     }
     let mut prepared: Vec<Prepared> = Vec::new();
     for (file, description) in images {
-        match prepare(dir.clone(), Upload { file, thumbnail: None, description, focus: None }).await {
+        match prepare(files.clone(), Upload { file, thumbnail: None, description, focus: None }).await {
             Ok(one) => prepared.push(one),
             Err(error) => {
-                remove_files(dir, prepared.into_iter().flat_map(|p| p.files).collect()).await;
+                let written: Vec<String> = prepared.into_iter().flat_map(|p| p.files).collect();
+                files.delete_quietly(&written).await;
                 return Err(error.into());
             }
         }
     }
-    let files: Vec<String> = prepared.iter().flat_map(|p| p.files.clone()).collect();
+    let written: Vec<String> = prepared.iter().flat_map(|p| p.files.clone()).collect();
     let result = record(pool, actor, &mut new, prepared).await;
     if result.is_err() {
-        remove_files(dir, files).await;
+        files.delete_quietly(&written).await;
     }
     result
 }

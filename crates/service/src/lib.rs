@@ -30,6 +30,7 @@ pub mod lists;
 pub mod mail;
 pub mod media;
 pub mod media_av;
+pub mod media_files;
 pub mod moderation;
 pub mod notification_policy;
 pub mod plans;

@@ -1,17 +1,15 @@
-//! Media attachments: an upload processed ([`kereru_media`]), written to the
-//! tenant's directory and recorded; a description, focus or thumbnail
+//! Media attachments: an upload processed ([`kereru_media`]), stored under
+//! the tenant's prefix and recorded; a description, focus or thumbnail
 //! changed; a profile image stored. Images are processed before any
 //! database connection is taken, and files a failed action wrote are
 //! removed again.
 
 use crate::media_av::{AvOptions, Finish};
 use kereru_core::media::{Focus, StoredFile};
-use kereru_media::files::{remove_files, write_new};
-use kereru_media::{ProcessError, ProfileImage};
+use kereru_media::{ProcessError, ProfileImage, TenantFiles};
 use kereru_store::media::{self, MediaAttachment, MediaError, MediaType, MediaUpdate, NewMediaAttachment, Processing};
 use kereru_store::media_processing::Claimed;
 use kereru_store::{AccountId, DomainId, MediaId, Pool, StoreError};
-use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaActionError {
@@ -60,16 +58,16 @@ pub struct Change<B> {
     pub thumbnail: Option<B>,
 }
 
-/// An upload processed and written to its tenant's directory, not yet recorded.
+/// An upload processed and stored under its tenant's prefix, not yet recorded.
 pub struct Prepared {
     pub attachment: NewMediaAttachment,
     /// The files written, to remove again if recording fails.
     pub files: Vec<String>,
 }
 
-/// Processes an upload and writes its files to `dir`; no database work.
+/// Processes an upload and stores its files in `files`; no database work.
 pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
-    dir: PathBuf,
+    files: TenantFiles,
     upload: Upload<B>,
 ) -> Result<Prepared, MediaActionError> {
     let Upload { file, thumbnail, description, focus } = upload;
@@ -79,23 +77,24 @@ pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
     if thumbnail.as_ref().is_some_and(|t| t.as_ref().len() as u64 > kereru_media::IMAGE_SIZE_LIMIT) {
         return Err(MediaActionError::ImageTooLarge("thumbnail"));
     }
-    let (stored, stored_small, file_size, blurhash) = kereru_media::blocking(move || {
+    let (original, small, blurhash) = kereru_media::blocking(move || {
         let processed = kereru_media::process_file(file.as_ref())?;
         let (small, blurhash) = match thumbnail {
             Some(bytes) => kereru_media::process_thumbnail(bytes.as_ref())?,
             None => (processed.small, processed.blurhash),
         };
-        let stored = write_new(&dir, &processed.original)?;
-        let stored_small = match write_new(&dir, &small) {
-            Ok(small) => small,
-            Err(error) => {
-                let _ = std::fs::remove_file(dir.join(&stored.file_name));
-                return Err(error);
-            }
-        };
-        Ok((stored, stored_small, processed.original.bytes.len() as i64, blurhash))
+        Ok((processed.original, small, blurhash))
     })
     .await?;
+    let file_size = original.bytes.len() as i64;
+    let stored = files.store_new(original).await.map_err(ProcessError::from)?;
+    let stored_small = match files.store_new(small).await {
+        Ok(small) => small,
+        Err(error) => {
+            files.delete_quietly(std::slice::from_ref(&stored.file_name)).await;
+            return Err(ProcessError::from(error).into());
+        }
+    };
     let files = vec![stored.file_name.clone(), stored_small.file_name.clone()];
     let attachment = NewMediaAttachment {
         media_type: MediaType::Image,
@@ -112,12 +111,12 @@ pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
     Ok(Prepared { attachment, files })
 }
 
-/// Processes and stores an upload of `account` on `tenant`, whose files live
-/// in `dir`: an image at once; video and audio (told by their bytes) checked
+/// Processes and stores an upload of `account` on `tenant`, whose files go
+/// to `files`: an image at once; video and audio (told by their bytes) checked
 /// and recorded `pending`, then finished now or by the worker as `av` says.
 pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
     pool: &Pool,
-    dir: PathBuf,
+    files: TenantFiles,
     tenant: DomainId,
     account: AccountId,
     upload: Upload<B>,
@@ -133,11 +132,11 @@ pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
             if thumbnail.as_ref().is_some_and(|t| t.as_ref().len() as u64 > kereru_media::IMAGE_SIZE_LIMIT) {
                 return Err(MediaActionError::ImageTooLarge("thumbnail"));
             }
-            crate::media_av::prepare(dir.clone(), av, container, file, thumbnail, description, focus).await?
+            crate::media_av::prepare(files.clone(), av, container, file, thumbnail, description, focus).await?
         }
-        None => prepare(dir.clone(), upload).await?,
+        None => prepare(files.clone(), upload).await?,
     };
-    let created = record_upload(pool, dir.clone(), tenant, account, prepared).await?;
+    let created = record_upload(pool, &files, tenant, account, prepared).await?;
     match (av.finish, av.tools) {
         (Finish::Now, Some(tools)) if created.processing == Processing::Pending => {
             let claimed = Claimed {
@@ -148,7 +147,7 @@ pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
                 // Its only attempt: a failure here is final.
                 attempts: kereru_store::media_processing::MAX_ATTEMPTS,
             };
-            crate::media_av::worker::process(pool, &dir, tools, claimed).await?.ok_or(MediaActionError::NotFound)
+            crate::media_av::worker::process(pool, &files, tools, claimed).await?.ok_or(MediaActionError::NotFound)
         }
         _ => Ok(created),
     }
@@ -157,7 +156,7 @@ pub async fn upload<B: AsRef<[u8]> + Send + 'static>(
 /// Records a prepared upload; its files are removed if that fails.
 async fn record_upload(
     pool: &Pool,
-    dir: PathBuf,
+    stored: &TenantFiles,
     tenant: DomainId,
     account: AccountId,
     prepared: Prepared,
@@ -171,7 +170,7 @@ async fn record_upload(
         Err(error) => Err(StoreError::from(error).into()),
     };
     if created.is_err() {
-        remove_files(dir, files).await;
+        stored.delete_quietly(&files).await;
     }
     created
 }
@@ -194,7 +193,7 @@ pub async fn unattached(
 /// old one, whose file is removed.
 pub async fn update<B: AsRef<[u8]> + Send + 'static>(
     pool: &Pool,
-    dir: PathBuf,
+    files: TenantFiles,
     tenant: DomainId,
     account: AccountId,
     id: MediaId,
@@ -202,14 +201,9 @@ pub async fn update<B: AsRef<[u8]> + Send + 'static>(
 ) -> Result<MediaAttachment, MediaActionError> {
     let new_thumbnail: Option<(StoredFile, Option<String>)> = match change.thumbnail {
         Some(bytes) => {
-            let work_dir = dir.clone();
-            Some(
-                kereru_media::blocking(move || {
-                    let (small, blurhash) = kereru_media::process_thumbnail(bytes.as_ref())?;
-                    Ok((write_new(&work_dir, &small)?, blurhash))
-                })
-                .await?,
-            )
+            let (small, blurhash) =
+                kereru_media::blocking(move || kereru_media::process_thumbnail(bytes.as_ref())).await?;
+            Some((files.store_new(small).await.map_err(ProcessError::from)?, blurhash))
         }
         None => None,
     };
@@ -226,20 +220,20 @@ pub async fn update<B: AsRef<[u8]> + Send + 'static>(
     match updated {
         Ok((attachment, replaced)) => {
             if let Some(old) = replaced {
-                remove_files(dir, vec![old]).await;
+                files.delete_quietly(&[old]).await;
             }
             Ok(attachment)
         }
         Err(error) => {
             if let Some(name) = new_name {
-                remove_files(dir, vec![name]).await;
+                files.delete_quietly(&[name]).await;
             }
             Err(error)
         }
     }
 }
 
-/// A profile image written to its tenant's directory.
+/// A profile image stored under its tenant's prefix.
 #[derive(Debug, Clone)]
 pub struct StoredProfileImage {
     pub file_name: String,
@@ -247,17 +241,14 @@ pub struct StoredProfileImage {
     pub bytes: i64,
 }
 
-/// Processes and stores a profile image in `dir` (its tenant's); returns its file name and size.
+/// Processes and stores a profile image in `files` (its tenant's); returns its file name and size.
 pub async fn store_profile_image<B: AsRef<[u8]> + Send + 'static>(
-    dir: PathBuf,
+    files: TenantFiles,
     bytes: B,
     kind: ProfileImage,
 ) -> Result<StoredProfileImage, ProcessError> {
-    kereru_media::blocking(move || {
-        let encoded = kereru_media::process_profile_image(bytes.as_ref(), kind)?;
-        let size = i64::try_from(encoded.bytes.len()).unwrap_or(i64::MAX);
-        let stored = write_new(&dir, &encoded)?;
-        Ok(StoredProfileImage { file_name: stored.file_name, bytes: size })
-    })
-    .await
+    let encoded = kereru_media::blocking(move || kereru_media::process_profile_image(bytes.as_ref(), kind)).await?;
+    let size = i64::try_from(encoded.bytes.len()).unwrap_or(i64::MAX);
+    let stored = files.store_new(encoded).await?;
+    Ok(StoredProfileImage { file_name: stored.file_name, bytes: size })
 }

@@ -40,6 +40,7 @@ pub mod lists;
 pub mod lookups;
 pub mod mail_outbox;
 pub mod media;
+pub mod media_files;
 pub mod media_processing;
 pub mod moderation;
 pub mod notification_groups;

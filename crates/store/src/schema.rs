@@ -1298,3 +1298,15 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+// == media_files ==
+// Files to remove from the media store, queued by triggers (migration 2026-12-05-000504_media_files).
+diesel::table! {
+    media_file_removals (id) {
+        id -> BigInt,
+        domain_id -> BigInt,
+        file_name -> Text,
+        queued_at -> Timestamptz,
+        attempts -> Integer,
+        not_before -> Timestamptz,
+    }
+}

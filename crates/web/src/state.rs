@@ -12,8 +12,10 @@ pub struct WebSettings {
     pub max_body_bytes: u64,
     /// Allow OAuth's `password` grant (for bots and tests; off by default).
     pub password_grant: bool,
-    /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`).
+    /// Uploaded media, one directory per tenant (`<media_dir>/<domain id>/`), when kept locally.
     pub media_dir: PathBuf,
+    /// Where media files are kept (`[media]`): the local `media_dir` by default, or an S3 bucket.
+    pub media_store: kereru_media::store::StoreSettings,
     /// ffprobe and ffmpeg, when installed: without them video and audio uploads are refused.
     pub av_tools: Option<kereru_media::av::Tools>,
     pub rate_limit: crate::rate_limit::RateLimit,
@@ -53,6 +55,8 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: WebSettings,
     pub templates: Templates,
+    /// Every stored file is written, read and removed through it.
+    pub media: kereru_media::MediaStore,
     pub limiter: std::sync::Arc<crate::rate_limit::Limiter>,
     /// Every request to another server goes through it.
     pub fetcher: std::sync::Arc<kereru_delivery::http::Fetcher>,
@@ -77,9 +81,12 @@ impl AppState {
         let logins = std::sync::Arc::new(crate::rate_limit::LoginGuard::new(settings.login_failures));
         let fetcher = kereru_delivery::http::Fetcher::new(&settings.fetch)
             .map_err(|e| crate::WebError::Internal(format!("outbound HTTP client: {e}")))?;
+        let media = kereru_media::MediaStore::open(&settings.media_store, &settings.media_dir)
+            .map_err(|e| crate::WebError::Internal(e.to_string()))?;
         Ok(AppState {
             pool,
             templates: Templates::load()?,
+            media,
             limiter,
             fetcher: std::sync::Arc::new(fetcher),
             key_fetches,

@@ -56,11 +56,13 @@ pub enum AvError {
     Tool(String),
     #[error("storing the media file failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Storage(#[from] crate::store::StorageError),
 }
 
 impl AvError {
     /// Whether the upload is at fault (422) rather than the server (500).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, AvError::Tool(_) | AvError::Io(_))
+        !matches!(self, AvError::Tool(_) | AvError::Io(_) | AvError::Storage(_))
     }
 }

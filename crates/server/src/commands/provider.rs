@@ -13,7 +13,7 @@ pub async fn run(command: ProviderCommand, conn: &mut Connection, config: &Confi
         ProviderCommand::Webhook(command) => super::provider_webhook::run(command, conn).await,
         ProviderCommand::Plan(command) => super::provider_plan::run(command, conn).await,
         ProviderCommand::Purge => {
-            let media = config.data_dir.join("media");
+            let media = config.media_store()?;
             let mut total = 0;
             loop {
                 let purged = purge::due(conn, Some(&media)).await?;
@@ -82,7 +82,7 @@ pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3
 /// `kereru serve`'s purge task: a round at start and every [`PURGE_INTERVAL`] until `stop`.
 pub async fn purge_loop(
     pool: kereru_store::Pool,
-    media: std::path::PathBuf,
+    media: kereru_media::MediaStore,
     stop: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(stop);

@@ -21,11 +21,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         Some(tools) => tracing::info!("video and audio: {} and {}", tools.ffprobe.display(), tools.ffmpeg.display()),
         None => tracing::warn!("ffprobe/ffmpeg not found on PATH: video and audio uploads are refused"),
     }
+    // Media files: the local directory or an S3 bucket, reached once now so a wrong bucket or key stops here.
+    let media = config.media_store()?;
+    media.check().await.with_context(|| format!("[media] cannot reach {}", media.describe()))?;
+    tracing::info!("media files in {}", media.describe());
     let settings = WebSettings {
         public_scheme: scheme,
         max_body_bytes: config.http.max_body_bytes,
         password_grant: config.oauth.password_grant,
         media_dir: config.data_dir.join("media"),
+        media_store: config.media.store_settings().map_err(anyhow::Error::msg)?,
         av_tools: av_tools.clone(),
         rate_limit: kereru_web::rate_limit::RateLimit {
             requests: config.rate_limit.requests,
@@ -211,15 +216,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     ));
     // Tenants deleted through the provider API go once their grace period is over.
     let (stop_purge, purge_stopped) = tokio::sync::oneshot::channel::<()>();
-    let purge =
-        tokio::spawn(super::provider::purge_loop(database.pool.clone(), config.data_dir.join("media"), async move {
-            let _ = purge_stopped.await;
-        }));
+    let purge = tokio::spawn(super::provider::purge_loop(database.pool.clone(), media.clone(), async move {
+        let _ = purge_stopped.await;
+    }));
+    // Files of deleted statuses, accounts and tenants (queued by the database as their rows go),
+    // and uploads never attached after a day, removed from the store beside HTTP.
+    let (stop_files, files_stopped) = tokio::sync::oneshot::channel::<()>();
+    let files = tokio::spawn(kereru_service::media_files::run(database.pool.clone(), media.clone(), async move {
+        let _ = files_stopped.await;
+    }));
     // Video and audio uploads still pending are finished beside HTTP (when ffmpeg is here).
     let (stop_media, media_stopped) = tokio::sync::oneshot::channel::<()>();
-    let media = av_tools.map(|tools| {
-        let dir = config.data_dir.join("media");
-        tokio::spawn(kereru_service::media_av::worker::run(database.pool.clone(), dir, tools, async move {
+    let av_worker = av_tools.map(|tools| {
+        tokio::spawn(kereru_service::media_av::worker::run(database.pool.clone(), media.clone(), tools, async move {
             let _ = media_stopped.await;
         }))
     });
@@ -279,10 +288,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!("cards worker: {error}");
     }
     drop(stop_media);
-    if let Some(task) = media
+    if let Some(task) = av_worker
         && let Err(error) = task.await
     {
         tracing::warn!("media worker: {error}");
+    }
+    drop(stop_files);
+    if let Err(error) = files.await {
+        tracing::warn!("media file removal: {error}");
     }
     drop(stop_claims);
     if let Some(task) = claims

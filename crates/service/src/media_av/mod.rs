@@ -9,9 +9,11 @@ pub mod worker;
 
 use crate::media::{MediaActionError, Prepared};
 use kereru_core::media::Focus;
+use kereru_media::TenantFiles;
 pub use kereru_media::av::Tools;
 use kereru_media::av::{self, AvError, Container, Kind, Probe};
-use kereru_media::files::{new_name, write_named, write_new};
+use kereru_media::files::new_name;
+use kereru_media::store::Scratch;
 use kereru_store::media::{MediaType, NewMediaAttachment, Processing, StoredFile};
 use std::path::PathBuf;
 
@@ -39,11 +41,12 @@ fn media_type(kind: Kind) -> MediaType {
     }
 }
 
-/// Writes the upload (a `container`) to `dir`, checks it with ffprobe, makes
-/// its preview (from `thumbnail` if the client sent one) and returns the
-/// attachment to record, `pending`. No database work; on error nothing stays on disk.
+/// Checks the upload (a `container`) with ffprobe from a scratch copy, makes
+/// its preview (from `thumbnail` if the client sent one), stores both in
+/// `files` and returns the attachment to record, `pending`. No database
+/// work; on error nothing stays stored.
 pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
-    dir: PathBuf,
+    files: TenantFiles,
     options: AvOptions<'_>,
     container: Container,
     file: B,
@@ -57,16 +60,18 @@ pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
     }
     let name = new_name(container.extension());
     let file_size = file.as_ref().len() as i64;
-    let (write_dir, write_name) = (dir.clone(), name.clone());
-    let path = kereru_media::blocking(move || Ok(write_named(&write_dir, &write_name, file.as_ref())?)).await?;
-    let described = describe(tools, container, &dir, path, thumbnail).await;
-    let (probe, small, blurhash) = match described {
-        Ok(found) => found,
-        Err(error) => {
-            kereru_media::files::remove_files(dir, vec![name]).await;
-            return Err(error);
-        }
-    };
+    // ffprobe and ffmpeg read files: a scratch copy, whatever the store.
+    let scratch = Scratch::new().map_err(AvError::from)?;
+    let path = scratch.path(&name);
+    let bytes = bytes::Bytes::copy_from_slice(file.as_ref());
+    drop(file);
+    tokio::fs::write(&path, &bytes).await.map_err(AvError::from)?;
+    let (probe, small, blurhash) = describe(tools, container, &files, path, thumbnail).await?;
+    if let Err(error) = files.put(&name, bytes).await {
+        files.delete_quietly(std::slice::from_ref(&small.file_name)).await;
+        return Err(AvError::from(error).into());
+    }
+    drop(scratch);
     let (width, height) = probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
     let av_meta = serde_json::to_string(&probe).map_err(|e| AvError::Tool(e.to_string()))?;
     let attachment = NewMediaAttachment {
@@ -84,11 +89,11 @@ pub async fn prepare<B: AsRef<[u8]> + Send + 'static>(
     Ok(Prepared { attachment, files: vec![name, small.file_name] })
 }
 
-/// Probes the file at `path` and writes its preview to `dir`.
+/// Probes the file at `path` and stores its preview in `files`.
 async fn describe<B: AsRef<[u8]> + Send + 'static>(
     tools: &Tools,
     container: Container,
-    dir: &std::path::Path,
+    files: &TenantFiles,
     path: PathBuf,
     thumbnail: Option<B>,
 ) -> Result<(Probe, StoredFile, Option<String>), MediaActionError> {
@@ -97,21 +102,17 @@ async fn describe<B: AsRef<[u8]> + Send + 'static>(
         Some(bytes) => bytes.as_ref().to_vec(),
         None => av::convert::preview_png(tools, container, &path, &probe).await?,
     };
-    let dir = dir.to_path_buf();
-    let (small, blurhash) = kereru_media::blocking(move || {
-        let (small, blurhash) = kereru_media::process_thumbnail(&picture)?;
-        Ok((write_new(&dir, &small)?, blurhash))
-    })
-    .await?;
+    let (small, blurhash) = kereru_media::blocking(move || kereru_media::process_thumbnail(&picture)).await?;
+    let small = files.store_new(small).await.map_err(AvError::from)?;
     Ok((probe, small, blurhash))
 }
 
-/// The file served in the end for the pending upload `file_name` in `dir`
+/// The file served in the end for the pending upload `file_name` in `files`
 /// (described by `av_meta`): `None` when it is served as it is, else the
-/// new file's name and content type (the upload is then removed by the caller).
+/// new file's name and content type, stored (the upload is then removed by the caller).
 pub async fn finish_file(
     tools: &Tools,
-    dir: &std::path::Path,
+    files: &TenantFiles,
     file_name: &str,
     av_meta: Option<&str>,
 ) -> Result<Option<(String, &'static str)>, AvError> {
@@ -123,20 +124,17 @@ pub async fn finish_file(
         .and_then(|(_, extension)| Container::from_extension(extension))
         .ok_or_else(|| AvError::Tool(format!("media {file_name}: unknown container")))?;
     let target = av::plan::target(&probe);
-    let source = dir.join(file_name);
+    let scratch = Scratch::new()?;
+    let source = scratch.path(file_name);
+    files.fetch_to(file_name, &source).await?;
     let output_name = new_name(target.extension);
-    let output = dir.join(&output_name);
-    match av::convert::finish(tools, container, &source, &probe, &target, &output).await {
-        Ok(true) => Ok(Some((output_name, target.content_type))),
-        Ok(false) if container.extension() == target.extension => Ok(None),
-        // Served as it is, under the extension browsers know it by (a hard link: the upload is removed after).
-        Ok(false) => {
-            std::fs::hard_link(&source, &output)?;
-            Ok(Some((output_name, target.content_type)))
-        }
-        Err(error) => {
-            let _ = std::fs::remove_file(&output);
-            Err(error)
-        }
-    }
+    let output = scratch.path(&output_name);
+    let served = match av::convert::finish(tools, container, &source, &probe, &target, &output).await? {
+        true => output,
+        false if container.extension() == target.extension => return Ok(None),
+        // Served as it is, under the extension browsers know it by (the upload is removed after).
+        false => source,
+    };
+    files.put_file(&output_name, &served).await?;
+    Ok(Some((output_name, target.content_type)))
 }

@@ -6,7 +6,7 @@
 use super::finish_file;
 use crate::media::MediaActionError;
 use kereru_media::av::Tools;
-use kereru_media::files::remove_files;
+use kereru_media::{MediaStore, TenantFiles};
 use kereru_store::media::MediaAttachment;
 use kereru_store::media_processing::{self, Claimed};
 use kereru_store::{Pool, StoreError};
@@ -19,8 +19,20 @@ pub const POLL: Duration = Duration::from_secs(2);
 /// A failed attempt is tried again after this long, times the attempts so far.
 const RETRY_STEP: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
-/// Finishes pending rows until none is left to claim; how many it took.
+/// Finishes pending rows whose files are under `media_dir` (the local
+/// store) until none is left to claim; how many it took.
 pub async fn round(pool: &Pool, media_dir: &Path, tools: &Tools) -> Result<usize, StoreError> {
+    match MediaStore::local(media_dir) {
+        Ok(store) => round_in(pool, &store, tools).await,
+        Err(error) => {
+            tracing::warn!("media processing: {error}");
+            Ok(0)
+        }
+    }
+}
+
+/// Finishes pending rows whose files are in `store` until none is left to claim; how many it took.
+pub async fn round_in(pool: &Pool, store: &MediaStore, tools: &Tools) -> Result<usize, StoreError> {
     let mut taken = 0;
     loop {
         let claimed = {
@@ -29,22 +41,22 @@ pub async fn round(pool: &Pool, media_dir: &Path, tools: &Tools) -> Result<usize
         };
         let Some(claimed) = claimed else { return Ok(taken) };
         taken += 1;
-        let dir = kereru_media::tenant_dir(media_dir, claimed.domain_id.0);
-        if let Err(error) = process(pool, &dir, tools, claimed).await {
+        let files = store.tenant(claimed.domain_id.0);
+        if let Err(error) = process(pool, &files, tools, claimed).await {
             tracing::warn!("media processing: {error}");
         }
     }
 }
 
-/// Finishes the claimed row whose files are in `dir` (its tenant's). On
+/// Finishes the claimed row whose files are in `files` (its tenant's). On
 /// failure the row is tried again later, or `failed` after its last attempt.
 pub async fn process(
     pool: &Pool,
-    dir: &Path,
+    files: &TenantFiles,
     tools: &Tools,
     claimed: Claimed,
 ) -> Result<Option<MediaAttachment>, MediaActionError> {
-    match finish_file(tools, dir, &claimed.file_name, claimed.av_meta.as_deref()).await {
+    match finish_file(tools, files, &claimed.file_name, claimed.av_meta.as_deref()).await {
         Ok(new_file) => {
             let mut conn = pool.get().await.map_err(StoreError::from)?;
             let file = new_file.as_ref().map(|(name, content_type)| (name.as_str(), *content_type));
@@ -52,9 +64,9 @@ pub async fn process(
             drop(conn);
             match (&finished, new_file) {
                 // The upload was replaced: it goes.
-                (Ok(Some(_)), Some(_)) => remove_files(dir.to_path_buf(), vec![claimed.file_name]).await,
+                (Ok(Some(_)), Some(_)) => files.delete_quietly(&[claimed.file_name]).await,
                 // The row is gone (or the write failed): the new file goes.
-                (_, Some((name, _))) => remove_files(dir.to_path_buf(), vec![name]).await,
+                (_, Some((name, _))) => files.delete_quietly(&[name]).await,
                 _ => {}
             }
             Ok(finished?)
@@ -70,10 +82,10 @@ pub async fn process(
 }
 
 /// Runs rounds until `stop` completes, [`POLL`] apart while there is nothing to do.
-pub async fn run(pool: Pool, media_dir: std::path::PathBuf, tools: Tools, stop: impl std::future::Future<Output = ()>) {
+pub async fn run(pool: Pool, store: MediaStore, tools: Tools, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
     loop {
-        if let Err(error) = round(&pool, &media_dir, &tools).await {
+        if let Err(error) = round_in(&pool, &store, &tools).await {
             tracing::warn!("media processing: {error}");
         }
         tokio::select! {

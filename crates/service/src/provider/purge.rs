@@ -1,15 +1,15 @@
 //! Removing tenants whose deletion grace period is over: their `domains` row
 //! goes and with it everything of theirs (the schema cascades), then their
-//! media directory. One tenant per transaction, each with its host-wide audit
+//! media files. One tenant per transaction, each with its host-wide audit
 //! row; rows are claimed `FOR UPDATE SKIP LOCKED`, so several nodes purging
 //! at once never remove one tenant twice.
 
 use crate::ServiceError;
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use kereru_media::MediaStore;
 use kereru_store::admin_actions::{self, NewAdminAction};
 use kereru_store::{DomainId, domains, provisioning};
-use std::path::Path;
 
 /// How many tenants one call removes at most (the rest wait for the next round).
 pub const BATCH: i64 = 20;
@@ -21,19 +21,17 @@ pub struct Purged {
     pub account_host: String,
 }
 
-/// Removes up to [`BATCH`] tenants past their grace period; `media_dir` is the
-/// directory holding one media directory per tenant (`<media_dir>/<id>/`).
-pub async fn due(conn: &mut AsyncPgConnection, media_dir: Option<&Path>) -> Result<Vec<Purged>, ServiceError> {
+/// Removes up to [`BATCH`] tenants past their grace period, and every file
+/// under each one's prefix in `media` (the attachments' files are also
+/// queued for removal by the database as their rows go: see `crate::media_files`).
+pub async fn due(conn: &mut AsyncPgConnection, media: Option<&MediaStore>) -> Result<Vec<Purged>, ServiceError> {
     let mut purged = Vec::new();
     for _ in 0..BATCH {
         let Some(gone) = one(conn).await? else { break };
-        if let Some(dir) = media_dir {
-            let dir = dir.join(gone.id.0.to_string());
-            if let Err(error) = tokio::fs::remove_dir_all(&dir).await
-                && error.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!("purged {}: cannot remove {}: {error}", gone.account_host, dir.display());
-            }
+        if let Some(store) = media
+            && let Err(error) = store.delete_tenant(gone.id.0).await
+        {
+            tracing::warn!("purged {}: cannot remove its media files: {error}", gone.account_host);
         }
         purged.push(gone);
     }

@@ -58,11 +58,11 @@ pub fn account_as_seen(
 ) -> Value {
     let acct = if local { account.username.clone() } else { format!("{}@{}", account.username, urls.account_host) };
     let avatar = match &account.avatar_file {
-        Some(name) => super::media::profile_image_url(urls, name),
+        Some(name) => super::media::profile_image_url(urls, account.domain_id.map_or(0, |d| d.0), name),
         None => default_avatar(urls),
     };
     let header = match &account.header_file {
-        Some(name) => super::media::profile_image_url(urls, name),
+        Some(name) => super::media::profile_image_url(urls, account.domain_id.map_or(0, |d| d.0), name),
         None => default_header(urls),
     };
     json!({

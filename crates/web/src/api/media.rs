@@ -25,7 +25,6 @@ use kereru_service::media::{self as actions, Change, MediaActionError, Upload};
 use kereru_service::media_av::{AvOptions, Finish};
 use kereru_store::media::{MediaAttachment, MediaError, Processing, StoredFile};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 /// The whole upload request: a file (a video at most) and a thumbnail at their limit, and the text fields.
 pub const UPLOAD_BODY_LIMIT: u64 = VIDEO_SIZE_LIMIT + IMAGE_SIZE_LIMIT + 1024 * 1024;
@@ -115,9 +114,12 @@ fn invalid(error: InvalidParam) -> WebError {
 // ---------------------------------------------------------------------------
 // JSON
 
-/// The URL a stored file is served at on this tenant.
-pub fn file_url(urls: &TenantUrls, file_name: &str) -> String {
-    format!("{}/system/media/{file_name}", urls.base())
+/// The URL a stored file of tenant `domain_id` is published at: under
+/// `[media] public_base_url` when one is set (a CDN), else on this tenant
+/// (`/system/media/...`, which every node serves from the store either way).
+pub fn file_url(urls: &TenantUrls, domain_id: i64, file_name: &str) -> String {
+    kereru_media::store::published_url(domain_id, file_name)
+        .unwrap_or_else(|| format!("{}/system/media/{file_name}", urls.base()))
 }
 
 fn geometry(file: &StoredFile) -> Value {
@@ -157,14 +159,14 @@ pub fn attachment_json(urls: &TenantUrls, attachment: &MediaAttachment) -> Value
     meta.insert("original".into(), original.unwrap_or_else(|| geometry(&attachment.file)));
     meta.insert("small".into(), geometry(&attachment.thumbnail));
     let url = match attachment.processing {
-        Processing::Done => Some(file_url(urls, &attachment.file.file_name)),
+        Processing::Done => Some(file_url(urls, attachment.domain_id.0, &attachment.file.file_name)),
         Processing::Pending | Processing::Failed => None,
     };
     json!({
         "id": attachment.id.to_string(),
         "type": attachment.media_type.as_str(),
         "url": url,
-        "preview_url": file_url(urls, &attachment.thumbnail.file_name),
+        "preview_url": file_url(urls, attachment.domain_id.0, &attachment.thumbnail.file_name),
         "remote_url": null,
         "preview_remote_url": null,
         "text_url": null,
@@ -228,8 +230,8 @@ fn file_part(form: &multipart::Form, name: &str) -> Result<Option<Bytes>, WebErr
     }
 }
 
-fn tenant_dir(state: &AppState, tenant: &Tenant) -> PathBuf {
-    kereru_media::tenant_dir(&state.settings.media_dir, tenant.id.0)
+fn tenant_files(state: &AppState, tenant: &Tenant) -> kereru_media::TenantFiles {
+    state.media.tenant(tenant.id.0)
 }
 
 // ---------------------------------------------------------------------------
@@ -301,7 +303,7 @@ async fn upload_with(
     drop(form);
     let upload = Upload { file, thumbnail, description, focus };
     let av = AvOptions { tools: state.settings.av_tools.as_ref(), finish };
-    let attachment = actions::upload(&state.pool, tenant_dir(&state, &tenant), tenant.id, account.id, upload, av)
+    let attachment = actions::upload(&state.pool, tenant_files(&state, &tenant), tenant.id, account.id, upload, av)
         .await
         .map_err(action_error)?;
     answer(&tenant.urls, &attachment, actix_web::http::StatusCode::ACCEPTED)
@@ -359,22 +361,22 @@ pub async fn update(
             thumbnail: None,
         }
     };
-    let dir = tenant_dir(&state, &tenant);
+    let files = tenant_files(&state, &tenant);
     let attachment =
-        actions::update(&state.pool, dir, tenant.id, account.id, existing.id, change).await.map_err(action_error)?;
+        actions::update(&state.pool, files, tenant.id, account.id, existing.id, change).await.map_err(action_error)?;
     answer(&tenant.urls, &attachment, actix_web::http::StatusCode::PARTIAL_CONTENT)
 }
 
-/// `GET /system/media/{name}`: a stored file, from this tenant's directory
-/// only (another tenant's file is not found here). Only names of the exact
-/// shape `kereru_media` gives are served, so no path can escape.
+/// `GET /system/media/{name}`: a stored file, from this tenant's prefix of
+/// the store only (another tenant's file is not found here). Only names of
+/// the exact shape `kereru_media` gives are served, so no key can escape.
 pub async fn serve_file(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
     name: web::Path<String>,
 ) -> HttpResponse {
-    match files::read(tenant_dir(&state, &tenant), name.into_inner()).await {
+    match files::read(&state.media, tenant.id.0, &name).await {
         Ok(Some((content_type, bytes))) => HttpResponse::Ok()
             .content_type(content_type)
             .insert_header(CacheControl(vec![
@@ -401,12 +403,12 @@ pub(crate) async fn store_profile_image(
     bytes: Bytes,
     kind: ProfileImage,
 ) -> Result<actions::StoredProfileImage, WebError> {
-    actions::store_profile_image(tenant_dir(state, tenant), bytes, kind).await.map_err(process_error)
+    actions::store_profile_image(tenant_files(state, tenant), bytes, kind).await.map_err(process_error)
 }
 
-/// The URL of a profile image stored on the account's tenant.
-pub fn profile_image_url(urls: &TenantUrls, file_name: &str) -> String {
-    file_url(urls, file_name)
+/// The URL of a profile image stored on the account's tenant (`domain_id`).
+pub fn profile_image_url(urls: &TenantUrls, domain_id: i64, file_name: &str) -> String {
+    file_url(urls, domain_id, file_name)
 }
 
 /// `GET /avatars/original/missing.png` and `/headers/original/missing.png`:

@@ -246,8 +246,8 @@ pub async fn create(
         in_reply_to,
         ..NewPost::default()
     };
-    let dir = kereru_media::tenant_dir(&state.settings.media_dir, tenant.id.0);
-    match compose::post_with_images(&state.pool, dir, &actor(&tenant, &me), new, images).await {
+    let files = state.media.tenant(tenant.id.0);
+    match compose::post_with_images(&state.pool, files, &actor(&tenant, &me), new, images).await {
         Ok((_, events)) => {
             state.publish(&events).await;
             Ok(see_other(&return_to))

@@ -60,7 +60,11 @@ async fn render_profile(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let card = cards::card(&mut conn, tenant, None, &me.account).await?;
-    let header = me.account.header_file.as_deref().map(|file| crate::api::media::profile_image_url(&tenant.urls, file));
+    let header = me
+        .account
+        .header_file
+        .as_deref()
+        .map(|file| crate::api::media::profile_image_url(&tenant.urls, tenant.id.0, file));
     Page::new("settings/profile.html", tenant, &me.viewer)
         .insert("nav", "settings")
         .insert("section", "profile")
