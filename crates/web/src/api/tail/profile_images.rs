@@ -28,11 +28,9 @@ async fn remove(
     kind: ProfileImage,
 ) -> Result<HttpResponse, WebError> {
     let mut conn = state.pool.get().await?;
-    let (updated, old_file) = kereru_service::profiles::remove_image(&mut conn, &me.actor(), kind).await?;
-    if let Some(name) = old_file {
-        let dir = kereru_media::tenant_dir(&state.settings.media_dir, me.tenant.id.0);
-        kereru_media::files::remove_files(dir, vec![name]).await;
-    }
+    // The old file is queued for removal by the database in the same transaction
+    // (`media_file_removals`, migration 000504), whichever store holds it.
+    let (updated, _old_file) = kereru_service::profiles::remove_image(&mut conn, &me.actor(), kind).await?;
     let body = crate::api::accounts::credential_account_of(&mut conn, &me.tenant, &updated).await?;
     Ok(HttpResponse::Ok().json(body))
 }
