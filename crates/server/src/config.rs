@@ -25,6 +25,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "mail",
     "provider",
     "log",
+    "node",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +43,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub provider: ProviderConfig,
     pub log: LogConfig,
+    pub node: NodeConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +206,25 @@ pub struct LogConfig {
     pub filter: String,
 }
 
+/// `[node]`: what this `kereru serve` process runs (see [`crate::node`]) and how long it drains at a stop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub roles: Vec<String>,
+    pub shutdown_seconds: u64,
+}
+
+impl NodeConfig {
+    /// The roles named, checked by [`Config::load`] (unknown names are refused there).
+    pub fn roles(&self) -> crate::node::Roles {
+        crate::node::Roles::parse(&self.roles).unwrap_or_default()
+    }
+
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_seconds)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config file {0} does not exist")]
@@ -357,6 +378,12 @@ impl Config {
             && let Err(error) = kereru_core::HostName::parse(provider_host)
         {
             return invalid(format!("provider.host: {provider_host:?} is not a host name ({error})"));
+        }
+        if let Err(error) = crate::node::Roles::parse(&self.node.roles) {
+            return invalid(format!("node.roles: {error}"));
+        }
+        if self.node.shutdown_seconds == 0 || self.node.shutdown_seconds > 3600 {
+            return invalid("node.shutdown_seconds must be between 1 and 3600".into());
         }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {

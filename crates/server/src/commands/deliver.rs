@@ -16,7 +16,9 @@ pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
     let idle = std::time::Duration::from_secs(config.delivery.idle_connection_seconds);
     let one_shot = Fetcher::new(&FetchSettings { idle_timeout: std::time::Duration::ZERO, ..base.clone() })?;
     let keep_alive = Fetcher::new(&FetchSettings { idle_timeout: idle, ..base })?;
-    Ok(Worker::with_clients(pool, Arc::new(one_shot), Arc::new(keep_alive), config.delivery.worker_settings()))
+    let settings = config.delivery.worker_settings();
+    let grace = config.node.shutdown_grace();
+    Ok(Worker::with_shutdown_grace(pool, Arc::new(one_shot), Arc::new(keep_alive), settings, grace))
 }
 
 /// The provider webhooks' worker on `pool`, sending through the `[federation]` outbound client.
