@@ -90,6 +90,7 @@ async fn fan_out(db: &TestDatabase, sender: &Sender, number: u32, inboxes: &Mock
 
 /// The configuration every node shares (each has a data directory of its own).
 fn config_file(dir: &Path, inboxes: &MockInboxes, remote: SocketAddr, lease: u64, extra: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("kereru.toml");
     let mut file = std::fs::File::create(&path).unwrap();
     writeln!(
@@ -335,7 +336,10 @@ async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
     let requests = inboxes.total(|c| &c.requests);
     let duplicates = requests - 2 * n as u64;
     println!("deliveries: {} made, {duplicates} sent twice (in flight on node C at the kill)", 2 * n);
-    assert!(duplicates <= 4, "only what node C had in flight (at most its concurrency, 4) was sent twice: {duplicates}");
+    assert!(
+        duplicates <= 4,
+        "only what node C had in flight (at most its concurrency, 4) was sent twice: {duplicates}"
+    );
     assert_eq!(inboxes.bad_signatures(), 0);
     // Every accepted inbound activity is processed (a row node C held waits out its 120 s lease).
     let processed = wait_for(Duration::from_secs(150), || async {
@@ -350,6 +354,150 @@ async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
     for node in nodes {
         assert!(node.served.terminate(), "a surviving node stops cleanly");
     }
+    inboxes.stop().await;
+    remote.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rolling_restart_under_load_loses_nothing_and_waits_out_no_lease() {
+    let db = fresh_database().await;
+    let n = 40;
+    // Inboxes slower than the shutdown grace: a node stopping always has
+    // deliveries in flight that it must hand back.
+    let inboxes = MockInboxes::start(n, 8, 4, Arc::new(|_, _| Answer::status(202).after(Duration::from_millis(2500))));
+    let sender = tenant(&db, &inboxes).await;
+    let remote = RemoteServer::start().await;
+    let actor = remote.actor(REMOTE, "bob");
+    let dir = scratch_dir("multinode-rolling");
+    // Leases far longer than the test may take: a row not handed back at a stop would stall it.
+    let config = config_file(&dir, &inboxes, remote.addr, 600, "[node]\nshutdown_seconds = 1\n");
+    let mut nodes: Vec<Node> =
+        ["roll-a", "roll-b", "roll-c"].iter().map(|label| Node::start(label, &config, &db.url)).collect();
+    fan_out(&db, &sender, 1, &inboxes).await;
+    fan_out(&db, &sender, 2, &inboxes).await;
+    let ports: Vec<u16> = nodes.iter().map(|node| node.port).collect();
+
+    // Inbound traffic all along, to whichever node answers.
+    let stop_traffic = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let traffic = tokio::spawn({
+        let stop = Arc::clone(&stop_traffic);
+        let actor = actor.clone();
+        let senders: Vec<Fetcher> = ports
+            .iter()
+            .map(|port| {
+                Fetcher::new(&FetchSettings {
+                    allow_private_addresses: true,
+                    system_dns: false,
+                    resolve: [(HOST.to_string(), SocketAddr::from(([127, 0, 0, 1], *port)))].into(),
+                    timeout: Duration::from_secs(30),
+                    ..FetchSettings::default()
+                })
+                .unwrap()
+            })
+            .collect();
+        async move {
+            let mut accepted = 0i64;
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                for sender in &senders {
+                    if post_inbound(sender, &actor, &actor.signer, i).await == 202 {
+                        accepted += 1;
+                        i += 1;
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            accepted
+        }
+    });
+
+    // SIGTERM each node in turn while deliveries are in flight; each exits 0 and comes back.
+    let started = Instant::now();
+    for node in &mut nodes {
+        assert!(
+            wait_for(Duration::from_secs(30), || async { totals(&db).await.in_flight > 0 }).await,
+            "deliveries in flight before the stop"
+        );
+        let served = std::mem::replace(&mut node.served, Served::placeholder());
+        let stopping = Instant::now();
+        assert!(served.terminate(), "node on {} exits 0 on SIGTERM", node.port);
+        let took = stopping.elapsed();
+        assert!(took < Duration::from_secs(15), "the stop is bounded by the grace: {took:?}");
+        node.restart();
+    }
+    println!("rolling restart of 3 nodes took {:?}", started.elapsed());
+    stop_traffic.store(true, std::sync::atomic::Ordering::SeqCst);
+    let accepted_inbound = traffic.await.unwrap();
+    assert!(accepted_inbound > 0, "inbound traffic was accepted during the restart");
+
+    // Nothing waits out a 600 s lease: every delivery is made well before.
+    let delivered = wait_for(Duration::from_secs(120), || async { totals(&db).await.done == 2 * n as i64 }).await;
+    assert!(delivered, "every delivery made: {:?}", totals(&db).await);
+    for i in 0..n {
+        assert!(inboxes.accepted(i) >= 2, "inbox {i} got both activities: {}", inboxes.accepted(i));
+    }
+    let duplicates = inboxes.total(|c| &c.requests) - 2 * n as u64;
+    println!("deliveries: {} made, {duplicates} sent again after being handed back mid-request", 2 * n);
+    // Each stop abandons at most its node's concurrency (4) of requests in flight.
+    assert!(duplicates <= 12, "{duplicates}");
+    // Every inbound activity accepted is processed, none waits out its 120 s lease.
+    let processed = wait_for(Duration::from_secs(60), || async {
+        let states = inbound_states(&db).await;
+        states.get("queued").copied().unwrap_or(0) == 0 && states.values().sum::<i64>() == accepted_inbound
+    })
+    .await;
+    let states = inbound_states(&db).await;
+    assert!(processed, "{accepted_inbound} accepted, all processed: {states:?}");
+    assert_eq!(states.get("failed"), None, "{states:?}");
+    for node in nodes {
+        assert!(node.served.terminate(), "stops cleanly");
+    }
+    inboxes.stop().await;
+    remote.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn roles_split_the_work_and_a_node_without_web_opens_no_listener() {
+    let db = fresh_database().await;
+    let n = 10;
+    let inboxes = MockInboxes::start(n, 2, 2, Arc::new(|_, _| Answer::status(202)));
+    let sender = tenant(&db, &inboxes).await;
+    let remote = RemoteServer::start().await;
+    let dir = scratch_dir("multinode-roles");
+    let web_config = config_file(&dir.join("web"), &inboxes, remote.addr, 15, "[node]\nroles = [\"web\"]\n");
+    let worker_config = config_file(
+        &dir.join("worker"),
+        &inboxes,
+        remote.addr,
+        15,
+        "[node]\nroles = [\"deliver\", \"inbound\", \"mail\", \"jobs\"]\n",
+    );
+    // A web-only node serves, and delivers nothing.
+    let web = Node::start("roles-web", &web_config, &db.url);
+    let answer = web.client().get(format!("{}/api/v1/instance", web.base())).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    fan_out(&db, &sender, 1, &inboxes).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(inboxes.total(|c| &c.requests), 0, "a web-only node sends no deliveries");
+    // A worker node opens no listener (not even on the port it is given) and delivers.
+    let port = free_port();
+    let mut command = kereru(&scratch_dir("roles-worker"), Some(&db.url));
+    command.arg("--config").arg(&worker_config);
+    let listen = format!("127.0.0.1:{port}");
+    let worker = Served::start_printing(command, &["serve", "--http", &listen], "kereru running: ");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "no listener on {port}");
+    let delivered = wait_for(Duration::from_secs(30), || async { totals(&db).await.done == n as i64 }).await;
+    assert!(delivered, "the worker node delivers: {:?}", totals(&db).await);
+    assert!(worker.terminate(), "a worker node stops cleanly on SIGTERM");
+    assert!(web.served.terminate(), "a web node stops cleanly on SIGTERM");
+    // Unknown roles are refused with the key named.
+    let bad = config_file(&dir.join("bad"), &inboxes, remote.addr, 15, "[node]\nroles = [\"web\", \"cron\"]\n");
+    let mut command = kereru(&dir, Some(&db.url));
+    command.arg("--config").arg(&bad);
+    fails(command, &["serve"], "", "node.roles");
     inboxes.stop().await;
     remote.stop().await;
     let _ = std::fs::remove_dir_all(dir);
