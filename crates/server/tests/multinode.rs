@@ -502,3 +502,102 @@ async fn roles_split_the_work_and_a_node_without_web_opens_no_listener() {
     remote.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The certificate a TLS handshake for `host` at `addr` shows, once served.
+async fn served_leaf(root: &reqwest::Certificate, host: &str, addr: SocketAddr) -> Option<Vec<u8>> {
+    kereru_tests::install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([root.clone()])
+        .tls_info(true)
+        .resolve(host, addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let response = client.get(format!("https://{host}/.well-known/host-meta")).send().await.ok()?;
+    assert_eq!(response.status(), 200, "{host} at {addr}");
+    let info = response.extensions().get::<reqwest::tls::TlsInfo>()?;
+    info.peer_certificate().map(<[u8]>::to_vec)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_issuer_node_without_web_orders_each_certificate_once_and_every_web_node_serves_it() {
+    use kereru_tests::pebble::{Pebble, PebbleOptions, free_port};
+    let db = fresh_database().await;
+    let web_ports = [(free_port(), free_port()), (free_port(), free_port())];
+    // Pebble validates HTTP-01 on the first web node, which answers from the database.
+    let pebble = Pebble::start(PebbleOptions {
+        http_port: web_ports[0].0,
+        tls_port: web_ports[0].1,
+        validity_seconds: None,
+        eab: None,
+    })
+    .await;
+    let tls = |http: u16, tls: u16, roles: &str| {
+        format!(
+            "[node]\nroles = {roles}\n[http]\nlisten = \"127.0.0.1:{http}\"\npublic_scheme = \"https\"\n\
+             [tls]\nenabled = true\nlisten = \"127.0.0.1:{tls}\"\n\
+             [acme]\ndirectory = \"{}\"\nextra_root = \"{}\"\ncontact = [\"mailto:admin@kereru.test\"]\n\
+             challenges = [\"http-01\"]\ncheck_interval_seconds = 1\nsync_interval_seconds = 1\n",
+            pebble.directory,
+            pebble.listener_root.display(),
+        )
+    };
+    let hosts = ["q1.test", "q2.test"];
+    let command = |label: &str, config: &str| {
+        let data = scratch_dir(label);
+        let path = data.join("kereru.toml");
+        std::fs::write(&path, config).unwrap();
+        let mut command = kereru(&data, Some(&db.url));
+        command.arg("--config").arg(&path);
+        command
+    };
+    for host in hosts {
+        ok(command("acme-add", &tls(1, 2, "[\"web\"]")), &["domain", "add", host], "");
+    }
+    let mut web = Vec::new();
+    for (n, (http, tls_port)) in web_ports.iter().enumerate() {
+        let config = tls(*http, *tls_port, "[\"web\"]");
+        web.push(Served::start_listening(
+            command(&format!("acme-web-{n}"), &config),
+            &["serve"],
+            "kereru listening on https://",
+        ));
+    }
+    let issuer_config = tls(free_port(), free_port(), "[\"acme-issuer\", \"deliver\", \"inbound\", \"jobs\"]");
+    let issuer = Served::start_printing(command("acme-issuer", &issuer_config), &["serve"], "kereru running: ");
+    let root = reqwest::Certificate::from_pem(pebble.issuing_root_pem().await.as_bytes()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for host in hosts {
+        let mut leaves = Vec::new();
+        for served in &web {
+            let leaf = loop {
+                if let Some(leaf) = served_leaf(&root, host, served.addr).await {
+                    break leaf;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{host} not served at {} within 90 s\n{}",
+                    served.addr,
+                    pebble.log()
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            leaves.push(leaf);
+        }
+        assert_eq!(leaves[0], leaves[1], "{host}: both web nodes serve the one certificate");
+    }
+    let mut conn = db.pool().get().await.unwrap();
+    let placed = kereru_acme::db::orders(&mut conn).await.unwrap();
+    let issuer_pid = format!(":{}:", issuer.child.id());
+    for host in hosts {
+        let for_host: Vec<_> = placed.iter().filter(|o| o.host == host).collect();
+        assert_eq!(for_host.len(), 1, "{host}: one order: {placed:?}");
+        assert!(for_host[0].node.contains(&issuer_pid), "ordered by the issuer node, not a web node: {placed:?}");
+    }
+    assert_eq!(pebble.log().lines().filter(|l| l.contains("POST /order-plz")).count(), hosts.len());
+    assert!(issuer.terminate(), "the issuer node stops cleanly");
+    for served in web {
+        assert!(served.terminate(), "a web node stops cleanly");
+    }
+}
