@@ -38,8 +38,7 @@ pub use prune::PRUNE_BATCH;
 pub use settings::WorkerSettings;
 pub use stats::WorkerCounters;
 
-/// How long a stopping worker waits for deliveries in flight unless told otherwise.
-pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+pub use crate::in_flight::DEFAULT_SHUTDOWN_GRACE;
 
 /// One process's delivery worker. Build it once, `run` it on the runtime.
 pub struct Worker {
@@ -57,7 +56,7 @@ pub struct Worker {
     signers: OnceCache<(i64, String), Arc<kereru_core::signatures::Signer>>,
     bodies: OnceCache<i64, Arc<str>>,
     /// Claimed rows being delivered, by id: what a stop hands back.
-    in_flight: std::sync::Mutex<std::collections::HashMap<i64, tokio::task::AbortHandle>>,
+    in_flight: crate::in_flight::InFlight,
     /// At a stop, how long deliveries in flight may still finish (bounded
     /// by three quarters of the lease); the rest go back to the queue.
     shutdown_grace: std::time::Duration,
@@ -101,7 +100,7 @@ impl Worker {
             global: Arc::new(Semaphore::new(concurrency)),
             signers: OnceCache::default(),
             bodies: OnceCache::default(),
-            in_flight: std::sync::Mutex::default(),
+            in_flight: crate::in_flight::InFlight::default(),
             shutdown_grace,
             counters: Arc::default(),
         })

@@ -80,52 +80,30 @@ impl Worker {
             task.abort();
         }
         let all = u32::try_from(self.settings.concurrency.max(1)).unwrap_or(u32::MAX);
-        if tokio::time::timeout(self.drain_limit(), self.global.acquire_many(all)).await.is_err() {
+        let drain = crate::in_flight::drain_limit(self.shutdown_grace, self.settings.lease);
+        if tokio::time::timeout(drain, self.global.acquire_many(all)).await.is_err() {
             self.hand_back().await;
         }
     }
 
-    /// How long a stop waits for deliveries in flight: the grace, but never
-    /// so long that their leases could run out (so handing back the rest
-    /// cannot touch a row another worker claimed since).
-    fn drain_limit(&self) -> std::time::Duration {
-        self.shutdown_grace.min(self.settings.lease.mul_f64(0.75))
-    }
-
     /// Spawns one delivery, known in `in_flight` until it is recorded.
     fn spawn_delivery(self: &Arc<Self>, row: Claimed, permit: tokio::sync::OwnedSemaphorePermit, keep_alive: bool) {
-        let id = row.id;
         let worker = Arc::clone(self);
-        // Held across the spawn, so the task's own removal (at its end) comes after the insert.
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let task = tokio::spawn(async move {
+        self.in_flight.spawn(row.id, async move {
             worker.deliver(row, keep_alive).await;
-            worker.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
             drop(permit);
         });
-        in_flight.insert(id, task.abort_handle());
     }
 
     /// At a stop, after the grace: deliveries still in flight are abandoned
     /// and their rows handed back to the queue at once (a request already
     /// sent may then be sent again: at least once).
     async fn hand_back(&self) {
-        let abandoned: Vec<(i64, tokio::task::AbortHandle)> =
-            self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().collect();
-        for (_, task) in &abandoned {
-            task.abort();
-        }
-        let ids: Vec<i64> = abandoned.into_iter().map(|(id, _)| id).collect();
+        let ids = self.in_flight.abandon();
         let released = match self.pool.get().await {
             Ok(mut conn) => queue::release(&mut conn, &ids).await.map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),
         };
-        match released {
-            Ok(n) => tracing::info!("stopping: {n} deliveries in flight handed back to the queue"),
-            Err(error) => tracing::warn!(
-                "stopping: handing back {} deliveries failed ({error}); their leases will run out",
-                ids.len()
-            ),
-        }
+        crate::in_flight::log_hand_back("deliveries", ids.len(), released);
     }
 }

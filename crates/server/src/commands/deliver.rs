@@ -24,7 +24,8 @@ pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
 /// The provider webhooks' worker on `pool`, sending through the `[federation]` outbound client.
 pub fn webhook_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<WebhookWorker>> {
     let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
-    Ok(WebhookWorker::new(pool, Arc::new(fetcher), config.provider.webhook_settings()))
+    let grace = config.node.shutdown_grace();
+    Ok(WebhookWorker::with_shutdown_grace(pool, Arc::new(fetcher), config.provider.webhook_settings(), grace))
 }
 
 /// The Web Push worker on `pool`, sending through the `[federation]` outbound client.
@@ -32,7 +33,8 @@ pub fn push_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<PushWorker
     use anyhow::Context;
     let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
     let scheme = config.public_scheme().context("invalid http.public_scheme")?;
-    Ok(PushWorker::new(pool, Arc::new(fetcher), PushSettings::new(scheme)))
+    let grace = config.node.shutdown_grace();
+    Ok(PushWorker::with_shutdown_grace(pool, Arc::new(fetcher), PushSettings::new(scheme), grace))
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {

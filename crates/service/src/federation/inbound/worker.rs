@@ -132,7 +132,7 @@ impl InboundWorker {
     /// so long that their leases could run out (another node may then hold them).
     fn drain_limit(&self) -> Duration {
         let lease = Duration::from_secs(u64::try_from(self.settings.lease_seconds).unwrap_or(0));
-        self.settings.shutdown_grace.min(lease.mul_f64(0.75))
+        kereru_delivery::in_flight::drain_limit(self.settings.shutdown_grace, lease)
     }
 
     /// At a stop: what this processor claimed and did not finish is due
