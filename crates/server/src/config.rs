@@ -621,6 +621,28 @@ mod tests {
     }
 
     #[test]
+    fn a_node_runs_every_role_by_default_and_roles_are_checked() {
+        use crate::node::Role;
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert!(Role::ALL.iter().all(|role| config.node.roles().has(*role)), "{}", config.node.roles());
+            assert_eq!(config.node.shutdown_grace(), std::time::Duration::from_secs(30));
+            jail.create_file("k.toml", "[node]\nroles = [\"deliver\", \"acme-issuer\"]\nshutdown_seconds = 5\n")?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            let roles = config.node.roles();
+            assert!(roles.has(Role::Deliver) && roles.has(Role::AcmeIssuer) && !roles.has(Role::Web));
+            assert_eq!(config.node.shutdown_grace(), std::time::Duration::from_secs(5));
+            for toml in ["[node]\nroles = []", "[node]\nroles = [\"cron\"]", "[node]\nshutdown_seconds = 0"] {
+                jail.create_file("bad.toml", toml)?;
+                let error = Config::load(Some(Path::new("bad.toml")), &flags()).err().map(|e| e.to_string());
+                assert!(error.as_deref().is_some_and(|e| e.contains("node.")), "{toml:?} gave {error:?}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
     fn invalid_settings_are_refused_with_the_key_named() {
         Jail::expect_with(|jail| {
             jail.clear_env();
