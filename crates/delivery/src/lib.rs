@@ -8,6 +8,7 @@
 //! drains it. Inbound processing comes with federation.
 
 pub mod http;
+pub mod in_flight;
 pub mod push;
 pub mod queue;
 pub mod webhooks;

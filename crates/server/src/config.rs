@@ -26,6 +26,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "provider",
     "media",
     "log",
+    "node",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +45,7 @@ pub struct Config {
     pub provider: ProviderConfig,
     pub media: MediaConfig,
     pub log: LogConfig,
+    pub node: NodeConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +252,25 @@ pub struct LogConfig {
     pub filter: String,
 }
 
+/// `[node]`: what this `kereru serve` process runs (see [`crate::node`]) and how long it drains at a stop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub roles: Vec<String>,
+    pub shutdown_seconds: u64,
+}
+
+impl NodeConfig {
+    /// The roles named, checked by [`Config::load`] (unknown names are refused there).
+    pub fn roles(&self) -> crate::node::Roles {
+        crate::node::Roles::parse(&self.roles).unwrap_or_default()
+    }
+
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_seconds)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config file {0} does not exist")]
@@ -415,6 +436,12 @@ impl Config {
             && let Err(error) = kereru_core::HostName::parse(provider_host)
         {
             return invalid(format!("provider.host: {provider_host:?} is not a host name ({error})"));
+        }
+        if let Err(error) = crate::node::Roles::parse(&self.node.roles) {
+            return invalid(format!("node.roles: {error}"));
+        }
+        if self.node.shutdown_seconds == 0 || self.node.shutdown_seconds > 3600 {
+            return invalid("node.shutdown_seconds must be between 1 and 3600".into());
         }
         for (host, target) in &self.federation.resolve {
             if kereru_core::HostName::parse(host).is_err() {
@@ -682,6 +709,28 @@ mod tests {
             jail.set_env("DATABASE_URL", "");
             let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
             assert!(config.database.url.is_none(), "empty means unset");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_node_runs_every_role_by_default_and_roles_are_checked() {
+        use crate::node::Role;
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None, &flags()).map_err(|e| e.to_string())?;
+            assert!(Role::ALL.iter().all(|role| config.node.roles().has(*role)), "{}", config.node.roles());
+            assert_eq!(config.node.shutdown_grace(), std::time::Duration::from_secs(30));
+            jail.create_file("k.toml", "[node]\nroles = [\"deliver\", \"acme-issuer\"]\nshutdown_seconds = 5\n")?;
+            let config = Config::load(Some(Path::new("k.toml")), &flags()).map_err(|e| e.to_string())?;
+            let roles = config.node.roles();
+            assert!(roles.has(Role::Deliver) && roles.has(Role::AcmeIssuer) && !roles.has(Role::Web));
+            assert_eq!(config.node.shutdown_grace(), std::time::Duration::from_secs(5));
+            for toml in ["[node]\nroles = []", "[node]\nroles = [\"cron\"]", "[node]\nshutdown_seconds = 0"] {
+                jail.create_file("bad.toml", toml)?;
+                let error = Config::load(Some(Path::new("bad.toml")), &flags()).err().map(|e| e.to_string());
+                assert!(error.as_deref().is_some_and(|e| e.contains("node.")), "{toml:?} gave {error:?}");
+            }
             Ok(())
         });
     }

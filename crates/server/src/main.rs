@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod database;
+mod node;
 
 use clap::Parser;
 use cli::{Cli, Command};

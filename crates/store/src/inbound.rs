@@ -74,6 +74,23 @@ pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease_seconds: i32)
     .await?)
 }
 
+/// Hands claimed activities back at once (a node stopping gracefully): they
+/// are due again now, for any node, without waiting out the lease, and the
+/// attempt that never ran is not counted. Rows finished meanwhile, or whose
+/// lease ran out (another node may hold them now), are left alone.
+pub async fn release(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::sql_query(
+        "UPDATE inbound_activities SET lease_until = NULL, next_attempt_at = now(), attempts = GREATEST(attempts - 1, 0)
+         WHERE id = ANY($1) AND state = 'queued' AND lease_until > now()",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .execute(conn)
+    .await?)
+}
+
 /// How processing ended for one activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finished {

@@ -118,17 +118,32 @@ pub struct PushWorker {
     fetcher: Arc<Fetcher>,
     settings: PushSettings,
     permits: Arc<Semaphore>,
+    /// Rows being sent: what a stop hands back after the grace.
+    in_flight: crate::in_flight::InFlight,
+    shutdown_grace: Duration,
     pub counters: Arc<PushCounters>,
 }
 
 impl PushWorker {
     pub fn new(pool: Pool, fetcher: Arc<Fetcher>, settings: PushSettings) -> Arc<PushWorker> {
-        let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        Arc::new(PushWorker { pool, fetcher, settings, permits, counters: Arc::default() })
+        Self::with_shutdown_grace(pool, fetcher, settings, crate::in_flight::DEFAULT_SHUTDOWN_GRACE)
     }
 
-    /// Claims and sends until `stop` resolves, then waits (at most the lease)
-    /// for pushes in flight; unfinished rows come back when their lease ends.
+    /// As `new`, waiting at most `shutdown_grace` at a stop for what is in flight.
+    pub fn with_shutdown_grace(
+        pool: Pool,
+        fetcher: Arc<Fetcher>,
+        settings: PushSettings,
+        shutdown_grace: Duration,
+    ) -> Arc<PushWorker> {
+        let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let in_flight = crate::in_flight::InFlight::default();
+        Arc::new(PushWorker { pool, fetcher, settings, permits, in_flight, shutdown_grace, counters: Arc::default() })
+    }
+
+    /// Claims and sends until `stop` resolves, then waits (at most the
+    /// shutdown grace, under the lease) for pushes in flight; unfinished rows
+    /// are handed back to the queue at once.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         let mut last_prune = tokio::time::Instant::now();
@@ -152,7 +167,16 @@ impl PushWorker {
             }
         }
         let all = u32::try_from(self.settings.concurrency.max(1)).unwrap_or(u32::MAX);
-        let _ = tokio::time::timeout(self.settings.lease, self.permits.acquire_many(all)).await;
+        let drain = crate::in_flight::drain_limit(self.shutdown_grace, self.settings.lease);
+        if tokio::time::timeout(drain, self.permits.acquire_many(all)).await.is_err() {
+            // What is still in flight goes back to the queue at once (sent again: at least once).
+            let ids = self.in_flight.abandon();
+            let released = match self.pool.get().await {
+                Ok(mut conn) => queue::release(&mut conn, &ids).await.map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            crate::in_flight::log_hand_back("pushes", ids.len(), released);
+        }
     }
 
     /// One claim: as many due rows as there are free permits, each sent on a
@@ -179,7 +203,7 @@ impl PushWorker {
         let got = rows.len();
         for (row, permit) in rows.into_iter().zip(permits.drain(..)) {
             let worker = Arc::clone(self);
-            tokio::spawn(async move {
+            self.in_flight.spawn(row.id, async move {
                 worker.send(row).await;
                 drop(permit);
             });

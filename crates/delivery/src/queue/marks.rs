@@ -25,6 +25,26 @@ pub async fn mark_done(conn: &mut AsyncPgConnection, row: &Claimed, status: u16)
     Ok(hosts::record_success(conn, &row.host).await?)
 }
 
+/// Hands claimed rows back at once (a worker stopping gracefully): due
+/// again for any worker without waiting out the lease, the attempt that did
+/// not finish uncounted. Rows finished meanwhile or whose lease already ran
+/// out (another worker may hold them) are left alone. Returns how many.
+pub async fn release(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, QueueError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::update(deliveries::table)
+        .filter(deliveries::id.eq_any(ids))
+        .filter(deliveries::state.eq("queued"))
+        .filter(deliveries::lease_until.gt(diesel::dsl::now))
+        .set((
+            deliveries::lease_until.eq(None::<DateTime<Utc>>),
+            deliveries::attempts.eq(diesel::dsl::sql::<diesel::sql_types::Integer>("GREATEST(attempts - 1, 0)")),
+        ))
+        .execute(conn)
+        .await?)
+}
+
 /// A final answer other than success: the row is given up with `reason`.
 pub async fn mark_given_up(
     conn: &mut AsyncPgConnection,

@@ -231,7 +231,7 @@ mod prune;
 mod stats;
 
 pub use blocked::give_up_blocked;
-pub use marks::{mark_done, mark_given_up, mark_gone, mark_retry};
+pub use marks::{mark_done, mark_given_up, mark_gone, mark_retry, release};
 pub use prune::{Pruned, prune};
 pub use stats::{HostFigures, Stats, Totals, stats};
 

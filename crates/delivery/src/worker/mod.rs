@@ -38,6 +38,8 @@ pub use prune::PRUNE_BATCH;
 pub use settings::WorkerSettings;
 pub use stats::WorkerCounters;
 
+pub use crate::in_flight::DEFAULT_SHUTDOWN_GRACE;
+
 /// One process's delivery worker. Build it once, `run` it on the runtime.
 pub struct Worker {
     pool: Pool,
@@ -53,6 +55,11 @@ pub struct Worker {
     /// Parsed signing keys by (account, key id), each parsed once.
     signers: OnceCache<(i64, String), Arc<kereru_core::signatures::Signer>>,
     bodies: OnceCache<i64, Arc<str>>,
+    /// Claimed rows being delivered, by id: what a stop hands back.
+    in_flight: crate::in_flight::InFlight,
+    /// At a stop, how long deliveries in flight may still finish (bounded
+    /// by three quarters of the lease); the rest go back to the queue.
+    shutdown_grace: std::time::Duration,
     pub counters: Arc<WorkerCounters>,
 }
 
@@ -71,6 +78,18 @@ impl Worker {
         keep_alive: Arc<Fetcher>,
         settings: WorkerSettings,
     ) -> Arc<Worker> {
+        Self::with_shutdown_grace(pool, one_shot, keep_alive, settings, DEFAULT_SHUTDOWN_GRACE)
+    }
+
+    /// As [`Worker::with_clients`], waiting at most `shutdown_grace` at a stop
+    /// for deliveries in flight (`[node] shutdown_seconds`).
+    pub fn with_shutdown_grace(
+        pool: Pool,
+        one_shot: Arc<Fetcher>,
+        keep_alive: Arc<Fetcher>,
+        settings: WorkerSettings,
+        shutdown_grace: std::time::Duration,
+    ) -> Arc<Worker> {
         let concurrency = settings.concurrency.max(1);
         Arc::new(Worker {
             pool,
@@ -81,6 +100,8 @@ impl Worker {
             global: Arc::new(Semaphore::new(concurrency)),
             signers: OnceCache::default(),
             bodies: OnceCache::default(),
+            in_flight: crate::in_flight::InFlight::default(),
+            shutdown_grace,
             counters: Arc::default(),
         })
     }

@@ -2,14 +2,15 @@
 //! spawns a delivery for each, until told to stop.
 
 use super::Worker;
-use crate::queue;
+use crate::queue::{self, Claimed};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 impl Worker {
     /// Claims and delivers until `stop` resolves, then waits (at most the
-    /// lease) for deliveries in flight. Rows it could not finish are left
-    /// to their leases and delivered again by whoever claims them next.
+    /// shutdown grace, less than the lease) for deliveries in flight. Rows it
+    /// could not finish are handed back to the queue at once, for whoever
+    /// claims next; a crashed worker's rows wait out their leases instead.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         let stats_task = (!self.settings.stats_interval.is_zero()).then(|| tokio::spawn(Arc::clone(&self).log_stats()));
@@ -58,11 +59,7 @@ impl Worker {
                         .map(|row| per_host[row.host.as_str()] > 1 || self.hosts.in_flight(&row.host))
                         .collect();
                     for ((row, permit), keep_alive) in rows.into_iter().zip(permits.drain(..)).zip(busy) {
-                        let worker = Arc::clone(&self);
-                        tokio::spawn(async move {
-                            worker.deliver(row, keep_alive).await;
-                            drop(permit);
-                        });
+                        self.spawn_delivery(row, permit, keep_alive);
                     }
                     got
                 }
@@ -83,10 +80,30 @@ impl Worker {
             task.abort();
         }
         let all = u32::try_from(self.settings.concurrency.max(1)).unwrap_or(u32::MAX);
-        if tokio::time::timeout(self.settings.lease, self.global.acquire_many(all)).await.is_err() {
-            tracing::warn!(
-                "deliveries still in flight at shutdown; their leases will run out and they will be sent again"
-            );
+        let drain = crate::in_flight::drain_limit(self.shutdown_grace, self.settings.lease);
+        if tokio::time::timeout(drain, self.global.acquire_many(all)).await.is_err() {
+            self.hand_back().await;
         }
+    }
+
+    /// Spawns one delivery, known in `in_flight` until it is recorded.
+    fn spawn_delivery(self: &Arc<Self>, row: Claimed, permit: tokio::sync::OwnedSemaphorePermit, keep_alive: bool) {
+        let worker = Arc::clone(self);
+        self.in_flight.spawn(row.id, async move {
+            worker.deliver(row, keep_alive).await;
+            drop(permit);
+        });
+    }
+
+    /// At a stop, after the grace: deliveries still in flight are abandoned
+    /// and their rows handed back to the queue at once (a request already
+    /// sent may then be sent again: at least once).
+    async fn hand_back(&self) {
+        let ids = self.in_flight.abandon();
+        let released = match self.pool.get().await {
+            Ok(mut conn) => queue::release(&mut conn, &ids).await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        crate::in_flight::log_hand_back("deliveries", ids.len(), released);
     }
 }

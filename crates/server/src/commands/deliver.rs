@@ -16,13 +16,16 @@ pub fn worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<Worker>> {
     let idle = std::time::Duration::from_secs(config.delivery.idle_connection_seconds);
     let one_shot = Fetcher::new(&FetchSettings { idle_timeout: std::time::Duration::ZERO, ..base.clone() })?;
     let keep_alive = Fetcher::new(&FetchSettings { idle_timeout: idle, ..base })?;
-    Ok(Worker::with_clients(pool, Arc::new(one_shot), Arc::new(keep_alive), config.delivery.worker_settings()))
+    let settings = config.delivery.worker_settings();
+    let grace = config.node.shutdown_grace();
+    Ok(Worker::with_shutdown_grace(pool, Arc::new(one_shot), Arc::new(keep_alive), settings, grace))
 }
 
 /// The provider webhooks' worker on `pool`, sending through the `[federation]` outbound client.
 pub fn webhook_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<WebhookWorker>> {
     let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
-    Ok(WebhookWorker::new(pool, Arc::new(fetcher), config.provider.webhook_settings()))
+    let grace = config.node.shutdown_grace();
+    Ok(WebhookWorker::with_shutdown_grace(pool, Arc::new(fetcher), config.provider.webhook_settings(), grace))
 }
 
 /// The Web Push worker on `pool`, sending through the `[federation]` outbound client.
@@ -30,7 +33,8 @@ pub fn push_worker(config: &Config, pool: Pool) -> anyhow::Result<Arc<PushWorker
     use anyhow::Context;
     let fetcher = kereru_delivery::http::Fetcher::new(&super::serve::fetch_settings(config)?)?;
     let scheme = config.public_scheme().context("invalid http.public_scheme")?;
-    Ok(PushWorker::new(pool, Arc::new(fetcher), PushSettings::new(scheme)))
+    let grace = config.node.shutdown_grace();
+    Ok(PushWorker::with_shutdown_grace(pool, Arc::new(fetcher), PushSettings::new(scheme), grace))
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {

@@ -7,4 +7,5 @@ pub mod provider_plan;
 pub mod provider_webhook;
 pub mod queue;
 pub mod serve;
+pub mod serve_workers;
 pub mod user;

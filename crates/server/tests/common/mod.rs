@@ -77,7 +77,20 @@ impl Served {
     }
 
     /// Runs `kereru ARGS` until it prints `prefix` followed by its address.
-    pub fn start_listening(mut command: Command, args: &[&str], prefix: &'static str) -> Served {
+    pub fn start_listening(command: Command, args: &[&str], prefix: &'static str) -> Served {
+        let (child, rest) = Served::start_until(command, args, prefix);
+        Served { child, addr: rest.parse().expect("an address") }
+    }
+
+    /// Runs `kereru ARGS` until it prints a line starting with `prefix` (a node
+    /// without listeners); `addr` is then 127.0.0.1:0.
+    pub fn start_printing(command: Command, args: &[&str], prefix: &'static str) -> Served {
+        let (child, _) = Served::start_until(command, args, prefix);
+        Served { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) }
+    }
+
+    /// The child and the rest of the first line starting with `prefix`.
+    fn start_until(mut command: Command, args: &[&str], prefix: &'static str) -> (Child, String) {
         // KERERU_TEST_STDERR=1 shows the servers' logs, for debugging a failing test.
         let stderr = if std::env::var_os("KERERU_TEST_STDERR").is_some() { Stdio::inherit() } else { Stdio::null() };
         let mut child = command.args(args).stdout(Stdio::piped()).stderr(stderr).spawn().expect("kereru serve starts");
@@ -93,14 +106,20 @@ impl Served {
                 }
             }
         });
-        let addr = match receiver.recv_timeout(Duration::from_secs(120)) {
-            Ok(addr) => addr.parse().expect("an address"),
+        match receiver.recv_timeout(Duration::from_secs(120)) {
+            Ok(rest) => (child, rest),
             Err(_) => {
                 let _ = child.kill();
                 panic!("kereru serve did not start listening within 120 s");
             }
-        };
-        Served { child, addr }
+        }
+    }
+
+    /// A stand-in for a process not running (a `true` that has exited), to swap out a stopped one.
+    pub fn placeholder() -> Served {
+        let mut child = Command::new("true").spawn().expect("true runs");
+        let _ = child.wait();
+        Served { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) }
     }
 
     pub fn client(&self, hosts: &[&str]) -> reqwest::Client {

@@ -37,6 +37,22 @@ pub struct Claimed {
     pub body: String,
 }
 
+/// Hands claimed rows back at once (a worker stopping gracefully): due
+/// again for any worker, the attempt that did not finish uncounted. Rows
+/// finished meanwhile or whose lease ran out are left alone.
+pub async fn release(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::sql_query(
+        "UPDATE webhook_deliveries SET lease_until = NULL, attempts = GREATEST(attempts - 1, 0)
+         WHERE id = ANY($1) AND state = 'queued' AND lease_until > now()",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .execute(conn)
+    .await?)
+}
+
 /// Claims up to `limit` due rows for `lease`, oldest first.
 pub async fn claim(conn: &mut AsyncPgConnection, limit: usize, lease: Duration) -> Result<Vec<Claimed>, StoreError> {
     Ok(diesel::sql_query(

@@ -14,7 +14,7 @@ use kereru_store::Pool;
 use kereru_store::inbound::{self, Finished, Inbound};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -35,6 +35,9 @@ pub struct InboundSettings {
     pub poll: Duration,
     /// Finished activities are deleted this long after processing (0: kept).
     pub keep_finished_hours: i32,
+    /// At a stop, how long activities being processed may still finish
+    /// (bounded by three quarters of the lease); the rest go back to the queue.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for InboundSettings {
@@ -46,6 +49,7 @@ impl Default for InboundSettings {
             max_attempts: 8,
             poll: Duration::from_millis(250),
             keep_finished_hours: 48,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -66,6 +70,10 @@ pub struct InboundWorker {
     /// Rung by this process's inbox after it stores an activity.
     pub wake: Arc<Notify>,
     pub counters: InboundCounters,
+    /// Set once a stop was asked for: no further claimed row is started.
+    stopping: AtomicBool,
+    /// Claimed rows not finished yet: what a stop hands back.
+    unfinished: std::sync::Mutex<std::collections::BTreeSet<i64>>,
 }
 
 impl InboundWorker {
@@ -77,6 +85,8 @@ impl InboundWorker {
             settings,
             wake: Arc::new(Notify::new()),
             counters: InboundCounters::default(),
+            stopping: AtomicBool::new(false),
+            unfinished: std::sync::Mutex::default(),
         })
     }
 
@@ -89,7 +99,18 @@ impl InboundWorker {
                 self.prune().await;
                 next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
             }
-            let claimed = match self.round().await {
+            let round = self.round();
+            tokio::pin!(round);
+            let result = tokio::select! {
+                result = &mut round => result,
+                () = &mut stop => {
+                    // Rows being processed get the grace; rows not started are not started.
+                    self.stopping.store(true, Ordering::SeqCst);
+                    let _ = tokio::time::timeout(self.drain_limit(), &mut round).await;
+                    return self.hand_back().await;
+                }
+            };
+            let claimed = match result {
                 Ok(claimed) => claimed,
                 Err(error) => {
                     tracing::warn!("inbound processing: {error}");
@@ -104,6 +125,37 @@ impl InboundWorker {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.settings.poll) => {}
             }
+        }
+    }
+
+    /// How long a stop waits for rows being processed: the grace, but never
+    /// so long that their leases could run out (another node may then hold them).
+    fn drain_limit(&self) -> Duration {
+        let lease = Duration::from_secs(u64::try_from(self.settings.lease_seconds).unwrap_or(0));
+        kereru_delivery::in_flight::drain_limit(self.settings.shutdown_grace, lease)
+    }
+
+    /// At a stop: what this processor claimed and did not finish is due
+    /// again at once, for any node (processing is transactional, so an
+    /// abandoned row left no effect behind).
+    async fn hand_back(&self) {
+        let ids: Vec<i64> =
+            std::mem::take(&mut *self.unfinished.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+                .into_iter()
+                .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let released = match self.pool.get().await {
+            Ok(mut conn) => inbound::release(&mut conn, &ids).await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match released {
+            Ok(n) => tracing::info!("stopping: {n} inbound activities handed back to the queue"),
+            Err(error) => tracing::warn!(
+                "stopping: handing back {} inbound activities failed ({error}); their leases will run out",
+                ids.len()
+            ),
         }
     }
 
@@ -127,6 +179,7 @@ impl InboundWorker {
             inbound::claim(&mut conn, self.settings.batch, self.settings.lease_seconds).await?
         };
         let claimed = rows.len();
+        self.unfinished.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(rows.iter().map(|row| row.id));
         let mut by_actor: BTreeMap<String, Vec<Inbound>> = BTreeMap::new();
         for row in rows {
             by_actor.entry(row.actor_uri.clone()).or_default().push(row);
@@ -139,7 +192,11 @@ impl InboundWorker {
             tasks.spawn(async move {
                 let Ok(_permit) = limit.acquire_owned().await else { return };
                 for row in rows {
+                    if worker.stopping.load(Ordering::SeqCst) {
+                        return;
+                    }
                     worker.handle(&row).await;
+                    worker.unfinished.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&row.id);
                 }
             });
         }
