@@ -152,6 +152,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             return Err(error);
         }
     };
+    // The metrics listener, when `[metrics] listen` is set.
+    let metrics = match super::metrics::start(&config, database.pool.clone()) {
+        Ok(metrics) => metrics,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
     let scheme_name = if tls.is_some() { "https" } else { "http" };
     for address in server.addrs() {
         tracing::info!("listening on {scheme_name}://{address}");
@@ -243,6 +251,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // actix stops gracefully on SIGINT/SIGTERM and then returns here.
     let result = server.run().await.context("HTTP server failed");
     tracing::info!("shutting down");
+    if let Some(handle) = metrics {
+        handle.stop(true).await;
+    }
     if let Some(handle) = challenge_handle {
         handle.stop(true).await;
     }
