@@ -29,11 +29,23 @@ pub async fn observe(
     let method = req.method().as_str().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", host = %host, request_id = %id);
-    let result = next.call(req).instrument(span).await;
+    let result = next.call(req).instrument(span.clone()).await;
     match result {
         Ok(mut res) => {
             let route = res.request().match_pattern();
-            kereru_metrics::http_request(&method, route.as_deref(), res.status().as_u16(), started.elapsed());
+            let status = res.status().as_u16();
+            let elapsed = started.elapsed();
+            kereru_metrics::http_request(&method, route.as_deref(), status, elapsed);
+            // The access log, off unless asked for (`kereru_web::observe=debug`).
+            span.in_scope(|| {
+                tracing::debug!(
+                    method,
+                    route = route.as_deref().unwrap_or("-"),
+                    status,
+                    ms = elapsed.as_millis() as u64,
+                    "answered"
+                );
+            });
             if let Ok(value) = HeaderValue::from_str(&id) {
                 res.headers_mut().insert(REQUEST_ID, value);
             }
