@@ -88,7 +88,7 @@ impl Families {
             streaming: IntGauge::new("streaming_connections", "Streaming connections open on this process.")?,
             delivery_depth: IntGauge::new("delivery_queue_depth", "Deliveries waiting for an attempt.")?,
             delivery_oldest: Gauge::new(
-                "delivery_queue_oldest_due_age_seconds",
+                "delivery_queue_oldest_due_seconds",
                 "How long the oldest due delivery has been due.",
             )?,
             delivery_paused: IntGauge::new(
@@ -97,12 +97,12 @@ impl Families {
             )?,
             inbound_depth: IntGauge::new("inbound_queue_depth", "Inbound activities stored and not yet processed.")?,
             inbound_oldest: Gauge::new(
-                "inbound_queue_oldest_age_seconds",
-                "How long the oldest unprocessed inbound activity has waited.",
+                "inbound_lag_seconds",
+                "How long the oldest unprocessed inbound activity has waited (the processing lag now).",
             )?,
             certificate_expiry: GaugeVec::new(
                 Opts::new(
-                    "tls_certificate_soonest_expiry_timestamp_seconds",
+                    "certificate_expiry_soonest_timestamp_seconds",
                     "Unix time at which the first stored TLS certificate expires.",
                 ),
                 &[],

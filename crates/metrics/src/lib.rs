@@ -165,7 +165,7 @@ mod tests {
             r#"kereru_acme_orders_total{result="issued"} 1"#,
             "kereru_streaming_connections 1",
             "kereru_delivery_queue_depth 3",
-            "kereru_tls_certificate_soonest_expiry_timestamp_seconds 1000000000",
+            "kereru_certificate_expiry_soonest_timestamp_seconds 1000000000",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
         }
