@@ -361,6 +361,7 @@ impl IssueLoop {
             tracing::info!(host, "ordering a certificate");
             let result = self.issuer.issue(&host, replaces).await;
             let mut conn = self.pool.get().await?;
+            kereru_metrics::acme_order(result.is_ok());
             match result {
                 Ok(issued) => {
                     let seconds = started.elapsed().as_secs_f64();

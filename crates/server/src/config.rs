@@ -27,6 +27,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "media",
     "log",
     "node",
+    "metrics",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +47,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub log: LogConfig,
     pub node: NodeConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +252,34 @@ impl MediaConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub filter: String,
+    /// `text` (the default) or `json`: one JSON object a line.
+    pub format: String,
+}
+
+impl LogConfig {
+    pub fn json(&self) -> bool {
+        self.format == "json"
+    }
+}
+
+/// `[metrics]`: Prometheus metrics on a listener of their own; off unless `listen` is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    #[serde(default)]
+    pub listen: Option<String>,
+}
+
+impl MetricsConfig {
+    /// The metrics listener's address, `None` when metrics are off (unset or empty).
+    pub fn listen_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        match self.listen.as_deref().map(str::trim).filter(|listen| !listen.is_empty()) {
+            None => Ok(None),
+            Some(listen) => listen.parse().map(Some).map_err(|_| {
+                ConfigError::Invalid(format!("metrics.listen must be an address like 127.0.0.1:9090, not {listen:?}"))
+            }),
+        }
+    }
 }
 
 /// `[node]`: what this `kereru serve` process runs (see [`crate::node`]) and how long it drains at a stop.
@@ -334,6 +364,10 @@ impl Config {
         }
         if self.http.listen.parse::<SocketAddr>().is_err() {
             return invalid(format!("http.listen must be an address like 127.0.0.1:8080, not {:?}", self.http.listen));
+        }
+        self.metrics.listen_addr()?;
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return invalid(format!("log.format must be \"text\" or \"json\", not {:?}", self.log.format));
         }
         if self.tls.listen.parse::<SocketAddr>().is_err() {
             return invalid(format!("tls.listen must be an address like 0.0.0.0:443, not {:?}", self.tls.listen));

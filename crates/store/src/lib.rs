@@ -48,6 +48,7 @@ pub mod notification_policy;
 pub mod notification_requests;
 pub mod notifications;
 pub mod oauth;
+pub mod operations;
 pub mod page;
 pub mod password;
 pub mod people;

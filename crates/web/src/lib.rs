@@ -13,9 +13,11 @@ pub mod extract;
 pub mod federation;
 pub mod head;
 pub mod localize;
+pub mod metrics;
 pub mod multipart;
 pub mod negotiate;
 pub mod oauth;
+pub mod observe;
 pub mod pages;
 pub mod params;
 pub mod provider;
@@ -39,7 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{name}", web::get().to(pages::assets::serve));
     // The provisioning API, on the provider host only (its guard); elsewhere these paths fall to the tenants.
     cfg.configure(provider::scope);
-    cfg.route("/health", web::get().to(health)).service(
+    cfg.route("/health", web::get().to(health)).route("/ready", web::get().to(metrics::ready)).service(
         web::scope("")
             // Innermost: sees every handler's and extractor's error before the others add headers.
             .wrap(from_fn(localize::localize_errors))
@@ -51,6 +53,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             // Mastodon (Rails) accepts a trailing slash on any path.
             .wrap(actix_web::middleware::NormalizePath::trim())
             .wrap(from_fn(head::head_as_get))
+            // Outermost: the request id, the log span and the HTTP metrics see every answer.
+            .wrap(from_fn(observe::observe))
             .route("/.well-known/webfinger", web::get().to(discovery::webfinger))
             .route("/.well-known/host-meta", web::get().to(discovery::host_meta))
             .route("/.well-known/nodeinfo", web::get().to(discovery::nodeinfo_links))

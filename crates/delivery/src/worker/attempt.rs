@@ -3,6 +3,7 @@
 
 use super::{Outcome, Worker, classify};
 use crate::queue::{self, Claimed};
+use kereru_metrics::DeliveryOutcome;
 use std::sync::atomic::Ordering;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,15 +53,18 @@ impl Worker {
                     tracing::info!(host = %row.host, "host answering again; its deliveries resume");
                 }
                 self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                kereru_metrics::delivery(DeliveryOutcome::Delivered);
             }
             Outcome::Gone => {
                 queue::mark_gone(&mut conn, row).await.map_err(|e| e.to_string())?;
                 self.counters.given_up.fetch_add(1, Ordering::Relaxed);
+                kereru_metrics::delivery(DeliveryOutcome::Gone);
                 tracing::info!(inbox = %row.inbox, "inbox gone (410)");
             }
             Outcome::Final { status, reason } => {
                 queue::mark_given_up(&mut conn, row, *status, reason).await.map_err(|e| e.to_string())?;
                 self.counters.given_up.fetch_add(1, Ordering::Relaxed);
+                kereru_metrics::delivery(DeliveryOutcome::GivenUp);
                 tracing::info!(inbox = %row.inbox, "delivery given up: {reason}");
             }
             Outcome::Retry { status, after, error, host_failure } => {
@@ -84,9 +88,11 @@ impl Worker {
                 .map_err(|e| e.to_string())?;
                 if given_up {
                     self.counters.given_up.fetch_add(1, Ordering::Relaxed);
+                    kereru_metrics::delivery(DeliveryOutcome::GivenUp);
                     tracing::info!(inbox = %row.inbox, "delivery given up after the retry horizon: {error}");
                 } else {
                     self.counters.retried.fetch_add(1, Ordering::Relaxed);
+                    kereru_metrics::delivery(DeliveryOutcome::Retried);
                     tracing::debug!(inbox = %row.inbox, ?delay, "delivery will be retried: {error}");
                 }
             }

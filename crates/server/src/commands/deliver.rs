@@ -46,6 +46,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             return Err(error);
         }
     };
+    // The metrics listener, when `[metrics] listen` is set.
+    let metrics = match super::metrics::start(&config, database.pool.clone()) {
+        Ok(metrics) => metrics,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
     // The provider webhooks are sent here too: they are deliveries of their own kind.
     let webhooks = match webhook_worker(&config, database.pool.clone()) {
         Ok(webhooks) => webhooks,
@@ -83,6 +91,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(stop_pushes);
     if let Err(error) = pushes.await {
         tracing::warn!("push worker: {error}");
+    }
+    if let Some(handle) = metrics {
+        handle.stop(true).await;
     }
     tracing::info!("delivery worker stopped");
     database.close().await

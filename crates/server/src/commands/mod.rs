@@ -2,6 +2,7 @@ pub mod admin;
 pub mod block;
 pub mod deliver;
 pub mod domain;
+pub mod metrics;
 pub mod provider;
 pub mod provider_plan;
 pub mod provider_webhook;

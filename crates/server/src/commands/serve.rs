@@ -36,10 +36,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         return Err(anyhow::Error::new(error).context(format!("[media] cannot reach {}", media.describe())));
     }
     tracing::info!("media files in {}", media.describe());
+    // The metrics listener, when `[metrics] listen` is set: up on every node, whatever its roles.
+    let metrics = match super::metrics::start(&config, database.pool.clone()) {
+        Ok(metrics) => metrics,
+        Err(error) => {
+            database.close().await?;
+            return Err(error);
+        }
+    };
     let mut workers = serve_workers::Workers::new();
     let result = run_node(&config, &database, roles, scheme, av_tools, media, &mut workers).await;
     // Workers stop after the listeners: each finishes or hands back what it holds.
     workers.stop().await;
+    if let Some(handle) = metrics {
+        handle.stop(true).await;
+    }
     database.close().await?;
     result
 }

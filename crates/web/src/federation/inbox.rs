@@ -41,6 +41,21 @@ fn refusal(error: InboxError) -> WebError {
     }
 }
 
+/// The metrics' reason for a refusal: a fixed set, never the host or key.
+fn refusal_reason(error: &InboxError) -> &'static str {
+    match error {
+        InboxError::Verify(VerifyError::Unsigned) => "unsigned",
+        InboxError::Verify(VerifyError::BadSignature(_)) => "bad_signature",
+        InboxError::Verify(VerifyError::Blocked(_)) => "blocked",
+        InboxError::Verify(VerifyError::Key(_)) => "unknown_key",
+        InboxError::Verify(VerifyError::TooManyKeyFetches(_)) => "too_many_key_fetches",
+        InboxError::Verify(VerifyError::Store(_)) | InboxError::Store(_) => "internal",
+        InboxError::ActorMismatch => "actor_mismatch",
+        InboxError::NotJson(_) | InboxError::NotAnActivity(_) => "malformed",
+        InboxError::ForeignId => "foreign_id",
+    }
+}
+
 async fn receive(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -48,15 +63,17 @@ async fn receive(
     username: Option<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let body = read_body(payload, state.settings.max_inbox_bytes).await?;
+    let body = read_body(payload, state.settings.max_inbox_bytes).await.inspect_err(|error| {
+        let reason = if matches!(error, WebError::PayloadTooLarge(_)) { "too_large" } else { "unreadable" };
+        kereru_metrics::inbound(false, reason);
+    })?;
     let owner = match &username {
         Some(name) => {
             let mut conn = state.pool.get().await?;
-            Some(
-                accounts::find_local(&mut conn, tenant.id, name)
-                    .await?
-                    .ok_or_else(|| WebError::NotFound("no such account on this domain".into()))?,
-            )
+            Some(accounts::find_local(&mut conn, tenant.id, name).await?.ok_or_else(|| {
+                kereru_metrics::inbound(false, "unknown_inbox");
+                WebError::NotFound("no such account on this domain".into())
+            })?)
         }
         None => None,
     };
@@ -67,7 +84,19 @@ async fn receive(
     let received =
         federation::receive(&state.pool, context(&state), &state.key_fetches, &tenant.domain, owner.as_ref(), &parts)
             .await;
-    match received.map_err(refusal)? {
+    let received = received.map_err(|error| {
+        kereru_metrics::inbound(false, refusal_reason(&error));
+        refusal(error)
+    })?;
+    kereru_metrics::inbound(
+        true,
+        match &received {
+            Received::Stored { new: true } => "stored",
+            Received::Stored { new: false } => "duplicate",
+            Received::Ignored(_) => "ignored",
+        },
+    );
+    match received {
         Received::Stored { new } => {
             if new && let Some(wake) = &state.inbound_wake {
                 wake.notify_one();

@@ -55,7 +55,17 @@ pub async fn stream(
     let heartbeat = state.hub.heartbeat();
     let ticker = interval_at(Instant::now() + heartbeat, heartbeat);
     let closed = Box::pin(state.hub.closed());
-    let body = Body { state: state.into_inner(), subscriber, channel, events, ticker, token, closed, started: false };
+    let body = Body {
+        state: state.into_inner(),
+        subscriber,
+        channel,
+        events,
+        ticker,
+        token,
+        closed,
+        started: false,
+        _counted: kereru_metrics::StreamingConnection::open(),
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -74,6 +84,8 @@ struct Body {
     /// The hub closing (shutdown) ends the stream.
     closed: Pin<Box<dyn Future<Output = ()> + Send>>,
     started: bool,
+    /// Counted in the streaming metrics while the stream lives.
+    _counted: kereru_metrics::StreamingConnection,
 }
 
 /// The next bytes of the stream: an event, or a heartbeat comment; `None`

@@ -95,6 +95,7 @@ pub async fn connect(
         state: state.into_inner(),
         session,
         channels: Vec::new(),
+        _counted: kereru_metrics::StreamingConnection::open(),
     };
     let refused = match initial {
         Some(Ok(channel)) => {
@@ -115,6 +116,8 @@ struct Connection {
     subscriber: Subscriber,
     session: Session,
     channels: Vec<Channel>,
+    /// Counted in the streaming metrics while the connection lives.
+    _counted: kereru_metrics::StreamingConnection,
 }
 
 /// Why a connection ends, for the close frame.

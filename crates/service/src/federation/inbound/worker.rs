@@ -233,12 +233,14 @@ impl InboundWorker {
                     }
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
+                kereru_metrics::inbound_processed(lag(row));
                 events::publish(&mut conn, &processed.events).await;
                 Ok(())
             }
             Err(ProcessError::Invalid(reason)) => {
                 tracing::info!(activity = %row.activity_uri, "refused: {reason}");
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                kereru_metrics::inbound_processed(lag(row));
                 inbound::finish(&mut conn, row.id, Finished::Failed, &reason).await
             }
             Err(ProcessError::Retry(reason)) if row.attempts >= self.settings.max_attempts => {
@@ -257,4 +259,9 @@ impl InboundWorker {
             tracing::warn!("inbound {}: {error}", row.id);
         }
     }
+}
+
+/// How long `row` waited between its inbox and its processing.
+fn lag(row: &Inbound) -> std::time::Duration {
+    (chrono::Utc::now() - row.received_at).to_std().unwrap_or_default()
 }
