@@ -40,6 +40,10 @@ pub enum Command {
     /// Run a delivery worker only (no HTTP): drains the outbound queue
     /// with `[delivery]` settings until SIGINT/SIGTERM.
     Deliver,
+    /// Check the configuration (file, environment, flags) as `serve` reads it and
+    /// say what this node would do; exits 1 with the reason when a value is wrong.
+    /// Reaches nothing: no database, no bucket.
+    CheckConfig,
     /// Inspect the outbound delivery queue.
     #[command(subcommand)]
     Queue(QueueCommand),

@@ -54,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 close_after(database, result).await
             }
             Command::Deliver => commands::deliver::run(config).await,
+            Command::CheckConfig => commands::check_config::run(&config),
             Command::Queue(command) => {
                 let database = Database::open(&config).await?;
                 let result = async {

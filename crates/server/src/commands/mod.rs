@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod block;
+pub mod check_config;
 pub mod deliver;
 pub mod domain;
 pub mod metrics;

@@ -9,8 +9,8 @@ pub mod federation;
 pub mod general;
 pub mod invites;
 pub mod rules;
-pub mod trends;
 pub mod terms;
+pub mod trends;
 
 use super::StaffPage;
 use crate::tenant::Tenant;
