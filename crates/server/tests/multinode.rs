@@ -18,6 +18,7 @@ use kereru_store::accounts::{self, NewLocalAccount};
 use kereru_store::domains::{self, DomainState, NewDomain, Registrations};
 use kereru_tests::inbox::{Answer, MockInboxes};
 use kereru_tests::remote::{RemoteActor, RemoteServer};
+use kereru_tests::s3::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY};
 use kereru_tests::{TestDatabase, fresh_database, scratch_dir};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -271,7 +272,14 @@ async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
     let remote = RemoteServer::start().await;
     let actor = remote.actor(REMOTE, "bob");
     let dir = scratch_dir("multinode-kill");
-    let config = config_file(&dir, &inboxes, remote.addr, 15, "");
+    // Media on a real S3-compatible store that every node reaches.
+    let s3 = S3Server::start().await;
+    let media = format!(
+        "[media]\nstore = \"s3\"\nbucket = \"{BUCKET}\"\nendpoint = \"{}\"\naccess_key_id = \"{ACCESS_KEY}\"\n\
+         secret_access_key = \"{SECRET_KEY}\"\npath_style = true",
+        s3.endpoint
+    );
+    let config = config_file(&dir, &inboxes, remote.addr, 15, &media);
     let mut nodes: Vec<Node> =
         ["node-a", "node-b", "node-c"].iter().map(|label| Node::start(label, &config, &db.url)).collect();
 
@@ -298,8 +306,36 @@ async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
     .await;
     assert!(streamed, "node A's stream shows the post made through B: {}", stream.lock().unwrap());
 
-    // LEAD: "a file uploaded through A is served by C" goes here once media
-    // on S3 is merged (upload through nodes[0], GET its URL through nodes[2]).
+    // A file uploaded through node A is served by node C (from the bucket; neither node's disk).
+    let image = png();
+    let boundary = "multinode-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&image);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let uploaded: Value = nodes[0]
+        .client()
+        .post(format!("{}/api/v2/media", nodes[0].base()))
+        .bearer_auth(&token)
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = uploaded["url"].as_str().unwrap_or_else(|| panic!("not uploaded: {uploaded}"));
+    let path = url.split_once("/system/media/").map(|(_, name)| name).unwrap_or_else(|| panic!("url {url}"));
+    let served = nodes[2].client().get(format!("{}/system/media/{path}", nodes[2].base())).send().await.unwrap();
+    assert_eq!(served.status().as_u16(), 200, "node C serves the file uploaded through node A");
+    let served = served.bytes().await.unwrap();
+    assert!(served.starts_with(b"\x89PNG"), "node C serves the stored PNG ({} bytes)", served.len());
+    let on_disk = |node: &Node| walk_files(&node.dir).iter().any(|file| file.ends_with(path));
+    assert!(!nodes.iter().any(on_disk), "the file is in the bucket, not on a node's disk");
 
     // The fan-out (two activities to every inbox) and inbound traffic to every node.
     fan_out(&db, &sender, 1, &inboxes).await;
@@ -600,4 +636,27 @@ async fn an_issuer_node_without_web_orders_each_certificate_once_and_every_web_n
     for served in web {
         assert!(served.terminate(), "a web node stops cleanly");
     }
+}
+
+/// A small PNG, made here (not a fixture), for the upload through one node.
+fn png() -> Vec<u8> {
+    use image::{DynamicImage, Rgb, RgbImage};
+    let image = RgbImage::from_fn(16, 16, |x, y| Rgb([(x * 16) as u8, (y * 16) as u8, 90]));
+    let mut bytes = Vec::new();
+    DynamicImage::ImageRgb8(image).write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    bytes
+}
+
+/// Every file under `dir`, recursively.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() { pending.push(path) } else { files.push(path) }
+        }
+    }
+    files
 }
