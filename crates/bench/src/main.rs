@@ -15,6 +15,7 @@
 //! prints figures, ending with one machine-readable line.
 
 mod inbound;
+mod media;
 mod mock_process;
 
 use anyhow::Context;
@@ -61,6 +62,10 @@ enum Bench {
         /// How long kept-alive connections to busy hosts stay idle ([delivery] idle_connection_seconds).
         #[arg(long, default_value_t = 30)]
         idle_seconds: u64,
+        /// The post carries a 1280×960 image uploaded first into this store
+        /// (`local`: a scratch directory; `s3`: a real s3s-fs server on loopback).
+        #[arg(long, value_enum)]
+        media: Option<media::MediaStoreKind>,
     },
     /// The fan-out's mock inboxes, run by `fanout` as a child process.
     #[command(hide = true)]
@@ -90,9 +95,10 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms, idle_seconds } => runtime.block_on(
-            fanout(inboxes, Duration::from_millis(latency_ms), fail_rate, concurrency, retry_base_ms, idle_seconds),
-        ),
+        Bench::Fanout { inboxes, latency_ms, fail_rate, concurrency, retry_base_ms, idle_seconds, media } => {
+            let latency = Duration::from_millis(latency_ms);
+            runtime.block_on(fanout(inboxes, latency, fail_rate, concurrency, retry_base_ms, idle_seconds, media))
+        }
         Bench::MockInboxes { inboxes, latency_ms, fail_rate, key_id, pem_file } => {
             runtime.block_on(mock_process::serve(inboxes, latency_ms, fail_rate, key_id, pem_file))
         }
@@ -172,6 +178,7 @@ async fn fanout(
     concurrency: usize,
     retry_base_ms: u64,
     idle_seconds: u64,
+    media_store: Option<media::MediaStoreKind>,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(n > 0, "--inboxes must be at least 1");
     let db = kereru_tests::fresh_database().await;
@@ -256,12 +263,25 @@ async fn fanout(
         )
         .await?;
     }
+    let store = match media_store {
+        Some(kind) => Some(media::open(kind).await?),
+        None => None,
+    };
     let rss_before = proc_status_mb("self", "VmRSS:");
     let cpu_before = cpu_seconds();
     let started = std::time::SystemTime::now();
+    // With --media: the image is uploaded (processed and stored) first, as an app does before posting.
+    let (media_ids, upload_s) = match &store {
+        Some(store) => {
+            let (id, seconds) = media::upload(&pool, &store.store, domain.id, account.id).await?;
+            (vec![id], Some(seconds))
+        }
+        None => (Vec::new(), None),
+    };
     let actor = Actor { tenant: &domain, account: &account, scheme: Scheme::Http };
     // The real post path: the status, its Create and one delivery per follower inbox, in one transaction.
-    statuses::post(&mut conn, &actor, NewPost { text: "Hello, fediverse".into(), ..NewPost::default() }).await?;
+    let post = NewPost { text: "Hello, fediverse".into(), media_ids, ..NewPost::default() };
+    statuses::post(&mut conn, &actor, post).await?;
     let totals = queue::stats(&mut conn, 0).await?.totals;
     let queued = totals.queued + totals.in_flight + totals.retrying + totals.done + totals.given_up;
     anyhow::ensure!(queued as usize == n, "queued {queued} of {n}");
@@ -289,6 +309,16 @@ async fn fanout(
         latency.as_millis()
     );
     println!("concurrency        {concurrency} in flight, 8 per host");
+    let media_name = match media_store {
+        Some(media::MediaStoreKind::Local) => "local",
+        Some(media::MediaStoreKind::S3) => "s3",
+        None => "none",
+    };
+    if let Some(seconds) = upload_s {
+        println!(
+            "media              a 1280x960 PNG on {media_name}: uploaded (processed and stored) in {seconds:.3} s, counted in the wall time"
+        );
+    }
     println!("wall time          {wall:.3} s from post to last successful delivery");
     println!("deliveries/s       {:.1}", delivered as f64 / wall.max(f64::EPSILON));
     println!(
@@ -306,7 +336,8 @@ async fn fanout(
         figures.peak_rss_mb
     );
     println!(
-        "fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried} max_rss_mb={rss:.0}"
+        "fanout inboxes={n} delivered={delivered} verified={verified} wall_s={wall:.3} ideal_s={ideal:.3} retried={retried} max_rss_mb={rss:.0}{}",
+        if media_store.is_some() { format!(" media={media_name}") } else { String::new() }
     );
     mocks.stop().await;
     Ok(())
