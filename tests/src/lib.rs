@@ -20,6 +20,7 @@ pub mod remote;
 pub mod s3;
 pub mod seed;
 pub mod session;
+pub mod tcp_postgres;
 pub mod tls;
 pub mod web;
 pub mod world;
@@ -27,6 +28,7 @@ pub mod world;
 pub use federation::FederatedWorld;
 pub use seed::{PASSWORD, add_domain, add_user, new_domain};
 pub use session::Session;
+pub use tcp_postgres::TcpPostgres;
 pub use web::Browser;
 pub use world::{Seeded, World, WorldBuilder};
 

@@ -744,6 +744,23 @@ async fn avatars_and_headers_are_cropped_stored_and_shown_on_the_profile() {
     assert_eq!((avatar.width(), avatar.height()), (400, 400), "a centred square, 400 px");
     let header = decode(&w.fetch(after["header"].as_str().unwrap()).await.bytes().await.unwrap());
     assert!(header.width() <= 1500 && header.height() <= 500, "{}x{}", header.width(), header.height());
+    // Other servers see them: the Person document's icon and image, with the type they are served as.
+    let person: Value = w
+        .client
+        .get(w.app.url("a.test", "/users/alice"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (key, entity) in [("icon", "avatar"), ("image", "header")] {
+        assert_eq!(person[key]["type"], "Image", "{person}");
+        assert_eq!(person[key]["url"], after[entity], "{key}: {person}");
+        let served = w.fetch(after[entity].as_str().unwrap()).await;
+        assert_eq!(person[key]["mediaType"], served.headers()["content-type"].to_str().unwrap(), "{key}");
+    }
     // The image lives on alice's tenant only.
     let elsewhere = after["avatar"].as_str().unwrap().replace("http://a.test/", "http://b.test/");
     assert_eq!(w.fetch(&elsewhere).await.status(), StatusCode::NOT_FOUND);

@@ -130,6 +130,22 @@ async fn profile_edits_show_everywhere_and_bad_ones_change_nothing() {
     assert_eq!(updated["source"]["privacy"], "unlisted");
     let seen = bob.get_json(&format!("/api/v1/accounts/{}", alice.account_id)).await;
     assert_eq!(seen["display_name"], "Alice <3");
+    // Other servers see the fields as Mastodon sends them: PropertyValues on the Person.
+    let person: Value = bob
+        .client
+        .get("http://a.test/users/alice")
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(person["attachment"][0]["type"], "PropertyValue", "{person}");
+    assert_eq!(person["attachment"][0]["name"], "Site");
+    assert!(person["attachment"][0]["value"].as_str().unwrap().contains("href=\"https://alice.example\""));
+    assert_eq!(person["attachment"][1]["value"], "she/her");
+    assert!(person.get("icon").is_none(), "no avatar uploaded, none claimed: {person}");
     assert_eq!(seen["fields"].as_array().unwrap().len(), 2);
     let prefs = alice.get_json("/api/v1/preferences").await;
     assert_eq!(prefs["posting:default:visibility"], "unlisted");

@@ -15,6 +15,27 @@ pub struct LocalActor<'a> {
     /// RFC 3339.
     pub published: &'a str,
     pub public_key_pem: &'a str,
+    /// The avatar (`icon`) and header (`image`), when the person set them.
+    pub avatar: Option<ActorImage<'a>>,
+    pub header: Option<ActorImage<'a>>,
+    /// Profile fields (name, value as written), sent as `PropertyValue`s.
+    pub fields: &'a [(String, String)],
+}
+
+/// A profile image: its absolute URL and media type.
+pub struct ActorImage<'a> {
+    pub url: String,
+    pub media_type: &'a str,
+}
+
+fn image(image: &ActorImage<'_>) -> Value {
+    json!({ "type": "Image", "mediaType": image.media_type, "url": image.url })
+}
+
+/// A field's value as Mastodon sends it: HTML with links made clickable.
+fn field_value_html(value: &str) -> String {
+    let html = crate::text::to_html(value, |_| None, |_| String::new());
+    html.trim_start_matches("<p>").trim_end_matches("</p>").to_string()
 }
 
 pub fn person(urls: &TenantUrls, actor: &LocalActor<'_>) -> Value {
@@ -28,6 +49,9 @@ pub fn person(urls: &TenantUrls, actor: &LocalActor<'_>) -> Value {
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
             "featured": { "@id": "toot:featured", "@type": "@id" },
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value",
         }),
     ];
     let mut doc = json!({
@@ -52,7 +76,18 @@ pub fn person(urls: &TenantUrls, actor: &LocalActor<'_>) -> Value {
             "owner": id,
             "publicKeyPem": actor.public_key_pem,
         },
+        "attachment": actor.fields.iter().map(|(name, value)| json!({
+            "type": "PropertyValue",
+            "name": name,
+            "value": field_value_html(value),
+        })).collect::<Vec<_>>(),
     });
+    if let Some(avatar) = &actor.avatar {
+        doc["icon"] = image(avatar);
+    }
+    if let Some(header) = &actor.header {
+        doc["image"] = image(header);
+    }
     if urls.delegates_service() {
         // FEP-2c59: the handle lives on another host than the actor, so say which.
         context.push(json!("https://purl.archive.org/socialweb/webfinger"));
@@ -105,6 +140,9 @@ mod tests {
             discoverable: false,
             published: "2026-11-25T00:00:00Z",
             public_key_pem: "PEM",
+            avatar: None,
+            header: None,
+            fields: &[],
         }
     }
 
@@ -119,6 +157,38 @@ mod tests {
         assert_eq!(doc["manuallyApprovesFollowers"], true);
         assert_eq!(doc["summary"], "<p>Hi &lt;b&gt;there&lt;/b&gt;</p><p>second</p>");
         assert!(doc.get("webfinger").is_none());
+    }
+
+    #[test]
+    fn avatar_header_and_fields_are_shown_to_other_servers() {
+        let urls = TenantUrls::new(Scheme::Https, HostName::parse("a.test").unwrap(), None);
+        assert!(person(&urls, &actor()).get("icon").is_none(), "no avatar set: no icon");
+        let fields = [
+            ("Site".to_string(), "https://alice.example/".to_string()),
+            ("Likes".to_string(), "<script>tea</script>".to_string()),
+        ];
+        let doc = person(
+            &urls,
+            &LocalActor {
+                avatar: Some(ActorImage { url: "https://a.test/system/media/a.png".into(), media_type: "image/png" }),
+                header: Some(ActorImage { url: "https://a.test/system/media/h.jpg".into(), media_type: "image/jpeg" }),
+                fields: &fields,
+                ..actor()
+            },
+        );
+        assert_eq!(
+            doc["icon"],
+            json!({ "type": "Image", "mediaType": "image/png", "url": "https://a.test/system/media/a.png" })
+        );
+        assert_eq!(doc["image"]["mediaType"], "image/jpeg");
+        assert_eq!(doc["attachment"][0]["type"], "PropertyValue");
+        assert_eq!(doc["attachment"][0]["name"], "Site");
+        let link = doc["attachment"][0]["value"].as_str().unwrap();
+        assert!(link.contains("href=\"https://alice.example/\""), "{link}");
+        assert_eq!(doc["attachment"][1]["value"], "&lt;script&gt;tea&lt;/script&gt;");
+        let terms = &doc["@context"][2];
+        assert_eq!(terms["PropertyValue"], "schema:PropertyValue");
+        assert_eq!(terms["value"], "schema:value");
     }
 
     #[test]

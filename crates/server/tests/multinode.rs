@@ -1,5 +1,6 @@
-//! Several `kereru serve` nodes on one PostgreSQL server (the test
-//! harness's, started with initdb/pg_ctl and reached by `[database] url`),
+//! Several `kereru serve` nodes on one PostgreSQL server reached by
+//! `[database] url` (for the kill and rolling-restart tests, a server of the
+//! test's own over TCP with a password: `kereru_tests::TcpPostgres`),
 //! as a hosting provider runs them behind a load balancer: a fan-out to
 //! many loopback inboxes and signed inbound traffic while one node is
 //! SIGKILLed, a rolling restart (SIGTERM each node in turn) under load, and
@@ -19,7 +20,7 @@ use kereru_store::domains::{self, DomainState, NewDomain, Registrations};
 use kereru_tests::inbox::{Answer, MockInboxes};
 use kereru_tests::remote::{RemoteActor, RemoteServer};
 use kereru_tests::s3::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY};
-use kereru_tests::{TestDatabase, fresh_database, scratch_dir};
+use kereru_tests::{TcpPostgres, TestDatabase, fresh_database, scratch_dir};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -265,7 +266,9 @@ async fn public_stream(node: &Node, token: &str) -> Arc<std::sync::Mutex<String>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
-    let db = fresh_database().await;
+    // A PostgreSQL server of the test's own, reached over TCP with a password.
+    let postgres = TcpPostgres::start().await;
+    let db = postgres.database();
     let n = 50;
     let inboxes = MockInboxes::start(n, 8, 2, Arc::new(|_, _| Answer::status(202).after(Duration::from_millis(500))));
     let sender = tenant(&db, &inboxes).await;
@@ -387,6 +390,12 @@ async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
     assert!(processed, "{accepted_inbound} accepted, all processed: {states:?}");
     assert_eq!(states.get("failed"), None, "{states:?}");
 
+    // A figure for the operations guide, not an assertion: each node's peak resident memory.
+    for (node, label) in nodes.iter().zip(["A", "B"]) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", node.served.child.id())).unwrap_or_default();
+        let peak = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap_or("VmHWM: ?");
+        println!("node {label}: peak RSS {}", peak.trim_start_matches("VmHWM:").trim());
+    }
     for node in nodes {
         assert!(node.served.terminate(), "a surviving node stops cleanly");
     }
@@ -397,7 +406,8 @@ async fn three_nodes_lose_nothing_when_one_is_killed_mid_fan_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rolling_restart_under_load_loses_nothing_and_waits_out_no_lease() {
-    let db = fresh_database().await;
+    let postgres = TcpPostgres::start().await;
+    let db = postgres.database();
     let n = 40;
     // Inboxes slower than the shutdown grace: a node stopping always has
     // deliveries in flight that it must hand back.

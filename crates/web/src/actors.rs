@@ -29,17 +29,26 @@ pub async fn actor(
         Err(error) => return gone_or(&req, &state, &tenant, &username, error).await,
     };
     // A suspended account's actor is gone (410) until it is unsuspended.
-    let suspended = match state.pool.get().await {
-        Ok(mut conn) => kereru_store::moderation::is_suspended(&mut conn, tenant.id, account.id).await,
-        Err(error) => return WebError::from(error).respond_to(&req),
-    };
-    match suspended {
-        Ok(false) => {}
-        Ok(true) => return HttpResponse::Gone().json(serde_json::json!({ "error": "This account is suspended" })),
-        Err(error) => return WebError::from(error).respond_to(&req),
+    match person_unless_suspended(&state, &tenant, &account).await {
+        Ok(Some(doc)) => {
+            HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(doc.to_string())
+        }
+        Ok(None) => HttpResponse::Gone().json(serde_json::json!({ "error": "This account is suspended" })),
+        Err(error) => error.respond_to(&req),
     }
-    let doc = kereru_service::federation::outbound::person_of(&tenant.urls, &account);
-    HttpResponse::Ok().content_type(ACTIVITY_JSON).insert_header(("Vary", "Accept")).body(doc.to_string())
+}
+
+/// The Person document, or `None` while the account is suspended.
+async fn person_unless_suspended(
+    state: &AppState,
+    tenant: &Tenant,
+    account: &Account,
+) -> Result<Option<serde_json::Value>, WebError> {
+    let mut conn = state.pool.get().await?;
+    if kereru_store::moderation::is_suspended(&mut conn, tenant.id, account.id).await? {
+        return Ok(None);
+    }
+    Ok(Some(kereru_service::federation::outbound::person_of(&mut conn, &tenant.urls, account).await?))
 }
 
 /// A deleted account's actor is gone for good (410, as Mastodon answers);

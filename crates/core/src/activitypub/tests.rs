@@ -585,6 +585,9 @@ fn updates_of_notes_and_of_actors() {
             discoverable: true,
             published: "2026-11-25T00:00:00Z",
             public_key_pem: "PEM",
+            avatar: None,
+            header: None,
+            fields: &[],
         },
     );
     let updated = update("https://k.example/users/alice#updates/2", ALICE, person.clone());

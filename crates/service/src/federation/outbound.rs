@@ -492,10 +492,26 @@ pub async fn activity_of(conn: &mut AsyncPgConnection, scheme: Scheme, status: &
     Ok(ap::create(&format!("{}/activity", status.uri), &actor, note))
 }
 
-/// A local account's actor document, as `GET /users/{name}` serves it.
-pub fn person_of(urls: &kereru_core::TenantUrls, account: &Account) -> Value {
+/// A local account's actor document, as `GET /users/{name}` serves it:
+/// with its avatar, header and profile fields, as Mastodon's.
+pub async fn person_of(
+    conn: &mut AsyncPgConnection,
+    urls: &kereru_core::TenantUrls,
+    account: &Account,
+) -> Result<Value, ServiceError> {
     let published = account.created_at.to_rfc3339_opts(RFC3339, true);
-    kereru_core::actor::person(
+    let fields: Vec<(String, String)> = kereru_store::profiles::fields(conn, account.id)
+        .await?
+        .into_iter()
+        .map(|field| (field.name, field.value))
+        .collect();
+    // Files are named by content and served by the tenant (`/system/media/`), as a post's attachments are.
+    let image = |file: &Option<String>| {
+        let name = file.as_deref()?;
+        let media_type = kereru_media::files::served_content_type(name)?;
+        Some(kereru_core::actor::ActorImage { url: format!("{}/system/media/{name}", urls.base()), media_type })
+    };
+    Ok(kereru_core::actor::person(
         urls,
         &kereru_core::actor::LocalActor {
             username: &account.username,
@@ -505,8 +521,11 @@ pub fn person_of(urls: &kereru_core::TenantUrls, account: &Account) -> Value {
             discoverable: account.discoverable,
             published: &published,
             public_key_pem: &account.public_key_pem,
+            avatar: image(&account.avatar_file),
+            header: image(&account.header_file),
+            fields: &fields,
         },
-    )
+    ))
 }
 
 /// A changed profile goes out as Update of the actor, to its followers' servers.
@@ -519,7 +538,8 @@ pub async fn profile_updated(
     let urls = tenant.urls(scheme);
     let actor = urls.actor(&account.username);
     let stamp = chrono::Utc::now().timestamp_millis();
-    let activity = ap::update(&format!("{actor}#updates/{stamp}"), &actor, person_of(&urls, account));
+    let person = person_of(conn, &urls, account).await?;
+    let activity = ap::update(&format!("{actor}#updates/{stamp}"), &actor, person);
     let inboxes = follower_inboxes(conn, account.id).await?;
     send(conn, account.id, &activity, &inboxes).await
 }
