@@ -160,6 +160,12 @@ async fn deleting_the_avatar_or_header_removes_its_file_and_tells_followers() {
     assert_eq!(after["avatar"], before["avatar"], "the default image again");
     assert_eq!(after["header"], with_images["header"], "the header stays");
     assert!(after["source"].is_object(), "a CredentialAccount: {after}");
+    // The file goes through the store's removal queue (filled in the change's
+    // transaction); the test app runs no removal worker, so a round does it here.
+    let store = kereru_media::MediaStore::local(&world.app.media_dir).unwrap();
+    assert_eq!(files_of(&world, "a.test").len(), 2, "kept until the removal worker runs");
+    let round = kereru_service::media_files::round(&world.pool, &store).await.unwrap();
+    assert_eq!(round.removed, 1, "{round:?}");
     assert_eq!(files_of(&world, "a.test").len(), 1, "the avatar's file is gone");
     let updates = queued(&world, "Update").await;
     assert_eq!(updates.len(), updates_before + 1);
@@ -171,6 +177,7 @@ async fn deleting_the_avatar_or_header_removes_its_file_and_tells_followers() {
     assert_eq!(response.status(), StatusCode::OK);
     let after: Value = response.json().await.unwrap();
     assert_eq!(after["header"], before["header"]);
+    assert_eq!(kereru_service::media_files::round(&world.pool, &store).await.unwrap().removed, 1);
     assert!(files_of(&world, "a.test").is_empty());
     assert_eq!(queued(&world, "Update").await.len(), updates_before + 2);
     // Nothing left to delete: still 200, as Mastodon, and nothing more is sent.
