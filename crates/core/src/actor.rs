@@ -32,8 +32,9 @@ fn image(image: &ActorImage<'_>) -> Value {
     json!({ "type": "Image", "mediaType": image.media_type, "url": image.url })
 }
 
-/// A field's value as Mastodon sends it: HTML with links made clickable.
-fn field_value_html(value: &str) -> String {
+/// A profile field's value as Mastodon shows it, to servers and to apps:
+/// escaped HTML with links made clickable, no paragraph around it.
+pub fn field_value_html(value: &str) -> String {
     let html = crate::text::to_html(value, |_| None, |_| String::new());
     html.trim_start_matches("<p>").trim_end_matches("</p>").to_string()
 }

@@ -39,9 +39,7 @@ pub fn account(urls: &TenantUrls, account: &Account, counts: AccountCounts) -> V
 pub fn field_json(field: &Field) -> Value {
     json!({
         "name": field.name,
-        "value": kereru_core::text::to_html(&field.value, |_| None, |_| String::new())
-            .trim_start_matches("<p>")
-            .trim_end_matches("</p>"),
+        "value": kereru_core::actor::field_value_html(&field.value),
         "verified_at": field.verified_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
     })
 }
